@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The board: the PC interrupt wiring around the chips.
+ *
+ *   ISA IRQ n (device line)  -> PIC input n, IOAPIC pin n (IRQ0 -> pin 2)
+ *   PIT OUT0                 -> ISA IRQ0
+ *   master PIC INT           -> LINT0 of every vCPU (by its LVT0 mode),
+ *                               IOAPIC pin 0 (MP spec virtual wire B)
+ *   IOAPIC                   -> APIC messages
+ *
+ * Every entry point is one input event: the board first advances time to
+ * `now` (emitting the timed outputs, each stamped with its own exact time),
+ * then emits the input itself (with its result), then the outputs it caused,
+ * then EV_DEADLINE if its next deadline changed. All through one sink.
+ *
+ * Deterministic: no allocation, no globals, no host clock. A `now` earlier
+ * than the board's current time is treated as the current time.
+ */
+#ifndef IRQRR_BOARD_H
+#define IRQRR_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event.h"
+#include "ioapic.h"
+#include "pic.h"
+#include "pit.h"
+
+#define BOARD_MAX_CPUS 64
+#define BOARD_GSIS 24
+#define BOARD_PENDING_MAX 256
+
+struct board_config {
+	uint8_t ncpus;          /* 1..BOARD_MAX_CPUS */
+	uint8_t ioapic_version; /* 0x20 (default) or 0x11 */
+	uint8_t pic_imr_reset;  /* IMR after reset: 0x00 (default) or 0xff */
+	uint8_t lint0_bsp_only; /* 1: PIC INT reaches cpu 0 only (old KVM) */
+};
+
+/* Everything that is saved in a keyframe. */
+struct board_state {
+	uint64_t now;
+	uint64_t deadline;      /* last EV_DEADLINE emitted */
+	struct pic_pair pic;
+	struct pit pit;
+	struct ioapic ioapic;
+	uint32_t lines;         /* device-driven GSI levels (bit n) */
+	uint8_t irq0;           /* PIT OUT0 level as last propagated */
+	uint8_t pic_int;        /* master INT level as last propagated */
+	uint8_t pad[2];
+	uint32_t lvt[BOARD_MAX_CPUS][2];
+};
+
+struct board {
+	struct board_config cfg;
+	struct board_state s;
+	irq_event_sink sink;
+	void *sink_ctx;
+	/* outputs of the input being processed, emitted after its echo */
+	unsigned npending;
+	struct irq_event pending[BOARD_PENDING_MAX];
+};
+
+void board_config_default(struct board_config *cfg);
+/* Returns 0, or -1 if cfg is invalid. Resets the board to power-on state at
+ * time 0 without emitting anything. */
+int board_init(struct board *b, const struct board_config *cfg,
+	       irq_event_sink sink, void *sink_ctx);
+void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx);
+
+/* Inputs. */
+void board_reset(struct board *b, uint64_t now);
+void board_advance(struct board *b, uint64_t now);
+void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value);
+uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port);
+void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t value);
+uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr);
+void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level);
+uint8_t board_intack(struct board *b, uint64_t now, unsigned cpu);
+void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu);
+void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, uint32_t value);
+/* Feed one recorded input event (any EV_IS_INPUT kind). Returns -1 for a
+ * kind that is not an input or fields out of range, else 0. */
+int board_apply(struct board *b, const struct irq_event *in);
+
+/* Which ports / MMIO ranges the board decodes. */
+bool board_owns_port(uint16_t port);
+bool board_owns_mmio(uint64_t addr);
+
+/* Next time the board must be advanced (UINT64_MAX: none). */
+uint64_t board_next_deadline(const struct board *b);
+
+/* Keyframes: the complete board state (config + chips), versioned. */
+#define BOARD_STATE_VERSION 1
+size_t board_state_size(const struct board *b);
+/* Returns bytes written, 0 if len is too small. */
+size_t board_save(const struct board *b, uint8_t *buf, size_t len);
+/* Returns NULL on success or a static message naming what is wrong. The
+ * board's sink is kept. */
+const char *board_load(struct board *b, const uint8_t *buf, size_t len);
+uint64_t board_state_hash(const struct board *b);
+
+/* Human-readable full state (the layout documented in docs/chips.md). */
+void board_print_state(const struct board *b, FILE *f);
+
+#endif

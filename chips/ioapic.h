@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intel 82093AA I/O APIC, 24 pins, MMIO at 0xfec00000 (offsets: 0x00
+ * IOREGSEL, 0x10 IOWIN, 0x40 EOI register when version >= 0x20). Pure state
+ * machine: outputs are APIC messages written to the caller's array. Pin
+ * inputs are logical "asserted" levels; see docs/chips.md for polarity.
+ */
+#ifndef IRQRR_IOAPIC_H
+#define IRQRR_IOAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "event.h"
+#include "ser.h"
+
+#define IOAPIC_PINS 24
+#define IOAPIC_BASE 0xfec00000u
+#define IOAPIC_SIZE 0x100u
+
+struct ioapic {
+	uint64_t rte[IOAPIC_PINS];
+	uint32_t level;   /* pin input levels, bit n = pin n asserted */
+	uint32_t regsel;  /* IOREGSEL (8 bits used) */
+	uint8_t id;       /* 4-bit APIC ID */
+	uint8_t version;  /* 0x11 or 0x20 */
+	uint8_t pad[6];
+};
+
+void ioapic_init(struct ioapic *s, uint8_t version);
+void ioapic_reset(struct ioapic *s);
+/* Each returns the number of messages written to out (out has room for
+ * IOAPIC_PINS messages). */
+unsigned ioapic_set_irq(struct ioapic *s, unsigned pin, int level, struct apic_msg *out);
+unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, struct apic_msg *out);
+uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset);
+/* LAPIC EOI broadcast of a vector (also what the EOI register does). */
+unsigned ioapic_eoi(struct ioapic *s, uint8_t vector, struct apic_msg *out);
+void ioapic_serialize(struct ioapic *s, struct ser *ser);
+/* Readable register dump. */
+void ioapic_print(const struct ioapic *s, FILE *f);
+#endif

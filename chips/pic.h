@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intel 8259A programmable interrupt controller, master/slave pair as wired
+ * in a PC (slave INT -> master IR2), plus the PIIX/ICH ELCR (0x4d0/0x4d1).
+ * Pure state machine: no time, no I/O. Ports: 0x20, 0x21, 0xa0, 0xa1,
+ * 0x4d0, 0x4d1. Behaviour choices are documented in docs/chips.md.
+ */
+#ifndef IRQRR_PIC_H
+#define IRQRR_PIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "ser.h"
+
+struct pic {
+	uint8_t irr, imr, isr;
+	uint8_t line;         /* last input levels (edge detector) */
+	uint8_t elcr, elcr_mask;
+	uint8_t base;         /* ICW2 & 0xf8 */
+	uint8_t priority_add; /* IR with highest priority */
+	uint8_t init_state;   /* 0 ready; 1 expect ICW2; 2 ICW3; 3 ICW4 */
+	uint8_t icw1;         /* last ICW1 (SNGL, IC4, LTIM bits) */
+	uint8_t read_isr;     /* OCW3 RR/RIS: 1 read ISR at A0=0, 0 read IRR */
+	uint8_t poll;         /* OCW3 poll pending */
+	uint8_t special_mask;
+	uint8_t auto_eoi;
+	uint8_t rotate_on_aeoi;
+	uint8_t sfnm;         /* special fully nested mode */
+};
+
+struct pic_pair {
+	struct pic chip[2]; /* 0 master (0x20), 1 slave (0xa0) */
+	uint8_t imr_reset;  /* IMR value at reset: a machine property */
+};
+
+void pic_pair_init(struct pic_pair *p, uint8_t imr_reset);
+void pic_pair_reset(struct pic_pair *p);
+/* ISA line irq (0..15) driven to level. Line 2 of the master is the cascade. */
+void pic_pair_set_irq(struct pic_pair *p, unsigned irq, int level);
+/* Byte write/read on one of the pair's ports; other ports are ignored/0xff. */
+void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value);
+uint8_t pic_pair_read(struct pic_pair *p, uint16_t port);
+/* INTA cycle pair: returns the vector (spurious base+7 when nothing). */
+uint8_t pic_pair_intack(struct pic_pair *p);
+/* Master INT output level. */
+bool pic_pair_int(const struct pic_pair *p);
+bool pic_pair_owns_port(uint16_t port);
+void pic_pair_serialize(struct pic_pair *p, struct ser *s);
+/* Readable register dump (layout in docs/chips.md). */
+void pic_pair_print(const struct pic_pair *p, FILE *f);
+#endif

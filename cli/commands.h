@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommands of the irqrr binary. Each returns the process exit status. */
+#ifndef IRQRR_COMMANDS_H
+#define IRQRR_COMMANDS_H
+
+/* argv[0] is the subcommand name. */
+int cmd_chips(int argc, char **argv);
+int cmd_run(int argc, char **argv);    /* "run" and "record" (recorder/) */
+int cmd_replay(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+
+#endif

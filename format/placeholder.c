@@ -1,0 +1,1 @@
+typedef int irqrr_format_placeholder;

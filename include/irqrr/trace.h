@@ -1,0 +1,1 @@
+/* placeholder: the public trace-reading API lands with the trace format */
