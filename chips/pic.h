@@ -3,7 +3,7 @@
  * Intel 8259A programmable interrupt controller, master/slave pair as wired
  * in a PC (slave INT -> master IR2), plus the PIIX/ICH ELCR (0x4d0/0x4d1).
  * Pure state machine: no time, no I/O. Ports: 0x20, 0x21, 0xa0, 0xa1,
- * 0x4d0, 0x4d1. Behaviour choices are documented in docs/chips.md.
+ * 0x4d0, 0x4d1. Behaviour choices are documented in docs/chips-pic.md.
  */
 #ifndef IRQRR_PIC_H
 #define IRQRR_PIC_H
@@ -29,6 +29,8 @@ struct pic {
 	uint8_t auto_eoi;
 	uint8_t rotate_on_aeoi;
 	uint8_t sfnm;         /* special fully nested mode */
+	uint8_t literal_edge; /* 1: a withdrawn edge request is lost (DS), 0: latched */
+	uint8_t out;          /* INT output (derived cache, not saved) */
 };
 
 struct pic_pair {
@@ -49,6 +51,6 @@ uint8_t pic_pair_intack(struct pic_pair *p);
 bool pic_pair_int(const struct pic_pair *p);
 bool pic_pair_owns_port(uint16_t port);
 void pic_pair_serialize(struct pic_pair *p, struct ser *s);
-/* Readable register dump (layout in docs/chips.md). */
+/* Readable register dump (layout in docs/chips-pic.md). */
 void pic_pair_print(const struct pic_pair *p, FILE *f);
 #endif
