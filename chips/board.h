@@ -60,6 +60,7 @@ struct board {
 	irq_event_sink sink;
 	void *sink_ctx;
 	/* outputs of the input being processed, emitted after its echo */
+	unsigned deferring;
 	unsigned npending;
 	struct irq_event pending[BOARD_PENDING_MAX];
 };

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC interrupt wiring around the chips, and the one event seam.
+ *
+ * Wiring (docs/chips.md, "Board wiring"):
+ *   GSI/ISA line n < 16, n != 2 -> PIC input n; IOAPIC pin n (n = 0: pin 2)
+ *   GSI 2                       -> IOAPIC pin 2 only (PIC IR2 is the cascade)
+ *   GSI 16..23                  -> IOAPIC pin n, active low (PCI INTx)
+ *   PIT OUT0                    -> ISA IRQ0 (wired-OR with a device on line 0)
+ *   master PIC INT              -> LINT0 of each vCPU; IOAPIC pin 0
+ *                                  (MP spec 1.4 sec. 3.6.2.2, virtual wire B)
+ */
+#include "board.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "clock.h"
+
+#define LVT_MASKED (1u << 16)
+#define LVT_LEVEL (1u << 15)
+#define LVT_DM(v) (((v) >> 8) & 7u)
+
+static void emit_now(struct board *b, const struct irq_event *ev)
+{
+	if (b->sink)
+		b->sink(b->sink_ctx, ev);
+}
+
+/* Outputs caused by an input are held until the input itself is emitted,
+ * so the trace reads "input, then what it caused". The buffer bound is far
+ * above the worst case (24 APIC messages + 2 * (1 + 64) LINT/wire events);
+ * should it ever fill, events are emitted directly: order stays
+ * deterministic, nothing is lost. */
+static void output(struct board *b, struct irq_event *ev)
+{
+	ev->t = b->s.now;
+	if (b->deferring && b->npending < BOARD_PENDING_MAX)
+		b->pending[b->npending++] = *ev;
+	else
+		emit_now(b, ev);
+}
+
+static void out_wire(struct board *b, unsigned id, int level)
+{
+	struct irq_event ev = { .kind = EV_WIRE };
+	ev.u.wire.id = (uint8_t)id;
+	ev.u.wire.level = (uint8_t)level;
+	output(b, &ev);
+}
+
+static void out_msgs(struct board *b, const struct apic_msg *m, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct irq_event ev = { .kind = EV_APIC_MSG };
+		ev.u.apic = m[i];
+		output(b, &ev);
+	}
+}
+
+/* ---- LINT0: what the master PIC INT means to each vCPU ---- */
+
+/* Is this cpu's LINT0 connected to the PIC under the board's routing? */
+static bool lint0_routed(const struct board *b, unsigned cpu)
+{
+	return cpu == 0 || !b->cfg.lint0_bsp_only;
+}
+
+/* Level seen by a level-sensitive LINT0 consumer (ExtINT, fixed level):
+ * SDM vol. 3 sec. 10.5.1: ExtINT is always level-sensitive; NMI, SMI and
+ * INIT are always edge-sensitive; fixed follows the trigger bit. */
+static bool lint0_level_mode(uint32_t lvt)
+{
+	unsigned dm = LVT_DM(lvt);
+	return dm == APIC_DM_EXTINT || (dm == APIC_DM_FIXED && (lvt & LVT_LEVEL));
+}
+
+static void out_lint(struct board *b, unsigned cpu, uint32_t lvt, int level)
+{
+	struct irq_event ev = { .kind = EV_LINT };
+	ev.u.lint.cpu = (uint8_t)cpu;
+	ev.u.lint.pin = 0;
+	ev.u.lint.mode = (uint8_t)LVT_DM(lvt);
+	ev.u.lint.level = (uint8_t)level;
+	ev.u.lint.vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
+	output(b, &ev);
+}
+
+/* Level-mode consumer active: it must keep seeing the request. */
+static bool lint0_active(const struct board *b, unsigned cpu, uint32_t lvt, bool pic_int)
+{
+	return pic_int && lint0_routed(b, cpu) && !(lvt & LVT_MASKED) && lint0_level_mode(lvt);
+}
+
+static void lint0_on_int_change(struct board *b, bool level)
+{
+	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
+		uint32_t lvt = b->s.lvt[cpu][0];
+		if (!lint0_routed(b, cpu) || (lvt & LVT_MASKED))
+			continue;
+		if (lint0_level_mode(lvt))
+			out_lint(b, cpu, lvt, level);
+		else if (level) /* edge modes fire on the rising edge only */
+			out_lint(b, cpu, lvt, 1);
+	}
+}
+
+/* ---- propagation ---- */
+
+static void ioapic_pin(struct board *b, unsigned pin, int electrical)
+{
+	struct apic_msg m[IOAPIC_PINS];
+	unsigned n = ioapic_set_irq(&b->s.ioapic, pin, electrical, m);
+	out_msgs(b, m, n);
+}
+
+static void pic_int_update(struct board *b)
+{
+	bool level = pic_pair_int(&b->s.pic);
+	if (level == (bool)b->s.pic_int)
+		return;
+	b->s.pic_int = level;
+	out_wire(b, WIRE_PIC_INT, level);
+	ioapic_pin(b, 0, level);
+	lint0_on_int_change(b, level);
+}
+
+/* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
+static void irq0_update(struct board *b)
+{
+	bool out0 = pit_out(&b->s.pit, 0, b->s.now);
+	if (out0 == (bool)b->s.irq0)
+		return;
+	b->s.irq0 = out0;
+	out_wire(b, WIRE_IRQ0, out0);
+	bool line = out0 || (b->s.lines & 1u);
+	pic_pair_set_irq(&b->s.pic, 0, line);
+	ioapic_pin(b, 2, line || (b->s.lines & 4u));
+	pic_int_update(b);
+}
+
+/* Process every PIT OUT0 transition up to t, each at its own time. */
+static void advance_to(struct board *b, uint64_t t)
+{
+	if (t < b->s.now)
+		t = b->s.now;
+	for (;;) {
+		uint64_t e = pit_next_edge(&b->s.pit, 0, b->s.now);
+		if (e > t)
+			break;
+		assert(e > b->s.now);
+		if (e <= b->s.now)
+			break;
+		b->s.now = e;
+		irq0_update(b);
+	}
+	b->s.now = t;
+}
+
+/* ---- input framing: advance, then echo, then caused outputs ---- */
+
+static void begin_input(struct board *b, uint64_t now)
+{
+	advance_to(b, now);
+	b->deferring = 1;
+	b->npending = 0;
+}
+
+static void end_input(struct board *b, struct irq_event *in)
+{
+	b->deferring = 0;
+	in->t = b->s.now;
+	emit_now(b, in);
+	for (unsigned i = 0; i < b->npending; i++)
+		emit_now(b, &b->pending[i]);
+	b->npending = 0;
+	uint64_t d = board_next_deadline(b);
+	if (d != b->s.deadline) {
+		b->s.deadline = d;
+		struct irq_event ev = { .kind = EV_DEADLINE, .t = b->s.now };
+		ev.u.deadline.t = d;
+		emit_now(b, &ev);
+	}
+}
+
+/* ---- configuration and reset ---- */
+
+void board_config_default(struct board_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ncpus = 1;
+	cfg->ioapic_version = 0x20;
+	cfg->pic_imr_reset = 0x00;
+	cfg->lint0_bsp_only = 0;
+}
+
+static const char *config_check(const struct board_config *cfg)
+{
+	if (cfg->ncpus < 1 || cfg->ncpus > BOARD_MAX_CPUS)
+		return "bad cpu count";
+	if (cfg->ioapic_version != 0x20 && cfg->ioapic_version != 0x11)
+		return "bad ioapic version";
+	if (cfg->pic_imr_reset != 0x00 && cfg->pic_imr_reset != 0xff)
+		return "bad pic imr reset value";
+	if (cfg->lint0_bsp_only > 1)
+		return "bad lint0 routing";
+	return NULL;
+}
+
+/* Chip reset; device lines and LVTs are outside the chips and are kept. */
+static void chips_reset(struct board *b)
+{
+	struct apic_msg m[IOAPIC_PINS];
+	pic_pair_init(&b->s.pic, b->cfg.pic_imr_reset);
+	pit_reset(&b->s.pit, b->s.now);
+	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
+	/* Re-drive the inputs the chips lost; every RTE is masked after reset,
+	 * so nothing is delivered. */
+	for (unsigned n = 0; n < 16; n++)
+		if (n != 2 && (b->s.lines & (1u << n)))
+			pic_pair_set_irq(&b->s.pic, n, 1);
+	for (unsigned p = 1; p < IOAPIC_PINS; p++) {
+		int lvl = (b->s.lines >> p) & 1;
+		if (p == 2)
+			lvl = (b->s.lines & 5u) != 0;
+		if (p >= 16)
+			lvl = !lvl;
+		if (lvl)
+			(void)ioapic_set_irq(&b->s.ioapic, p, 1, m);
+	}
+	b->s.irq0 = 0;
+	b->s.pic_int = 0;
+}
+
+int board_init(struct board *b, const struct board_config *cfg,
+	       irq_event_sink sink, void *sink_ctx)
+{
+	if (config_check(cfg))
+		return -1;
+	memset(b, 0, sizeof(*b));
+	b->cfg = *cfg;
+	b->sink = sink;
+	b->sink_ctx = sink_ctx;
+	for (unsigned cpu = 0; cpu < BOARD_MAX_CPUS; cpu++) {
+		b->s.lvt[cpu][0] = LVT_MASKED;
+		b->s.lvt[cpu][1] = LVT_MASKED;
+	}
+	/* The BSP starts in virtual wire mode (MP spec 1.4 sec. 3.6.2.2):
+	 * LINT0 ExtINT, LINT1 NMI. KVM sets the same LVT0 at vCPU reset. */
+	b->s.lvt[0][0] = APIC_DM_EXTINT << 8;
+	b->s.lvt[0][1] = APIC_DM_NMI << 8;
+	chips_reset(b);
+	b->s.deadline = board_next_deadline(b);
+	return 0;
+}
+
+void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
+{
+	b->sink = sink;
+	b->sink_ctx = sink_ctx;
+}
+
+/* ---- inputs ---- */
+
+void board_reset(struct board *b, uint64_t now)
+{
+	struct irq_event in = { .kind = EV_RESET };
+	begin_input(b, now);
+	bool had_int = b->s.pic_int, had_irq0 = b->s.irq0;
+	chips_reset(b);
+	/* Report the wires the reset dropped. */
+	if (had_irq0)
+		out_wire(b, WIRE_IRQ0, 0);
+	if (had_int) {
+		out_wire(b, WIRE_PIC_INT, 0);
+		lint0_on_int_change(b, 0);
+	}
+	irq0_update(b);
+	pic_int_update(b);
+	end_input(b, &in);
+}
+
+void board_advance(struct board *b, uint64_t now)
+{
+	struct irq_event in = { .kind = EV_TIME };
+	begin_input(b, now);
+	end_input(b, &in);
+}
+
+bool board_owns_port(uint16_t port)
+{
+	return pic_pair_owns_port(port) || pit_owns_port(port);
+}
+
+bool board_owns_mmio(uint64_t addr)
+{
+	return addr >= IOAPIC_BASE && addr < (uint64_t)IOAPIC_BASE + IOAPIC_SIZE;
+}
+
+void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value)
+{
+	struct irq_event in = { .kind = EV_PIO_WRITE };
+	in.u.pio.port = port;
+	in.u.pio.value = value;
+	begin_input(b, now);
+	if (pic_pair_owns_port(port)) {
+		pic_pair_write(&b->s.pic, port, value);
+		pic_int_update(b);
+	} else if (pit_owns_port(port)) {
+		pit_write(&b->s.pit, b->s.now, port, value);
+		irq0_update(b);
+	}
+	end_input(b, &in);
+}
+
+uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
+{
+	struct irq_event in = { .kind = EV_PIO_READ };
+	uint8_t v = 0xff; /* unclaimed ports float high */
+	begin_input(b, now);
+	if (pic_pair_owns_port(port)) {
+		v = pic_pair_read(&b->s.pic, port); /* a poll read is an INTA */
+		pic_int_update(b);
+	} else if (pit_owns_port(port)) {
+		v = pit_read(&b->s.pit, b->s.now, port);
+	}
+	in.u.pio.port = port;
+	in.u.pio.value = v;
+	end_input(b, &in);
+	return v;
+}
+
+void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t value)
+{
+	struct irq_event in = { .kind = EV_MMIO_WRITE };
+	in.u.mmio.addr = addr;
+	in.u.mmio.value = value;
+	begin_input(b, now);
+	if (board_owns_mmio(addr)) {
+		struct apic_msg m[IOAPIC_PINS];
+		unsigned n = ioapic_mmio_write(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE), value, m);
+		out_msgs(b, m, n);
+	}
+	end_input(b, &in);
+}
+
+uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr)
+{
+	struct irq_event in = { .kind = EV_MMIO_READ };
+	uint32_t v = 0xffffffffu;
+	begin_input(b, now);
+	if (board_owns_mmio(addr))
+		v = ioapic_mmio_read(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE));
+	in.u.mmio.addr = addr;
+	in.u.mmio.value = v;
+	end_input(b, &in);
+	return v;
+}
+
+void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level)
+{
+	struct irq_event in = { .kind = EV_IRQ };
+	level = !!level;
+	in.u.irq.gsi = (uint8_t)gsi;
+	in.u.irq.level = (uint8_t)level;
+	begin_input(b, now);
+	if (gsi < BOARD_GSIS && ((b->s.lines >> gsi) & 1u) != (unsigned)level) {
+		b->s.lines ^= 1u << gsi;
+		if (gsi == 0) {
+			int line = level || b->s.irq0;
+			pic_pair_set_irq(&b->s.pic, 0, line);
+			ioapic_pin(b, 2, line || (b->s.lines & 4u));
+		} else if (gsi == 2) {
+			ioapic_pin(b, 2, level || b->s.irq0 || (b->s.lines & 1u));
+		} else if (gsi < 16) {
+			pic_pair_set_irq(&b->s.pic, gsi, level);
+			ioapic_pin(b, gsi, level);
+		} else {
+			ioapic_pin(b, gsi, !level); /* PCI INTx: active low */
+		}
+		pic_int_update(b);
+	}
+	end_input(b, &in);
+}
+
+uint8_t board_intack(struct board *b, uint64_t now, unsigned cpu)
+{
+	struct irq_event in = { .kind = EV_INTACK };
+	begin_input(b, now);
+	uint8_t v = pic_pair_intack(&b->s.pic);
+	pic_int_update(b);
+	in.u.intack.cpu = (uint8_t)cpu;
+	in.u.intack.vector = v;
+	end_input(b, &in);
+	return v;
+}
+
+void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
+{
+	struct irq_event in = { .kind = EV_EOI };
+	struct apic_msg m[IOAPIC_PINS];
+	in.u.eoi.vector = vector;
+	in.u.eoi.cpu = (uint8_t)cpu;
+	begin_input(b, now);
+	unsigned n = ioapic_eoi(&b->s.ioapic, vector, m);
+	out_msgs(b, m, n);
+	end_input(b, &in);
+}
+
+void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, uint32_t value)
+{
+	struct irq_event in = { .kind = EV_LVT };
+	in.u.lvt.cpu = (uint8_t)cpu;
+	in.u.lvt.pin = (uint8_t)pin;
+	in.u.lvt.value = value;
+	begin_input(b, now);
+	if (cpu < b->cfg.ncpus && pin < 2) {
+		uint32_t old = b->s.lvt[cpu][pin];
+		b->s.lvt[cpu][pin] = value;
+		if (pin == 0) {
+			/* A level consumer appearing or going away while INT is
+			 * high sees the level change; edge modes see no edge. */
+			bool was = lint0_active(b, cpu, old, b->s.pic_int);
+			bool is = lint0_active(b, cpu, value, b->s.pic_int);
+			if (was && !is)
+				out_lint(b, cpu, old, 0);
+			else if (is && (!was || LVT_DM(old) != LVT_DM(value)))
+				out_lint(b, cpu, value, 1);
+		}
+	}
+	end_input(b, &in);
+}
+
+int board_apply(struct board *b, const struct irq_event *in)
+{
+	switch (in->kind) {
+	case EV_RESET:
+		board_reset(b, in->t);
+		return 0;
+	case EV_TIME:
+		board_advance(b, in->t);
+		return 0;
+	case EV_PIO_WRITE:
+		board_pio_write(b, in->t, in->u.pio.port, in->u.pio.value);
+		return 0;
+	case EV_PIO_READ:
+		board_pio_read(b, in->t, in->u.pio.port);
+		return 0;
+	case EV_MMIO_WRITE:
+		board_mmio_write(b, in->t, in->u.mmio.addr, in->u.mmio.value);
+		return 0;
+	case EV_MMIO_READ:
+		board_mmio_read(b, in->t, in->u.mmio.addr);
+		return 0;
+	case EV_IRQ:
+		if (in->u.irq.gsi >= BOARD_GSIS || in->u.irq.level > 1)
+			return -1;
+		board_set_irq(b, in->t, in->u.irq.gsi, in->u.irq.level);
+		return 0;
+	case EV_INTACK:
+		if (in->u.intack.cpu >= b->cfg.ncpus)
+			return -1;
+		board_intack(b, in->t, in->u.intack.cpu);
+		return 0;
+	case EV_EOI:
+		board_eoi(b, in->t, in->u.eoi.vector, in->u.eoi.cpu);
+		return 0;
+	case EV_LVT:
+		if (in->u.lvt.cpu >= b->cfg.ncpus || in->u.lvt.pin > 1)
+			return -1;
+		board_set_lvt(b, in->t, in->u.lvt.cpu, in->u.lvt.pin, in->u.lvt.value);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+uint64_t board_next_deadline(const struct board *b)
+{
+	return pit_next_edge(&b->s.pit, 0, b->s.now);
+}
+
+/* ---- keyframes ---- */
+
+static const uint8_t state_magic[4] = { 'I', 'R', 'Q', 'B' };
+
+static void board_serialize(struct board *b, struct ser *s)
+{
+	uint8_t magic[4];
+	uint16_t version = BOARD_STATE_VERSION;
+	memcpy(magic, state_magic, 4);
+	ser_bytes(s, magic, 4);
+	ser_u16(s, &version);
+	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version != BOARD_STATE_VERSION)) {
+		ser_invalid(s, memcmp(magic, state_magic, 4) ? "not a board state"
+							     : "unsupported board state version");
+		return;
+	}
+	ser_u8(s, &b->cfg.ncpus);
+	ser_u8(s, &b->cfg.ioapic_version);
+	ser_u8(s, &b->cfg.pic_imr_reset);
+	ser_u8(s, &b->cfg.lint0_bsp_only);
+	if (s->load && !s->err && config_check(&b->cfg)) {
+		ser_invalid(s, config_check(&b->cfg));
+		return;
+	}
+	ser_u64(s, &b->s.now);
+	ser_u64(s, &b->s.deadline);
+	ser_u32(s, &b->s.lines);
+	ser_u8(s, &b->s.irq0);
+	ser_u8(s, &b->s.pic_int);
+	if (s->load && !s->err &&
+	    ((b->s.lines >> BOARD_GSIS) || b->s.irq0 > 1 || b->s.pic_int > 1))
+		ser_invalid(s, "bad board wire state");
+	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
+		ser_u32(s, &b->s.lvt[cpu][0]);
+		ser_u32(s, &b->s.lvt[cpu][1]);
+	}
+	pic_pair_serialize(&b->s.pic, s);
+	pit_serialize(&b->s.pit, s);
+	ioapic_serialize(&b->s.ioapic, s);
+}
+
+size_t board_state_size(const struct board *b)
+{
+	struct ser s = { .buf = NULL, .len = SIZE_MAX };
+	board_serialize((struct board *)b, &s); /* save mode only reads */
+	return s.pos;
+}
+
+size_t board_save(const struct board *b, uint8_t *buf, size_t len)
+{
+	struct ser s = { .buf = buf, .len = len };
+	board_serialize((struct board *)b, &s);
+	return s.err ? 0 : s.pos;
+}
+
+const char *board_load(struct board *b, const uint8_t *buf, size_t len)
+{
+	struct board tmp;
+	struct ser s = { .buf = (uint8_t *)buf, .len = len, .load = 1 };
+	memset(&tmp, 0, sizeof(tmp));
+	for (unsigned cpu = 0; cpu < BOARD_MAX_CPUS; cpu++)
+		tmp.s.lvt[cpu][0] = tmp.s.lvt[cpu][1] = LVT_MASKED;
+	board_serialize(&tmp, &s);
+	if (s.err)
+		return s.err;
+	if (s.pos != len)
+		return "trailing bytes after board state";
+	tmp.sink = b->sink;
+	tmp.sink_ctx = b->sink_ctx;
+	memcpy(b, &tmp, sizeof(tmp));
+	return NULL;
+}
+
+uint64_t board_state_hash(const struct board *b)
+{
+	/* FNV-1a 64 over the saved state. */
+	uint8_t buf[4096];
+	size_t n = board_save(b, buf, sizeof(buf));
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= buf[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void board_print_state(const struct board *b, FILE *f)
+{
+	fprintf(f, "board: t=%llu cpus=%u ioapic.version=0x%02x lint0=%s\n",
+		(unsigned long long)b->s.now, b->cfg.ncpus, b->cfg.ioapic_version,
+		b->cfg.lint0_bsp_only ? "bsp" : "broadcast");
+	fprintf(f, "wires: irq0=%u pic.int=%u lines=0x%06x deadline=",
+		b->s.irq0, b->s.pic_int, b->s.lines);
+	if (b->s.deadline == UINT64_MAX)
+		fprintf(f, "none\n");
+	else
+		fprintf(f, "%llu\n", (unsigned long long)b->s.deadline);
+	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++)
+		fprintf(f, "cpu %u: lvt0=0x%05x lvt1=0x%05x\n", cpu,
+			b->s.lvt[cpu][0], b->s.lvt[cpu][1]);
+	pic_pair_print(&b->s.pic, f);
+	pit_print(&b->s.pit, b->s.now, f);
+	ioapic_print(&b->s.ioapic, f);
+}

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+#include "script.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKENS 8
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A number in C syntax (decimal, 0x hex, 0 octal) no larger than max. */
+static int number(const char *tok, uint64_t max, const char *what, uint64_t *out,
+		  char *err, size_t errlen)
+{
+	char *end;
+	if (!tok)
+		return fail(err, errlen, "missing %s", what);
+	if (!isdigit((unsigned char)tok[0]))
+		return fail(err, errlen, "bad %s '%s': not a number", what, tok);
+	errno = 0;
+	unsigned long long v = strtoull(tok, &end, 0);
+	if (errno == ERANGE || *end != '\0')
+		return fail(err, errlen, "bad %s '%s'", what, tok);
+	if (v > max)
+		return fail(err, errlen, "%s %s out of range (max 0x%" PRIx64 ")", what, tok, max);
+	*out = v;
+	return 0;
+}
+
+static int lvt_value(const char *tok, uint32_t *out, const char *vec, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!tok)
+		return fail(err, errlen, "missing LVT mode (extint|nmi|fixed|masked|VALUE)");
+	if (!strcmp(tok, "extint")) {
+		*out = APIC_DM_EXTINT << 8;
+	} else if (!strcmp(tok, "nmi")) {
+		*out = APIC_DM_NMI << 8;
+	} else if (!strcmp(tok, "masked")) {
+		*out = 1u << 16;
+	} else if (!strcmp(tok, "fixed")) {
+		uint64_t vector = 0;
+		if (vec && number(vec, 0xff, "vector", &vector, err, errlen))
+			return -1;
+		*out = (uint32_t)vector;
+		return vec ? 2 : 1;
+	} else {
+		if (number(tok, 0xffffffffu, "LVT value", &v, err, errlen))
+			return fail(err, errlen, "bad LVT mode '%s' (extint|nmi|fixed [VECTOR]|masked|VALUE)", tok);
+		*out = (uint32_t)v;
+	}
+	return 1;
+}
+
+static int board_line(char **tok, int ntok, const struct board_config *base,
+		      struct board_config *cfg, char *err, size_t errlen)
+{
+	*cfg = *base;
+	for (int i = 1; i < ntok; i++) {
+		char *eq = strchr(tok[i], '=');
+		uint64_t v;
+		if (!eq)
+			return fail(err, errlen, "board: expected KEY=VALUE, got '%s'", tok[i]);
+		*eq = '\0';
+		const char *key = tok[i], *val = eq + 1;
+		if (!strcmp(key, "cpus")) {
+			if (number(val, BOARD_MAX_CPUS, "cpus", &v, err, errlen))
+				return -1;
+			if (v < 1)
+				return fail(err, errlen, "cpus must be 1..%d", BOARD_MAX_CPUS);
+			cfg->ncpus = (uint8_t)v;
+		} else if (!strcmp(key, "ioapic")) {
+			if (number(val, 0xff, "ioapic version", &v, err, errlen))
+				return -1;
+			if (v != 0x11 && v != 0x20)
+				return fail(err, errlen, "ioapic version must be 0x11 or 0x20");
+			cfg->ioapic_version = (uint8_t)v;
+		} else if (!strcmp(key, "imr")) {
+			if (number(val, 0xff, "imr reset value", &v, err, errlen))
+				return -1;
+			if (v != 0 && v != 0xff)
+				return fail(err, errlen, "imr reset value must be 0x00 or 0xff");
+			cfg->pic_imr_reset = (uint8_t)v;
+		} else if (!strcmp(key, "lint0")) {
+			if (!strcmp(val, "broadcast"))
+				cfg->lint0_bsp_only = 0;
+			else if (!strcmp(val, "bsp"))
+				cfg->lint0_bsp_only = 1;
+			else
+				return fail(err, errlen, "lint0 must be broadcast or bsp");
+		} else {
+			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0)", key);
+		}
+	}
+	return 0;
+}
+
+int script_parse_line(const char *line, const struct board_config *cfg,
+		      struct script_cmd *cmd, char *err, size_t errlen)
+{
+	char buf[512];
+	char *tok[MAX_TOKENS + 1];
+	int ntok = 0;
+	uint64_t a, v;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->op = SCRIPT_NONE;
+	if (strlen(line) >= sizeof(buf))
+		return fail(err, errlen, "line too long");
+	strcpy(buf, line);
+	char *hash = strchr(buf, '#');
+	if (hash)
+		*hash = '\0';
+	for (char *p = strtok(buf, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
+		if (ntok == MAX_TOKENS)
+			return fail(err, errlen, "too many words");
+		tok[ntok++] = p;
+	}
+	tok[ntok] = NULL;
+	if (ntok == 0)
+		return 0;
+
+	const char *c = tok[0];
+	struct irq_event *ev = &cmd->ev;
+	int want = 0; /* exact token count expected, 0 = checked below */
+	cmd->op = SCRIPT_EVENT;
+	if (!strcmp(c, "time")) {
+		if (number(tok[1], UINT64_MAX - 1, "time", &a, err, errlen))
+			return -1;
+		ev->kind = EV_TIME;
+		ev->t = a;
+		want = 2;
+	} else if (!strcmp(c, "out")) {
+		if (number(tok[1], 0xffff, "port", &a, err, errlen) ||
+		    number(tok[2], 0xff, "value", &v, err, errlen))
+			return -1;
+		ev->kind = EV_PIO_WRITE;
+		ev->u.pio.port = (uint16_t)a;
+		ev->u.pio.value = (uint8_t)v;
+		want = 3;
+	} else if (!strcmp(c, "in")) {
+		if (number(tok[1], 0xffff, "port", &a, err, errlen))
+			return -1;
+		ev->kind = EV_PIO_READ;
+		ev->u.pio.port = (uint16_t)a;
+		want = 2;
+	} else if (!strcmp(c, "mmiow")) {
+		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen) ||
+		    number(tok[2], 0xffffffffu, "value", &v, err, errlen))
+			return -1;
+		ev->kind = EV_MMIO_WRITE;
+		ev->u.mmio.addr = a;
+		ev->u.mmio.value = (uint32_t)v;
+		want = 3;
+	} else if (!strcmp(c, "mmior")) {
+		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen))
+			return -1;
+		ev->kind = EV_MMIO_READ;
+		ev->u.mmio.addr = a;
+		want = 2;
+	} else if (!strcmp(c, "irq")) {
+		if (number(tok[1], BOARD_GSIS - 1, "GSI", &a, err, errlen) ||
+		    number(tok[2], 1, "level", &v, err, errlen))
+			return -1;
+		ev->kind = EV_IRQ;
+		ev->u.irq.gsi = (uint8_t)a;
+		ev->u.irq.level = (uint8_t)v;
+		want = 3;
+	} else if (!strcmp(c, "intack")) {
+		a = 0;
+		if (ntok > 1 && number(tok[1], cfg->ncpus - 1u, "cpu", &a, err, errlen))
+			return -1;
+		ev->kind = EV_INTACK;
+		ev->u.intack.cpu = (uint8_t)a;
+		if (ntok > 2)
+			return fail(err, errlen, "intack takes at most one argument (CPU)");
+	} else if (!strcmp(c, "eoi")) {
+		a = 0;
+		if (number(tok[1], 0xff, "vector", &v, err, errlen))
+			return -1;
+		if (ntok > 2 && number(tok[2], cfg->ncpus - 1u, "cpu", &a, err, errlen))
+			return -1;
+		if (ntok > 3)
+			return fail(err, errlen, "eoi takes VECTOR [CPU]");
+		ev->kind = EV_EOI;
+		ev->u.eoi.vector = (uint8_t)v;
+		ev->u.eoi.cpu = (uint8_t)a;
+	} else if (!strcmp(c, "lvt0") || !strcmp(c, "lvt1")) {
+		uint32_t lvt;
+		if (number(tok[1], cfg->ncpus - 1u, "cpu", &a, err, errlen))
+			return -1;
+		int used = lvt_value(tok[2], &lvt, ntok > 3 ? tok[3] : NULL, err, errlen);
+		if (used < 0)
+			return -1;
+		if (ntok != 2 + used)
+			return fail(err, errlen, "%s takes CPU MODE (extint|nmi|fixed [VECTOR]|masked|VALUE)", c);
+		ev->kind = EV_LVT;
+		ev->u.lvt.cpu = (uint8_t)a;
+		ev->u.lvt.pin = c[3] == '1';
+		ev->u.lvt.value = lvt;
+	} else if (!strcmp(c, "reset")) {
+		ev->kind = EV_RESET;
+		want = 1;
+	} else if (!strcmp(c, "state")) {
+		cmd->op = SCRIPT_STATE;
+		want = 1;
+	} else if (!strcmp(c, "board")) {
+		cmd->op = SCRIPT_BOARD;
+		return board_line(tok, ntok, cfg, &cmd->cfg, err, errlen);
+	} else {
+		return fail(err, errlen, "unknown command '%s'", c);
+	}
+	if (want && ntok != want)
+		return fail(err, errlen, "%s takes %d argument%s", c, want - 1, want == 2 ? "" : "s");
+	return 0;
+}
+
+size_t script_format_input(const struct irq_event *ev, char *buf, size_t len)
+{
+	int n;
+	switch (ev->kind) {
+	case EV_RESET:
+		n = snprintf(buf, len, "reset");
+		break;
+	case EV_TIME:
+		n = snprintf(buf, len, "time %" PRIu64, ev->t);
+		break;
+	case EV_PIO_WRITE:
+		n = snprintf(buf, len, "out 0x%x 0x%x", ev->u.pio.port, ev->u.pio.value);
+		break;
+	case EV_PIO_READ:
+		n = snprintf(buf, len, "in 0x%x", ev->u.pio.port);
+		break;
+	case EV_MMIO_WRITE:
+		n = snprintf(buf, len, "mmiow 0x%" PRIx64 " 0x%x", ev->u.mmio.addr, ev->u.mmio.value);
+		break;
+	case EV_MMIO_READ:
+		n = snprintf(buf, len, "mmior 0x%" PRIx64, ev->u.mmio.addr);
+		break;
+	case EV_IRQ:
+		n = snprintf(buf, len, "irq %u %u", ev->u.irq.gsi, ev->u.irq.level);
+		break;
+	case EV_INTACK:
+		n = snprintf(buf, len, "intack %u", ev->u.intack.cpu);
+		break;
+	case EV_EOI:
+		n = snprintf(buf, len, "eoi 0x%x %u", ev->u.eoi.vector, ev->u.eoi.cpu);
+		break;
+	case EV_LVT:
+		n = snprintf(buf, len, "lvt%u %u 0x%x", ev->u.lvt.pin, ev->u.lvt.cpu, ev->u.lvt.value);
+		break;
+	default:
+		return 0;
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t script_format_config(const struct board_config *cfg, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "board cpus=%u ioapic=0x%x imr=0x%x lint0=%s", cfg->ncpus,
+			 cfg->ioapic_version, cfg->pic_imr_reset,
+			 cfg->lint0_bsp_only ? "bsp" : "broadcast");
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t script_format_output(const struct irq_event *ev, char *buf, size_t len)
+{
+	int n;
+	switch (ev->kind) {
+	case EV_PIO_READ:
+		n = snprintf(buf, len, "in 0x%x = 0x%x", ev->u.pio.port, ev->u.pio.value);
+		break;
+	case EV_MMIO_READ:
+		n = snprintf(buf, len, "mmior 0x%" PRIx64 " = 0x%x", ev->u.mmio.addr, ev->u.mmio.value);
+		break;
+	case EV_INTACK:
+		n = snprintf(buf, len, "intack = 0x%x", ev->u.intack.vector);
+		break;
+	case EV_WIRE: {
+		const char *name = board_wire_name(ev->u.wire.id);
+		if (name)
+			n = snprintf(buf, len, "t=%" PRIu64 " wire %s %u", ev->t, name, ev->u.wire.level);
+		else
+			n = snprintf(buf, len, "t=%" PRIu64 " wire %u %u", ev->t, ev->u.wire.id, ev->u.wire.level);
+		break;
+	}
+	case EV_APIC_MSG:
+		n = snprintf(buf, len, "t=%" PRIu64 " apic dest=0x%x vec=0x%x %s %s destmode=%s pin=%u",
+			     ev->t, ev->u.apic.dest, ev->u.apic.vector,
+			     apic_delivery_name(ev->u.apic.delivery),
+			     ev->u.apic.trigger ? "level" : "edge",
+			     ev->u.apic.destmode ? "logical" : "physical", ev->u.apic.pin);
+		break;
+	case EV_LINT: {
+		const char *mode = apic_delivery_name(ev->u.lint.mode);
+		if (ev->u.lint.mode == APIC_DM_FIXED)
+			n = snprintf(buf, len, "t=%" PRIu64 " lint%u cpu=%u %s vec=0x%x level=%u", ev->t,
+				     ev->u.lint.pin, ev->u.lint.cpu, mode, ev->u.lint.vector,
+				     ev->u.lint.level);
+		else
+			n = snprintf(buf, len, "t=%" PRIu64 " lint%u cpu=%u %s level=%u", ev->t,
+				     ev->u.lint.pin, ev->u.lint.cpu, mode, ev->u.lint.level);
+		break;
+	}
+	case EV_DEADLINE:
+		if (ev->u.deadline.t == UINT64_MAX)
+			n = snprintf(buf, len, "t=%" PRIu64 " deadline none", ev->t);
+		else
+			n = snprintf(buf, len, "t=%" PRIu64 " deadline %" PRIu64, ev->t, ev->u.deadline.t);
+		break;
+	default:
+		return 0;
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void script_print_sink(void *ctx, const struct irq_event *ev)
+{
+	char line[160];
+	if (script_format_output(ev, line, sizeof(line)))
+		fprintf((FILE *)ctx, "%s\n", line);
+}
+
+struct run_ctx {
+	FILE *out;
+	const struct script_hooks *hooks;
+};
+
+static void run_sink(void *ctx, const struct irq_event *ev)
+{
+	struct run_ctx *r = ctx;
+	script_print_sink(r->out, ev);
+	if (r->hooks && r->hooks->extra_sink)
+		r->hooks->extra_sink(r->hooks->ctx, ev);
+}
+
+int script_run(FILE *in, const char *name, const struct board_config *cfg0,
+	       FILE *out, FILE *errf, const struct script_hooks *hooks)
+{
+	struct board *b = calloc(1, sizeof(*b));
+	struct board_config cfg = *cfg0;
+	struct run_ctx rc = { .out = out, .hooks = hooks };
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	bool started = false;
+	int status = 0;
+	uint64_t now = 0;
+
+	if (!b) {
+		fprintf(errf, "irqrr: out of memory\n");
+		return 2;
+	}
+	if (board_init(b, &cfg, run_sink, &rc)) {
+		fprintf(errf, "irqrr: invalid board configuration\n");
+		free(b);
+		return 2;
+	}
+	for (;;) {
+		char err[200];
+		struct script_cmd cmd;
+		ssize_t n = getline(&line, &cap, in);
+		if (n < 0)
+			break;
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (strlen(line) != (size_t)n) {
+			fprintf(errf, "irqrr: %s:%u: NUL byte in line\n", name, lineno);
+			status = 2;
+			break;
+		}
+		if (script_parse_line(line, &cfg, &cmd, err, sizeof(err))) {
+			fprintf(errf, "irqrr: %s:%u: %s\n", name, lineno, err);
+			status = 2;
+			break;
+		}
+		if (cmd.op == SCRIPT_NONE)
+			continue;
+		if (cmd.op == SCRIPT_BOARD) {
+			if (started) {
+				fprintf(errf, "irqrr: %s:%u: 'board' must come before the first command\n",
+					name, lineno);
+				status = 2;
+				break;
+			}
+			cfg = cmd.cfg;
+			if (board_init(b, &cfg, run_sink, &rc)) {
+				fprintf(errf, "irqrr: %s:%u: invalid board configuration\n", name, lineno);
+				status = 2;
+				break;
+			}
+			continue;
+		}
+		if (!started) {
+			started = true;
+			if (hooks && hooks->on_config && hooks->on_config(hooks->ctx, b)) {
+				status = 2;
+				break;
+			}
+		}
+		if (cmd.op == SCRIPT_STATE) {
+			fflush(out);
+			board_print_state(b, out);
+			continue;
+		}
+		if (cmd.ev.kind == EV_TIME) {
+			if (cmd.ev.t < now) {
+				fprintf(errf, "irqrr: %s:%u: time %" PRIu64 " is before the current time %" PRIu64 "\n",
+					name, lineno, cmd.ev.t, now);
+				status = 2;
+				break;
+			}
+			now = cmd.ev.t;
+		}
+		cmd.ev.t = now;
+		if (hooks && hooks->before_input)
+			hooks->before_input(hooks->ctx, b);
+		if (board_apply(b, &cmd.ev)) {
+			fprintf(errf, "irqrr: %s:%u: input out of range\n", name, lineno);
+			status = 2;
+			break;
+		}
+	}
+	if (status == 0 && ferror(in)) {
+		fprintf(errf, "irqrr: %s: read error\n", name);
+		status = 2;
+	}
+	if (status == 0 && !started && hooks && hooks->on_config && hooks->on_config(hooks->ctx, b))
+		status = 2;
+	free(line);
+	free(b);
+	return status;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The chip script language (docs/chips-script.md): one command a line that
+ * drives a bare board, and the one-line-per-event output format that
+ * `irqrr chips` prints. `irqrr dump --format script` writes the same
+ * language from a trace.
+ */
+#ifndef IRQRR_SCRIPT_H
+#define IRQRR_SCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chips/board.h"
+#include "chips/event.h"
+
+enum script_op {
+	SCRIPT_NONE,  /* blank line or comment */
+	SCRIPT_BOARD, /* board KEY=VALUE ... (configuration, before any input) */
+	SCRIPT_EVENT, /* an input event (ev) */
+	SCRIPT_STATE, /* print the full chip state */
+};
+
+struct script_cmd {
+	enum script_op op;
+	struct irq_event ev;      /* SCRIPT_EVENT: the input; ev.t = 0 unless `time` */
+	struct board_config cfg;  /* SCRIPT_BOARD: cfg with the keys applied */
+};
+
+/* Parse one line (without its newline). cfg is the current configuration
+ * (used for range checks and as the base of a `board` line). Returns 0 and
+ * fills cmd, or -1 with a message in err. */
+int script_parse_line(const char *line, const struct board_config *cfg,
+		      struct script_cmd *cmd, char *err, size_t errlen);
+
+/* Write the script command that reproduces input event ev (no `time`);
+ * returns the length, or 0 if ev is not an input. */
+size_t script_format_input(const struct irq_event *ev, char *buf, size_t len);
+
+/* The `board ...` line for a configuration. */
+size_t script_format_config(const struct board_config *cfg, char *buf, size_t len);
+
+/* The output line for event ev, as `irqrr chips` prints it (reads, INTACK
+ * results and every output event); returns 0 for events that print nothing. */
+size_t script_format_output(const struct irq_event *ev, char *buf, size_t len);
+
+/* Sink that prints script_format_output lines to the FILE * ctx. */
+void script_print_sink(void *ctx, const struct irq_event *ev);
+
+/* Run a whole script on a fresh board. Output lines go to out; on a script
+ * error, "NAME:LINE: message" goes to err and the result is 2 (0 on
+ * success). extra_sink, if set, also receives every board event (used by
+ * --record); on_config, if set, is called once with the final configuration
+ * before the first input (returns non-zero to abort with status 2). */
+struct script_hooks {
+	void (*extra_sink)(void *ctx, const struct irq_event *ev);
+	int (*on_config)(void *ctx, struct board *b);
+	void (*before_input)(void *ctx, struct board *b);
+	void *ctx;
+};
+int script_run(FILE *in, const char *name, const struct board_config *cfg,
+	       FILE *out, FILE *err, const struct script_hooks *hooks);
+
+#endif

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* Board wiring, event seam, keyframes and determinism. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "chips/board.h"
+#include "chips/clock.h"
+
+#define CAP_MAX 200000
+
+struct capture {
+	unsigned n;
+	struct irq_event ev[CAP_MAX];
+};
+
+static void capture_sink(void *ctx, const struct irq_event *ev)
+{
+	struct capture *c = ctx;
+	if (c->n < CAP_MAX)
+		c->ev[c->n++] = *ev;
+}
+
+static struct capture *cap_new(void)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	return c;
+}
+
+static unsigned count_kind(const struct capture *c, unsigned kind)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n; i++)
+		n += c->ev[i].kind == kind;
+	return n;
+}
+
+static const struct irq_event *find_nth(const struct capture *c, unsigned kind, unsigned nth)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->ev[i].kind == kind && nth-- == 0)
+			return &c->ev[i];
+	return NULL;
+}
+
+static void init_board(struct board *b, struct capture *c, unsigned ncpus)
+{
+	struct board_config cfg;
+	board_config_default(&cfg);
+	cfg.ncpus = (uint8_t)ncpus;
+	assert_int_equal(board_init(b, &cfg, capture_sink, c), 0);
+}
+
+/* Linux's i8259A init: master 0x11,0x30,0x04,0x01; slave 0x11,0x38,0x02,0x01. */
+static void linux_pic_init(struct board *b, uint64_t t)
+{
+	static const uint16_t port[] = { 0x20, 0x21, 0x21, 0x21, 0xa0, 0xa1, 0xa1, 0xa1 };
+	static const uint8_t val[] = { 0x11, 0x30, 0x04, 0x01, 0x11, 0x38, 0x02, 0x01 };
+	for (unsigned i = 0; i < 8; i++)
+		board_pio_write(b, t, port[i], val[i]);
+}
+
+/* Channel 0, LSB/MSB, mode 2, count n, written at t. */
+static void pit_mode2(struct board *b, uint64_t t, uint16_t n)
+{
+	board_pio_write(b, t, 0x43, 0x34);
+	board_pio_write(b, t, 0x40, (uint8_t)n);
+	board_pio_write(b, t, 0x40, (uint8_t)(n >> 8));
+}
+
+static void ten_irq0_edges_in_10ms(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	pit_mode2(&b, 0, 1193); /* 1 kHz */
+	board_advance(&b, 10000000);
+
+	unsigned rises = 0;
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct irq_event *e = &c->ev[i];
+		if (e->kind == EV_WIRE && e->u.wire.id == WIRE_IRQ0 && e->u.wire.level == 1) {
+			/* 8254 mode 2: the count loads on the first CLK after the
+			 * write (tick 1); OUT rises every N CLKs after that. */
+			assert_int_equal(e->t, pit_tick_time(1 + 1193ull * (rises + 1)));
+			rises++;
+		}
+	}
+	assert_int_equal(rises, 10);
+	/* The first edge raises the PIC's INT and asks cpu 0 for ExtINT. */
+	const struct irq_event *w = find_nth(c, EV_LINT, 0);
+	assert_non_null(w);
+	assert_int_equal(w->u.lint.cpu, 0);
+	assert_int_equal(w->u.lint.mode, APIC_DM_EXTINT);
+	assert_int_equal(w->u.lint.level, 1);
+	assert_int_equal(w->t, pit_tick_time(1 + 1193));
+	free(c);
+}
+
+static void intack_and_eoi_cycle(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	pit_mode2(&b, 0, 1193);
+	board_advance(&b, 1100000);
+	assert_true(b.s.pic_int);
+	c->n = 0;
+	assert_int_equal(board_intack(&b, 1100000, 0), 0x30);
+	/* echo first, then the INT falling edge and the ExtINT withdrawal */
+	assert_int_equal(c->ev[0].kind, EV_INTACK);
+	assert_int_equal(c->ev[0].u.intack.vector, 0x30);
+	assert_int_equal(c->ev[1].kind, EV_WIRE);
+	assert_int_equal(c->ev[1].u.wire.id, WIRE_PIC_INT);
+	assert_int_equal(c->ev[1].u.wire.level, 0);
+	assert_int_equal(c->ev[2].kind, EV_LINT);
+	assert_int_equal(c->ev[2].u.lint.level, 0);
+	board_pio_write(&b, 1100000, 0x20, 0x20); /* EOI */
+	/* The next tick interrupts again. */
+	board_advance(&b, 2100000);
+	assert_true(b.s.pic_int);
+	assert_int_equal(board_intack(&b, 2100000, 0), 0x30);
+	free(c);
+}
+
+/* A spurious INTACK: nothing pending gives master base + 7. */
+static void spurious_intack(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	assert_int_equal(board_intack(&b, 5, 0), 0x37);
+	free(c);
+}
+
+static void ioapic_rte(struct board *b, uint64_t t, unsigned pin, uint64_t rte)
+{
+	board_mmio_write(b, t, IOAPIC_BASE, 0x10 + 2 * pin);
+	board_mmio_write(b, t, IOAPIC_BASE + 0x10, (uint32_t)rte);
+	board_mmio_write(b, t, IOAPIC_BASE, 0x11 + 2 * pin);
+	board_mmio_write(b, t, IOAPIC_BASE + 0x10, (uint32_t)(rte >> 32));
+}
+
+/* ISA IRQ0 reaches IOAPIC pin 2 (the MADT interrupt source override). */
+static void pit_through_ioapic_pin2(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	board_pio_write(&b, 0, 0x21, 0xff); /* PIC masked, as Linux does */
+	ioapic_rte(&b, 0, 2, 0x0000000000000031ull);
+	pit_mode2(&b, 0, 1193);
+	board_advance(&b, 3000000);
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 2);
+	const struct irq_event *m = find_nth(c, EV_APIC_MSG, 1);
+	assert_int_equal(m->u.apic.vector, 0x31);
+	assert_int_equal(m->u.apic.pin, 2);
+	assert_int_equal(m->u.apic.trigger, 0);
+	assert_int_equal(m->u.apic.delivery, APIC_DM_FIXED);
+	assert_int_equal(m->t, pit_tick_time(1 + 2 * 1193ull));
+	/* INT never rose: the PIC kept IRR0 but IMR masks it. */
+	assert_int_equal(b.s.pic_int, 0);
+	free(c);
+}
+
+/* PCI GSIs 16-23 are active low: an active-low level RTE sees the device's
+ * assertion; EOI with the line still asserted re-delivers. */
+static void pci_gsi_active_low_level(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	/* vector 0x40, level, active low, unmasked */
+	ioapic_rte(&b, 0, 16, 0x40 | (1u << 15) | (1u << 13));
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 0);
+	board_set_irq(&b, 10, 16, 1);
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 1);
+	assert_int_equal(find_nth(c, EV_APIC_MSG, 0)->u.apic.trigger, 1);
+	board_eoi(&b, 20, 0x40, 0);
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 2);
+	board_set_irq(&b, 30, 16, 0);
+	board_eoi(&b, 40, 0x40, 0);
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 2);
+	free(c);
+}
+
+/* ISA line n reaches PIC input n and IOAPIC pin n. */
+static void isa_line_reaches_both_chips(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	ioapic_rte(&b, 0, 4, 0x34);
+	board_set_irq(&b, 100, 4, 1);
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 1);
+	assert_int_equal(find_nth(c, EV_APIC_MSG, 0)->u.apic.pin, 4);
+	assert_true(b.s.pic_int);
+	assert_int_equal(board_intack(&b, 200, 0), 0x34);
+	/* slave line 12 */
+	board_set_irq(&b, 300, 12, 1);
+	board_pio_write(&b, 300, 0x20, 0x20);
+	assert_int_equal(board_intack(&b, 400, 0), 0x3c);
+	free(c);
+}
+
+/* LVT0 in NMI mode on every vCPU: each sees an NMI on the INT rising edge
+ * (the 2010 proposal's scenario); with --lint0=bsp only cpu 0 does. */
+static void lint0_nmi_broadcast_and_bsp(void **state)
+{
+	for (unsigned bsp_only = 0; bsp_only < 2; bsp_only++) {
+		struct board b;
+		struct board_config cfg;
+		struct capture *c = cap_new();
+		board_config_default(&cfg);
+		cfg.ncpus = 3;
+		cfg.lint0_bsp_only = (uint8_t)bsp_only;
+		assert_int_equal(board_init(&b, &cfg, capture_sink, c), 0);
+		linux_pic_init(&b, 0);
+		for (unsigned cpu = 0; cpu < 3; cpu++)
+			board_set_lvt(&b, 0, cpu, 0, APIC_DM_NMI << 8);
+		board_set_irq(&b, 10, 1, 1);
+		unsigned nmis = 0;
+		for (unsigned i = 0; i < c->n; i++)
+			if (c->ev[i].kind == EV_LINT && c->ev[i].u.lint.mode == APIC_DM_NMI) {
+				assert_int_equal(c->ev[i].u.lint.level, 1);
+				nmis++;
+			}
+		assert_int_equal(nmis, bsp_only ? 1 : 3);
+		free(c);
+	}
+}
+
+/* LVT0 unmasked to ExtINT while INT is high: the level consumer sees it;
+ * masked again: withdrawn. An NMI-mode LVT written while INT is high sees
+ * no edge (SDM: NMI LINT is edge-sensitive). */
+static void lvt_change_while_int_high(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 2);
+	linux_pic_init(&b, 0);
+	board_set_irq(&b, 10, 3, 1);
+	c->n = 0;
+	board_set_lvt(&b, 20, 1, 0, APIC_DM_EXTINT << 8);
+	assert_int_equal(count_kind(c, EV_LINT), 1);
+	assert_int_equal(find_nth(c, EV_LINT, 0)->u.lint.cpu, 1);
+	assert_int_equal(find_nth(c, EV_LINT, 0)->u.lint.level, 1);
+	board_set_lvt(&b, 30, 1, 0, (1u << 16) | (APIC_DM_EXTINT << 8));
+	assert_int_equal(count_kind(c, EV_LINT), 2);
+	assert_int_equal(find_nth(c, EV_LINT, 1)->u.lint.level, 0);
+	board_set_lvt(&b, 40, 1, 0, APIC_DM_NMI << 8);
+	assert_int_equal(count_kind(c, EV_LINT), 2);
+	free(c);
+}
+
+/* Every input is echoed once, after the timed outputs it revealed. */
+static void input_echo_order(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	pit_mode2(&b, 0, 1193);
+	c->n = 0;
+	uint8_t v = board_pio_read(&b, 1500000, 0x20); /* IRR */
+	assert_int_equal(v, 0x01);
+	/* falling edge, rising edge (+ INT, LINT0) came before the read echo */
+	unsigned i = 0;
+	while (c->ev[i].kind != EV_PIO_READ)
+		assert_true(EV_IS_OUTPUT(c->ev[i++].kind));
+	assert_true(i >= 3);
+	assert_int_equal(c->ev[i].t, 1500000);
+	assert_int_equal(c->ev[i].u.pio.value, 0x01);
+	free(c);
+}
+
+static void time_never_goes_backwards(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	board_advance(&b, 1000);
+	board_pio_write(&b, 10, 0x21, 0xff);
+	assert_int_equal(c->ev[c->n - 1].t, 1000);
+	assert_int_equal(b.s.now, 1000);
+	free(c);
+}
+
+static void apply_rejects_bad_inputs(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 2);
+	struct irq_event e = { .kind = EV_IRQ };
+	e.u.irq.gsi = 24;
+	assert_int_equal(board_apply(&b, &e), -1);
+	e.kind = EV_INTACK;
+	e.u.intack.cpu = 2;
+	assert_int_equal(board_apply(&b, &e), -1);
+	e.kind = EV_WIRE;
+	assert_int_equal(board_apply(&b, &e), -1);
+	e.kind = 0x7f;
+	assert_int_equal(board_apply(&b, &e), -1);
+	assert_int_equal(c->n, 0);
+	free(c);
+}
+
+/* ---- determinism ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+/* A random but plausible input: mostly chip ports, some nonsense. */
+static void random_input(uint64_t *rng, uint64_t *t, struct irq_event *e)
+{
+	static const uint16_t ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1,
+					  0x40, 0x41, 0x42, 0x43, 0x61, 0x80 };
+	static const uint8_t ioregs[] = { 0x00, 0x01, 0x02, 0x10, 0x11, 0x14, 0x15, 0x18, 0x19, 0x30, 0x3f, 0x40 };
+	memset(e, 0, sizeof(*e));
+	*t += rng_next(rng) % 200000;
+	e->t = *t;
+	switch (rng_next(rng) % 10) {
+	case 0:
+		e->kind = EV_TIME;
+		break;
+	case 1:
+	case 2:
+		e->kind = EV_PIO_WRITE;
+		e->u.pio.port = ports[rng_next(rng) % 12];
+		e->u.pio.value = (uint8_t)rng_next(rng);
+		break;
+	case 3:
+		e->kind = EV_PIO_READ;
+		e->u.pio.port = ports[rng_next(rng) % 12];
+		break;
+	case 4:
+		e->kind = EV_MMIO_WRITE;
+		e->u.mmio.addr = IOAPIC_BASE + (rng_next(rng) % 2 ? 0 : 0x10);
+		e->u.mmio.value = e->u.mmio.addr == IOAPIC_BASE ? ioregs[rng_next(rng) % 12]
+								 : (uint32_t)rng_next(rng) & 0x1ffff;
+		break;
+	case 5:
+		e->kind = EV_MMIO_READ;
+		e->u.mmio.addr = IOAPIC_BASE + 0x10;
+		break;
+	case 6:
+		e->kind = EV_IRQ;
+		e->u.irq.gsi = (uint8_t)(rng_next(rng) % 24);
+		e->u.irq.level = (uint8_t)(rng_next(rng) & 1);
+		break;
+	case 7:
+		e->kind = EV_INTACK;
+		e->u.intack.cpu = (uint8_t)(rng_next(rng) % 2);
+		break;
+	case 8:
+		e->kind = EV_EOI;
+		e->u.eoi.vector = (uint8_t)(0x30 + rng_next(rng) % 32);
+		break;
+	default:
+		e->kind = EV_LVT;
+		e->u.lvt.cpu = (uint8_t)(rng_next(rng) % 2);
+		e->u.lvt.value = (uint32_t)((rng_next(rng) % 2) << 16 | (rng_next(rng) % 2 ? 0x700 : 0x400));
+		break;
+	}
+}
+
+static uint64_t hash_events(const struct capture *c, unsigned from)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (unsigned i = from; i < c->n; i++) {
+		const struct irq_event *e = &c->ev[i];
+		uint64_t words[4] = { e->t, e->kind, 0, 0 };
+		switch (e->kind) {
+		case EV_PIO_READ: case EV_PIO_WRITE: words[2] = e->u.pio.port; words[3] = e->u.pio.value; break;
+		case EV_MMIO_READ: case EV_MMIO_WRITE: words[2] = e->u.mmio.addr; words[3] = e->u.mmio.value; break;
+		case EV_INTACK: words[2] = e->u.intack.vector; break;
+		case EV_WIRE: words[2] = e->u.wire.id; words[3] = e->u.wire.level; break;
+		case EV_APIC_MSG: words[2] = e->u.apic.vector | e->u.apic.dest << 8 | e->u.apic.delivery << 16; break;
+		case EV_LINT: words[2] = e->u.lint.cpu | e->u.lint.mode << 8; words[3] = e->u.lint.level; break;
+		case EV_DEADLINE: words[2] = e->u.deadline.t; break;
+		default: break;
+		}
+		for (unsigned w = 0; w < 4; w++) {
+			h ^= words[w];
+			h *= 0x100000001b3ull;
+		}
+	}
+	return h;
+}
+
+#define RANDOM_INPUTS 20000
+
+/* Inputs [from, to) of the sequence the seed defines; returns the last time. */
+static uint64_t run_random(struct board *b, uint64_t seed, unsigned from, unsigned to)
+{
+	uint64_t rng = seed, t = 0;
+	struct irq_event e;
+	for (unsigned i = 0; i < to; i++) {
+		random_input(&rng, &t, &e);
+		if (i >= from)
+			assert_int_equal(board_apply(b, &e), 0);
+	}
+	return t;
+}
+
+static void seeded_random_run_is_deterministic(void **state)
+{
+	struct capture *c1 = cap_new(), *c2 = cap_new();
+	struct board b1, b2;
+	init_board(&b1, c1, 2);
+	init_board(&b2, c2, 2);
+	linux_pic_init(&b1, 0);
+	linux_pic_init(&b2, 0);
+	pit_mode2(&b1, 0, 500);
+	pit_mode2(&b2, 0, 500);
+	run_random(&b1, 42, 0, RANDOM_INPUTS);
+	run_random(&b2, 42, 0, RANDOM_INPUTS);
+	assert_int_equal(c1->n, c2->n);
+	assert_true(c1->n > RANDOM_INPUTS);
+	assert_true(count_kind(c1, EV_APIC_MSG) > 0);
+	assert_true(count_kind(c1, EV_LINT) > 0);
+	assert_int_equal(hash_events(c1, 0), hash_events(c2, 0));
+	assert_int_equal(board_state_hash(&b1), board_state_hash(&b2));
+	free(c1);
+	free(c2);
+}
+
+/* Save mid-way, load into a fresh board, continue: identical outputs. */
+static void keyframe_continue_is_identical(void **state)
+{
+	struct capture *c1 = cap_new(), *c2 = cap_new();
+	struct board b1, b2;
+	uint8_t buf[8192];
+	init_board(&b1, c1, 2);
+	linux_pic_init(&b1, 0);
+	pit_mode2(&b1, 0, 777);
+	run_random(&b1, 7, 0, RANDOM_INPUTS / 2);
+	size_t n = board_save(&b1, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(n, board_state_size(&b1));
+	uint64_t h_saved = board_state_hash(&b1);
+	unsigned mark = c1->n;
+	uint64_t t1 = run_random(&b1, 7, RANDOM_INPUTS / 2, RANDOM_INPUTS);
+
+	init_board(&b2, c2, 1); /* different config: the keyframe carries it */
+	assert_null(board_load(&b2, buf, n));
+	assert_int_equal(b2.cfg.ncpus, 2);
+	assert_int_equal(board_state_hash(&b2), h_saved);
+	uint64_t t2 = run_random(&b2, 7, RANDOM_INPUTS / 2, RANDOM_INPUTS);
+	assert_int_equal(t1, t2);
+	assert_int_equal(hash_events(c1, mark), hash_events(c2, 0));
+	assert_int_equal(board_state_hash(&b1), board_state_hash(&b2));
+	free(c1);
+	free(c2);
+}
+
+static void load_rejects_bad_state(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	uint8_t buf[8192];
+	init_board(&b, c, 1);
+	size_t n = board_save(&b, buf, sizeof(buf));
+	uint64_t h = board_state_hash(&b);
+	for (size_t cut = 0; cut < n; cut++)
+		assert_non_null(board_load(&b, buf, cut));
+	buf[0] ^= 1;
+	assert_non_null(board_load(&b, buf, n));
+	buf[0] ^= 1;
+	buf[6] = 0; /* ncpus 0 */
+	assert_non_null(board_load(&b, buf, n));
+	assert_int_equal(board_state_hash(&b), h); /* failed loads change nothing */
+	assert_int_equal(board_save(&b, buf, 3), 0);
+	free(c);
+}
+
+/* Virtual time far in the future: still exact, no overflow. */
+static void ten_years_of_time(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	const uint64_t ten_years = 10ull * 365 * 24 * 3600 * 1000000000ull;
+	init_board(&b, c, 1);
+	board_advance(&b, ten_years);
+	board_pio_write(&b, ten_years, 0x21, 0xff);
+	pit_mode2(&b, ten_years, 1193);
+	c->n = 0;
+	board_advance(&b, ten_years + 5000000);
+	unsigned rises = 0;
+	uint64_t k0 = pit_ticks_at(ten_years) + 1;
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->ev[i].kind == EV_WIRE && c->ev[i].u.wire.level == 1) {
+			rises++;
+			assert_int_equal(c->ev[i].t, pit_tick_time(k0 + 1193ull * rises));
+		}
+	assert_int_equal(rises, 5);
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ten_irq0_edges_in_10ms),
+		cmocka_unit_test(intack_and_eoi_cycle),
+		cmocka_unit_test(spurious_intack),
+		cmocka_unit_test(pit_through_ioapic_pin2),
+		cmocka_unit_test(pci_gsi_active_low_level),
+		cmocka_unit_test(isa_line_reaches_both_chips),
+		cmocka_unit_test(lint0_nmi_broadcast_and_bsp),
+		cmocka_unit_test(lvt_change_while_int_high),
+		cmocka_unit_test(input_echo_order),
+		cmocka_unit_test(time_never_goes_backwards),
+		cmocka_unit_test(apply_rejects_bad_inputs),
+		cmocka_unit_test(seeded_random_run_is_deterministic),
+		cmocka_unit_test(keyframe_continue_is_identical),
+		cmocka_unit_test(load_rejects_bad_state),
+		cmocka_unit_test(ten_years_of_time),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
