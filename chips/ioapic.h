@@ -2,8 +2,15 @@
 /*
  * Intel 82093AA I/O APIC, 24 pins, MMIO at 0xfec00000 (offsets: 0x00
  * IOREGSEL, 0x10 IOWIN, 0x40 EOI register when version >= 0x20). Pure state
- * machine: outputs are APIC messages written to the caller's array. Pin
- * inputs are logical "asserted" levels; see docs/chips.md for polarity.
+ * machine: outputs are APIC messages written to the caller's array.
+ *
+ * Pin contract: ioapic_set_irq() takes the ELECTRICAL level of the pin. The
+ * chip treats a pin as asserted when (level XOR RTE bit 13 INTPOL) == 1
+ * (82093AA 3.2.4: INTPOL 0 = high active, 1 = low active). The board turns
+ * logical device levels into electrical ones: ISA GSIs 0-15 are active high,
+ * PCI GSIs 16-23 active low (so the board drives them high when idle,
+ * including right after ioapic_init/ioapic_reset, which leave every level 0).
+ * Behaviour decisions: docs/chips-ioapic.md.
  */
 #ifndef IRQRR_IOAPIC_H
 #define IRQRR_IOAPIC_H
@@ -22,14 +29,17 @@
 
 struct ioapic {
 	uint64_t rte[IOAPIC_PINS];
-	uint32_t level;   /* pin input levels, bit n = pin n asserted */
+	uint32_t level;   /* electrical pin levels, bit n = pin n high */
 	uint32_t regsel;  /* IOREGSEL (8 bits used) */
 	uint8_t id;       /* 4-bit APIC ID */
 	uint8_t version;  /* 0x11 or 0x20 */
 	uint8_t pad[6];
 };
 
+/* version: 0x11 (82093AA, no EOI register) or 0x20 (ICH-style, EOI register
+ * at 0x40); any other value is taken as 0x20. */
 void ioapic_init(struct ioapic *s, uint8_t version);
+/* Power-on state; keeps the version. */
 void ioapic_reset(struct ioapic *s);
 /* Each returns the number of messages written to out (out has room for
  * IOAPIC_PINS messages). */
@@ -38,6 +48,7 @@ unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, st
 uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset);
 /* LAPIC EOI broadcast of a vector (also what the EOI register does). */
 unsigned ioapic_eoi(struct ioapic *s, uint8_t vector, struct apic_msg *out);
+/* Saves, or loads and validates (on error sets ser->err, *s unchanged). */
 void ioapic_serialize(struct ioapic *s, struct ser *ser);
 /* Readable register dump. */
 void ioapic_print(const struct ioapic *s, FILE *f);
