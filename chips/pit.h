@@ -5,7 +5,7 @@
  * Time is an input: every entry point takes `now` in virtual ns, and the
  * caller guarantees `now` never decreases across calls. Counters 0 and 1 have
  * their gate tied high; counter 2's gate is port 0x61 bit 0.
- * Behaviour choices are documented in docs/chips.md.
+ * Behaviour choices are documented in docs/chips-pit.md.
  */
 #ifndef IRQRR_PIT_H
 #define IRQRR_PIT_H
@@ -18,24 +18,36 @@
 #include "ser.h"
 
 struct pit_channel {
-	/* Fields are the model's own; see pit.c. Plain integers only. */
-	uint8_t control;      /* last control word's bits 5:0 as written */
-	uint8_t mode;         /* decoded mode 0..5 */
-	uint8_t rw_state;
-	uint8_t write_lsb_pending, read_msb_next;
-	uint8_t latched_count_state, status_latched, status;
-	uint16_t latched_count;
-	uint8_t gate;
-	uint8_t counting;
-	uint8_t null_count;
+	/* Plain integers only; semantics in chips/pit.c and docs/chips-pit.md.
+	 * Counts are effective values: 1..0x10000 (binary) or 1..10000 (BCD,
+	 * held in decimal). */
+	uint8_t control;        /* control word bits 5:0 exactly as written */
+	uint8_t mode;           /* decoded mode 0..5 (6/7 alias 2/3) */
+	uint8_t wr_msb;         /* write flip-flop: next byte is the MSB */
+	uint8_t wr_lsb;         /* LSB of a two-byte write in progress */
+	uint8_t rd_msb;         /* read flip-flop: next unlatched read is MSB */
+	uint8_t latch_bytes;    /* count latch bytes left to read (0: none) */
+	uint16_t latch;         /* latched count, as read (BCD-encoded if BCD) */
+	uint8_t status_latched;
+	uint8_t status;
+	uint8_t gate;           /* GATE input level */
+	uint8_t null_count;     /* NULL COUNT until the scheduled load (if any) */
+	uint8_t cr_valid;       /* a complete count was written since the CW */
+	uint8_t running;        /* CE decrements on every CLK from load_tick */
+	uint8_t paused;         /* modes 0/4: stopped by GATE low, resumable */
+	uint8_t tc;             /* modes 0/1/4/5: terminal count already passed */
+	uint8_t out;            /* OUT while not running */
+	uint8_t pend;           /* a CE load of pend_count at pend_tick is due */
+	uint8_t pend_run;       /* counting after that load (else paused) */
 	uint8_t pad;
-	uint32_t count;        /* initial count N (1..0x10000) */
-	uint32_t pending_count;/* count written, not yet loaded (0: none) */
-	uint8_t write_lsb;     /* first byte of a two-byte write */
-	uint8_t out_static;    /* OUT when not counting */
-	uint8_t pad2[2];
-	uint64_t load_tick;    /* absolute tick at which the count was loaded */
-	uint64_t write_time;   /* ns of the count write (for next-CLK load) */
+	uint32_t cr;            /* count register (effective), if cr_valid */
+	uint32_t count;         /* CE value at load_tick (running) */
+	uint32_t phase;         /* mode 3: ticks already elapsed in the cycle */
+	uint32_t hold;          /* CE value while not running */
+	uint32_t pend_count;
+	uint32_t pend_phase;
+	uint64_t load_tick;     /* absolute CLK tick of the segment's load */
+	uint64_t pend_tick;     /* absolute CLK tick of the due load */
 };
 
 struct pit {
