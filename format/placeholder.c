@@ -1,1 +1,0 @@
-typedef int irqrr_format_placeholder;

@@ -1,0 +1,858 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace reader. Every size field is checked against the format's limits and
+ * the file size before anything is allocated or read; every checksum is
+ * verified before its data is used. A missing or damaged footer makes open
+ * rebuild the index by scanning chunk headers (docs/FORMAT.md "Recovery").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <lz4.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "irqrr/trace.h"
+#include "trace_internal.h"
+
+struct kv_entry {
+	char *key;
+	char *value; /* rendered text */
+	uint64_t num;
+	int type;
+};
+
+struct trace_reader {
+	char *name;
+	int fd;
+	const uint8_t *mem;
+	uint64_t size;
+	uint64_t data_end; /* end of the chunk area (index offset, or file size) */
+	unsigned major, minor;
+	struct kv_entry *kv;
+	size_t nkv;
+	struct trace_chunk_info *chunks;
+	size_t nchunks, chunks_cap;
+	uint64_t events;
+	struct trace_recovery rec;
+	char err[256];
+};
+
+struct trace_chunk {
+	struct trace_chunk_info info;
+	size_t index;
+	uint8_t *raw;
+	size_t kf_len;
+	size_t pos;
+	uint64_t prev_t;
+	uint32_t n;
+	char err[256];
+};
+
+static int rerr(struct trace_reader *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rerr(struct trace_reader *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* Read exactly len bytes at off. */
+static int src_read(struct trace_reader *r, uint64_t off, void *buf, size_t len)
+{
+	if (off > r->size || len > r->size - off)
+		return rerr(r, TRACE_E_TRUNCATED, "read of %zu bytes at offset 0x%" PRIx64 " past the end of the file", len, off);
+	if (r->mem) {
+		memcpy(buf, r->mem + off, len);
+		return 0;
+	}
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pread(r->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rerr(r, TRACE_E_IO, "read %s: %s", r->name, strerror(errno));
+		if (n == 0)
+			return rerr(r, TRACE_E_TRUNCATED, "%s shrank while being read", r->name);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ header */
+
+static int parse_config(struct trace_reader *r, const uint8_t *h, size_t hlen, uint32_t count)
+{
+	size_t pos = TRACE_HDR_FIXED, end = hlen - 4;
+	if (count > TRACE_KV_MAX || count > (end - pos) / 4)
+		return rerr(r, TRACE_E_CORRUPT, "header: %" PRIu32 " config entries do not fit", count);
+	r->kv = calloc(count ? count : 1, sizeof *r->kv);
+	if (!r->kv)
+		return rerr(r, TRACE_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < count; i++) {
+		if (end - pos < 4)
+			return rerr(r, TRACE_E_CORRUPT, "header: config entry %" PRIu32 " truncated", i);
+		unsigned type = h[pos], kl = h[pos + 1], vl = get_le16(h + pos + 2);
+		pos += 4;
+		if (kl == 0 || end - pos < (size_t)kl + vl)
+			return rerr(r, TRACE_E_CORRUPT, "header: config entry %" PRIu32 " has bad lengths", i);
+		const uint8_t *k = h + pos, *v = h + pos + kl;
+		pos += (size_t)kl + vl;
+		if (memchr(k, 0, kl))
+			return rerr(r, TRACE_E_CORRUPT, "header: config entry %" PRIu32 ": NUL in key", i);
+		struct kv_entry *e = &r->kv[r->nkv];
+		char buf[32];
+		if (type == KV_TEXT) {
+			if (memchr(v, 0, vl))
+				return rerr(r, TRACE_E_CORRUPT, "header: config entry %" PRIu32 ": NUL in value", i);
+			e->value = strndup((const char *)v, vl);
+		} else if (type == KV_UDEC || type == KV_UHEX) {
+			if (vl != 8)
+				return rerr(r, TRACE_E_CORRUPT, "header: config entry %" PRIu32 ": integer of %u bytes", i, vl);
+			e->num = get_le64(v);
+			snprintf(buf, sizeof buf, type == KV_UDEC ? "%" PRIu64 : "0x%" PRIx64, e->num);
+			e->value = strdup(buf);
+		} else {
+			continue; /* unknown types are skipped (FORMAT.md: compatibility) */
+		}
+		e->type = (int)type;
+		e->key = strndup((const char *)k, kl);
+		r->nkv++;
+		if (!e->key || !e->value)
+			return rerr(r, TRACE_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int read_header(struct trace_reader *r, uint64_t *hdr_len)
+{
+	uint8_t f[TRACE_HDR_FIXED];
+	size_t have = r->size < TRACE_HDR_FIXED ? (size_t)r->size : TRACE_HDR_FIXED;
+	int rc = src_read(r, 0, f, have);
+	if (rc)
+		return rc;
+	size_t m = have < TRACE_MAGIC_LEN ? have : TRACE_MAGIC_LEN;
+	if (memcmp(f, TRACE_MAGIC, m) || have == 0)
+		return rerr(r, TRACE_E_NOT_TRACE, "not an irqrr trace");
+	if (have < TRACE_HDR_FIXED)
+		return rerr(r, TRACE_E_TRUNCATED, "file ends inside the header (%zu bytes)", have);
+	uint32_t hlen = get_le32(f + 24);
+	if (hlen < TRACE_HDR_FIXED + 4 || hlen > TRACE_HDR_MAX)
+		return rerr(r, TRACE_E_CORRUPT, "header length %" PRIu32 " out of range", hlen);
+	if (hlen > r->size)
+		return rerr(r, TRACE_E_TRUNCATED, "file ends inside the header (%" PRIu64 " of %" PRIu32 " bytes)", r->size, hlen);
+	uint8_t *h = malloc(hlen);
+	if (!h)
+		return rerr(r, TRACE_E_NOMEM, "out of memory");
+	if ((rc = src_read(r, 0, h, hlen))) {
+		free(h);
+		return rc;
+	}
+	if (trace_crc32c(0, h, hlen - 4) != get_le32(h + hlen - 4)) {
+		free(h);
+		return rerr(r, TRACE_E_CHECKSUM, "header checksum mismatch");
+	}
+	r->major = get_le16(h + 8);
+	r->minor = get_le16(h + 10);
+	unsigned min_major = get_le16(h + 12);
+	uint32_t req = get_le32(h + 16);
+	if (min_major > TRACE_FORMAT_MAJOR || r->major < 1) {
+		free(h);
+		return rerr(r, TRACE_E_VERSION, "format %u.%u needs a newer irqrr (this reads up to %d.x)",
+			    r->major, r->minor, TRACE_FORMAT_MAJOR);
+	}
+	if (req & ~TRACE_FEATURES_KNOWN) {
+		free(h);
+		return rerr(r, TRACE_E_VERSION, "trace needs feature bits 0x%" PRIx32 " that this irqrr does not support",
+			    req & ~TRACE_FEATURES_KNOWN);
+	}
+	rc = parse_config(r, h, hlen, get_le32(h + 28));
+	free(h);
+	*hdr_len = hlen;
+	return rc;
+}
+
+/* ------------------------------------------------------------ chunks */
+
+/* Decode and sanity-check a chunk header. Returns 0 or a status with a
+ * reason in why. Does not check against the file size. */
+static int parse_chunk_header(const uint8_t *h, struct trace_chunk_info *ci, const char **why)
+{
+	if (get_le32(h) != CHUNK_MAGIC) {
+		*why = "no chunk magic";
+		return TRACE_E_CORRUPT;
+	}
+	if (trace_crc32c(0, h, 60) != get_le32(h + 60)) {
+		*why = "chunk header checksum mismatch";
+		return TRACE_E_CHECKSUM;
+	}
+	ci->flags = get_le16(h + 6);
+	ci->seq = get_le64(h + 8);
+	ci->first_event = get_le64(h + 16);
+	ci->count = get_le32(h + 24);
+	ci->first_t = get_le64(h + 32);
+	ci->last_t = get_le64(h + 40);
+	ci->raw_size = get_le32(h + 48);
+	ci->comp_size = get_le32(h + 52);
+	if (get_le16(h + 4) != CHUNK_HDR_LEN || (ci->flags & ~CHUNK_FLAGS_KNOWN) || get_le32(h + 28)) {
+		*why = "unknown chunk header layout or flags";
+		return TRACE_E_CORRUPT;
+	}
+	if (ci->raw_size < 4 || ci->raw_size > CHUNK_RAW_MAX || ci->count > ci->raw_size ||
+	    ci->first_event > UINT64_MAX - ci->count) {
+		*why = "chunk sizes out of range";
+		return TRACE_E_CORRUPT;
+	}
+	if ((ci->flags & CHUNK_FLAG_STORED) ? ci->comp_size != ci->raw_size
+					     : ci->comp_size > (uint32_t)LZ4_compressBound((int)ci->raw_size) || ci->comp_size == 0) {
+		*why = "compressed size out of range";
+		return TRACE_E_CORRUPT;
+	}
+	return 0;
+}
+
+static int push_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
+{
+	if (r->nchunks == r->chunks_cap) {
+		size_t nc = r->chunks_cap ? r->chunks_cap * 2 : 16;
+		struct trace_chunk_info *n = realloc(r->chunks, nc * sizeof *n);
+		if (!n)
+			return rerr(r, TRACE_E_NOMEM, "out of memory");
+		r->chunks = n;
+		r->chunks_cap = nc;
+	}
+	r->chunks[r->nchunks++] = *ci;
+	r->events += ci->count;
+	return 0;
+}
+
+/* Full check of the chunk at off: header, bounds, payload CRC. */
+static int check_chunk_at(struct trace_reader *r, uint64_t off, struct trace_chunk_info *ci,
+			  uint8_t **payload, const char **why)
+{
+	uint8_t h[CHUNK_HDR_LEN];
+	if (r->data_end - off < CHUNK_HDR_LEN) {
+		*why = "truncated chunk header";
+		return TRACE_E_TRUNCATED;
+	}
+	int rc = src_read(r, off, h, sizeof h);
+	if (rc) {
+		*why = r->err;
+		return rc;
+	}
+	if ((rc = parse_chunk_header(h, ci, why)))
+		return rc;
+	ci->offset = off;
+	if (r->data_end - off - CHUNK_HDR_LEN < ci->comp_size) {
+		*why = "truncated chunk payload";
+		return TRACE_E_TRUNCATED;
+	}
+	uint8_t *p = malloc(ci->comp_size ? ci->comp_size : 1);
+	if (!p) {
+		*why = "out of memory";
+		return TRACE_E_NOMEM;
+	}
+	if ((rc = src_read(r, off + CHUNK_HDR_LEN, p, ci->comp_size))) {
+		free(p);
+		*why = r->err;
+		return rc;
+	}
+	if (trace_crc32c(0, p, ci->comp_size) != get_le32(h + 56)) {
+		free(p);
+		*why = "checksum mismatch";
+		return TRACE_E_CHECKSUM;
+	}
+	if (payload)
+		*payload = p;
+	else
+		free(p);
+	return 0;
+}
+
+/* ------------------------------------------------------------ footer */
+
+static int load_footer(struct trace_reader *r, uint64_t hlen, const char **why)
+{
+	uint8_t t[TRAILER_LEN];
+	if (r->size < hlen + 12 + TRAILER_LEN) {
+		*why = "no footer";
+		return -1;
+	}
+	if (src_read(r, r->size - TRAILER_LEN, t, sizeof t))
+		return -1;
+	if (memcmp(t + 24, TRAILER_MAGIC, 8)) {
+		*why = "no footer";
+		return -1;
+	}
+	if (trace_crc32c(0, t, 20) != get_le32(t + 20)) {
+		*why = "trailer checksum mismatch";
+		return -1;
+	}
+	uint64_t ioff = get_le64(t), events = get_le64(t + 8);
+	uint32_t n = get_le32(t + 16);
+	uint64_t isize = 8 + (uint64_t)n * INDEX_ENTRY_LEN + 4;
+	if (ioff < hlen || ioff > r->size - TRAILER_LEN || r->size - TRAILER_LEN - ioff != isize) {
+		*why = "index offset or size out of range";
+		return -1;
+	}
+	uint8_t *b = malloc(isize);
+	if (!b) {
+		*why = "out of memory";
+		return -1;
+	}
+	if (src_read(r, ioff, b, isize)) {
+		free(b);
+		*why = "index unreadable";
+		return -1;
+	}
+	if (get_le32(b) != INDEX_MAGIC || get_le32(b + 4) != n ||
+	    trace_crc32c(0, b, isize - 4) != get_le32(b + isize - 4)) {
+		free(b);
+		*why = "index checksum mismatch";
+		return -1;
+	}
+	uint64_t prev_end = hlen, prev_ev = 0, sum = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *e = b + 8 + (size_t)i * INDEX_ENTRY_LEN;
+		struct trace_chunk_info ci = { 0 };
+		ci.offset = get_le64(e);
+		ci.seq = i;
+		ci.first_event = get_le64(e + 8);
+		ci.first_t = get_le64(e + 16);
+		ci.last_t = get_le64(e + 24);
+		ci.count = get_le32(e + 32);
+		if (ci.offset < prev_end || ci.offset > ioff || ioff - ci.offset < CHUNK_HDR_LEN ||
+		    ci.first_event < prev_ev || ci.first_event > UINT64_MAX - ci.count) {
+			free(b);
+			*why = "index entries out of order or out of range";
+			r->nchunks = 0;
+			r->events = 0;
+			return -1;
+		}
+		prev_end = ci.offset + CHUNK_HDR_LEN;
+		prev_ev = ci.first_event + ci.count;
+		sum += ci.count;
+		if (push_chunk(r, &ci)) {
+			free(b);
+			*why = "out of memory";
+			return -1;
+		}
+	}
+	free(b);
+	if (sum != events) {
+		*why = "index event count mismatch";
+		r->nchunks = 0;
+		r->events = 0;
+		return -1;
+	}
+	r->data_end = ioff;
+	return 0;
+}
+
+/* Search forward from off for the next position holding a valid chunk
+ * header. Returns its offset or UINT64_MAX. */
+static uint64_t resync(struct trace_reader *r, uint64_t off)
+{
+	uint8_t win[65536 + CHUNK_HDR_LEN];
+	while (off < r->size && r->size - off >= CHUNK_HDR_LEN) {
+		size_t len = r->size - off < sizeof win ? (size_t)(r->size - off) : sizeof win;
+		if (src_read(r, off, win, len))
+			return UINT64_MAX;
+		for (size_t i = 0; i + CHUNK_HDR_LEN <= len; i++) {
+			struct trace_chunk_info ci;
+			const char *why;
+			if (win[i] == 'I' && get_le32(win + i) == CHUNK_MAGIC && !parse_chunk_header(win + i, &ci, &why))
+				return off + i;
+		}
+		off += len - CHUNK_HDR_LEN + 1;
+	}
+	return UINT64_MAX;
+}
+
+static void note(struct trace_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct trace_reader *r, const char *fmt, ...)
+{
+	size_t used = strlen(r->rec.message);
+	if (used + 3 >= sizeof r->rec.message)
+		return;
+	if (used) {
+		strcpy(r->rec.message + used, "; ");
+		used += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->rec.message + used, sizeof r->rec.message - used, fmt, ap);
+	va_end(ap);
+}
+
+static int scan_chunks(struct trace_reader *r, uint64_t hlen)
+{
+	uint64_t off = hlen, next_seq = 0, next_ev = 0;
+	r->data_end = r->size;
+	while (off < r->size) {
+		struct trace_chunk_info ci;
+		const char *why = "";
+		int rc = check_chunk_at(r, off, &ci, NULL, &why);
+		if (rc == TRACE_E_NOMEM || rc == TRACE_E_IO)
+			return rerr(r, rc, "%s", why);
+		if (!rc && (ci.seq < next_seq || ci.first_event < next_ev)) {
+			why = "sequence or event numbers go backwards";
+			rc = TRACE_E_CORRUPT;
+		}
+		if (!rc) {
+			if (push_chunk(r, &ci))
+				return TRACE_E_NOMEM;
+			next_seq = ci.seq + 1;
+			next_ev = ci.first_event + ci.count;
+			off += CHUNK_HDR_LEN + ci.comp_size;
+			continue;
+		}
+		/* A damaged footer ends the chunk area. */
+		uint8_t m[4];
+		if (r->size - off >= 4 && !src_read(r, off, m, 4) && get_le32(m) == INDEX_MAGIC &&
+		    r->size - off >= 12 + TRAILER_LEN) {
+			r->data_end = off;
+			return 0;
+		}
+		uint64_t nxt = resync(r, off + 1);
+		if (nxt == UINT64_MAX) {
+			r->rec.torn = true;
+			r->rec.torn_offset = off;
+			r->rec.torn_bytes = r->size - off;
+			r->rec.torn_chunk = rc == TRACE_E_TRUNCATED && strcmp(why, "truncated chunk header") ? ci.seq : next_seq;
+			note(r, "torn chunk %" PRIu64 " at offset 0x%" PRIx64 ": %s (%" PRIu64 " bytes dropped)",
+			     r->rec.torn_chunk, off, why, r->rec.torn_bytes);
+			return 0;
+		}
+		r->rec.skipped++;
+		note(r, "skipped %" PRIu64 " damaged bytes at offset 0x%" PRIx64 " (%s)", nxt - off, off, why);
+		off = nxt;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ open */
+
+static struct trace_reader *reader_open(struct trace_reader *r, char *err, size_t errlen)
+{
+	uint64_t hlen = 0;
+	const char *why = "";
+	int rc = read_header(r, &hlen);
+	if (!rc) {
+		if (load_footer(r, hlen, &why)) {
+			if (r->err[0] && !strcmp(why, "out of memory"))
+				rc = TRACE_E_NOMEM;
+			r->nchunks = 0;
+			r->events = 0;
+			r->rec.index_rebuilt = true;
+			note(r, "%s: index rebuilt by scanning", why);
+			if (!rc)
+				rc = scan_chunks(r, hlen);
+		}
+	}
+	if (rc) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", r->err);
+		trace_reader_close(r);
+		return NULL;
+	}
+	r->err[0] = 0;
+	return r;
+}
+
+static struct trace_reader *reader_new(const char *name, char *err, size_t errlen)
+{
+	struct trace_reader *r = calloc(1, sizeof *r);
+	if (r && !(r->name = strdup(name ? name : "<memory>"))) {
+		free(r);
+		r = NULL;
+	}
+	if (!r && err && errlen)
+		snprintf(err, errlen, "out of memory");
+	if (r)
+		r->fd = -1;
+	return r;
+}
+
+struct trace_reader *trace_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	struct trace_reader *r = reader_new(path, err, errlen);
+	if (!r)
+		return NULL;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st)) {
+		if (err && errlen)
+			snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		trace_reader_close(r);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: not a regular file", path);
+		trace_reader_close(r);
+		return NULL;
+	}
+	r->size = (uint64_t)st.st_size;
+	return reader_open(r, err, errlen);
+}
+
+struct trace_reader *trace_reader_open_mem(const void *buf, size_t len, const char *name, char *err,
+					   size_t errlen)
+{
+	static const uint8_t empty[1];
+	struct trace_reader *r = reader_new(name, err, errlen);
+	if (!r)
+		return NULL;
+	r->mem = buf ? buf : empty;
+	r->size = buf ? len : 0;
+	return reader_open(r, err, errlen);
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	for (size_t i = 0; i < r->nkv; i++) {
+		free(r->kv[i].key);
+		free(r->kv[i].value);
+	}
+	free(r->kv);
+	free(r->chunks);
+	free(r->name);
+	free(r);
+}
+
+const char *trace_reader_error(const struct trace_reader *r) { return r->err; }
+
+void trace_reader_version(const struct trace_reader *r, unsigned *major, unsigned *minor)
+{
+	*major = r->major;
+	*minor = r->minor;
+}
+
+static const struct kv_entry *kv_find(const struct trace_reader *r, const char *key)
+{
+	for (size_t i = 0; i < r->nkv; i++)
+		if (!strcmp(r->kv[i].key, key))
+			return &r->kv[i];
+	return NULL;
+}
+
+const char *trace_reader_config(const struct trace_reader *r, const char *key)
+{
+	const struct kv_entry *e = kv_find(r, key);
+	return e ? e->value : NULL;
+}
+
+int trace_reader_config_u64(const struct trace_reader *r, const char *key, uint64_t *v)
+{
+	const struct kv_entry *e = kv_find(r, key);
+	if (!e || e->type == KV_TEXT)
+		return TRACE_E_RANGE;
+	*v = e->num;
+	return 0;
+}
+
+size_t trace_reader_config_count(const struct trace_reader *r) { return r->nkv; }
+
+int trace_reader_config_at(const struct trace_reader *r, size_t i, const char **key, const char **value)
+{
+	if (i >= r->nkv)
+		return TRACE_E_RANGE;
+	*key = r->kv[i].key;
+	*value = r->kv[i].value;
+	return 0;
+}
+
+size_t trace_reader_chunk_count(const struct trace_reader *r) { return r->nchunks; }
+uint64_t trace_reader_event_count(const struct trace_reader *r) { return r->events; }
+const struct trace_recovery *trace_reader_recovery(const struct trace_reader *r) { return &r->rec; }
+
+/* Read chunk i's header and check it against what the index says. */
+static int chunk_header_checked(struct trace_reader *r, size_t i, struct trace_chunk_info *ci)
+{
+	if (i >= r->nchunks)
+		return rerr(r, TRACE_E_RANGE, "no chunk %zu (the trace has %zu)", i, r->nchunks);
+	const struct trace_chunk_info *e = &r->chunks[i];
+	uint8_t h[CHUNK_HDR_LEN];
+	const char *why;
+	if (r->data_end - e->offset < CHUNK_HDR_LEN)
+		return rerr(r, TRACE_E_TRUNCATED, "chunk %zu at offset 0x%" PRIx64 ": truncated header", i, e->offset);
+	int rc = src_read(r, e->offset, h, sizeof h);
+	if (rc)
+		return rc;
+	if ((rc = parse_chunk_header(h, ci, &why)))
+		return rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": %s", i, e->offset, why);
+	ci->offset = e->offset;
+	if (ci->seq != e->seq || ci->first_event != e->first_event || ci->count != e->count ||
+	    ci->first_t != e->first_t || ci->last_t != e->last_t)
+		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": header disagrees with the index", i, e->offset);
+	if (r->data_end - e->offset - CHUNK_HDR_LEN < ci->comp_size)
+		return rerr(r, TRACE_E_TRUNCATED, "chunk %zu at offset 0x%" PRIx64 ": payload runs past the chunk area", i, e->offset);
+	return 0;
+}
+
+int trace_reader_chunk_info(struct trace_reader *r, size_t i, struct trace_chunk_info *info)
+{
+	return chunk_header_checked(r, i, info);
+}
+
+int trace_reader_find_event(struct trace_reader *r, uint64_t n, size_t *chunk)
+{
+	size_t lo = 0, hi = r->nchunks;
+	while (lo < hi) { /* first chunk with first_event > n */
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->chunks[mid].first_event <= n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || n - r->chunks[lo - 1].first_event >= r->chunks[lo - 1].count)
+		return rerr(r, TRACE_E_RANGE, "event %" PRIu64 " is not in the trace", n);
+	*chunk = lo - 1;
+	return 0;
+}
+
+int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk)
+{
+	if (!r->nchunks)
+		return rerr(r, TRACE_E_RANGE, "the trace has no chunks");
+	size_t lo = 0, hi = r->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->chunks[mid].first_t <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*chunk = lo ? lo - 1 : 0;
+	return 0;
+}
+
+struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
+{
+	struct trace_chunk_info ci;
+	if (chunk_header_checked(r, i, &ci))
+		return NULL;
+	uint8_t *comp = NULL;
+	const char *why = "";
+	uint64_t off = ci.offset;
+	int rc = check_chunk_at(r, off, &ci, &comp, &why);
+	if (rc) {
+		rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": %s", i, off, why);
+		return NULL;
+	}
+	struct trace_chunk *c = calloc(1, sizeof *c);
+	uint8_t *raw = (ci.flags & CHUNK_FLAG_STORED) ? comp : malloc(ci.raw_size);
+	if (!c || !raw) {
+		free(c);
+		free(comp);
+		if (raw != comp)
+			free(raw);
+		rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
+		return NULL;
+	}
+	if (raw != comp) {
+		int n = LZ4_decompress_safe((const char *)comp, (char *)raw, (int)ci.comp_size, (int)ci.raw_size);
+		free(comp);
+		if (n != (int)ci.raw_size) {
+			free(raw);
+			free(c);
+			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": LZ4 payload does not decode to %" PRIu32 " bytes", i, off, ci.raw_size);
+			return NULL;
+		}
+	}
+	uint32_t kf = get_le32(raw);
+	if (kf > ci.raw_size - 4) {
+		free(raw);
+		free(c);
+		rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": keyframe length %" PRIu32 " exceeds the payload", i, off, kf);
+		return NULL;
+	}
+	c->info = ci;
+	c->index = i;
+	c->raw = raw;
+	c->kf_len = kf;
+	trace_chunk_rewind(c);
+	return c;
+}
+
+const uint8_t *trace_chunk_keyframe(const struct trace_chunk *c, size_t *len)
+{
+	*len = c->kf_len;
+	return c->raw + 4;
+}
+
+const struct trace_chunk_info *trace_chunk_get_info(const struct trace_chunk *c) { return &c->info; }
+
+void trace_chunk_rewind(struct trace_chunk *c)
+{
+	c->pos = 4 + c->kf_len;
+	c->prev_t = c->info.first_t;
+	c->n = 0;
+	c->err[0] = 0;
+}
+
+const char *trace_chunk_error(const struct trace_chunk *c) { return c->err; }
+
+static int cerr(struct trace_chunk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cerr(struct trace_chunk *c, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(c->err, sizeof c->err, "chunk %zu at offset 0x%" PRIx64 ": record %" PRIu32 " (event %" PRIu64 "): %s",
+		 c->index, c->info.offset, c->n, c->info.first_event + c->n, msg);
+	return TRACE_E_CORRUPT;
+}
+
+int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
+{
+	const uint8_t *b = c->raw;
+	size_t end = c->info.raw_size, p = c->pos, k;
+	uint64_t v, dt = 0;
+	if (c->err[0])
+		return TRACE_E_CORRUPT;
+	if (c->n == c->info.count) {
+		if (p != end)
+			return cerr(c, "%zu bytes after the last record", end - p);
+		if (c->n && c->prev_t != c->info.last_t)
+			return cerr(c, "last record's time disagrees with the chunk header");
+		return 0;
+	}
+	if (p >= end)
+		return cerr(c, "payload ends before the record");
+	unsigned tag = b[p++], kind = tag & 0x7f;
+	if (!(tag & TAG_DT_ZERO)) {
+		if (!(k = get_varint(b + p, end - p, &dt)))
+			return cerr(c, "bad time delta");
+		p += k;
+	}
+	if (c->n == 0 && dt)
+		return cerr(c, "first record's time disagrees with the chunk header");
+	memset(rec, 0, sizeof *rec);
+	rec->t = c->prev_t + dt;
+	rec->kind = kind;
+	rec->num = c->info.first_event + c->n;
+	rec->ev.t = rec->t;
+	rec->ev.kind = (uint8_t)kind;
+	struct irq_event *ev = &rec->ev;
+	static const uint8_t fixed[0x24] = {
+		[EV_IRQ] = 2, [EV_INTACK] = 2, [EV_EOI] = 2, [EV_WIRE] = 2, [EV_APIC_MSG] = 6, [EV_LINT] = 5,
+	};
+	if (kind < sizeof fixed && end - p < fixed[kind])
+		return cerr(c, "record truncated");
+	switch (kind) {
+	case EV_RESET:
+	case EV_TIME:
+		break;
+	case EV_PIO_WRITE:
+	case EV_PIO_READ:
+		if (!(k = get_varint(b + p, end - p, &v)) || v > 0xffff || end - p - k < 1)
+			return cerr(c, "bad port access fields");
+		ev->u.pio.port = (uint16_t)v;
+		ev->u.pio.value = b[p + k];
+		p += k + 1;
+		break;
+	case EV_MMIO_WRITE:
+	case EV_MMIO_READ:
+		if (!(k = get_varint(b + p, end - p, &v)))
+			return cerr(c, "bad mmio address");
+		ev->u.mmio.addr = v;
+		p += k;
+		if (!(k = get_varint(b + p, end - p, &v)) || v > UINT32_MAX)
+			return cerr(c, "bad mmio value");
+		ev->u.mmio.value = (uint32_t)v;
+		p += k;
+		break;
+	case EV_IRQ:
+		ev->u.irq.gsi = b[p];
+		ev->u.irq.level = b[p + 1];
+		p += 2;
+		break;
+	case EV_INTACK:
+		ev->u.intack.cpu = b[p];
+		ev->u.intack.vector = b[p + 1];
+		p += 2;
+		break;
+	case EV_EOI:
+		ev->u.eoi.vector = b[p];
+		ev->u.eoi.cpu = b[p + 1];
+		p += 2;
+		break;
+	case EV_LVT:
+		if (end - p < 3)
+			return cerr(c, "record truncated");
+		ev->u.lvt.cpu = b[p];
+		ev->u.lvt.pin = b[p + 1];
+		p += 2;
+		if (!(k = get_varint(b + p, end - p, &v)) || v > UINT32_MAX)
+			return cerr(c, "bad lvt value");
+		ev->u.lvt.value = (uint32_t)v;
+		p += k;
+		break;
+	case EV_WIRE:
+		ev->u.wire.id = b[p];
+		ev->u.wire.level = b[p + 1];
+		p += 2;
+		break;
+	case EV_APIC_MSG:
+		ev->u.apic.dest = b[p];
+		ev->u.apic.vector = b[p + 1];
+		ev->u.apic.delivery = b[p + 2];
+		ev->u.apic.destmode = b[p + 3];
+		ev->u.apic.trigger = b[p + 4];
+		ev->u.apic.pin = b[p + 5];
+		p += 6;
+		break;
+	case EV_LINT:
+		ev->u.lint.cpu = b[p];
+		ev->u.lint.pin = b[p + 1];
+		ev->u.lint.mode = b[p + 2];
+		ev->u.lint.level = b[p + 3];
+		ev->u.lint.vector = b[p + 4];
+		p += 5;
+		break;
+	case EV_DEADLINE:
+		if (!(k = get_varint(b + p, end - p, &v)))
+			return cerr(c, "bad deadline");
+		ev->u.deadline.t = rec->t + v;
+		p += k;
+		break;
+	default:
+		if (!EV_IS_CONTEXT(kind))
+			return cerr(c, "unknown event kind 0x%02x", kind);
+		if (!(k = get_varint(b + p, end - p, &v)) || v > CONTEXT_MAX || v > end - p - k)
+			return cerr(c, "bad context record length");
+		p += k;
+		rec->data = b + p;
+		rec->len = (size_t)v;
+		p += (size_t)v;
+		break;
+	}
+	c->pos = p;
+	c->prev_t = rec->t;
+	c->n++;
+	return 1;
+}
+
+void trace_chunk_free(struct trace_chunk *c)
+{
+	if (!c)
+		return;
+	free(c->raw);
+	free(c);
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal to format/: on-disk constants (docs/FORMAT.md is the spec),
+ * little-endian helpers, varints, CRC32C.
+ */
+#ifndef IRQRR_TRACE_INTERNAL_H
+#define IRQRR_TRACE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* File header (FORMAT.md "File header"). The first 32 bytes never move. */
+#define TRACE_MAGIC "\x89IRQRR\r\n"
+#define TRACE_MAGIC_LEN 8
+#define TRACE_HDR_FIXED 32
+#define TRACE_HDR_MAX (1u << 20)
+#define TRACE_KV_MAX 4096
+#define TRACE_FEATURES_KNOWN 0u /* required feature bits this reader understands */
+
+#define KV_TEXT 1
+#define KV_UDEC 2
+#define KV_UHEX 3
+
+/* Chunk header: 64 bytes. */
+#define CHUNK_MAGIC 0x4b484349u /* "ICHK" */
+#define CHUNK_HDR_LEN 64
+#define CHUNK_FLAG_STORED 0x1u /* payload is not compressed */
+#define CHUNK_FLAGS_KNOWN CHUNK_FLAG_STORED
+
+/* Limits a reader enforces before allocating. */
+#define CHUNK_RAW_MAX (16u << 20)
+#define KEYFRAME_MAX (8u << 20)
+#define CONTEXT_MAX (1u << 20)
+
+/* Footer. */
+#define INDEX_MAGIC 0x58444949u /* "IIDX" */
+#define INDEX_ENTRY_LEN 40
+#define TRAILER_LEN 32
+#define TRAILER_MAGIC "IRQRREND"
+
+/* Largest encoded board event: tag + 10-byte dt + mmio (10-byte addr + 5-byte value). */
+#define EVENT_MAX_BYTES 26
+#define TAG_DT_ZERO 0x80u
+
+static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/* Unsigned LEB128. */
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Returns bytes consumed, 0 if the varint is cut off or longer than 10
+ * bytes or overflows 64 bits. */
+static inline size_t get_varint(const uint8_t *p, size_t avail, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (size_t i = 0; i < avail && i < 10; i++) {
+		uint64_t b = p[i] & 0x7f;
+		if (i == 9 && (p[i] & 0xfe))
+			return 0;
+		r |= b << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = r;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+uint32_t trace_crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif
