@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace format tests: round trips, seek, recovery, hostile input.
+ * Needs only chips/event.h types and format_lib.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "format/trace_internal.h"
+#include "irqrr/trace.h"
+
+static char tmpdir[64];
+static char path_buf[128];
+
+static const char *tpath(const char *name)
+{
+	snprintf(path_buf, sizeof path_buf, "%s/%s", tmpdir, name);
+	return path_buf;
+}
+
+static const struct trace_kv cfg[] = {
+	{ "cpus", "2" }, { "irqchip", "split" }, { "ioapic.version", "0x20" }, { "guest", "demo" },
+	{ "tool.version", "0.1.0" }, { "host", "test" }, { "start.wall", "2024-01-01T00:00:00Z" },
+	{ "padded", "007" },
+};
+#define NCFG (sizeof cfg / sizeof cfg[0])
+
+/* ------------------------------------------------------------ helpers */
+
+struct rec {
+	uint64_t t;
+	unsigned kind;
+	struct irq_event ev;
+	uint8_t data[64];
+	size_t len;
+};
+
+static bool ev_eq(const struct irq_event *a, const struct irq_event *b)
+{
+	if (a->t != b->t || a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case EV_PIO_WRITE: case EV_PIO_READ:
+		return a->u.pio.port == b->u.pio.port && a->u.pio.value == b->u.pio.value;
+	case EV_MMIO_WRITE: case EV_MMIO_READ:
+		return a->u.mmio.addr == b->u.mmio.addr && a->u.mmio.value == b->u.mmio.value;
+	case EV_IRQ: return a->u.irq.gsi == b->u.irq.gsi && a->u.irq.level == b->u.irq.level;
+	case EV_INTACK: return a->u.intack.cpu == b->u.intack.cpu && a->u.intack.vector == b->u.intack.vector;
+	case EV_EOI: return a->u.eoi.cpu == b->u.eoi.cpu && a->u.eoi.vector == b->u.eoi.vector;
+	case EV_LVT:
+		return a->u.lvt.cpu == b->u.lvt.cpu && a->u.lvt.pin == b->u.lvt.pin && a->u.lvt.value == b->u.lvt.value;
+	case EV_WIRE: return a->u.wire.id == b->u.wire.id && a->u.wire.level == b->u.wire.level;
+	case EV_APIC_MSG: return !memcmp(&a->u.apic, &b->u.apic, sizeof a->u.apic);
+	case EV_LINT:
+		return a->u.lint.cpu == b->u.lint.cpu && a->u.lint.pin == b->u.lint.pin &&
+		       a->u.lint.mode == b->u.lint.mode && a->u.lint.level == b->u.lint.level &&
+		       a->u.lint.vector == b->u.lint.vector;
+	case EV_DEADLINE: return a->u.deadline.t == b->u.deadline.t;
+	default: return true;
+	}
+}
+
+/* A deterministic stream touching every kind, with edge values. */
+static struct rec gen(uint64_t i)
+{
+	struct rec r;
+	memset(&r, 0, sizeof r);
+	r.t = 1000 * i + (i % 3 == 0 ? 0 : 17);
+	static const unsigned kinds[] = { EV_RESET, EV_TIME, EV_PIO_WRITE, EV_PIO_READ, EV_MMIO_WRITE,
+					  EV_MMIO_READ, EV_IRQ, EV_INTACK, EV_EOI, EV_LVT, EV_WIRE,
+					  EV_APIC_MSG, EV_LINT, EV_DEADLINE, EV_CTX_CONSOLE, EV_CTX_MARK };
+	r.kind = kinds[i % (sizeof kinds / sizeof kinds[0])];
+	struct irq_event *e = &r.ev;
+	e->t = r.t;
+	e->kind = (uint8_t)r.kind;
+	uint8_t b = (uint8_t)(i * 37);
+	switch (r.kind) {
+	case EV_PIO_WRITE: case EV_PIO_READ: e->u.pio.port = (uint16_t)(i * 977); e->u.pio.value = b; break;
+	case EV_MMIO_WRITE: case EV_MMIO_READ:
+		e->u.mmio.addr = 0xfec00000u + (i & 0xf0); e->u.mmio.value = (uint32_t)(i * 2654435761u); break;
+	case EV_IRQ: e->u.irq.gsi = (uint8_t)(i % 24); e->u.irq.level = i & 1; break;
+	case EV_INTACK: e->u.intack.cpu = (uint8_t)(i % 3); e->u.intack.vector = b; break;
+	case EV_EOI: e->u.eoi.vector = b; e->u.eoi.cpu = (uint8_t)(i % 5); break;
+	case EV_LVT: e->u.lvt.cpu = (uint8_t)i; e->u.lvt.pin = i & 1; e->u.lvt.value = (uint32_t)(i << 8); break;
+	case EV_WIRE: e->u.wire.id = (uint8_t)(i % 2 ? 0 : 32); e->u.wire.level = (i >> 1) & 1; break;
+	case EV_APIC_MSG:
+		e->u.apic = (struct apic_msg){ b, (uint8_t)(b + 1), 7, 1, 1, 23 }; break;
+	case EV_LINT: e->u.lint.cpu = 1; e->u.lint.pin = 0; e->u.lint.mode = 7; e->u.lint.level = 1; e->u.lint.vector = b; break;
+	case EV_DEADLINE: e->u.deadline.t = i % 2 ? UINT64_MAX : r.t + 999; break;
+	case EV_CTX_CONSOLE: r.data[0] = 0; memcpy(r.data + 1, "hello\n", 6); r.len = 7; break;
+	case EV_CTX_MARK: r.len = (size_t)snprintf((char *)r.data, sizeof r.data, "mark %llu", (unsigned long long)i); break;
+	}
+	return r;
+}
+
+static void put_rec(struct trace_writer *w, const struct rec *r)
+{
+	if (EV_IS_CONTEXT(r->kind))
+		assert_int_equal(trace_writer_context(w, r->t, r->kind, r->data, r->len), 0);
+	else
+		assert_int_equal(trace_writer_append(w, &r->ev), 0);
+}
+
+static void check_rec(const struct trace_record *got, const struct rec *want, uint64_t num)
+{
+	assert_int_equal(got->num, num);
+	assert_int_equal(got->t, want->t);
+	assert_int_equal(got->kind, want->kind);
+	if (EV_IS_CONTEXT(want->kind)) {
+		assert_int_equal(got->len, want->len);
+		assert_memory_equal(got->data, want->data, want->len);
+	} else {
+		assert_true(ev_eq(&got->ev, &want->ev));
+	}
+}
+
+/* Write n generated records, beginning a chunk (keyframe "kf<first event>",
+ * padded with zeros every other chunk so both LZ4 and stored payloads occur)
+ * whenever the writer asks. */
+static void write_gen(const char *path, uint64_t n, size_t chunk_bytes)
+{
+	char err[256];
+	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes };
+	struct trace_writer *w = trace_writer_open(path, cfg, NCFG, &o, err, sizeof err);
+	assert_non_null(w);
+	uint8_t kf[300];
+	for (uint64_t i = 0; i < n; i++) {
+		if (trace_writer_wants_keyframe(w)) {
+			memset(kf, 0, sizeof kf);
+			int l = snprintf((char *)kf, sizeof kf, "kf%llu", (unsigned long long)i);
+			size_t len = (i / 8) % 2 ? sizeof kf : (size_t)l;
+			assert_int_equal(trace_writer_begin_chunk(w, kf, len), 0);
+		}
+		struct rec r = gen(i);
+		put_rec(w, &r);
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *b = malloc((size_t)n + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void spit(const char *path, const uint8_t *b, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+}
+
+/* Read every chunk; every record must match gen(). Returns records read. */
+static uint64_t verify_all(struct trace_reader *r)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < trace_reader_chunk_count(r); i++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		assert_non_null(c);
+		size_t kl;
+		const uint8_t *kf = trace_chunk_keyframe(c, &kl);
+		const struct trace_chunk_info *ci = trace_chunk_get_info(c);
+		char want[32];
+		snprintf(want, sizeof want, "kf%llu", (unsigned long long)ci->first_event);
+		assert_true(kl >= strlen(want));
+		assert_memory_equal(kf, want, strlen(want));
+		struct trace_record rec;
+		int rc;
+		uint64_t n = ci->first_event;
+		while ((rc = trace_chunk_next(c, &rec)) == 1) {
+			struct rec g = gen(n);
+			check_rec(&rec, &g, n);
+			n++;
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(n - ci->first_event, ci->count);
+		total += ci->count;
+		trace_chunk_free(c);
+	}
+	return total;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_crc32c_and_varint(void **state)
+{
+	(void)state;
+	assert_int_equal(trace_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(trace_crc32c(trace_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	static const uint64_t vals[] = { 0, 1, 127, 128, 16383, 16384, UINT32_MAX, UINT64_MAX - 1, UINT64_MAX };
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		uint8_t b[10];
+		uint64_t v;
+		size_t n = (size_t)(put_varint(b, vals[i]) - b);
+		assert_int_equal(get_varint(b, n, &v), n);
+		assert_int_equal(v, vals[i]);
+		assert_int_equal(get_varint(b, n - 1, &v), 0); /* cut off */
+	}
+	uint8_t over[10];
+	memset(over, 0xff, 9);
+	over[9] = 0x02; /* bit 64 */
+	uint64_t v;
+	assert_int_equal(get_varint(over, 10, &v), 0);
+}
+
+static void test_roundtrip_edge_values(void **state)
+{
+	(void)state;
+	const char *p = tpath("edge.irqrr");
+	char err[256];
+	struct irq_event evs[] = {
+		{ .t = 0, .kind = EV_RESET },
+		{ .t = 0, .kind = EV_PIO_WRITE, .u.pio = { 0xffff, 0xff } },
+		{ .t = 1, .kind = EV_PIO_READ, .u.pio = { 0, 0 } },
+		{ .t = UINT64_MAX - 5, .kind = EV_MMIO_WRITE, .u.mmio = { UINT64_MAX, UINT32_MAX } },
+		{ .t = 3, .kind = EV_MMIO_READ, .u.mmio = { 0, 0 } }, /* time goes backwards */
+		{ .t = UINT64_MAX, .kind = EV_TIME },
+		{ .t = UINT64_MAX, .kind = EV_IRQ, .u.irq = { 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_INTACK, .u.intack = { 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_EOI, .u.eoi = { 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_LVT, .u.lvt = { 255, 255, UINT32_MAX } },
+		{ .t = UINT64_MAX, .kind = EV_WIRE, .u.wire = { 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_APIC_MSG, .u.apic = { 255, 255, 255, 255, 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_LINT, .u.lint = { 255, 255, 255, 255, 255 } },
+		{ .t = UINT64_MAX, .kind = EV_DEADLINE, .u.deadline = { 0 } },
+		{ .t = 0, .kind = EV_DEADLINE, .u.deadline = { UINT64_MAX } },
+		{ .t = 5, .kind = EV_DEADLINE, .u.deadline = { 6 } },
+	};
+	size_t n = sizeof evs / sizeof evs[0];
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, NULL, err, sizeof err);
+	assert_non_null(w);
+	assert_true(trace_writer_wants_keyframe(w));
+	assert_int_equal(trace_writer_begin_chunk(w, "state", 5), 0);
+	assert_false(trace_writer_wants_keyframe(w));
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(trace_writer_append(w, &evs[i]), 0);
+	/* Context records of every defined kind, plus an unknown one. */
+	uint8_t msi[TRACE_CTX_MSI_LEN], ex[TRACE_CTX_EXIT_LEN], vc[TRACE_CTX_VCPU_LEN];
+	struct trace_ctx_msi m = { { 1, 0x31, 0, 1, 1, 2 }, TRACE_MSI_NOT_DELIVERED, 0 };
+	trace_ctx_msi_pack(msi, &m);
+	trace_ctx_exit_pack(ex, TRACE_EXIT_SIGNAL, -9);
+	trace_ctx_vcpu_pack(vc, 1, 30, UINT64_MAX);
+	assert_int_equal(trace_writer_context(w, 10, EV_CTX_MSI_RESULT, msi, sizeof msi), 0);
+	assert_int_equal(trace_writer_context(w, 10, EV_CTX_EXIT, ex, sizeof ex), 0);
+	assert_int_equal(trace_writer_context(w, 11, EV_CTX_VCPU, vc, sizeof vc), 0);
+	assert_int_equal(trace_writer_context(w, 12, EV_CTX_MARK, NULL, 0), 0);
+	assert_int_equal(trace_writer_context(w, 13, 0x7f, "future", 6), 0);
+	/* Rejected without poisoning the writer. */
+	struct irq_event bad = { .t = 1, .kind = 0x30 };
+	assert_int_equal(trace_writer_append(w, &bad), TRACE_E_INVAL);
+	assert_non_null(strstr(trace_writer_error(w), "0x30"));
+	assert_int_equal(trace_writer_context(w, 1, 0x20, "x", 1), TRACE_E_INVAL);
+	assert_int_equal(trace_writer_event_count(w), n + 5);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	unsigned maj, min;
+	trace_reader_version(r, &maj, &min);
+	assert_int_equal(maj, 1);
+	assert_int_equal(min, 0);
+	assert_false(trace_reader_recovery(r)->index_rebuilt);
+	assert_int_equal(trace_reader_config_count(r), NCFG);
+	for (size_t i = 0; i < NCFG; i++)
+		assert_string_equal(trace_reader_config(r, cfg[i].key), cfg[i].value);
+	uint64_t v;
+	assert_int_equal(trace_reader_config_u64(r, "cpus", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(trace_reader_config_u64(r, "ioapic.version", &v), 0);
+	assert_int_equal(v, 0x20);
+	assert_int_equal(trace_reader_config_u64(r, "padded", &v), TRACE_E_RANGE); /* "007" stays text */
+	assert_null(trace_reader_config(r, "nope"));
+	assert_int_equal(trace_reader_chunk_count(r), 1);
+	assert_int_equal(trace_reader_event_count(r), n + 5);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	assert_non_null(c);
+	size_t kl;
+	assert_memory_equal(trace_chunk_keyframe(c, &kl), "state", 5);
+	assert_int_equal(kl, 5);
+	struct trace_record rec;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(trace_chunk_next(c, &rec), 1);
+		assert_int_equal(rec.num, i);
+		assert_true(ev_eq(&rec.ev, &evs[i]));
+	}
+	struct trace_ctx_msi m2;
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(rec.kind, EV_CTX_MSI_RESULT);
+	assert_int_equal(trace_ctx_msi_unpack(rec.data, rec.len, &m2), 0);
+	assert_memory_equal(&m2, &m, sizeof m);
+	uint8_t reason, cpu;
+	int32_t status;
+	uint32_t xr;
+	uint64_t cnt;
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(trace_ctx_exit_unpack(rec.data, rec.len, &reason, &status), 0);
+	assert_int_equal(reason, TRACE_EXIT_SIGNAL);
+	assert_int_equal(status, -9);
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(rec.t, 11);
+	assert_int_equal(trace_ctx_vcpu_unpack(rec.data, rec.len, &cpu, &xr, &cnt), 0);
+	assert_true(cpu == 1 && xr == 30 && cnt == UINT64_MAX);
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(rec.kind, EV_CTX_MARK);
+	assert_int_equal(rec.len, 0);
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(rec.kind, 0x7f);
+	assert_memory_equal(rec.data, "future", 6);
+	assert_int_equal(trace_chunk_next(c, &rec), 0);
+	trace_chunk_free(c);
+	trace_reader_close(r);
+}
+
+static void test_many_chunks_and_seek(void **state)
+{
+	(void)state;
+	const char *p = tpath("many.irqrr");
+	const uint64_t n = 200000;
+	char err[256];
+	write_gen(p, n, 4096);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	size_t nc = trace_reader_chunk_count(r);
+	assert_true(nc > 100);
+	assert_int_equal(trace_reader_event_count(r), n);
+	assert_int_equal(verify_all(r), n);
+	uint64_t expect_first = 0;
+	for (size_t i = 0; i < nc; i++) {
+		struct trace_chunk_info ci;
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci), 0);
+		assert_int_equal(ci.seq, i);
+		assert_int_equal(ci.first_event, expect_first);
+		expect_first += ci.count;
+	}
+	for (uint64_t e = 0; e < n; e += 9973) {
+		size_t ch;
+		struct trace_chunk_info ci;
+		assert_int_equal(trace_reader_find_event(r, e, &ch), 0);
+		trace_reader_chunk_info(r, ch, &ci);
+		assert_true(ci.first_event <= e && e < ci.first_event + ci.count);
+		/* by time: gen() times are increasing */
+		uint64_t t = gen(e).t;
+		assert_int_equal(trace_reader_find_time(r, t, &ch), 0);
+		trace_reader_chunk_info(r, ch, &ci);
+		assert_true(ci.first_t <= t);
+		if (ch + 1 < nc) {
+			struct trace_chunk_info nx;
+			trace_reader_chunk_info(r, ch + 1, &nx);
+			assert_true(nx.first_t > t);
+		}
+	}
+	size_t ch;
+	assert_int_equal(trace_reader_find_event(r, n, &ch), TRACE_E_RANGE);
+	assert_non_null(strstr(trace_reader_error(r), "not in the trace"));
+	assert_int_equal(trace_reader_find_time(r, 0, &ch), 0);
+	assert_int_equal(ch, 0);
+	assert_int_equal(trace_reader_find_time(r, UINT64_MAX, &ch), 0);
+	assert_int_equal(ch, nc - 1);
+	assert_null(trace_reader_load_chunk(r, nc));
+	trace_reader_close(r);
+}
+
+/* The small multi-chunk trace the damage tests use. */
+static uint8_t *small_trace(size_t *len, uint64_t *nev)
+{
+	const char *p = tpath("small.irqrr");
+	*nev = 120;
+	write_gen(p, *nev, 96);
+	return slurp(p, len);
+}
+
+struct layout {
+	uint64_t hlen, data_end;
+	size_t n;
+	uint64_t end[64]; /* end offset of each chunk */
+};
+
+static void get_layout(const uint8_t *b, size_t len, struct layout *l)
+{
+	char err[256];
+	struct trace_reader *r = trace_reader_open_mem(b, len, "small", err, sizeof err);
+	assert_non_null(r);
+	l->hlen = get_le32(b + 24);
+	l->n = trace_reader_chunk_count(r);
+	assert_true(l->n >= 4 && l->n <= 64);
+	for (size_t i = 0; i < l->n; i++) {
+		struct trace_chunk_info ci;
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci), 0);
+		l->end[i] = ci.offset + CHUNK_HDR_LEN + ci.comp_size;
+	}
+	l->data_end = l->end[l->n - 1];
+	trace_reader_close(r);
+}
+
+static void test_truncate_every_offset(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *full = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(full, len, &l);
+	bool saw_stored = false, saw_lz4 = false;
+	for (size_t i = 0; i < l.n; i++) {
+		uint64_t off = i ? l.end[i - 1] : l.hlen;
+		uint16_t fl = get_le16(full + off + 6);
+		saw_stored |= (fl & CHUNK_FLAG_STORED) != 0;
+		saw_lz4 |= !(fl & CHUNK_FLAG_STORED);
+	}
+	assert_true(saw_stored && saw_lz4);
+	for (size_t cut = 0; cut <= len; cut++) {
+		/* A fresh copy of exactly cut bytes, so ASan sees any overread. */
+		uint8_t *b = malloc(cut ? cut : 1);
+		memcpy(b, full, cut);
+		char err[256] = "";
+		struct trace_reader *r = trace_reader_open_mem(b, cut, "cut", err, sizeof err);
+		if (cut < l.hlen) {
+			assert_null(r);
+			assert_true(strlen(err) > 0);
+			free(b);
+			continue;
+		}
+		assert_non_null(r);
+		size_t complete = 0;
+		while (complete < l.n && l.end[complete] <= cut)
+			complete++;
+		const struct trace_recovery *rc = trace_reader_recovery(r);
+		assert_int_equal(trace_reader_chunk_count(r), complete);
+		assert_int_equal(verify_all(r), trace_reader_event_count(r));
+		if (cut == len) {
+			assert_false(rc->index_rebuilt);
+		} else {
+			assert_true(rc->index_rebuilt);
+			assert_true(strlen(rc->message) > 0);
+		}
+		if (cut < l.data_end) {
+			uint64_t last = complete ? l.end[complete - 1] : l.hlen;
+			assert_int_equal(rc->torn, cut != last);
+			if (rc->torn) {
+				assert_int_equal(rc->torn_offset, last);
+				assert_int_equal(rc->torn_bytes, cut - last);
+				assert_int_equal(rc->torn_chunk, complete);
+				assert_non_null(strstr(rc->message, "torn chunk"));
+			}
+		}
+		trace_reader_close(r);
+		free(b);
+	}
+	free(full);
+}
+
+/* Flip every bit of the file: each flip must be detected (refusal, load
+ * error, record error, or reported recovery) and no record may come back
+ * different from what was written. */
+static void test_bitflip_every_bit(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *full = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(full, len, &l);
+	uint8_t *b = malloc(len);
+	unsigned by_region[5] = { 0 };
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		memcpy(b, full, len);
+		b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		size_t off = bit / 8;
+		int region = off < l.hlen ? 0 : off >= len - TRAILER_LEN ? 4 : off >= l.data_end ? 3 : 1;
+		char err[256] = "";
+		bool detected = false;
+		struct trace_reader *r = trace_reader_open_mem(b, len, "flip", err, sizeof err);
+		if (!r) {
+			assert_true(strlen(err) > 0);
+			detected = true;
+		} else {
+			const struct trace_recovery *rc = trace_reader_recovery(r);
+			if (rc->index_rebuilt || rc->torn || rc->skipped)
+				detected = true;
+			for (size_t i = 0; i < trace_reader_chunk_count(r); i++) {
+				struct trace_chunk *c = trace_reader_load_chunk(r, i);
+				if (!c) {
+					assert_non_null(strstr(trace_reader_error(r), "chunk"));
+					assert_non_null(strstr(trace_reader_error(r), "offset 0x"));
+					detected = true;
+					continue;
+				}
+				struct trace_record rec;
+				int st;
+				uint64_t n = trace_chunk_get_info(c)->first_event;
+				while ((st = trace_chunk_next(c, &rec)) == 1) {
+					struct rec g = gen(n);
+					check_rec(&rec, &g, n);
+					n++;
+				}
+				if (st < 0) {
+					assert_true(strlen(trace_chunk_error(c)) > 0);
+					detected = true;
+				}
+				trace_chunk_free(c);
+			}
+			trace_reader_close(r);
+		}
+		if (!detected)
+			fail_msg("bit %zu (byte 0x%zx) flipped undetected", bit, off);
+		by_region[region]++;
+	}
+	/* header, chunks, index, trailer all exercised */
+	assert_true(by_region[0] && by_region[1] && by_region[3] && by_region[4]);
+	free(b);
+	free(full);
+}
+
+static void test_payload_checksum_message(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *b = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(b, len, &l);
+	b[l.end[0] + CHUNK_HDR_LEN + 2] ^= 0x10; /* payload of chunk 1 */
+	char err[256], want[80];
+	struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_non_null(trace_reader_load_chunk(r, 0) ? (void *)1 : NULL);
+	trace_chunk_free(trace_reader_load_chunk(r, 0));
+	assert_null(trace_reader_load_chunk(r, 1));
+	snprintf(want, sizeof want, "chunk 1 at offset 0x%llx: checksum mismatch", (unsigned long long)l.end[0]);
+	assert_string_equal(trace_reader_error(r), want);
+	trace_reader_close(r);
+
+	/* Without the footer the scan skips the damaged chunk and keeps the rest. */
+	r = trace_reader_open_mem(b, (size_t)l.data_end, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_recovery(r)->skipped, 1);
+	assert_int_equal(trace_reader_chunk_count(r), l.n - 1);
+	assert_int_equal(verify_all(r), trace_reader_event_count(r));
+	size_t ch;
+	struct trace_chunk_info c0;
+	trace_reader_chunk_info(r, 0, &c0);
+	assert_int_equal(trace_reader_find_event(r, c0.count, &ch), TRACE_E_RANGE); /* in the gap */
+	trace_reader_close(r);
+	free(b);
+}
+
+static void test_missing_footer_rebuilds_index(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *b = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(b, len, &l);
+	const char *p = tpath("nofooter.irqrr");
+	spit(p, b, (size_t)l.data_end);
+	char err[256];
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	const struct trace_recovery *rc = trace_reader_recovery(r);
+	assert_true(rc->index_rebuilt);
+	assert_false(rc->torn);
+	assert_non_null(strstr(rc->message, "no footer"));
+	assert_int_equal(trace_reader_chunk_count(r), l.n);
+	assert_int_equal(verify_all(r), nev);
+	trace_reader_close(r);
+	/* Damaged index with an intact trailer: also rebuilt, nothing torn. */
+	b[l.data_end + 9] ^= 1;
+	r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_true(trace_reader_recovery(r)->index_rebuilt);
+	assert_false(trace_reader_recovery(r)->torn);
+	assert_non_null(strstr(trace_reader_recovery(r)->message, "index checksum mismatch"));
+	assert_int_equal(verify_all(r), nev);
+	trace_reader_close(r);
+	free(b);
+}
+
+/* Patch a header field and re-seal the header CRC. */
+static void patch_header(uint8_t *b, size_t off, uint16_t v16, bool is32, uint32_t v32)
+{
+	uint32_t hlen = get_le32(b + 24);
+	if (is32)
+		put_le32(b + off, v32);
+	else
+		put_le16(b + off, v16);
+	put_le32(b + hlen - 4, trace_crc32c(0, b, hlen - 4));
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *orig = small_trace(&len, &nev);
+	uint8_t *b = malloc(len);
+	char err[256];
+	struct { const char *what; size_t off; uint16_t v16; bool is32; uint32_t v32; const char *msg; int none; } cases[] = {
+		{ "newer major", 8, 3, false, 0, "format 3.0 needs a newer irqrr (this reads up to 1.x)", 0 },
+		{ "min reader", 12, 2, false, 0, "format 1.0 needs a newer irqrr (this reads up to 1.x)", 0 },
+		{ "required feature", 16, 0, true, 0x4, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
+		{ "optional feature", 20, 0, true, 0x80000000u, NULL, 0 },
+		{ "newer minor", 10, 7, false, 0, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memcpy(b, orig, len);
+		if (!strcmp(cases[i].what, "newer major"))
+			patch_header(b, 12, 3, false, 0); /* and its min reader */
+		patch_header(b, cases[i].off, cases[i].v16, cases[i].is32, cases[i].v32);
+		struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+		if (cases[i].msg) {
+			assert_null(r);
+			assert_string_equal(err, cases[i].msg);
+		} else {
+			assert_non_null(r);
+			assert_int_equal(verify_all(r), nev);
+			trace_reader_close(r);
+		}
+	}
+	memcpy(b, orig, len);
+	b[40] ^= 1;
+	assert_null(trace_reader_open_mem(b, len, "t", err, sizeof err));
+	assert_string_equal(err, "header checksum mismatch");
+	assert_null(trace_reader_open_mem("hello world, this is text", 25, "t", err, sizeof err));
+	assert_string_equal(err, "not an irqrr trace");
+	assert_null(trace_reader_open_mem(NULL, 0, "t", err, sizeof err));
+	assert_string_equal(err, "not an irqrr trace");
+	assert_null(trace_reader_open(tpath("does-not-exist"), err, sizeof err));
+	assert_non_null(strstr(err, "No such file or directory"));
+	assert_null(trace_reader_open(tmpdir, err, sizeof err));
+	assert_non_null(strstr(err, "not a regular file"));
+	free(b);
+	free(orig);
+}
+
+static void test_unwritable_path(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_null(trace_writer_open("/nonexistent-dir/t.irqrr", cfg, NCFG, NULL, err, sizeof err));
+	assert_string_equal(err, "open /nonexistent-dir/t.irqrr: No such file or directory");
+	assert_null(trace_writer_open_ring("/nonexistent-dir/t.irqrr", cfg, NCFG, 1 << 20, NULL, err, sizeof err));
+	assert_non_null(strstr(err, "No such file or directory"));
+	if (access("/dev/full", W_OK) == 0) {
+		assert_null(trace_writer_open("/dev/full", cfg, NCFG, NULL, err, sizeof err));
+		assert_string_equal(err, "write /dev/full: No space left on device");
+	}
+	struct trace_kv dup[] = { { "a", "1" }, { "a", "2" } };
+	assert_null(trace_writer_open(tpath("dup.irqrr"), dup, 2, NULL, err, sizeof err));
+	assert_non_null(strstr(err, "given twice"));
+}
+
+/* A write that fails in the background thread surfaces on the next seal,
+ * with the errno text, and never aborts. /dev/full accepts opens. */
+static void test_background_write_error(void **state)
+{
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	char err[256];
+	struct trace_writer *w = trace_writer_open_ring("/dev/full", cfg, NCFG, 1 << 20, NULL, err, sizeof err);
+	assert_non_null(w);
+	struct rec r = gen(2);
+	put_rec(w, &r);
+	assert_int_equal(trace_writer_dump(w), TRACE_E_IO);
+	assert_string_equal(trace_writer_error(w), "write /dev/full: No space left on device");
+	assert_int_equal(trace_writer_close(w, err, sizeof err), TRACE_E_IO);
+	assert_string_equal(err, "write /dev/full: No space left on device");
+}
+
+static void test_ring_mode(void **state)
+{
+	(void)state;
+	const char *p = tpath("ring.irqrr");
+	char err[256];
+	struct trace_writer_opts o = { .chunk_bytes = 512 };
+	struct trace_writer *w = trace_writer_open_ring(p, cfg, NCFG, 4096, &o, err, sizeof err);
+	assert_non_null(w);
+	const uint64_t n = 20000;
+	uint64_t dumped_at = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (trace_writer_wants_keyframe(w)) {
+			char kf[32];
+			snprintf(kf, sizeof kf, "kf%llu", (unsigned long long)i);
+			assert_int_equal(trace_writer_begin_chunk(w, kf, strlen(kf)), 0);
+		}
+		struct rec r = gen(i);
+		put_rec(w, &r);
+		if (i == n / 2) {
+			assert_int_equal(trace_writer_dump(w), 0);
+			dumped_at = i + 1;
+		}
+	}
+	/* The mid-run dump is a complete trace whose last record is the newest. */
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_false(trace_reader_recovery(r)->index_rebuilt);
+	size_t nc = trace_reader_chunk_count(r);
+	struct trace_chunk_info last;
+	assert_int_equal(trace_reader_chunk_info(r, nc - 1, &last), 0);
+	assert_int_equal(last.first_event + last.count, dumped_at);
+	verify_all(r);
+	trace_reader_close(r);
+
+	struct trace_writer_stats st;
+	trace_writer_stats(w, &st);
+	assert_true(st.ring_dropped > 0);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	nc = trace_reader_chunk_count(r);
+	assert_true(nc >= 1);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	/* Chunks within max_bytes (+ header and footer). */
+	assert_true((uint64_t)sb.st_size < 4096 + 1024 + 8 * 40);
+	struct trace_chunk_info first;
+	assert_int_equal(trace_reader_chunk_info(r, 0, &first), 0);
+	assert_int_equal(first.seq, 0);
+	assert_true(first.first_event > 0); /* original numbering kept */
+	assert_int_equal(trace_reader_chunk_info(r, nc - 1, &last), 0);
+	assert_int_equal(last.seq, nc - 1);
+	assert_int_equal(last.first_event + last.count, n);
+	assert_string_equal(trace_reader_config(r, "guest"), "demo");
+	assert_int_equal(verify_all(r), trace_reader_event_count(r));
+	size_t ch;
+	assert_int_equal(trace_reader_find_event(r, 0, &ch), TRACE_E_RANGE);
+	assert_int_equal(trace_reader_find_event(r, n - 1, &ch), 0);
+	assert_int_equal(ch, nc - 1);
+	trace_reader_close(r);
+
+	struct trace_writer *fw = trace_writer_open(tpath("x.irqrr"), NULL, 0, NULL, err, sizeof err);
+	assert_int_equal(trace_writer_dump(fw), TRACE_E_INVAL);
+	assert_int_equal(trace_writer_close(fw, err, sizeof err), 0);
+}
+
+/* The producer outruns a slowed writer thread: it blocks, and the number of
+ * raw chunk buffers stays at queue_depth + 2. */
+static void test_backpressure_bounded(void **state)
+{
+	(void)state;
+	const char *p = tpath("bp.irqrr");
+	char err[256];
+	struct trace_writer_opts o = { .chunk_bytes = 1024, .queue_depth = 2, .test_write_delay_us = 2000 };
+	struct trace_writer *w = trace_writer_open(p, NULL, 0, &o, err, sizeof err);
+	assert_non_null(w);
+	const uint64_t n = 20000;
+	for (uint64_t i = 0; i < n; i++) {
+		if (trace_writer_wants_keyframe(w)) {
+			char kf[32];
+			snprintf(kf, sizeof kf, "kf%llu", (unsigned long long)i);
+			assert_int_equal(trace_writer_begin_chunk(w, kf, strlen(kf)), 0);
+		}
+		struct rec r = gen(i);
+		put_rec(w, &r);
+	}
+	struct trace_writer_stats st;
+	trace_writer_stats(w, &st);
+	assert_true(st.chunks > 50);
+	assert_true(st.stalls > 0);
+	assert_true(st.peak_queued <= 2);
+	assert_true(st.buffers <= 4);
+	assert_int_equal(trace_writer_flush(w), 0);
+	assert_true(trace_writer_wants_keyframe(w));
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(verify_all(r), n);
+	trace_reader_close(r);
+}
+
+/* A driver that ignores wants_keyframe: the chunk keeps growing (no loss),
+ * and the format's hard limit forces a new chunk with an empty keyframe. */
+static void test_oversized_chunk_and_auto_open(void **state)
+{
+	(void)state;
+	const char *p = tpath("big.irqrr");
+	char err[256];
+	struct trace_writer_opts o = { .chunk_bytes = 1024 };
+	struct trace_writer *w = trace_writer_open(p, NULL, 0, &o, err, sizeof err);
+	assert_non_null(w);
+	static uint8_t big[CONTEXT_MAX];
+	memset(big, 0xab, sizeof big);
+	struct irq_event e = { .t = 5, .kind = EV_TIME };
+	assert_int_equal(trace_writer_append(w, &e), 0); /* opens a chunk itself */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(trace_writer_context(w, 6 + (uint64_t)i, EV_CTX_CONSOLE, big, sizeof big), 0);
+	assert_int_equal(trace_writer_context(w, 1, EV_CTX_CONSOLE, big, sizeof big + 1), TRACE_E_INVAL);
+	assert_true(trace_writer_wants_keyframe(w));
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_event_count(r), 21);
+	assert_true(trace_reader_chunk_count(r) >= 2);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	assert_non_null(c);
+	size_t kl;
+	trace_chunk_keyframe(c, &kl);
+	assert_int_equal(kl, 0);
+	trace_chunk_free(c);
+	trace_reader_close(r);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_trace.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c_and_varint),
+		cmocka_unit_test(test_roundtrip_edge_values),
+		cmocka_unit_test(test_many_chunks_and_seek),
+		cmocka_unit_test(test_truncate_every_offset),
+		cmocka_unit_test(test_bitflip_every_bit),
+		cmocka_unit_test(test_payload_checksum_message),
+		cmocka_unit_test(test_missing_footer_rebuilds_index),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_unwritable_path),
+		cmocka_unit_test(test_background_write_error),
+		cmocka_unit_test(test_ring_mode),
+		cmocka_unit_test(test_backpressure_bounded),
+		cmocka_unit_test(test_oversized_chunk_and_auto_open),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd)) {
+		/* best effort */
+	}
+	return rc;
+}
