@@ -2,7 +2,7 @@
 /*
  * i8259A pair + ELCR conformance tests. Every test drives the public API
  * only (port writes/reads, line levels, INTA) and asserts what a guest
- * would observe. Test names follow docs/../chips-conformance.md section 1
+ * would observe. Test names follow the conformance checklist, section 1
  * item ids (p*, i*, r*, a*, o*, q*, e*, l*, z*).
  */
 #include <setjmp.h>
