@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* `irqrr run` and `irqrr record`: parse the guest options, run the recorder. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "guests/guests.h"
+#include "recorder/recorder.h"
+
+enum {
+	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
+	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST,
+};
+
+static void run_usage(FILE *f, bool record)
+{
+	fprintf(f,
+		"usage: irqrr %s [options]\n"
+		"%s"
+		"  --guest NAME         built-in guest (default: demo; see --list-guests)\n"
+		"  --kernel FILE        bzImage or multiboot ELF (not supported yet)\n"
+		"  --initrd FILE, --append STR   with --kernel\n"
+		"  --cpus N             vCPUs (default 1)\n"
+		"  --mem MIB            guest RAM (default 64)\n"
+		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
+		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
+		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
+		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
+		"  --list-guests        list the built-in guests\n"
+		"Exit status: the guest's (debug-exit port 0xf4: value 0 -> 0, v -> (v<<1)|1),\n"
+		"2 VMM error, 124 timeout, 128+N signal N.\n",
+		record ? "record" : "run",
+		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "");
+}
+
+static void list_guests(void)
+{
+	size_t n;
+	const struct builtin_guest *g = builtin_guest_list(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-14s %s%s\n", g[i].name, g[i].summary,
+		       g[i].min_cpus > 1 ? " (needs --cpus 2)" : "");
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (!*s || *end || v > max) {
+		fprintf(stderr, "irqrr: %s %s: expected a number up to %u\n", opt, s, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	bool record = !strcmp(argv[0], "record");
+	struct recorder_options o;
+	recorder_options_default(&o);
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"guest", required_argument, NULL, OPT_GUEST},
+		{"kernel", required_argument, NULL, OPT_KERNEL},
+		{"initrd", required_argument, NULL, OPT_INITRD},
+		{"append", required_argument, NULL, OPT_APPEND},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"mem", required_argument, NULL, OPT_MEM},
+		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"lint0", required_argument, NULL, OPT_LINT0},
+		{"verbose", no_argument, NULL, 'v'},
+		{"list-guests", no_argument, NULL, OPT_LIST},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *output = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, record ? "o:vh" : "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!record) {
+				fprintf(stderr, "irqrr: run: -o is for `irqrr record`\n");
+				return 2;
+			}
+			output = optarg;
+			break;
+		case OPT_GUEST: o.guest = optarg; break;
+		case OPT_KERNEL: o.kernel = optarg; break;
+		case OPT_INITRD: o.initrd = optarg; break;
+		case OPT_APPEND: o.append = optarg; break;
+		case OPT_CPUS:
+			if (parse_uint("--cpus", optarg, 64, &o.cpus) < 0)
+				return 2;
+			break;
+		case OPT_MEM:
+			if (parse_uint("--mem", optarg, 1u << 20, &o.mem_mib) < 0)
+				return 2;
+			break;
+		case OPT_IRQCHIP:
+			if (!strcmp(optarg, "split")) {
+				o.kernel_irqchip = false;
+			} else if (!strcmp(optarg, "kernel")) {
+				o.kernel_irqchip = true;
+			} else {
+				fprintf(stderr, "irqrr: --irqchip %s: expected split or kernel\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			o.timeout = strtod(optarg, &end);
+			if (!*optarg || *end || !(o.timeout > 0)) {
+				fprintf(stderr, "irqrr: --timeout %s: expected seconds > 0\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case OPT_LINT0:
+			if (!strcmp(optarg, "bsp")) {
+				o.lint0_bsp = true;
+			} else if (!strcmp(optarg, "broadcast")) {
+				o.lint0_bsp = false;
+			} else {
+				fprintf(stderr, "irqrr: --lint0 %s: expected broadcast or bsp\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v': o.verbose = true; break;
+		case OPT_LIST: list_guests(); return 0;
+		case 'h': run_usage(stdout, record); return 0;
+		default: run_usage(stderr, record); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "irqrr: %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return 2;
+	}
+	if (record)
+		o.trace_path = output ? output : "irqrr.irqrr";
+	return recorder_run(&o);
+}

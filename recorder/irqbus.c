@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The board behind one mutex, driven by the vCPU threads and a timer
+ * thread. Virtual time is CLOCK_MONOTONIC ns since VM start, read once per
+ * board call while the lock is held, so board time never goes backwards.
+ *
+ * The sink turns board outputs into KVM actions; it runs with the lock held
+ * and never calls back into the board:
+ *   EV_APIC_MSG  -> KVM_SIGNAL_MSI (level messages first bring KVM's GSI
+ *                   routes up to date, so their EOIs come back)
+ *   EV_LINT      -> ExtINT: the vCPU's extint flag (the vCPU thread runs the
+ *                   INTACK); NMI: KVM_NMI from the vCPU's thread; fixed: an
+ *                   MSI with the LVT's vector to that vCPU
+ *   EV_WIRE pic.int rising -> every vCPU re-reads LVT0/LVT1
+ *   EV_DEADLINE  -> re-arm the timerfd
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Lock, timestamp and give the recording its keyframe chance. */
+static uint64_t bus_enter(struct irqbus *bus)
+{
+	pthread_mutex_lock(&bus->lock);
+	if (bus->rec)
+		recording_before_board_call(bus->rec, &bus->board);
+	return mono_ns() - bus->t0;
+}
+
+static void bus_leave(struct irqbus *bus)
+{
+	pthread_mutex_unlock(&bus->lock);
+}
+
+/* A level-triggered, unmasked RTE as the MSI route KVM needs to report its
+ * EOIs (0: no route). Only vector, destination, mode and trigger matter. */
+static uint64_t route_key(uint64_t rte)
+{
+	if (!(rte & (1ull << 15)) || (rte & (1ull << 16)))
+		return 0;
+	return (rte & 0xff00000000000fffull) | (1ull << 15);
+}
+
+static void msi_from(const struct apic_msg *m, uint32_t *addr, uint32_t *data)
+{
+	*addr = 0xfee00000u | (uint32_t)m->dest << 12 | (uint32_t)(m->destmode & 1) << 2;
+	*data = m->vector | (uint32_t)(m->delivery & 7) << 8 | (uint32_t)(m->trigger & 1) << 15;
+}
+
+/* Mirror the IOAPIC's level entries into KVM's GSI routing (GSI = pin), so
+ * that KVM exits with KVM_EXIT_IOAPIC_EOI for their vectors. Called only
+ * when a level message goes out, which is after the guest has written both
+ * halves of the entry: no transient route to destination 0, and
+ * KVM_SET_GSI_ROUTING (slow here) runs only on a real change. */
+static void bus_sync_routes(struct irqbus *bus)
+{
+	uint64_t key[BOARD_GSIS];
+	bool changed = !bus->routes_valid;
+	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
+		key[pin] = route_key(bus->board.s.ioapic.rte[pin]);
+		changed |= key[pin] != bus->routed[pin];
+	}
+	if (!changed)
+		return;
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[BOARD_GSIS];
+	} t;
+	memset(&t, 0, sizeof(t));
+	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
+		if (!key[pin])
+			continue;
+		uint64_t rte = key[pin];
+		struct apic_msg m = {
+			.dest = (uint8_t)(rte >> 56), .vector = (uint8_t)rte,
+			.delivery = (uint8_t)((rte >> 8) & 7), .destmode = (uint8_t)((rte >> 11) & 1),
+			.trigger = 1,
+		};
+		struct kvm_irq_routing_entry *e = &t.e[t.h.nr++];
+		e->gsi = pin;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		msi_from(&m, &e->u.msi.address_lo, &e->u.msi.data);
+	}
+	if (ioctl(bus->vm->vm_fd, KVM_SET_GSI_ROUTING, &t) < 0) {
+		kvm_ioctl_fail("KVM_SET_GSI_ROUTING");
+		return;
+	}
+	memcpy(bus->routed, key, sizeof(key));
+	bus->routes_valid = true;
+	bus->route_updates++;
+}
+
+static void bus_send_msi(struct irqbus *bus, const struct apic_msg *m)
+{
+	struct kvm_msi msi;
+	memset(&msi, 0, sizeof(msi));
+	msi_from(m, &msi.address_lo, &msi.data);
+	if (m->trigger)
+		bus_sync_routes(bus);
+	int r = ioctl(bus->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	if (r < 0)
+		kvm_ioctl_fail("KVM_SIGNAL_MSI");
+	else if (r == 0)
+		bus->msi_undelivered++;
+	bus->msi_sent++;
+	if (bus->rec)
+		recording_msi_result(bus->rec, m, r);
+}
+
+static void bus_set_deadline(struct irqbus *bus, uint64_t t)
+{
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	if (t != UINT64_MAX) {
+		uint64_t abs = bus->t0 + t;
+		its.it_value.tv_sec = (time_t)(abs / 1000000000ull);
+		its.it_value.tv_nsec = (long)(abs % 1000000000ull);
+	}
+	if (timerfd_settime(bus->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		fprintf(stderr, "irqrr: timerfd_settime: %s\n", strerror(errno));
+}
+
+static void bus_lint(struct irqbus *bus, const struct irq_event *ev)
+{
+	struct vm *vm = bus->vm;
+	unsigned cpu = ev->u.lint.cpu;
+	if (cpu >= vm->ncpus)
+		return;
+	struct vcpu *v = &vm->vcpu[cpu];
+	switch (ev->u.lint.mode) {
+	case LINT_EXTINT:
+		atomic_store(&v->extint, ev->u.lint.level ? 1 : 0);
+		if (ev->u.lint.level)
+			vcpu_kick(v, 0);
+		break;
+	case LINT_NMI:
+		if (ev->u.lint.level)
+			vcpu_kick(v, VCPU_REQ_NMI);
+		break;
+	case LINT_FIXED:
+		if (ev->u.lint.level) {
+			struct apic_msg m = {.dest = (uint8_t)cpu, .vector = ev->u.lint.vector,
+					     .delivery = APIC_DM_FIXED};
+			bus_send_msi(bus, &m);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void bus_sink(void *ctx, const struct irq_event *ev)
+{
+	struct irqbus *bus = ctx;
+	if (bus->rec)
+		recording_event(bus->rec, ev);
+	switch (ev->kind) {
+	case EV_APIC_MSG:
+		bus_send_msi(bus, &ev->u.apic);
+		break;
+	case EV_LINT:
+		bus_lint(bus, ev);
+		break;
+	case EV_WIRE:
+		if (ev->u.wire.id == WIRE_PIC_INT) {
+			bus->pic_int = ev->u.wire.level;
+			/* KVM does not report LVT changes: look when it matters. */
+			if (ev->u.wire.level)
+				for (unsigned i = 0; i < bus->vm->ncpus; i++)
+					vcpu_kick(&bus->vm->vcpu[i], VCPU_REQ_LVT);
+		}
+		break;
+	case EV_DEADLINE:
+		bus_set_deadline(bus, ev->u.deadline.t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void *timer_thread(void *arg)
+{
+	struct irqbus *bus = arg;
+	struct pollfd p[2] = {{.fd = bus->timerfd, .events = POLLIN}, {.fd = bus->stopfd, .events = POLLIN}};
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (p[0].revents & POLLIN) {
+			uint64_t n;
+			if (read(bus->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+				break;
+			uint64_t now = bus_enter(bus);
+			board_advance(&bus->board, now);
+			bus_leave(bus);
+		}
+	}
+	return NULL;
+}
+
+int irqbus_init(struct irqbus *bus, struct vm *vm)
+{
+	memset(bus, 0, sizeof(*bus));
+	bus->vm = vm;
+	bus->timerfd = bus->stopfd = -1;
+	pthread_mutex_init(&bus->lock, NULL);
+	if (!vm->split)
+		return 0;
+	struct board_config cfg;
+	board_config_default(&cfg);
+	cfg.ncpus = (uint8_t)vm->ncpus;
+	cfg.lint0_bsp_only = vm->opt->lint0_bsp ? 1 : 0;
+	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0) {
+		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
+		return -1;
+	}
+	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	bus->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (bus->timerfd < 0 || bus->stopfd < 0) {
+		fprintf(stderr, "irqrr: timerfd/eventfd: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Virtual time 0 is now. */
+int irqbus_start(struct irqbus *bus)
+{
+	bus->t0 = mono_ns();
+	if (!bus->vm->split)
+		return 0;
+	int e = pthread_create(&bus->timer_thread, NULL, timer_thread, bus);
+	if (e) {
+		fprintf(stderr, "irqrr: pthread_create(timer): %s\n", strerror(e));
+		return -1;
+	}
+	bus->timer_started = true;
+	return 0;
+}
+
+void irqbus_stop(struct irqbus *bus)
+{
+	if (bus->timer_started) {
+		uint64_t one = 1;
+		if (write(bus->stopfd, &one, sizeof(one)) < 0)
+			fprintf(stderr, "irqrr: eventfd write: %s\n", strerror(errno));
+		pthread_join(bus->timer_thread, NULL);
+		bus->timer_started = false;
+	}
+	if (bus->timerfd >= 0)
+		close(bus->timerfd);
+	if (bus->stopfd >= 0)
+		close(bus->stopfd);
+	bus->timerfd = bus->stopfd = -1;
+}
+
+void irqbus_pio_write(struct irqbus *bus, uint16_t port, uint8_t value)
+{
+	uint64_t now = bus_enter(bus);
+	board_pio_write(&bus->board, now, port, value);
+	bus_leave(bus);
+}
+
+uint8_t irqbus_pio_read(struct irqbus *bus, uint16_t port)
+{
+	uint64_t now = bus_enter(bus);
+	uint8_t v = board_pio_read(&bus->board, now, port);
+	bus_leave(bus);
+	return v;
+}
+
+void irqbus_mmio_write(struct irqbus *bus, uint64_t addr, uint32_t value)
+{
+	uint64_t now = bus_enter(bus);
+	board_mmio_write(&bus->board, now, addr, value);
+	bus_leave(bus);
+}
+
+uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr)
+{
+	uint64_t now = bus_enter(bus);
+	uint32_t v = board_mmio_read(&bus->board, now, addr);
+	bus_leave(bus);
+	return v;
+}
+
+void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level)
+{
+	if (!bus->vm->split) {
+		struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)level};
+		if (ioctl(bus->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+			kvm_ioctl_fail("KVM_IRQ_LINE");
+		return;
+	}
+	uint64_t now = bus_enter(bus);
+	board_set_irq(&bus->board, now, gsi, level);
+	bus_leave(bus);
+}
+
+uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu)
+{
+	uint64_t now = bus_enter(bus);
+	uint8_t v = board_intack(&bus->board, now, cpu);
+	bus_leave(bus);
+	return v;
+}
+
+void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu)
+{
+	if (!bus->vm->split)
+		return;
+	uint64_t now = bus_enter(bus);
+	board_eoi(&bus->board, now, vector, cpu);
+	bus_leave(bus);
+}
+
+void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value)
+{
+	if (!bus->vm->split)
+		return;
+	uint64_t now = bus_enter(bus);
+	board_set_lvt(&bus->board, now, cpu, pin, value);
+	bus_leave(bus);
+}
+
+bool irqbus_pic_int(struct irqbus *bus)
+{
+	pthread_mutex_lock(&bus->lock);
+	bool v = bus->pic_int;
+	pthread_mutex_unlock(&bus->lock);
+	return v;
+}

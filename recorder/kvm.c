@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM: /dev/kvm, KVM_CAP_SPLIT_IRQCHIP (or KVM's own chips with
+ * --irqchip=kernel), guest RAM. Every ioctl failure names the ioctl.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* Guest RAM must stay below the IOAPIC/LAPIC/BIOS window at 0xfec00000. */
+#define RAM_LIMIT 0xfec00000ull
+
+int kvm_ioctl_fail(const char *name)
+{
+	fprintf(stderr, "irqrr: %s: %s\n", name, strerror(errno));
+	return -1;
+}
+
+static int vm_enable_split_irqchip(struct vm *vm)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_SPLIT_IRQCHIP};
+	cap.args[0] = BOARD_GSIS; /* GSIs below this may carry level EOIs */
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return kvm_ioctl_fail("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)");
+	return 0;
+}
+
+/* KVM's default routing sends GSI n to IOAPIC pin n. Wire it like the board
+ * (and a PC with the MP table's IRQ0 override): ISA IRQ0 reaches IOAPIC
+ * pin 2, pin 2 has no other source; GSI 0..15 also reach the PIC pair. */
+static int vm_kernel_irq_routing(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[16 + BOARD_GSIS];
+	} t;
+	memset(&t, 0, sizeof(t));
+	for (unsigned gsi = 0; gsi < BOARD_GSIS; gsi++) {
+		struct kvm_irq_routing_entry *e;
+		if (gsi < 16) {
+			e = &t.e[t.h.nr++];
+			e->gsi = gsi;
+			e->type = KVM_IRQ_ROUTING_IRQCHIP;
+			e->u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+			e->u.irqchip.pin = gsi % 8;
+		}
+		if (gsi == 2)
+			continue;
+		e = &t.e[t.h.nr++];
+		e->gsi = gsi;
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e->u.irqchip.pin = gsi == 0 ? 2 : gsi;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &t) < 0)
+		return kvm_ioctl_fail("KVM_SET_GSI_ROUTING");
+	return 0;
+}
+
+static int vm_create_kernel_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = {.flags = 0};
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return kvm_ioctl_fail("KVM_CREATE_IRQCHIP");
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return kvm_ioctl_fail("KVM_CREATE_PIT2");
+	return vm_kernel_irq_routing(vm);
+}
+
+static int vm_add_ram(struct vm *vm, uint64_t mib)
+{
+	vm->ram_size = mib << 20;
+	if (mib == 0 || vm->ram_size > RAM_LIMIT) {
+		fprintf(stderr, "irqrr: --mem %llu: must be 1..%llu MiB (RAM ends below the IOAPIC at 0xfec00000)\n",
+			(unsigned long long)mib, RAM_LIMIT >> 20);
+		return -1;
+	}
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		fprintf(stderr, "irqrr: mmap of %llu MiB guest RAM: %s\n", (unsigned long long)mib, strerror(errno));
+		return -1;
+	}
+	struct kvm_userspace_memory_region r = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->ram_size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->ram,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return kvm_ioctl_fail("KVM_SET_USER_MEMORY_REGION");
+	return 0;
+}
+
+static int vm_check_cpus(struct vm *vm, unsigned n)
+{
+	int rec = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (rec <= 0)
+		rec = 4; /* api.rst: assume 4 when the cap is absent */
+	if (max <= 0)
+		max = rec;
+	if (n < 1 || n > RECORDER_MAX_CPUS) {
+		fprintf(stderr, "irqrr: --cpus %u: must be 1..%d\n", n, RECORDER_MAX_CPUS);
+		return -1;
+	}
+	/* KVM_CAP_NR_VCPUS is what KVM supports well; beyond it, refuse
+	 * clearly rather than run a VM KVM does not stand behind. */
+	if ((int)n > rec) {
+		fprintf(stderr, "irqrr: --cpus %u: this KVM supports %d vCPUs (KVM_CAP_NR_VCPUS; max %d)\n",
+			n, rec, max);
+		return -1;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct recorder_options *o)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->opt = o;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->split = !o->kernel_irqchip;
+	vm->ncpus = o->cpus;
+	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->exit_lock, NULL);
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		fprintf(stderr, "irqrr: /dev/kvm: %s\n", strerror(errno));
+		return -1;
+	}
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		fprintf(stderr, "irqrr: KVM_GET_API_VERSION: %d, expected %d\n", api, KVM_API_VERSION);
+		return -1;
+	}
+	if (vm_check_cpus(vm, o->cpus) < 0)
+		return -1;
+	int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (rs < 0)
+		return kvm_ioctl_fail("KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = (size_t)rs;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return kvm_ioctl_fail("KVM_CREATE_VM");
+	/* Split irqchip must be enabled before any vCPU exists. */
+	if (vm->split ? vm_enable_split_irqchip(vm) : vm_create_kernel_irqchip(vm))
+		return -1;
+	if (vm_add_ram(vm, o->mem_mib) < 0)
+		return -1;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vcpu_create(vm, i) < 0)
+			return -1;
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		if (v->run)
+			munmap(v->run, vm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}
+
+void vm_request_exit(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->exit_lock);
+	bool first = !vm->exiting;
+	if (first) {
+		vm->exiting = true;
+		vm->exit_status = status;
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+	if (!first)
+		return;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->vcpu[i].started)
+			vcpu_kick(&vm->vcpu[i], VCPU_REQ_STOP);
+	pthread_kill(vm->main_thread, SIGUSR2);
+}
+
+bool vm_exiting(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->exit_lock);
+	bool e = vm->exiting;
+	pthread_mutex_unlock(&vm->exit_lock);
+	return e;
+}

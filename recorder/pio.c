@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The port and MMIO map seen by the guest.
+ *
+ *   0xf4             debug exit (8/16/32-bit)
+ *   0x3f8-0x3ff      16550A UART (COM1, IRQ4)
+ *   0x2000-0x2017    test device: GSI n line level
+ *   board ports      PIC pair, ELCR, PIT, port 0x61 (split irqchip only)
+ *   anything else    reads all-ones, writes ignored (logged once, --verbose)
+ *
+ * The board's ports are 8-bit devices. A 16/32-bit access to them is split
+ * into byte accesses at port, port+1, ... in order, as the ISA bus does for
+ * an 8-bit device; every byte is then dispatched on its own.
+ *
+ * MMIO: the IOAPIC window (board_owns_mmio) takes aligned 32-bit accesses
+ * only (82093AA datasheet 3.0: registers are accessed as 32-bit quantities);
+ * other sizes or alignments there: writes ignored, reads return 0.
+ * Unclaimed MMIO reads all-ones.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm.h"
+
+static void log_unclaimed_port(struct vm *vm, uint16_t port, bool write)
+{
+	if (!vm->opt->verbose)
+		return;
+	unsigned long bit = 1ul << (port % 64);
+	if (atomic_fetch_or(&vm->unclaimed_logged[port / 64], bit) & bit)
+		return;
+	fprintf(stderr, "irqrr: unclaimed port %#x (%s), %s\n", port, write ? "write" : "read",
+		write ? "ignored" : "reads all-ones");
+}
+
+static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
+{
+	struct vm *vm = v->vm;
+	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + 8) {
+		if (write)
+			uart_write(&vm->uart, port - UART_COM1_BASE, *val);
+		else
+			*val = uart_read(&vm->uart, port - UART_COM1_BASE);
+	} else if (port >= TESTDEV_PORT && port < TESTDEV_PORT + TESTDEV_LINES) {
+		testdev_access(vm, port, write, val);
+	} else if (vm->split && board_owns_port(port)) {
+		if (write) {
+			irqbus_pio_write(&vm->bus, port, *val);
+			/* A guest programming the PIC while its INT is up may
+			 * have just changed LVT0 too: look again. */
+			if (irqbus_pic_int(&vm->bus))
+				vcpu_kick(v, VCPU_REQ_LVT);
+		} else {
+			*val = irqbus_pio_read(&vm->bus, port);
+		}
+	} else {
+		if (!write)
+			*val = 0xff;
+		log_unclaimed_port(vm, port, write);
+	}
+}
+
+void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	if (port == DEBUG_EXIT_PORT && write) {
+		uint32_t value = 0;
+		memcpy(&value, data, size <= 4 ? size : 4);
+		debug_exit_write(v->vm, value);
+		return;
+	}
+	for (unsigned i = 0; i < size; i++)
+		pio_byte(v, (uint16_t)(port + i), write, data + i);
+}
+
+void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
+{
+	struct vm *vm = v->vm;
+	if (vm->split && board_owns_mmio(addr)) {
+		if (len != 4 || (addr & 3)) {
+			if (!write)
+				memset(data, 0, len);
+			return;
+		}
+		uint32_t val;
+		if (write) {
+			memcpy(&val, data, 4);
+			irqbus_mmio_write(&vm->bus, addr, val);
+		} else {
+			val = irqbus_mmio_read(&vm->bus, addr);
+			memcpy(data, &val, 4);
+		}
+		return;
+	}
+	if (!write)
+		memset(data, 0xff, len);
+	if (vm->opt->verbose && vm->unclaimed_mmio_logged < 16) {
+		vm->unclaimed_mmio_logged++;
+		fprintf(stderr, "irqrr: unclaimed MMIO %s at %#llx (%u bytes)\n", write ? "write" : "read",
+			(unsigned long long)addr, len);
+	}
+}

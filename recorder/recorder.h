@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* The recorder VMM: runs a guest under KVM with the board as its PIC/PIT/IOAPIC. */
+#ifndef IRQRR_RECORDER_H
+#define IRQRR_RECORDER_H
+
+#include <stdbool.h>
+
+/* Process exit statuses besides the guest's own. */
+#define RECORDER_EXIT_ERROR 2     /* the VMM failed (setup, KVM, emulation) */
+#define RECORDER_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
+#define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
+
+#define RECORDER_MAX_CPUS 8
+
+struct recorder_options {
+	const char *guest;       /* built-in guest name; NULL: default (demo) */
+	const char *kernel;      /* not supported yet */
+	const char *initrd;
+	const char *append;
+	unsigned cpus;           /* 1..RECORDER_MAX_CPUS (and KVM's limit) */
+	unsigned mem_mib;        /* guest RAM below 0xfec00000 */
+	bool kernel_irqchip;     /* --irqchip=kernel: KVM's PIC/PIT/IOAPIC */
+	bool lint0_bsp;          /* --lint0=bsp */
+	bool verbose;
+	double timeout;          /* seconds; 0: none */
+	const char *trace_path;  /* record to this file; NULL: just run */
+};
+
+void recorder_options_default(struct recorder_options *o);
+/* Runs the guest to its exit; returns the process exit status: the guest's
+ * debug-exit status, or one of RECORDER_EXIT_*. Errors go to stderr. */
+int recorder_run(const struct recorder_options *o);
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `irqrr record`: the board's event stream into a trace (include/irqrr/trace.h).
+ * Every writer call happens with the board lock held (the writer is single
+ * producer): board events from the sink, MSI results from the sink, console
+ * bytes and the exit record under the lock taken for them.
+ *
+ * Before each board call the bus asks recording_before_board_call(), which
+ * starts a new chunk with a keyframe (board_save) whenever the writer wants
+ * one, so every chunk replays on its own.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#ifdef IRQRR_HAVE_TRACE_WRITER
+#include "irqrr/trace.h"
+
+struct recording {
+	struct vm *vm;
+	struct trace_writer *w;
+	uint8_t *keyframe;
+	size_t keyframe_size;
+	bool failed;
+};
+
+static void recording_fail(struct recording *r, const char *what, int status)
+{
+	if (r->failed)
+		return;
+	r->failed = true;
+	fprintf(stderr, "irqrr: trace %s: %s (%s)\n", what, trace_writer_error(r->w),
+		trace_status_name(status));
+	vm_request_exit(r->vm, RECORDER_EXIT_ERROR);
+}
+
+int recording_open(struct vm *vm, const char *path, struct recording **out)
+{
+	struct recording *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->vm = vm;
+	r->keyframe_size = board_state_size(&vm->bus.board);
+	r->keyframe = malloc(r->keyframe_size);
+	char cpus[16], mem[16], err[256];
+	snprintf(cpus, sizeof(cpus), "%u", vm->ncpus);
+	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(vm->ram_size >> 20));
+	struct trace_kv kv[] = {
+		{"recorder", "irqrr-vmm"},
+		{"guest", vm->opt->guest ? vm->opt->guest : "demo"},
+		{"cpus", cpus},
+		{"mem_mib", mem},
+		{"irqchip", "split"},
+		{"lint0", vm->opt->lint0_bsp ? "bsp" : "broadcast"},
+		{"time", "CLOCK_MONOTONIC ns since VM start"},
+	};
+	r->w = r->keyframe ? trace_writer_open(path, kv, sizeof(kv) / sizeof(kv[0]), NULL, err, sizeof(err))
+			   : NULL;
+	if (!r->w) {
+		fprintf(stderr, "irqrr: %s\n", r->keyframe ? err : "out of memory");
+		free(r->keyframe);
+		free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+void recording_before_board_call(struct recording *r, const struct board *b)
+{
+	if (r->failed || !trace_writer_wants_keyframe(r->w))
+		return;
+	size_t n = board_save(b, r->keyframe, r->keyframe_size);
+	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
+	if (s < 0)
+		recording_fail(r, "keyframe", s);
+}
+
+void recording_event(struct recording *r, const struct irq_event *ev)
+{
+	if (r->failed)
+		return;
+	int s = trace_writer_append(r->w, ev);
+	if (s < 0)
+		recording_fail(r, "append", s);
+}
+
+static uint64_t recording_now(struct recording *r)
+{
+	/* board time: never before the last event */
+	return r->vm->bus.board.s.now;
+}
+
+void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
+{
+	uint8_t buf[65];
+	if (r->failed || n > 64)
+		return;
+	buf[0] = 0; /* cpu: the UART does not know; 0 */
+	memcpy(buf + 1, bytes, n);
+	int s = trace_writer_context(r->w, recording_now(r), EV_CTX_CONSOLE, buf, n + 1);
+	if (s < 0)
+		recording_fail(r, "console", s);
+}
+
+void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
+{
+	if (r->failed)
+		return;
+	struct trace_ctx_msi c = {.msg = *m};
+	c.result = result > 0 ? TRACE_MSI_DELIVERED : result == 0 ? TRACE_MSI_NOT_DELIVERED : TRACE_MSI_ERROR;
+	c.err = (uint8_t)(result < 0 ? errno : 0);
+	uint8_t buf[TRACE_CTX_MSI_LEN];
+	size_t n = trace_ctx_msi_pack(buf, &c);
+	int s = trace_writer_context(r->w, recording_now(r), EV_CTX_MSI_RESULT, buf, n);
+	if (s < 0)
+		recording_fail(r, "msi result", s);
+}
+
+int recording_close(struct recording *r, int exit_status, int reason)
+{
+	char err[256];
+	uint8_t buf[TRACE_CTX_EXIT_LEN];
+	if (!r->failed) {
+		size_t n = trace_ctx_exit_pack(buf, (uint8_t)reason, exit_status);
+		trace_writer_context(r->w, recording_now(r), EV_CTX_EXIT, buf, n);
+	}
+	int s = trace_writer_close(r->w, err, sizeof(err));
+	if (s < 0)
+		fprintf(stderr, "irqrr: %s\n", err);
+	free(r->keyframe);
+	free(r);
+	return s < 0 ? -1 : 0;
+}
+
+#else /* the trace writer has not landed: record refuses cleanly */
+
+int recording_open(struct vm *vm, const char *path, struct recording **out)
+{
+	(void)vm;
+	(void)out;
+	fprintf(stderr, "irqrr: record %s: the trace writer is not built into this irqrr yet\n", path);
+	return -1;
+}
+
+void recording_before_board_call(struct recording *r, const struct board *b) { (void)r; (void)b; }
+void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
+void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
+void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }
+int recording_close(struct recording *r, int exit_status, int reason) { (void)r; (void)exit_status; (void)reason; return 0; }
+
+#endif

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One thread per vCPU. Every vCPU ioctl is issued from the vCPU's own
+ * thread; other threads ask for work with a request bit and a kick (a signal
+ * plus run->immediate_exit, so a kick between two KVM_RUNs is not lost).
+ *
+ * ExtINT (LINT0 in virtual-wire mode): while the board says LINT0 ExtINT is
+ * pending for this vCPU, the thread runs the INTACK cycle and KVM_INTERRUPT
+ * only when run->ready_for_interrupt_injection is 1 (KVM_INTERRUPT succeeds
+ * but wedges the vector when LINT0 is masked or not ExtINT), otherwise it
+ * sets request_interrupt_window and waits for KVM_EXIT_IRQ_WINDOW_OPEN.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "vmm.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+#define MSR_IA32_APICBASE 0x1b
+#define APICBASE_ENABLE (1ull << 11)
+
+static __thread struct vcpu *current_vcpu;
+
+static int vcpu_set_cpuid(struct vm *vm, struct vcpu *v)
+{
+	unsigned n = 128;
+	struct kvm_cpuid2 *c;
+	for (;;) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return -1;
+		c->nent = n;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		free(c);
+		if (errno != E2BIG || n > 4096)
+			return kvm_ioctl_fail("KVM_GET_SUPPORTED_CPUID");
+		n *= 2;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 1) {
+			/* initial APIC ID, logical processor count */
+			e->ebx = (e->ebx & 0x0000ffffu) | (v->index << 24) | (vm->ncpus << 16);
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = v->index; /* x2APIC ID */
+		}
+	}
+	int r = ioctl(v->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (r < 0)
+		return kvm_ioctl_fail("KVM_SET_CPUID2");
+	return 0;
+}
+
+int vcpu_create(struct vm *vm, unsigned index)
+{
+	struct vcpu *v = &vm->vcpu[index];
+	v->vm = vm;
+	v->index = index;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (v->fd < 0)
+		return kvm_ioctl_fail("KVM_CREATE_VCPU");
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		return kvm_ioctl_fail("mmap(kvm_run)");
+	}
+	return vcpu_set_cpuid(vm, v);
+}
+
+void vcpu_kick(struct vcpu *v, unsigned request)
+{
+	atomic_fetch_or(&v->requests, request);
+	if (v == current_vcpu || !v->started)
+		return; /* handled before our next KVM_RUN */
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+/* LVT0/LVT1 as the board should see them. A hardware-disabled APIC passes
+ * LINT0 straight through as ExtINT (Intel SDM vol. 3, 10.4.3), so it counts
+ * as LVT0 = 0x700 and LVT1 = NMI (0x400). */
+int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2])
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} msrs = {.h = {.nmsrs = 1}, .e = {.index = MSR_IA32_APICBASE}};
+	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1)
+		return kvm_ioctl_fail("KVM_GET_MSRS(IA32_APIC_BASE)");
+	if (!(msrs.e.data & APICBASE_ENABLE)) {
+		lvt[0] = 0x700;
+		lvt[1] = 0x400;
+		return 0;
+	}
+	struct kvm_lapic_state la;
+	if (ioctl(v->fd, KVM_GET_LAPIC, &la) < 0)
+		return kvm_ioctl_fail("KVM_GET_LAPIC");
+	memcpy(&lvt[0], la.regs + 0x350, 4);
+	memcpy(&lvt[1], la.regs + 0x360, 4);
+	v->lvt_reads++;
+	return 0;
+}
+
+static void vcpu_report_lvt(struct vcpu *v)
+{
+	uint32_t lvt[2];
+	if (vcpu_read_lvt(v, lvt) < 0) {
+		vm_request_exit(v->vm, RECORDER_EXIT_ERROR);
+		return;
+	}
+	for (unsigned pin = 0; pin < 2; pin++) {
+		if (lvt[pin] != v->lvt[pin]) {
+			v->lvt[pin] = lvt[pin];
+			irqbus_set_lvt(&v->vm->bus, v->index, pin, lvt[pin]);
+		}
+	}
+}
+
+static void vcpu_internal_error(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_regs r;
+	fprintf(stderr, "irqrr: cpu %u: KVM_EXIT_INTERNAL_ERROR suberror %u", v->index, run->internal.suberror);
+	for (unsigned i = 0; i < run->internal.ndata && i < 16; i++)
+		fprintf(stderr, " %#llx", (unsigned long long)run->internal.data[i]);
+	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+		fprintf(stderr, " rip %#llx", (unsigned long long)r.rip);
+	fprintf(stderr, "%s\n", run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+		? " (instruction emulation failed: this KVM emulates guest code, see docs/recorder.md)" : "");
+}
+
+/* Returns false when the vCPU must stop. */
+static bool vcpu_handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vm *vm = v->vm;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		for (uint32_t i = 0; i < run->io.count; i++)
+			pio_access(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
+				   (uint8_t *)run + run->io.data_offset + (size_t)i * run->io.size);
+		return true;
+	case KVM_EXIT_MMIO:
+		mmio_access(v, run->mmio.phys_addr, run->mmio.is_write, run->mmio.len, run->mmio.data);
+		return true;
+	case KVM_EXIT_IOAPIC_EOI:
+		irqbus_eoi(&vm->bus, run->eoi.vector, v->index);
+		return true;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_HLT:
+		/* Only without an in-kernel LAPIC; never here. */
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		fprintf(stderr, "irqrr: cpu %u: guest shutdown (triple fault)\n", v->index);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_internal_error(v);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, "irqrr: cpu %u: KVM_EXIT_FAIL_ENTRY reason %#llx\n", v->index,
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		fprintf(stderr, "irqrr: cpu %u: system event %u\n", v->index, run->system_event.type);
+		break;
+	default:
+		fprintf(stderr, "irqrr: cpu %u: unexpected KVM exit reason %u\n", v->index, run->exit_reason);
+		break;
+	}
+	vm_request_exit(vm, RECORDER_EXIT_ERROR);
+	return false;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	struct kvm_run *run = v->run;
+	bool injected = false; /* KVM_INTERRUPT issued, no KVM_RUN since */
+
+	current_vcpu = v;
+	for (;;) {
+		unsigned req = atomic_exchange(&v->requests, 0);
+		if ((req & VCPU_REQ_STOP) || vm_exiting(vm))
+			break;
+		if (req & VCPU_REQ_LVT)
+			vcpu_report_lvt(v);
+		if (req & VCPU_REQ_NMI) {
+			if (ioctl(v->fd, KVM_NMI, 0) < 0) {
+				kvm_ioctl_fail("KVM_NMI");
+				vm_request_exit(vm, RECORDER_EXIT_ERROR);
+				break;
+			}
+			v->nmis++;
+		}
+		run->request_interrupt_window = 0;
+		if (atomic_load(&v->extint) && !injected) {
+			if (run->ready_for_interrupt_injection) {
+				struct kvm_interrupt irq = {.irq = irqbus_intack(&vm->bus, v->index)};
+				if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0) {
+					kvm_ioctl_fail("KVM_INTERRUPT");
+					vm_request_exit(vm, RECORDER_EXIT_ERROR);
+					break;
+				}
+				injected = true;
+				v->injections++;
+			} else {
+				run->request_interrupt_window = 1;
+			}
+		}
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		run->immediate_exit = 0;
+		injected = false;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->exits[KVM_EXIT_INTR]++;
+				continue;
+			}
+			kvm_ioctl_fail("KVM_RUN");
+			vm_request_exit(vm, RECORDER_EXIT_ERROR);
+			break;
+		}
+		v->exits[run->exit_reason < 64 ? run->exit_reason : 63]++;
+		if (!vcpu_handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	static bool handler_installed;
+	if (!handler_installed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = kick_handler;
+		sigemptyset(&sa.sa_mask);
+		sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+		handler_installed = true;
+	}
+	v->started = true;
+	int e = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (e) {
+		v->started = false;
+		fprintf(stderr, "irqrr: pthread_create(vcpu %u): %s\n", v->index, strerror(e));
+		return -1;
+	}
+	return 0;
+}

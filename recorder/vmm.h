@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals of the recorder VMM, shared by its files. */
+#ifndef IRQRR_VMM_H
+#define IRQRR_VMM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "chips/board.h"
+#include "recorder.h"
+#include "uart.h"
+
+struct vm;
+
+/* Requests to a vCPU thread (vcpu.requests bits). */
+#define VCPU_REQ_NMI 1u       /* inject an NMI (LINT0/LINT1 in NMI mode) */
+#define VCPU_REQ_LVT 2u       /* re-read LVT0/LVT1 and report changes */
+#define VCPU_REQ_STOP 4u
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	atomic_uint requests;
+	atomic_int extint;         /* ExtINT pending on LINT0 (level) */
+	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
+	uint64_t exits[64];        /* per KVM_EXIT_* reason */
+	uint64_t injections, nmis, lvt_reads;
+};
+
+/* The board and what drives it: one lock, virtual time, outputs to KVM. */
+struct irqbus {
+	pthread_mutex_t lock;
+	struct board board;
+	struct vm *vm;
+	uint64_t t0;               /* CLOCK_MONOTONIC ns at VM start */
+	int timerfd, stopfd;
+	pthread_t timer_thread;
+	bool timer_started;
+	uint64_t routed[BOARD_GSIS]; /* level routes given to KVM (0: none) */
+	bool routes_valid;
+	uint8_t pic_int;
+	uint64_t msi_sent, msi_undelivered, route_updates;
+	/* recording hook (NULL when only running) */
+	struct recording *rec;
+};
+
+struct vm {
+	const struct recorder_options *opt;
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	uint8_t *ram;
+	uint64_t ram_size;
+	unsigned ncpus;
+	bool split;
+	struct vcpu vcpu[RECORDER_MAX_CPUS];
+	struct irqbus bus;
+	struct uart uart;
+	uint8_t testdev_level[24];
+	pthread_t main_thread;
+	pthread_mutex_t exit_lock;
+	bool exiting;
+	int exit_status;
+	atomic_ulong unclaimed_logged[65536 / 64];
+	unsigned unclaimed_mmio_logged;
+};
+
+/* kvm.c */
+int kvm_ioctl_fail(const char *name);
+int vm_create(struct vm *vm, const struct recorder_options *o);
+void vm_destroy(struct vm *vm);
+/* Ends the run with this status (first caller wins) and wakes everyone. */
+void vm_request_exit(struct vm *vm, int status);
+bool vm_exiting(struct vm *vm);
+
+/* boot.c */
+int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, unsigned index);
+int vcpu_start(struct vcpu *v);
+void vcpu_kick(struct vcpu *v, unsigned request);
+int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2]);
+
+/* irqbus.c: every board entry point, locked and timestamped. In kernel
+ * irqchip mode only irqbus_set_irq is used (KVM_IRQ_LINE). */
+int irqbus_init(struct irqbus *bus, struct vm *vm);
+int irqbus_start(struct irqbus *bus);
+void irqbus_stop(struct irqbus *bus);
+void irqbus_pio_write(struct irqbus *bus, uint16_t port, uint8_t value);
+uint8_t irqbus_pio_read(struct irqbus *bus, uint16_t port);
+void irqbus_mmio_write(struct irqbus *bus, uint64_t addr, uint32_t value);
+uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr);
+void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
+uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
+void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
+void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
+bool irqbus_pic_int(struct irqbus *bus);
+
+/* pio.c: the port and MMIO map */
+void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data);
+void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data);
+
+/* testdev.c, debug_exit.c */
+#define TESTDEV_PORT 0x2000
+#define TESTDEV_LINES 24
+void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+#define DEBUG_EXIT_PORT 0xf4
+void debug_exit_write(struct vm *vm, uint32_t value);
+
+/* recording.c: the trace writer hook (see docs/recorder.md) */
+struct recording;
+int recording_open(struct vm *vm, const char *path, struct recording **out);
+void recording_before_board_call(struct recording *r, const struct board *b);
+void recording_event(struct recording *r, const struct irq_event *ev);
+void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
+void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);
+int recording_close(struct recording *r, int exit_status, int reason); /* enum trace_exit_reason */
+
+#endif
