@@ -29,9 +29,10 @@ static inline uint64_t pit_ticks_at(uint64_t t)
 static inline uint64_t pit_tick_time(uint64_t k)
 {
 	uint64_t s = k / PIT_HZ, r = k % PIT_HZ;
-	if (s >= UINT64_MAX / NS_PER_SEC)
+	if (s > UINT64_MAX / NS_PER_SEC)
 		return UINT64_MAX;
-	return s * NS_PER_SEC + (r * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
+	uint64_t base = s * NS_PER_SEC, frac = (r * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
+	return frac > UINT64_MAX - base ? UINT64_MAX : base + frac;
 }
 
 #endif
