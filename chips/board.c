@@ -254,6 +254,13 @@ int board_init(struct board *b, const struct board_config *cfg,
 	return 0;
 }
 
+void board_init_blank(struct board *b)
+{
+	struct board_config cfg;
+	board_config_default(&cfg);
+	(void)board_init(b, &cfg, NULL, NULL);
+}
+
 void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
 {
 	b->sink = sink;

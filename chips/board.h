@@ -71,6 +71,8 @@ void board_config_default(struct board_config *cfg);
 int board_init(struct board *b, const struct board_config *cfg,
 	       irq_event_sink sink, void *sink_ctx);
 void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx);
+/* Default configuration, no sink: a target for board_load(). */
+void board_init_blank(struct board *b);
 
 /* Inputs. */
 void board_reset(struct board *b, uint64_t now);

@@ -198,7 +198,7 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		ev->u.eoi.vector = (uint8_t)v;
 		ev->u.eoi.cpu = (uint8_t)a;
 	} else if (!strcmp(c, "lvt0") || !strcmp(c, "lvt1")) {
-		uint32_t lvt;
+		uint32_t lvt = 0;
 		if (number(tok[1], cfg->ncpus - 1u, "cpu", &a, err, errlen))
 			return -1;
 		int used = lvt_value(tok[2], &lvt, ntok > 3 ? tok[3] : NULL, err, errlen);

@@ -497,7 +497,7 @@ static void ten_years_of_time(void **state)
 	board_pio_write(&b, ten_years, 0x21, 0xff);
 	pit_mode2(&b, ten_years, 1193);
 	c->n = 0;
-	board_advance(&b, ten_years + 5000000);
+	board_advance(&b, ten_years + 5500000);
 	unsigned rises = 0;
 	uint64_t k0 = pit_ticks_at(ten_years) + 1;
 	for (unsigned i = 0; i < c->n; i++)

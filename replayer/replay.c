@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+#include "replay.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct recorded {
+	uint64_t num;
+	struct irq_event ev;
+};
+
+struct cmp {
+	const struct recorded *arr;
+	size_t n, cursor;
+	bool diverged;
+	enum divergence_kind kind;
+	size_t at;                /* index in arr of the divergence */
+	bool has_actual;
+	struct irq_event actual;
+};
+
+static void cmp_sink(void *ctx, const struct irq_event *ev)
+{
+	struct cmp *c = ctx;
+	if (c->diverged)
+		return;
+	if (c->cursor >= c->n) {
+		c->diverged = true;
+		c->kind = DIV_EXTRA;
+		c->at = c->n;
+		c->has_actual = true;
+		c->actual = *ev;
+		return;
+	}
+	const struct irq_event *want = &c->arr[c->cursor].ev;
+	if (!irq_event_equal(ev, want)) {
+		c->diverged = true;
+		c->at = c->cursor;
+		c->has_actual = true;
+		c->actual = *ev;
+		if (EV_IS_INPUT(want->kind) && EV_IS_OUTPUT(ev->kind))
+			c->kind = DIV_EXTRA;
+		else if (EV_IS_OUTPUT(want->kind) && EV_IS_INPUT(ev->kind))
+			c->kind = DIV_MISSING;
+		else
+			c->kind = DIV_MISMATCH;
+		return;
+	}
+	c->cursor++;
+}
+
+static void null_sink(void *ctx, const struct irq_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+void replay_opts_default(struct replay_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->to = UINT64_MAX;
+}
+
+void replay_result_free(struct replay_result *res)
+{
+	free(res->div);
+	res->div = NULL;
+}
+
+static int unusable(struct replay_result *res, const char *fmt, const char *a, const char *b)
+{
+	res->outcome = REPLAY_UNUSABLE;
+	snprintf(res->message, sizeof(res->message), fmt, a, b);
+	return REPLAY_UNUSABLE;
+}
+
+/* Decode a chunk's board events (context records are not replayed). */
+static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
+{
+	const struct trace_chunk_info *info = trace_chunk_get_info(c);
+	struct recorded *arr = malloc(((size_t)info->count + 1) * sizeof(*arr));
+	struct trace_record rec;
+	size_t k = 0;
+	int rc;
+	if (!arr)
+		return -1;
+	while ((rc = trace_chunk_next(c, &rec)) == 1) {
+		if (EV_IS_CONTEXT(rec.kind))
+			continue;
+		if (k > info->count) { /* the reader guarantees count; be safe */
+			rc = -1;
+			break;
+		}
+		arr[k].num = rec.num;
+		arr[k].ev = rec.ev;
+		k++;
+	}
+	if (rc < 0) {
+		free(arr);
+		return -1;
+	}
+	*out = arr;
+	*n = k;
+	return 0;
+}
+
+/* The recorded records (context included) just before event num. */
+static void fill_context(struct trace_chunk *c, uint64_t num, struct divergence *d)
+{
+	struct trace_record rec;
+	d->ncontext = 0;
+	trace_chunk_rewind(c);
+	while (trace_chunk_next(c, &rec) == 1 && rec.num < num) {
+		if (d->ncontext == REPLAY_CONTEXT) {
+			memmove(d->context, d->context + 1, sizeof(d->context[0]) * (REPLAY_CONTEXT - 1));
+			d->ncontext--;
+		}
+		rec.data = NULL; /* the chunk is freed before the report */
+		d->context[d->ncontext++] = rec;
+	}
+}
+
+/* Board state before arr[upto] was applied, from the chunk's keyframe. */
+static void state_before(const uint8_t *kf, size_t kflen, const struct recorded *arr,
+			 size_t upto, struct board *out)
+{
+	board_init_blank(out);
+	if (board_load(out, kf, kflen))
+		return;
+	board_set_sink(out, null_sink, NULL);
+	for (size_t i = 0; i < upto; i++)
+		if (EV_IS_INPUT(arr[i].ev.kind))
+			(void)board_apply(out, &arr[i].ev);
+}
+
+int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
+{
+	struct board *b = calloc(1, sizeof(*b));
+	size_t nchunks = trace_reader_chunk_count(r), first = 0;
+	uint64_t total = trace_reader_event_count(r);
+	int status = REPLAY_IDENTICAL;
+	bool loaded = false;
+
+	memset(res, 0, sizeof(*res));
+	res->first = UINT64_MAX;
+	if (!b)
+		return unusable(res, "%s%s", "out of memory", "");
+	if (nchunks == 0) {
+		free(b);
+		return unusable(res, "%s%s", "the trace holds no complete chunk", "");
+	}
+	if (o->from && trace_reader_find_event(r, o->from, &first)) {
+		free(b);
+		return unusable(res, "%s%s", "--from: no such event in the trace", "");
+	}
+	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct recorded *arr = NULL;
+		size_t n = 0, kflen = 0;
+		if (!c) {
+			status = unusable(res, "%s%s", trace_reader_error(r), "");
+			break;
+		}
+		const struct trace_chunk_info *info = trace_chunk_get_info(c);
+		if (info->first_event > o->to) {
+			trace_chunk_free(c);
+			break;
+		}
+		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+		if (!loaded) {
+			const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+			if (why) {
+				char where[64];
+				snprintf(where, sizeof(where), "chunk %zu: keyframe: ", ci);
+				status = unusable(res, "%s%s", where, why);
+				trace_chunk_free(c);
+				break;
+			}
+			loaded = true;
+		} else if (kflen) {
+			/* The state the recorder saved must be the state we reached. */
+			uint8_t *mine = malloc(board_state_size(b));
+			size_t m = mine ? board_save(b, mine, board_state_size(b)) : 0;
+			bool same = m == kflen && !memcmp(mine, kf, kflen);
+			free(mine);
+			if (!same) {
+				struct divergence *d = calloc(1, sizeof(*d));
+				if (d) {
+					d->kind = DIV_KEYFRAME;
+					d->num = info->first_event;
+					d->t = info->first_t;
+					d->chunk = ci;
+					d->before = *b;
+					board_init_blank(&d->keyframe);
+					(void)board_load(&d->keyframe, kf, kflen);
+					fill_context(c, info->first_event, d);
+				}
+				res->div = d;
+				status = REPLAY_DIVERGED;
+				res->outcome = REPLAY_DIVERGED;
+				trace_chunk_free(c);
+				break;
+			}
+		}
+		if (decode_chunk(c, &arr, &n)) {
+			status = unusable(res, "%s%s", trace_chunk_error(c), "");
+			trace_chunk_free(c);
+			break;
+		}
+		res->chunks++;
+		struct cmp cmp = { .arr = arr, .n = n };
+		board_set_sink(b, cmp_sink, &cmp);
+		size_t pos = 0;
+		while (pos < n) {
+			size_t j = pos;
+			while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
+				j++;
+			if (j == n) {
+				/* outputs that no input of this chunk produced */
+				cmp.diverged = true;
+				cmp.kind = DIV_MISSING;
+				cmp.at = pos;
+				cmp.has_actual = false;
+			} else if (arr[j].num > o->to) {
+				break;
+			} else if (board_apply(b, &arr[j].ev)) {
+				cmp.diverged = true;
+				cmp.kind = DIV_BAD_INPUT;
+				cmp.at = j;
+				cmp.has_actual = false;
+			}
+			if (cmp.diverged) {
+				struct divergence *d = calloc(1, sizeof(*d));
+				if (d) {
+					d->kind = cmp.kind;
+					d->chunk = ci;
+					d->has_actual = cmp.has_actual;
+					d->actual = cmp.actual;
+					if (cmp.at < n) {
+						d->has_expected = true;
+						d->expected = arr[cmp.at].ev;
+						d->num = arr[cmp.at].num;
+						d->t = arr[cmp.at].ev.t;
+					} else {
+						d->num = n ? arr[n - 1].num + 1 : info->first_event;
+						d->t = cmp.actual.t;
+					}
+					if (j < n) {
+						d->input_num = arr[j].num;
+						d->input = arr[j].ev;
+					}
+					state_before(kf, kflen, arr, j < n ? j : n, &d->before);
+					fill_context(c, d->num, d);
+				}
+				res->div = d;
+				status = REPLAY_DIVERGED;
+				res->outcome = REPLAY_DIVERGED;
+				break;
+			}
+			res->inputs++;
+			if (res->first == UINT64_MAX)
+				res->first = arr[pos].num;
+			res->last = arr[cmp.cursor - 1].num;
+			res->events += cmp.cursor - pos;
+			pos = cmp.cursor;
+		}
+		board_set_sink(b, NULL, NULL);
+		free(arr);
+		trace_chunk_free(c);
+		if (o->progress)
+			o->progress(o->progress_ctx, info->first_event + info->count, total);
+	}
+	if (res->first == UINT64_MAX)
+		res->first = 0;
+	free(b);
+	res->outcome = status;
+	return status;
+}
+
+static const char *div_kind_text(enum divergence_kind k)
+{
+	switch (k) {
+	case DIV_MISMATCH: return "the board produced a different event";
+	case DIV_MISSING: return "the board did not produce a recorded output";
+	case DIV_EXTRA: return "the board produced an output the trace does not hold";
+	case DIV_KEYFRAME: return "the chip state differs from the recorded keyframe";
+	case DIV_BAD_INPUT: return "a recorded input is out of range for this board";
+	}
+	return "?";
+}
+
+static void print_event(FILE *f, const char *label, uint64_t num, const struct irq_event *ev)
+{
+	char line[256];
+	struct trace_record rec = { .num = num, .t = ev->t, .kind = ev->kind, .ev = *ev };
+	record_format_text(&rec, line, sizeof(line));
+	fprintf(f, "  %-9s %s\n", label, line);
+}
+
+void replay_print_divergence(const struct divergence *d, FILE *f)
+{
+	fprintf(f, "divergence at event %" PRIu64 " (t=%" PRIu64 " ns, chunk %zu): %s\n", d->num, d->t,
+		d->chunk, div_kind_text(d->kind));
+	if (d->kind != DIV_KEYFRAME && (d->input.kind || d->input_num))
+		print_event(f, "input:", d->input_num, &d->input);
+	if (d->has_expected)
+		print_event(f, "expected:", d->num, &d->expected);
+	else if (d->kind != DIV_KEYFRAME)
+		fprintf(f, "  %-9s (nothing)\n", "expected:");
+	if (d->has_actual)
+		print_event(f, "actual:", d->num, &d->actual);
+	else if (d->kind != DIV_KEYFRAME)
+		fprintf(f, "  %-9s (nothing)\n", "actual:");
+	if (d->ncontext) {
+		fprintf(f, "recorded events before it:\n");
+		for (unsigned i = 0; i < d->ncontext; i++) {
+			char line[256];
+			record_format_text(&d->context[i], line, sizeof(line));
+			fprintf(f, "  %s\n", line);
+		}
+	}
+	if (d->kind == DIV_KEYFRAME) {
+		fprintf(f, "chip state reached by replay:\n");
+		board_print_state(&d->before, f);
+		fprintf(f, "chip state in the keyframe:\n");
+		board_print_state(&d->keyframe, f);
+	} else {
+		fprintf(f, "chip state before the input:\n");
+		board_print_state(&d->before, f);
+	}
+}
+
+int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen)
+{
+	size_t ci, kflen = 0;
+	struct trace_record rec;
+	int rc;
+	if (trace_reader_find_event(r, n, &ci)) {
+		snprintf(err, errlen, "event %" PRIu64 " is not in the trace (it holds %" PRIu64 " events)",
+			 n, trace_reader_event_count(r));
+		return -1;
+	}
+	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+	if (!c) {
+		snprintf(err, errlen, "%s", trace_reader_error(r));
+		return -1;
+	}
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+	if (why) {
+		snprintf(err, errlen, "chunk %zu: keyframe: %s", ci, why);
+		trace_chunk_free(c);
+		return -1;
+	}
+	board_set_sink(b, null_sink, NULL);
+	while ((rc = trace_chunk_next(c, &rec)) == 1 && rec.num <= n) {
+		if (EV_IS_INPUT(rec.kind)) {
+			(void)board_apply(b, &rec.ev);
+		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
+			/* a timed output revealed by the next input: advance to it */
+			board_advance(b, rec.t);
+		}
+	}
+	board_set_sink(b, NULL, NULL);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", trace_chunk_error(c));
+		trace_chunk_free(c);
+		return -1;
+	}
+	trace_chunk_free(c);
+	return 0;
+}

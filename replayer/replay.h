@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The replay engine: feeds a trace's inputs to a board loaded from a chunk's
+ * keyframe and compares everything the board emits, in order, with what the
+ * trace recorded. The first mismatch is a divergence.
+ */
+#ifndef IRQRR_REPLAY_H
+#define IRQRR_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chips/board.h"
+#include "irqrr/trace.h"
+
+#define REPLAY_CONTEXT 8
+
+enum replay_outcome {
+	REPLAY_IDENTICAL = 0,
+	REPLAY_DIVERGED = 1,
+	REPLAY_UNUSABLE = 2,
+};
+
+enum divergence_kind {
+	DIV_MISMATCH,      /* the board emitted something other than the recorded event */
+	DIV_MISSING,       /* the trace holds an output the board did not produce */
+	DIV_EXTRA,         /* the board produced an output the trace does not hold */
+	DIV_KEYFRAME,      /* the state at a chunk start differs from its keyframe */
+	DIV_BAD_INPUT,     /* a recorded input the board rejects (out of range) */
+};
+
+struct divergence {
+	enum divergence_kind kind;
+	uint64_t num;            /* event number where it happened */
+	uint64_t t;
+	bool has_expected, has_actual;
+	struct irq_event expected, actual;
+	uint64_t input_num;      /* the input being replayed when it happened */
+	struct irq_event input;
+	size_t chunk;
+	/* The recorded events just before, oldest first. */
+	unsigned ncontext;
+	struct trace_record context[REPLAY_CONTEXT];
+	/* Board state before that input, and (DIV_KEYFRAME) the keyframe's. */
+	struct board before;
+	struct board keyframe;
+};
+
+struct replay_opts {
+	uint64_t from, to;  /* event numbers; to = UINT64_MAX: the end */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+};
+
+struct replay_result {
+	enum replay_outcome outcome;
+	uint64_t events;    /* records checked */
+	uint64_t inputs;    /* inputs re-executed */
+	uint64_t chunks;
+	uint64_t first, last; /* range of event numbers checked */
+	char message[300];  /* REPLAY_UNUSABLE: why */
+	struct divergence *div; /* REPLAY_DIVERGED: allocated, free with replay_result_free */
+};
+
+void replay_opts_default(struct replay_opts *o);
+int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res);
+void replay_result_free(struct replay_result *res);
+void replay_print_divergence(const struct divergence *d, FILE *f);
+
+/* Load the board state after event n (seeks by the index and a keyframe).
+ * Returns 0, or -1 with a message in err. */
+int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen);
+
+/* One-line text of a record (`dump --format text`), and JSON. */
+size_t record_format_text(const struct trace_record *rec, char *buf, size_t len);
+size_t record_format_json(const struct trace_record *rec, char *buf, size_t len);
+
+#endif
