@@ -617,7 +617,8 @@ static const char *channel_invalid(const struct pit_channel *c, unsigned i, uint
 		if (c->load_tick > max_tick || c->paused)
 			return "pit: bad running state";
 	}
-	if (c->paused && c->mode != 0 && c->mode != 4)
+	if (c->paused && ((c->mode != 0 && c->mode != 4) ||
+			  (c->tc ? c->hold >= m : c->hold < 1 || c->hold > m)))
 		return "pit: bad paused state";
 	if (c->pend) {
 		if (c->pend_count < 1 || c->pend_count > m)

@@ -291,6 +291,52 @@ static void test_next_edge_bruteforce(void **state)
 	}
 }
 
+/* Deterministic pseudo-random accesses to counter 2 (gate toggles, count
+ * writes, latches, reads) in every mode: between accesses, next_edge must
+ * agree with OUT tick by tick, whatever pending/paused state results. */
+static void test_next_edge_random_ops(void **state)
+{
+	(void)state;
+	static const uint8_t modes[] = { 0x30, 0x32, 0x34, 0x36, 0x38, 0x3a, 0x10, 0x26 };
+	uint32_t x = 12345;
+	for (size_t m = 0; m < sizeof(modes); m++) {
+		struct pit p;
+		pit_fresh(&p);
+		program(&p, W, 2, modes[m], 9);
+		uint64_t k = W;
+		for (int i = 0; i < 400; i++) {
+			x = x * 1103515245u + 12345u;
+			uint64_t next = k + 1 + (x >> 16) % 40;
+			check_edges(&p, 2, k, next - 1);
+			k = next;
+			uint64_t t = tk(k) + (x >> 8) % 800;
+			switch ((x >> 24) % 5) {
+			case 0:
+			case 1:
+				pit_write(&p, t, 0x61, (uint8_t)(pit_read(&p, t, 0x61) ^ 1));
+				break;
+			case 2:
+				pit_write(&p, t, 0x42, (uint8_t)(1 + (x >> 4) % 23));
+				break;
+			case 3:
+				pit_write(&p, t, 0x43, 0x80);
+				break;
+			default:
+				pit_read(&p, t, 0x42);
+				break;
+			}
+			/* From the access time itself, too. */
+			uint64_t e = pit_next_edge(&p, 2, t);
+			assert_true(e > t);
+			if (e != UINT64_MAX) {
+				assert_true(pit_out(&p, 2, e) != pit_out(&p, 2, e - 1));
+				for (uint64_t j = pit_ticks_at(t) + 1; tk(j) < e; j++)
+					assert_true(pit_out(&p, 2, tk(j)) == pit_out(&p, 2, t));
+			}
+		}
+	}
+}
+
 /* ---- W5: new counts while counting ---- */
 
 static void test_w5_mode2_end_of_period(void **state)
@@ -396,6 +442,10 @@ static void test_control_word_semantics(void **state)
 	/* C2: status shows mode bits as written (0x3e -> 111). */
 	pit_write(&p, tk(W + 60), 0x43, 0x3e);
 	assert_int_equal(read_status(&p, tk(W + 61), 0) & 0x3f, 0x3e);
+	/* A latched status survives reprogramming (only a read releases it). */
+	pit_write(&p, tk(W + 61), 0x43, 0xe2);
+	pit_write(&p, tk(W + 61), 0x43, 0x30);
+	assert_int_equal(pit_read(&p, tk(W + 61), 0x40), 0x80 | 0x40 | 0x3e);
 	/* C5: 0x43 reads float high. */
 	assert_int_equal(pit_read(&p, tk(W + 62), 0x43), 0xff);
 }
@@ -880,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_count_reads),
 		cmocka_unit_test(test_bcd_terminal_count),
 		cmocka_unit_test(test_next_edge_bruteforce),
+		cmocka_unit_test(test_next_edge_random_ops),
 		cmocka_unit_test(test_w5_mode2_end_of_period),
 		cmocka_unit_test(test_w5_mode3_end_of_half_cycle),
 		cmocka_unit_test(test_w5_mode0_mode4_restart),
