@@ -198,9 +198,9 @@ struct trace_record {
 	size_t len;
 };
 
-/* Open and validate. NULL on refusal, message in err, e.g.
- * "t.irqrr: not an irqrr trace", "t.irqrr: format 3.0 needs a newer irqrr
- * (this reads up to 1.x)", "t.irqrr: header checksum mismatch". */
+/* Open and validate. NULL on refusal, message in err (without the file
+ * name; the CLI prefixes it), e.g. "not an irqrr trace", "format 3.0 needs
+ * a newer irqrr (this reads up to 1.x)", "header checksum mismatch". */
 struct trace_reader *trace_reader_open(const char *path, char *err, size_t errlen);
 /* Same, over a caller-owned buffer that must outlive the reader. name is
  * used in messages (NULL: "<memory>"). */
