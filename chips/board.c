@@ -207,29 +207,32 @@ static const char *config_check(const struct board_config *cfg)
 	return NULL;
 }
 
-/* Chip reset; device lines and LVTs are outside the chips and are kept. */
+/* Chip reset; device lines and LVTs are outside the chips and are kept.
+ * The chips' inputs are re-driven silently: every RTE is masked after reset,
+ * so nothing is delivered, and the PIC is uninitialised. */
 static void chips_reset(struct board *b)
 {
 	struct apic_msg m[IOAPIC_PINS];
 	pic_pair_init(&b->s.pic, b->cfg.pic_imr_reset);
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
-	/* Re-drive the inputs the chips lost; every RTE is masked after reset,
-	 * so nothing is delivered. */
-	for (unsigned n = 0; n < 16; n++)
-		if (n != 2 && (b->s.lines & (1u << n)))
-			pic_pair_set_irq(&b->s.pic, n, 1);
+	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
+	uint32_t isa = b->s.lines | b->s.irq0;
+	/* The PIC's edge detectors start at the current input levels: a line
+	 * already high at reset is not an edge (all inputs are edge-triggered
+	 * after reset, ELCR = 0, so IRR stays 0 and INT low). */
+	b->s.pic.chip[0].line = (uint8_t)(isa & 0xfb);
+	b->s.pic.chip[1].line = (uint8_t)(isa >> 8);
 	for (unsigned p = 1; p < IOAPIC_PINS; p++) {
-		int lvl = (b->s.lines >> p) & 1;
+		int lvl = (isa >> p) & 1;
 		if (p == 2)
-			lvl = (b->s.lines & 5u) != 0;
+			lvl = (isa & 5u) != 0;
 		if (p >= 16)
 			lvl = !lvl;
 		if (lvl)
 			(void)ioapic_set_irq(&b->s.ioapic, p, 1, m);
 	}
-	b->s.irq0 = 0;
-	b->s.pic_int = 0;
+	b->s.pic_int = pic_pair_int(&b->s.pic);
 }
 
 int board_init(struct board *b, const struct board_config *cfg,
@@ -275,15 +278,13 @@ void board_reset(struct board *b, uint64_t now)
 	begin_input(b, now);
 	bool had_int = b->s.pic_int, had_irq0 = b->s.irq0;
 	chips_reset(b);
-	/* Report the wires the reset dropped. */
-	if (had_irq0)
-		out_wire(b, WIRE_IRQ0, 0);
-	if (had_int) {
-		out_wire(b, WIRE_PIC_INT, 0);
-		lint0_on_int_change(b, 0);
+	/* Report the wires the reset changed. */
+	if (had_irq0 != (bool)b->s.irq0)
+		out_wire(b, WIRE_IRQ0, b->s.irq0);
+	if (had_int != (bool)b->s.pic_int) {
+		out_wire(b, WIRE_PIC_INT, b->s.pic_int);
+		lint0_on_int_change(b, b->s.pic_int);
 	}
-	irq0_update(b);
-	pic_int_update(b);
 	end_input(b, &in);
 }
 

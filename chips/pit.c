@@ -516,11 +516,15 @@ void pit_reset(struct pit *p, uint64_t now)
 	memset(p, 0, sizeof(*p));
 	for (unsigned i = 0; i < 3; i++) {
 		struct pit_channel *c = &p->ch[i];
-		/* Power-on: as if control word 0x30 (LSB/MSB, mode 0, binary)
-		 * had been written: not counting, OUT low, NULL COUNT set, CE 0.
-		 * Firmware programs the counters (docs/chips-pit.md, Z1). */
-		c->control = 0x30;
-		c->mode = 0;
+		/* Power-on (DS: undefined): as if control word 0x36 (LSB/MSB,
+		 * mode 3, binary) had been written and no count yet: not
+		 * counting, OUT high, NULL COUNT set, CE 0. OUT high is the
+		 * level a PC's firmware leaves (mode 3), so an OS programming
+		 * mode 2/3 sees no spurious IRQ0 edge and mode 0 drops OUT as
+		 * on a real board (docs/chips-pit.md, Z1). */
+		c->control = 0x36;
+		c->mode = 3;
+		c->out = 1;
 		c->null_count = 1;
 		c->gate = i != 2;
 	}

@@ -534,7 +534,7 @@ static void test_null_count(void **state)
 	(void)state;
 	struct pit p;
 	pit_fresh(&p);
-	assert_int_equal(read_status(&p, tk(5), 0), 0x70); /* power-on */
+	assert_int_equal(read_status(&p, tk(5), 0), 0xf6); /* power-on: CW 0x36, no count */
 	pit_write(&p, tk(W), 0x43, 0x34);
 	assert_int_equal(read_status(&p, tk(W), 0) & 0x40, 0x40);
 	pit_write(&p, tk(W), 0x40, 0x10);
@@ -656,9 +656,9 @@ static void test_port61(void **state)
 	pit_fresh(&p);
 	assert_true(pit_owns_port(0x40) && pit_owns_port(0x43) && pit_owns_port(0x61));
 	assert_false(pit_owns_port(0x44) || pit_owns_port(0x3f) || pit_owns_port(0x60));
-	assert_int_equal(pit_read(&p, tk(0), 0x61), 0x00);
+	assert_int_equal(pit_read(&p, tk(0), 0x61), 0x20); /* OUT2 high at power-on */
 	pit_write(&p, tk(1), 0x61, 0xff); /* bits 4-7 read-only */
-	assert_int_equal(pit_read(&p, tk(1), 0x61), 0x0f);
+	assert_int_equal(pit_read(&p, tk(1), 0x61), 0x2f);
 	/* Bit 4: toggles every 18 CLKs. */
 	assert_int_equal(pit_read(&p, tk(17), 0x61) & 0x10, 0);
 	assert_int_equal(pit_read(&p, tk(18), 0x61) & 0x10, 0x10);
@@ -781,11 +781,14 @@ static void test_reset_state(void **state)
 	struct pit p;
 	pit_fresh(&p);
 	for (unsigned ch = 0; ch < 3; ch++) {
-		assert_false(pit_out(&p, ch, 0));
-		assert_false(pit_out(&p, ch, 10 * NS_PER_SEC));
+		/* as if control word 0x36 had been written: mode 3, OUT high */
+		assert_true(pit_out(&p, ch, 0));
+		assert_true(pit_out(&p, ch, 10 * NS_PER_SEC));
 		assert_int_equal(pit_next_edge(&p, ch, 0), UINT64_MAX);
-		assert_int_equal(read_status(&p, 100, ch), 0x70);
+		assert_int_equal(read_status(&p, 100, ch), 0xf6);
 	}
+	/* OUT2 reads back through port 0x61 bit 5 */
+	assert_int_equal(pit_read(&p, 0, 0x61) & 0x20, 0x20);
 	assert_int_equal(pit_read(&p, 0, 0x61) & 0x01, 0);
 	assert_false(pit_out(&p, 7, 0));
 	assert_int_equal(pit_next_edge(&p, 7, 0), UINT64_MAX);
