@@ -23,6 +23,10 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "count events per kind and per IRQ line" },
 	{ "state", cmd_state, "print the full chip state after event N" },
 #endif
+#ifdef IRQRR_HAVE_EXPORT
+	{ "export", cmd_export, "write a trace as a Perfetto/Chrome timeline" },
+	{ "plot", cmd_plot, "draw line levels and deliveries as SVG" },
+#endif
 	{ "chips", cmd_chips, "drive a bare board from a chip script" },
 };
 
