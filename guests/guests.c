@@ -5,15 +5,30 @@
 
 #define IMAGE(id) extern const uint8_t guest_image_##id[]; extern const size_t guest_image_##id##_size;
 IMAGE(demo)
+IMAGE(pit_modes)
+IMAGE(ioapic_level)
+IMAGE(pic_modes)
+IMAGE(lint0_nmi)
+IMAGE(smp)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
 	{"demo", "PIT at 1 kHz via PIC/LINT0 then IOAPIC, level line with EOI (default)", guest_image_demo, 0, 1},
+	{"pit-modes", "8254 read-back, mode 0 one-shot, latch, LSB access, channel 2 via port 0x61", guest_image_pit_modes, 0, 1},
+	{"ioapic-level", "82093AA registers, level re-delivery, edge, logical destinations", guest_image_ioapic_level, 0, 1},
+	{"pic-modes", "8259A poll, rotation, specific EOI, special mask, AEOI, ELCR level", guest_image_pic_modes, 0, 1},
+	{"lint0-nmi", "LVT0 NMI on every cpu, PIT through the PIC, poll acknowledge", guest_image_lint0_nmi, 0, 2},
+	{"smp", "IOAPIC to physical/logical destinations, lowest priority, 2 cpus", guest_image_smp, 0, 2},
 };
 
 static void fill_sizes(void)
 {
 	table[0].size = guest_image_demo_size;
+	table[1].size = guest_image_pit_modes_size;
+	table[2].size = guest_image_ioapic_level_size;
+	table[3].size = guest_image_pic_modes_size;
+	table[4].size = guest_image_lint0_nmi_size;
+	table[5].size = guest_image_smp_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)

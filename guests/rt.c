@@ -206,12 +206,10 @@ void rt_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void rt_check(bool ok, const char *name, const char *fmt, ...)
+static void vcheck(bool ok, bool known, const char *name, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	lock_console();
-	rt_puts(ok ? "PASS: " : "FAIL: ");
+	rt_puts(ok ? "PASS: " : known ? "KNOWN: KVM's in-kernel chip differs from the datasheet: " : "FAIL: ");
 	rt_puts(name);
 	if (fmt && *fmt) {
 		rt_puts(" (");
@@ -220,9 +218,24 @@ void rt_check(bool ok, const char *name, const char *fmt, ...)
 	}
 	rt_puts("\n");
 	unlock_console();
-	va_end(ap);
-	if (!ok)
+	if (!ok && !known)
 		rt_failures++;
+}
+
+void rt_check(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vcheck(ok, false, name, fmt, ap);
+	va_end(ap);
+}
+
+void rt_check_datasheet(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vcheck(ok, rt_boot->irqchip == BOOTINFO_IRQCHIP_KERNEL, name, fmt, ap);
+	va_end(ap);
 }
 
 void rt_exit(unsigned code)
@@ -335,4 +348,17 @@ bool rt_wait_count(volatile unsigned *counter, unsigned target, unsigned long bu
 		sti_hlt();
 	}
 	return true;
+}
+
+void rt_io_delay(unsigned n)
+{
+	while (n--)
+		(void)inb(0x2017); /* a test-device read: one VM exit */
+}
+
+void rt_settle(unsigned n)
+{
+	sti();
+	rt_io_delay(n);
+	cli();
 }

@@ -33,6 +33,12 @@ static void log_unclaimed_port(struct vm *vm, uint16_t port, bool write)
 		write ? "ignored" : "reads all-ones");
 }
 
+/* ICW1 or an IMR write: the PIC is being set up or unmasked. */
+static bool pic_setup_write(uint16_t port, uint8_t val)
+{
+	return port == 0x21 || port == 0xa1 || ((port == 0x20 || port == 0xa0) && (val & 0x10));
+}
+
 static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 {
 	struct vm *vm = v->vm;
@@ -44,6 +50,15 @@ static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 	} else if (port >= TESTDEV_PORT && port < TESTDEV_PORT + TESTDEV_LINES) {
 		testdev_access(vm, port, write, val);
 	} else if (vm->split && board_owns_port(port)) {
+		if (write && pic_setup_write(port, *val)) {
+			/* KVM does not report LVT changes. A guest programs
+			 * LVT0 before it sets up or unmasks the PIC: bring the
+			 * board's view up to date before INT can rise. */
+			vcpu_report_lvt(v);
+			for (unsigned i = 0; i < vm->ncpus; i++)
+				if (&vm->vcpu[i] != v)
+					vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
+		}
 		if (write) {
 			irqbus_pio_write(&vm->bus, port, *val);
 			/* A guest programming the PIC while its INT is up may

@@ -108,7 +108,7 @@ int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2])
 	return 0;
 }
 
-static void vcpu_report_lvt(struct vcpu *v)
+void vcpu_report_lvt(struct vcpu *v)
 {
 	uint32_t lvt[2];
 	if (vcpu_read_lvt(v, lvt) < 0) {

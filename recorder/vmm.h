@@ -89,6 +89,8 @@ int vcpu_create(struct vm *vm, unsigned index);
 int vcpu_start(struct vcpu *v);
 void vcpu_kick(struct vcpu *v, unsigned request);
 int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2]);
+/* Read LVT0/LVT1 now (own thread only) and report changes to the board. */
+void vcpu_report_lvt(struct vcpu *v);
 
 /* irqbus.c: every board entry point, locked and timestamped. In kernel
  * irqchip mode only irqbus_set_irq is used (KVM_IRQ_LINE). */
