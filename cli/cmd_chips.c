@@ -7,60 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "irqrr/trace.h"
 #include "replayer/script.h"
-
-/* --record: the script's run written as a trace, like the recorder's. */
-struct recording {
-	const char *path;
-	const char *script;
-	struct trace_writer *w;
-	uint8_t *keyframe;
-	int failed;
-};
-
-static void record_sink(void *ctx, const struct irq_event *ev)
-{
-	struct recording *rec = ctx;
-	if (rec->w && !rec->failed && trace_writer_append(rec->w, ev) < 0)
-		rec->failed = 1;
-}
-
-static int record_open(void *ctx, struct board *b)
-{
-	struct recording *rec = ctx;
-	char cpus[8], ver[8], imr[8], err[300];
-	snprintf(cpus, sizeof(cpus), "%u", b->cfg.ncpus);
-	snprintf(ver, sizeof(ver), "0x%02x", b->cfg.ioapic_version);
-	snprintf(imr, sizeof(imr), "0x%02x", b->cfg.pic_imr_reset);
-	const struct trace_kv kv[] = {
-		{ "source", "chips" },
-		{ "script", rec->script },
-		{ "cpus", cpus },
-		{ "irqchip", "board" },
-		{ "ioapic.version", ver },
-		{ "pic.imr_reset", imr },
-		{ "lint0", b->cfg.lint0_bsp_only ? "bsp" : "broadcast" },
-		{ "tool.version", "irqrr " IRQRR_VERSION },
-	};
-	rec->keyframe = malloc(board_state_size(b));
-	rec->w = trace_writer_open(rec->path, kv, sizeof(kv) / sizeof(kv[0]), NULL, err, sizeof(err));
-	if (!rec->w || !rec->keyframe) {
-		fprintf(stderr, "irqrr: %s\n", rec->w ? "out of memory" : err);
-		return -1;
-	}
-	return 0;
-}
-
-static void record_keyframe(void *ctx, struct board *b)
-{
-	struct recording *rec = ctx;
-	if (!rec->w || rec->failed || !trace_writer_wants_keyframe(rec->w))
-		return;
-	size_t n = board_save(b, rec->keyframe, board_state_size(b));
-	if (trace_writer_begin_chunk(rec->w, rec->keyframe, n) < 0)
-		rec->failed = 1;
-}
 
 static void chips_usage(FILE *f)
 {
@@ -106,7 +53,7 @@ int cmd_chips(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct board_config cfg;
-	struct recording rec = { 0 };
+	const char *rec_path = NULL;
 	int c;
 
 	board_config_default(&cfg);
@@ -136,7 +83,7 @@ int cmd_chips(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			rec.path = optarg;
+			rec_path = optarg;
 			break;
 		case 'h':
 			chips_usage(stdout);
@@ -166,24 +113,10 @@ int cmd_chips(int argc, char **argv)
 			return 2;
 		}
 	}
-	struct script_hooks hooks = {
-		.extra_sink = record_sink,
-		.on_config = record_open,
-		.before_input = record_keyframe,
-		.ctx = &rec,
-	};
-	rec.script = name;
-	int status = script_run(in, name, &cfg, stdout, stderr, rec.path ? &hooks : NULL);
+	int status = rec_path ? script_run_record(in, name, &cfg, stdout, stderr, rec_path, NULL)
+			      : script_run(in, name, &cfg, stdout, stderr, NULL);
 	if (in != stdin)
 		fclose(in);
-	if (rec.w) {
-		char err[300];
-		if (trace_writer_close(rec.w, err, sizeof(err)) < 0 || rec.failed) {
-			fprintf(stderr, "irqrr: %s: %s\n", rec.path, rec.failed ? "write failed" : err);
-			status = 2;
-		}
-	}
-	free(rec.keyframe);
 	if (fflush(stdout) && status == 0) {
 		fprintf(stderr, "irqrr: write error on standard output\n");
 		status = 2;

@@ -49,6 +49,9 @@ struct trace_args {
 	const char *format;
 	int stats; /* replay: print events/s */
 	int quiet;
+	int list_models;
+	int git_bisect;
+	struct variant_set variants;
 };
 
 static int parse_trace_args(int argc, char **argv, const char *usage, struct trace_args *a)
@@ -60,6 +63,9 @@ static int parse_trace_args(int argc, char **argv, const char *usage, struct tra
 		{ "at", required_argument, NULL, 'a' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "list-models", no_argument, NULL, 'L' },
+		{ "git-bisect", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,6 +97,20 @@ static int parse_trace_args(int argc, char **argv, const char *usage, struct tra
 			break;
 		case 'q':
 			a->quiet = 1;
+			break;
+		case 'm': {
+			const char *why = variant_parse(&a->variants, optarg);
+			if (why) {
+				fprintf(stderr, "irqrr %s: --model %s: %s\n", cmd, optarg, why);
+				return 2;
+			}
+			break;
+		}
+		case 'L':
+			a->list_models = 1;
+			return 0;
+		case 'g':
+			a->git_bisect = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -134,25 +154,33 @@ static void progress_bar(void *ctx, uint64_t done, uint64_t total)
 int cmd_replay(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: irqrr replay [--from N] [--to N] [--stats] [-q] FILE\n"
+		"usage: irqrr replay [OPTIONS] FILE\n"
 		"Re-execute a trace's inputs against the chip models and check every\n"
 		"output. Replay starts at the keyframe of the chunk holding --from.\n"
-		"  --stats   print events/s\n"
-		"  -q        no summary line\n"
-		"Exit status: 0 identical, 1 divergence (report on stderr), 2 unusable input.\n"
-		"(git bisect run: map 2 to 125 to skip unusable commits.)\n";
+		"  --from N, --to N   event range (default: the whole trace)\n"
+		"  --model KEY=VALUE  replay with an alternative chip behaviour (what-if);\n"
+		"                     repeatable; --list-models shows them\n"
+		"  --stats            print events/s\n"
+		"  --git-bisect       exit 125 instead of 2 for unusable input\n"
+		"  -q                 no summary line\n"
+		"Exit status: 0 identical, 1 divergence (report on stderr), 2 unusable input.\n";
 	struct trace_args a;
 	int rc = parse_trace_args(argc, argv, usage, &a);
+	if (a.list_models) {
+		variant_list(stdout);
+		return 0;
+	}
 	if (rc >= 0)
-		return rc;
+		return rc == 2 && a.git_bisect ? 125 : rc;
 	struct trace_reader *r = open_trace("replay", a.path);
 	if (!r)
-		return 2;
+		return a.git_bisect ? 125 : 2;
 	struct replay_opts o;
 	struct replay_result res;
 	replay_opts_default(&o);
 	o.from = a.from;
 	o.to = a.to;
+	o.variants = &a.variants;
 	int tty = isatty(STDERR_FILENO) && !a.quiet;
 	if (tty && trace_reader_chunk_count(r) > 16)
 		o.progress = progress_bar;
@@ -183,7 +211,7 @@ int cmd_replay(int argc, char **argv)
 		       (double)res.events / dt / 1e6, res.events, dt);
 	replay_result_free(&res);
 	trace_reader_close(r);
-	return rc;
+	return rc == REPLAY_UNUSABLE && a.git_bisect ? 125 : rc;
 }
 
 /* -------------------------------------------------------------------- dump */

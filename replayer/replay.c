@@ -105,28 +105,53 @@ static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
 	return 0;
 }
 
-/* The recorded records (context included) just before event num. */
-static void fill_context(struct trace_chunk *c, uint64_t num, struct divergence *d)
+static void push_context(struct divergence *d, struct trace_record *rec)
+{
+	if (d->ncontext == REPLAY_CONTEXT) {
+		memmove(d->context, d->context + 1, sizeof(d->context[0]) * (REPLAY_CONTEXT - 1));
+		d->ncontext--;
+	}
+	rec->data = NULL; /* the chunk is freed before the report */
+	rec->len = 0;
+	d->context[d->ncontext++] = *rec;
+}
+
+/* The recorded records (context included) just before event num: from the
+ * previous chunk too when num is near the start of chunk ci. */
+static void fill_context(struct trace_reader *r, size_t ci, struct trace_chunk *c, uint64_t num,
+			 struct divergence *d)
 {
 	struct trace_record rec;
 	d->ncontext = 0;
-	trace_chunk_rewind(c);
-	while (trace_chunk_next(c, &rec) == 1 && rec.num < num) {
-		if (d->ncontext == REPLAY_CONTEXT) {
-			memmove(d->context, d->context + 1, sizeof(d->context[0]) * (REPLAY_CONTEXT - 1));
-			d->ncontext--;
+	if (ci > 0 && num - trace_chunk_get_info(c)->first_event < REPLAY_CONTEXT) {
+		struct trace_chunk *prev = trace_reader_load_chunk(r, ci - 1);
+		if (prev) {
+			while (trace_chunk_next(prev, &rec) == 1)
+				push_context(d, &rec);
+			trace_chunk_free(prev);
 		}
-		rec.data = NULL; /* the chunk is freed before the report */
-		d->context[d->ncontext++] = rec;
 	}
+	trace_chunk_rewind(c);
+	while (trace_chunk_next(c, &rec) == 1 && rec.num < num)
+		push_context(d, &rec);
+}
+
+/* A keyframe as this replay sees it: loaded, with the variants applied. */
+static const char *load_keyframe(struct board *b, const uint8_t *kf, size_t kflen,
+				 const struct variant_set *variants)
+{
+	const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+	if (!why)
+		variant_apply(variants, b);
+	return why;
 }
 
 /* Board state before arr[upto] was applied, from the chunk's keyframe. */
 static void state_before(const uint8_t *kf, size_t kflen, const struct recorded *arr,
-			 size_t upto, struct board *out)
+			 size_t upto, const struct variant_set *variants, struct board *out)
 {
 	board_init_blank(out);
-	if (board_load(out, kf, kflen))
+	if (load_keyframe(out, kf, kflen, variants))
 		return;
 	board_set_sink(out, null_sink, NULL);
 	for (size_t i = 0; i < upto; i++)
@@ -169,7 +194,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		}
 		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
 		if (!loaded) {
-			const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+			const char *why = load_keyframe(b, kf, kflen, o->variants);
 			if (why) {
 				char where[64];
 				snprintf(where, sizeof(where), "chunk %zu: keyframe: ", ci);
@@ -179,11 +204,22 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			}
 			loaded = true;
 		} else if (kflen) {
-			/* The state the recorder saved must be the state we reached. */
-			uint8_t *mine = malloc(board_state_size(b));
-			size_t m = mine ? board_save(b, mine, board_state_size(b)) : 0;
-			bool same = m == kflen && !memcmp(mine, kf, kflen);
+			/* The state the recorder saved (with this replay's variants)
+			 * must be the state we reached. */
+			size_t size = board_state_size(b);
+			uint8_t *mine = malloc(2 * size);
+			struct board *theirs = malloc(sizeof(*theirs));
+			bool same = false;
+			if (mine && theirs) {
+				board_init_blank(theirs);
+				if (!load_keyframe(theirs, kf, kflen, o->variants)) {
+					size_t m = board_save(b, mine, size);
+					size_t k = board_save(theirs, mine + size, size);
+					same = m && m == k && !memcmp(mine, mine + size, m);
+				}
+			}
 			free(mine);
+			free(theirs);
 			if (!same) {
 				struct divergence *d = calloc(1, sizeof(*d));
 				if (d) {
@@ -193,8 +229,8 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 					d->chunk = ci;
 					d->before = *b;
 					board_init_blank(&d->keyframe);
-					(void)board_load(&d->keyframe, kf, kflen);
-					fill_context(c, info->first_event, d);
+					(void)load_keyframe(&d->keyframe, kf, kflen, o->variants);
+					fill_context(r, ci, c, info->first_event, d);
 				}
 				res->div = d;
 				status = REPLAY_DIVERGED;
@@ -250,8 +286,8 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 						d->input_num = arr[j].num;
 						d->input = arr[j].ev;
 					}
-					state_before(kf, kflen, arr, j < n ? j : n, &d->before);
-					fill_context(c, d->num, d);
+					state_before(kf, kflen, arr, j < n ? j : n, o->variants, &d->before);
+					fill_context(r, ci, c, d->num, d);
 				}
 				res->div = d;
 				status = REPLAY_DIVERGED;

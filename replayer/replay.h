@@ -13,6 +13,7 @@
 
 #include "chips/board.h"
 #include "irqrr/trace.h"
+#include "variants.h"
 
 #define REPLAY_CONTEXT 8
 
@@ -49,6 +50,7 @@ struct divergence {
 
 struct replay_opts {
 	uint64_t from, to;  /* event numbers; to = UINT64_MAX: the end */
+	const struct variant_set *variants; /* what-if model variants, or NULL */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
 };

@@ -62,4 +62,10 @@ struct script_hooks {
 int script_run(FILE *in, const char *name, const struct board_config *cfg,
 	       FILE *out, FILE *err, const struct script_hooks *hooks);
 
+/* script_run, and the run written as a trace at path (chips --record).
+ * opts: trace writer options (NULL for the defaults). */
+struct trace_writer_opts;
+int script_run_record(FILE *in, const char *name, const struct board_config *cfg, FILE *out,
+		      FILE *err, const char *path, const struct trace_writer_opts *opts);
+
 #endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Timeline views of a trace: Chrome/Perfetto trace-event JSON
+ * (`irqrr export --perfetto`) and a self-contained SVG plot (`irqrr plot`).
+ * Both stream the trace chunk by chunk: memory does not grow with its
+ * length. Layout and rules: docs/timeline.md.
+ */
+#ifndef IRQRR_EXPORT_H
+#define IRQRR_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chips/board.h"
+#include "irqrr/trace.h"
+
+/* Levels at the start of the window: the first chunk's keyframe, updated
+ * by the records skipped before --from. */
+struct window_levels {
+	uint32_t lines;   /* device-driven GSI levels, bit n */
+	uint8_t irq0;     /* PIT OUT0 */
+	uint8_t pic_int;  /* master INT */
+	uint64_t deadline; /* UINT64_MAX: none */
+};
+
+struct window_opts {
+	uint64_t from, to; /* event numbers, inclusive; to = UINT64_MAX: the end */
+};
+
+struct window_result {
+	uint64_t events;         /* records visited in the window */
+	uint64_t first, last;    /* their event numbers (valid when events > 0) */
+	uint64_t t_first, t_last;
+	bool partial;            /* a chunk could not be read: only part was seen */
+	char message[300];       /* partial / failure: why (one line) */
+};
+
+/* Called once before the first record (with the levels at the window
+ * start) and once per record in the window. A nonzero return stops. */
+struct window_visitor {
+	void (*start)(void *ctx, const struct window_levels *lv, uint64_t t);
+	int (*record)(void *ctx, const struct trace_record *rec);
+	void *ctx;
+};
+
+/* Walk the records numbered from..to. Returns 0 (possibly partial, see
+ * res->partial), or -1 when nothing could be read (message in res). */
+int window_walk(struct trace_reader *r, const struct window_opts *o,
+		const struct window_visitor *v, struct window_result *res);
+
+struct export_opts {
+	uint64_t from, to;
+	bool io;            /* port/MMIO accesses on a "chip I/O" track */
+	const char *source; /* file name, shown in the metadata */
+};
+
+/* Write the window as trace-event JSON (object format) to out. Returns 0
+ * or -1 (message in res). Write errors are the caller's (ferror). */
+int export_perfetto(struct trace_reader *r, const struct export_opts *o, FILE *out,
+		    struct window_result *res);
+
+struct plot_opts {
+	uint64_t from, to;
+	unsigned width;     /* plot area width in pixels (100..20000) */
+	const char *source; /* file name, shown in the title */
+};
+
+#define PLOT_WIDTH_MIN 100
+#define PLOT_WIDTH_MAX 20000
+
+/* Draw the window as SVG to out. Reads the trace twice (time range and
+ * rows, then the drawing). Returns 0 or -1 (message in res). */
+int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *out,
+	     struct window_result *res);
+
+#endif

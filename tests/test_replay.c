@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/* Replay engine: traces made from chip scripts replay identically; altered
+ * chips, altered traces and altered keyframes are caught at the right event. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "irqrr/trace.h"
+#include "replayer/replay.h"
+#include "replayer/script.h"
+
+static const char linux_pit[] =
+	"out 0x20 0x11\nout 0x21 0x30\nout 0x21 0x04\nout 0x21 0x01\n"
+	"out 0xa0 0x11\nout 0xa1 0x38\nout 0xa1 0x02\nout 0xa1 0x01\n"
+	"out 0x43 0x34\nout 0x40 0xa9\nout 0x40 0x04\n"
+	/* IOAPIC pin 10: level, vector 0x4a */
+	"mmiow 0xfec00000 0x24\nmmiow 0xfec00010 0x804a\n"
+	"time 1500000\nin 0x20\nintack 0\nout 0x20 0x20\n"
+	"time 2500000\nintack\nout 0x20 0x20\nirq 10 1\nmmior 0xfec00010\neoi 0x4a\n"
+	"time 3500000\nintack\nout 0x20 0x20\nirq 10 0\neoi 0x4a\n"
+	"time 4500000\nintack\nout 0x20 0x20\nout 0x43 0x00\nin 0x40\nin 0x40\n"
+	"time 9000000\n";
+
+static const char withdrawn_edge[] =
+	"out 0x20 0x11\nout 0x21 0x30\nout 0x21 0x04\nout 0x21 0x01\n"
+	"time 1000\nirq 3 1\ntime 2000\nirq 3 0\ntime 3000\nintack\n";
+
+static char *tmp_path(const char *tag)
+{
+	static unsigned n;
+	char *p = malloc(64);
+	assert_non_null(p);
+	snprintf(p, 64, "/tmp/test_replay.%d.%u.%s.irqrr", (int)getpid(), n++, tag);
+	return p;
+}
+
+/* Record a script; chunk_events small to get many chunks. */
+static char *record(const char *script, uint32_t chunk_events)
+{
+	char *path = tmp_path("rec");
+	struct board_config cfg;
+	struct trace_writer_opts o = { 0 };
+	FILE *in = fmemopen((void *)script, strlen(script), "r");
+	FILE *out = fopen("/dev/null", "w");
+	assert_non_null(in);
+	assert_non_null(out);
+	o.chunk_events = chunk_events;
+	board_config_default(&cfg);
+	assert_int_equal(script_run_record(in, "test", &cfg, out, stderr, path, &o), 0);
+	fclose(in);
+	fclose(out);
+	return path;
+}
+
+static struct trace_reader *open_r(const char *path)
+{
+	char err[300];
+	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	return r;
+}
+
+static int replay(const char *path, const struct variant_set *v, struct replay_result *res)
+{
+	struct trace_reader *r = open_r(path);
+	struct replay_opts o;
+	replay_opts_default(&o);
+	o.variants = v;
+	int rc = replay_trace(r, &o, res);
+	trace_reader_close(r);
+	return rc;
+}
+
+/* Rewrite a trace record by record; edit(rec) may change the record and
+ * returns 0 to drop it. Chunk boundaries and keyframes are kept; kf_edit,
+ * if set, may replace chunk i's keyframe. */
+typedef int (*edit_fn)(struct trace_record *rec);
+typedef void (*kf_fn)(size_t chunk, uint8_t *kf, size_t *len);
+
+static char *rewrite(const char *src, edit_fn edit, kf_fn kf_edit)
+{
+	char *dst = tmp_path("rw"), err[300];
+	struct trace_reader *r = open_r(src);
+	struct trace_writer *w = trace_writer_open(dst, NULL, 0, NULL, err, sizeof(err));
+	assert_non_null(w);
+	for (size_t ci = 0; ci < trace_reader_chunk_count(r); ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		size_t kflen;
+		static uint8_t kf[16384];
+		assert_non_null(c);
+		const uint8_t *k = trace_chunk_keyframe(c, &kflen);
+		assert_true(kflen <= sizeof(kf));
+		memcpy(kf, k, kflen);
+		if (kf_edit)
+			kf_edit(ci, kf, &kflen);
+		assert_int_equal(trace_writer_begin_chunk(w, kf, kflen), 0);
+		while (trace_chunk_next(c, &rec) == 1) {
+			if (edit && !edit(&rec))
+				continue;
+			if (EV_IS_CONTEXT(rec.kind))
+				assert_int_equal(trace_writer_context(w, rec.t, rec.kind, rec.data, rec.len), 0);
+			else
+				assert_int_equal(trace_writer_append(w, &rec.ev), 0);
+		}
+		trace_chunk_free(c);
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof(err)), 0);
+	trace_reader_close(r);
+	return dst;
+}
+
+static void done(char *path)
+{
+	unlink(path);
+	free(path);
+}
+
+static void script_trace_replays_identically(void **state)
+{
+	char *p = record(linux_pit, 8);
+	struct trace_reader *r = open_r(p);
+	size_t chunks = trace_reader_chunk_count(r);
+	uint64_t events = trace_reader_event_count(r);
+	trace_reader_close(r);
+	assert_true(chunks > 4);
+	struct replay_result res;
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.chunks, chunks);
+	assert_int_equal(res.events, events); /* no context records here */
+	assert_int_equal(res.last, events - 1);
+	replay_result_free(&res);
+	done(p);
+}
+
+/* The 8259A's literal behaviour (pic.literal_edge) against a trace made with
+ * the default (edge latched): the first difference is INT falling when the
+ * line drops, an output the trace does not hold. */
+static void model_variant_diverges_at_the_right_event(void **state)
+{
+	char *p = record(withdrawn_edge, 0);
+	struct variant_set v = { 0 };
+	struct replay_result res;
+	assert_null(variant_parse(&v, "pic.literal_edge=1"));
+	assert_int_equal(replay(p, &v, &res), REPLAY_DIVERGED);
+	struct divergence *d = res.div;
+	assert_non_null(d);
+	assert_int_equal(d->kind, DIV_EXTRA);
+	assert_int_equal(d->input.kind, EV_IRQ);
+	assert_int_equal(d->input.u.irq.gsi, 3);
+	assert_int_equal(d->input.u.irq.level, 0);
+	assert_true(d->has_actual);
+	assert_int_equal(d->actual.kind, EV_WIRE);
+	assert_int_equal(d->actual.u.wire.id, WIRE_PIC_INT);
+	assert_int_equal(d->actual.u.wire.level, 0);
+	assert_int_equal(d->actual.t, 2000);
+	assert_int_equal(d->num, d->input_num + 1);
+	/* the state printed is the one before the input: INT still high */
+	assert_int_equal(d->before.s.pic_int, 1);
+	assert_int_equal(d->before.s.pic.chip[0].literal_edge, 1);
+	replay_result_free(&res);
+	assert_non_null(variant_parse(&v, "pic.literal_edge=2"));
+	assert_non_null(variant_parse(&v, "nonsense=1"));
+	assert_non_null(variant_parse(&v, "nonsense"));
+	done(p);
+}
+
+static int bump_intack(struct trace_record *rec)
+{
+	if (rec->kind == EV_INTACK && rec->num > 30)
+		rec->ev.u.intack.vector++;
+	return 1;
+}
+
+static uint64_t first_intack_after(const char *path, uint64_t after)
+{
+	struct trace_reader *r = open_r(path);
+	uint64_t found = UINT64_MAX;
+	for (size_t ci = 0; ci < trace_reader_chunk_count(r) && found == UINT64_MAX; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		while (trace_chunk_next(c, &rec) == 1)
+			if (rec.kind == EV_INTACK && rec.num > after) {
+				found = rec.num;
+				break;
+			}
+		trace_chunk_free(c);
+	}
+	trace_reader_close(r);
+	return found;
+}
+
+static void altered_read_result_is_a_mismatch(void **state)
+{
+	char *p = record(linux_pit, 8);
+	char *q = rewrite(p, bump_intack, NULL);
+	uint64_t want = first_intack_after(p, 30);
+	struct replay_result res;
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_MISMATCH);
+	assert_int_equal(res.div->num, want);
+	assert_int_equal(res.div->expected.u.intack.vector, res.div->actual.u.intack.vector + 1);
+	assert_true(res.div->ncontext > 0);
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
+static uint64_t dropped = UINT64_MAX;
+
+static int drop_second_deadline(struct trace_record *rec)
+{
+	static int seen;
+	if (rec->num == 0)
+		seen = 0;
+	if (rec->kind == EV_DEADLINE && ++seen == 2) {
+		dropped = rec->num;
+		return 0;
+	}
+	return 1;
+}
+
+/* The trace lacks an output the board produces: the board's output meets
+ * the trace's next input. */
+static void dropped_output_is_extra(void **state)
+{
+	char *p = record(linux_pit, 1000);
+	char *q = rewrite(p, drop_second_deadline, NULL);
+	struct replay_result res;
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_EXTRA);
+	assert_int_equal(res.div->num, dropped);
+	assert_true(res.div->has_actual);
+	assert_int_equal(res.div->actual.kind, EV_DEADLINE);
+	assert_true(EV_IS_INPUT(res.div->expected.kind));
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
+static uint64_t forged = UINT64_MAX;
+
+/* Turn the `time 2000` input into a recorded irq8 wire edge. */
+static int forge_wire(struct trace_record *rec)
+{
+	if (rec->kind == EV_TIME && rec->t == 2000) {
+		forged = rec->num;
+		rec->kind = EV_WIRE;
+		rec->ev.kind = EV_WIRE;
+		rec->ev.u.wire.id = WIRE_IRQ8;
+		rec->ev.u.wire.level = 1;
+	}
+	return 1;
+}
+
+/* The trace holds an output the board does not produce. */
+static void forged_output_is_missing(void **state)
+{
+	char *p = record(withdrawn_edge, 0);
+	char *q = rewrite(p, forge_wire, NULL);
+	struct replay_result res;
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_MISSING);
+	assert_int_equal(res.div->num, forged);
+	assert_int_equal(res.div->expected.kind, EV_WIRE);
+	assert_int_equal(res.div->actual.kind, EV_IRQ);
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
+/* A keyframe that is not the state replay reached (here: chunk 3's keyframe
+ * taken from chunk 1) is reported at the chunk's first event. */
+static uint8_t saved_kf[16384];
+static size_t saved_len;
+
+static void swap_keyframe(size_t chunk, uint8_t *kf, size_t *len)
+{
+	if (chunk == 1) {
+		memcpy(saved_kf, kf, *len);
+		saved_len = *len;
+	} else if (chunk == 3) {
+		memcpy(kf, saved_kf, saved_len);
+		*len = saved_len;
+	}
+}
+
+static void wrong_keyframe_is_reported(void **state)
+{
+	char *p = record(linux_pit, 8);
+	char *q = rewrite(p, NULL, swap_keyframe);
+	struct trace_reader *r = open_r(q);
+	struct trace_chunk_info ci;
+	assert_int_equal(trace_reader_chunk_info(r, 3, &ci), 0);
+	trace_reader_close(r);
+	struct replay_result res;
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_KEYFRAME);
+	assert_int_equal(res.div->chunk, 3);
+	assert_int_equal(res.div->num, ci.first_event);
+	assert_true(board_state_hash(&res.div->before) != board_state_hash(&res.div->keyframe));
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
+/* state --at N seeks to a keyframe; it must equal the state reached by
+ * replaying every input up to N from the start. */
+static void state_at_matches_full_replay(void **state)
+{
+	char *p = record(linux_pit, 8);
+	struct trace_reader *r = open_r(p);
+	uint64_t total = trace_reader_event_count(r);
+	struct board *seek = malloc(sizeof(*seek)), *full = malloc(sizeof(*full));
+	assert_non_null(seek);
+	assert_non_null(full);
+	for (uint64_t n = 0; n < total; n += 3) {
+		char err[200];
+		board_init_blank(seek);
+		assert_int_equal(replay_state_at(r, n, seek, err, sizeof(err)), 0);
+		/* full: from chunk 0, all inputs with number <= n */
+		struct board_config cfg;
+		board_config_default(&cfg);
+		board_init(full, &cfg, NULL, NULL);
+		for (size_t ci = 0; ci < trace_reader_chunk_count(r); ci++) {
+			struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+			struct trace_record rec;
+			while (trace_chunk_next(c, &rec) == 1 && rec.num <= n)
+				if (EV_IS_INPUT(rec.kind))
+					board_apply(full, &rec.ev);
+				else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > full->s.now)
+					board_advance(full, rec.t);
+			trace_chunk_free(c);
+		}
+		assert_int_equal(board_state_hash(seek), board_state_hash(full));
+	}
+	char err[200];
+	assert_int_equal(replay_state_at(r, total, seek, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not in the trace"));
+	free(seek);
+	free(full);
+	trace_reader_close(r);
+	done(p);
+}
+
+/* A trace cut in the middle (a killed recorder) replays its complete chunks. */
+static void truncated_trace_replays_complete_chunks(void **state)
+{
+	char *p = record(linux_pit, 8);
+	struct trace_reader *r = open_r(p);
+	size_t chunks = trace_reader_chunk_count(r);
+	struct trace_chunk_info last;
+	assert_int_equal(trace_reader_chunk_info(r, chunks - 2, &last), 0);
+	trace_reader_close(r);
+	/* cut inside the second-to-last chunk */
+	assert_int_equal(truncate(p, (off_t)last.offset + 20), 0);
+	r = open_r(p);
+	assert_int_equal(trace_reader_chunk_count(r), chunks - 2);
+	assert_true(trace_reader_recovery(r)->torn);
+	trace_reader_close(r);
+	struct replay_result res;
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.chunks, chunks - 2);
+	assert_int_equal(res.last, last.first_event - 1);
+	replay_result_free(&res);
+	done(p);
+}
+
+static void from_starts_at_the_chunk_keyframe(void **state)
+{
+	char *p = record(linux_pit, 8);
+	struct trace_reader *r = open_r(p);
+	struct trace_chunk_info ci;
+	assert_int_equal(trace_reader_chunk_info(r, 3, &ci), 0);
+	struct replay_opts o;
+	struct replay_result res;
+	replay_opts_default(&o);
+	o.from = ci.first_event + 2;
+	o.to = ci.first_event + 5;
+	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.first, ci.first_event);
+	assert_true(res.last >= o.to);
+	assert_true(res.chunks <= 2);
+	replay_result_free(&res);
+	o.from = 1u << 30;
+	o.to = UINT64_MAX;
+	assert_int_equal(replay_trace(r, &o, &res), REPLAY_UNUSABLE);
+	replay_result_free(&res);
+	trace_reader_close(r);
+	done(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(script_trace_replays_identically),
+		cmocka_unit_test(model_variant_diverges_at_the_right_event),
+		cmocka_unit_test(altered_read_result_is_a_mismatch),
+		cmocka_unit_test(dropped_output_is_extra),
+		cmocka_unit_test(forged_output_is_missing),
+		cmocka_unit_test(wrong_keyframe_is_reported),
+		cmocka_unit_test(state_at_matches_full_replay),
+		cmocka_unit_test(truncated_trace_replays_complete_chunks),
+		cmocka_unit_test(from_starts_at_the_chunk_keyframe),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
