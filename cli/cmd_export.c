@@ -38,7 +38,11 @@ static struct trace_reader *open_trace(const char *path)
 	char err[300];
 	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
 	if (!r) {
-		fprintf(stderr, "irqrr: %s\n", err);
+		/* "open PATH: ..." names the file already; the rest do not */
+		if (strstr(err, path))
+			fprintf(stderr, "irqrr: %s\n", err);
+		else
+			fprintf(stderr, "irqrr: %s: %s\n", path, err);
 		return NULL;
 	}
 	const struct trace_recovery *rec = trace_reader_recovery(r);
@@ -72,16 +76,20 @@ static int close_output(const char *cmd, const char *path, FILE *f, bool discard
 	return err ? 2 : 0;
 }
 
-/* 0: the window was exported; 2: nothing usable, or only part of it. */
-static int report(const char *cmd, const char *trace, const char *out,
-		  const struct window_result *res)
+/* After a complete write: 0 if the whole window was read; 2 if only part
+ * of it was (the output keeps that part) or none (the output is removed). */
+static int report(const char *trace, const char *out, const struct window_result *res)
 {
-	if (res->partial) {
-		fprintf(stderr, "irqrr: %s: %s (%s holds the readable part)\n", trace, res->message, out);
-		return 2;
+	if (!res->partial)
+		return 0;
+	if (!res->events) {
+		fprintf(stderr, "irqrr: %s: %s\n", trace, res->message);
+		if (strcmp(out, "-"))
+			unlink(out);
+	} else {
+		fprintf(stderr, "irqrr: %s: %s (%s holds them)\n", trace, res->message, out);
 	}
-	(void)cmd;
-	return 0;
+	return 2;
 }
 
 struct common_args {
@@ -221,7 +229,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (close_output("export", a.out, f, false))
 		return 2;
-	return report("export", a.trace, a.out, &res);
+	return report(a.trace, a.out, &res);
 }
 
 /* Render an SVG file to PNG with ImageMagick, when it is installed. */
@@ -318,5 +326,5 @@ int cmd_plot(int argc, char **argv)
 		}
 		fprintf(stderr, "irqrr plot: %s made by %s from the SVG\n", a.out, CONVERT);
 	}
-	return report("plot", a.trace, a.out, &res);
+	return report(a.trace, a.out, &res);
 }

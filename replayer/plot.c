@@ -219,27 +219,23 @@ static void put_xml_text(FILE *f, const char *s)
 	}
 }
 
-/* "1.5 ms", "250 us", "40 ns": t in the unit that suits step. */
-static void format_time(char *buf, size_t len, uint64_t t, uint64_t step)
+/* t in the unit the window's span suits (ms from 1 ms up, then us, ns),
+ * with as many decimals as it needs: "1588.6 ms", "250 us". */
+static void format_time(char *buf, size_t len, uint64_t t, uint64_t span)
 {
-	static const struct { uint64_t ns; const char *name; } units[] = {
-		{ 1000000000u, "s" }, { 1000000u, "ms" }, { 1000u, "us" }, { 1u, "ns" },
-	};
-	unsigned u = 0;
-	while (u < 3 && step < units[u].ns)
-		u++;
-	uint64_t whole = t / units[u].ns, frac = t % units[u].ns;
+	uint64_t unit = span >= 1000000u ? 1000000u : span >= 1000u ? 1000u : 1u;
+	const char *name = unit == 1000000u ? "ms" : unit == 1000u ? "us" : "ns";
+	int width = unit == 1000000u ? 6 : unit == 1000u ? 3 : 0;
+	uint64_t whole = t / unit, frac = t % unit;
 	if (!frac) {
-		snprintf(buf, len, "%" PRIu64 " %s", whole, units[u].name);
+		snprintf(buf, len, "%" PRIu64 " %s", whole, name);
 		return;
 	}
-	/* step is a multiple of a power of ten below the unit: trim zeros */
 	char digits[16];
-	int width = u == 0 ? 9 : u == 1 ? 6 : 3;
 	snprintf(digits, sizeof(digits), "%0*" PRIu64, width, frac);
 	for (int i = width - 1; i > 0 && digits[i] == '0'; i--)
 		digits[i] = '\0';
-	snprintf(buf, len, "%" PRIu64 ".%s %s", whole, digits, units[u].name);
+	snprintf(buf, len, "%" PRIu64 ".%s %s", whole, digits, name);
 }
 
 static uint64_t nice_step(uint64_t span, unsigned ticks)
@@ -291,7 +287,6 @@ static void draw_line_row(struct plot *p, FILE *f, unsigned row, double y)
 			fprintf(f, " H%u M%u %.1f", MARGIN_L + px, MARGIN_L + px + 1,
 				l[px].end ? hi : lo);
 		}
-		level = l[px].end;
 	}
 	fprintf(f, " H%u\"/>\n", MARGIN_L + p->width);
 	bool open = false;
@@ -398,9 +393,11 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 	unsigned ncpu = (unsigned)__builtin_popcountll(p.cpu_used);
 	unsigned total_w = MARGIN_L + p.width + MARGIN_R;
 	double height = TITLE_H + nline * LINE_H + ncpu * CPU_H + AXIS_H + LEGEND_H;
+	uint64_t span = p.t1 > p.t0 ? p.t1 - p.t0 : 1;
+	uint64_t step = nice_step(span, 10);
 	char t0s[40], t1s[40];
-	format_time(t0s, sizeof(t0s), p.t0, 1);
-	format_time(t1s, sizeof(t1s), p.t1, 1);
+	format_time(t0s, sizeof(t0s), p.t0, span);
+	format_time(t1s, sizeof(t1s), p.t1, span);
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%.0f\" "
@@ -430,14 +427,12 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 		res->partial ? " (partial: the trace could not be read to the end)" : "");
 
 	/* grid and time axis */
-	uint64_t span = p.t1 > p.t0 ? p.t1 - p.t0 : 1;
-	uint64_t step = nice_step(span, 10);
 	double plot_top = TITLE_H, plot_bottom = TITLE_H + nline * LINE_H + ncpu * CPU_H;
 	fprintf(f, "<g>\n");
 	for (uint64_t t = (p.t0 + step - 1) / step * step; t <= p.t1; t += step) {
 		char lab[40];
 		double x = MARGIN_L + x_of(&p, t);
-		format_time(lab, sizeof(lab), t, step);
+		format_time(lab, sizeof(lab), t, span);
 		fprintf(f, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\"/>\n", x,
 			plot_top, x, plot_bottom);
 		fprintf(f, "<line class=\"axis\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\"/>\n", x,
