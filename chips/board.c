@@ -144,15 +144,15 @@ static void advance_to(struct board *b, uint64_t t)
 {
 	if (t < b->s.now)
 		t = b->s.now;
-	for (;;) {
-		uint64_t e = pit_next_edge(&b->s.pit, 0, b->s.now);
-		if (e > t)
-			break;
+	while (b->next_edge <= t) {
+		uint64_t e = b->next_edge;
 		assert(e > b->s.now);
 		if (e <= b->s.now)
 			break;
 		b->s.now = e;
 		irq0_update(b);
+		/* an edge that left OUT0 unchanged still moves the schedule on */
+		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 	}
 	b->s.now = t;
 }
@@ -217,6 +217,7 @@ static void chips_reset(struct board *b)
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
+	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 	uint32_t isa = b->s.lines | b->s.irq0;
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
@@ -316,6 +317,7 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
 		pit_write(&b->s.pit, b->s.now, port, value);
+		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 		irq0_update(b);
 	}
 	end_input(b, &in);
@@ -331,6 +333,7 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
 		v = pit_read(&b->s.pit, b->s.now, port);
+		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 	}
 	in.u.pio.port = port;
 	in.u.pio.value = v;
@@ -485,7 +488,7 @@ int board_apply(struct board *b, const struct irq_event *in)
 
 uint64_t board_next_deadline(const struct board *b)
 {
-	return pit_next_edge(&b->s.pit, 0, b->s.now);
+	return b->next_edge;
 }
 
 /* ---- keyframes ---- */
@@ -557,6 +560,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return "trailing bytes after board state";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
+	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
 }

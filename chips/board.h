@@ -59,6 +59,9 @@ struct board {
 	struct board_state s;
 	irq_event_sink sink;
 	void *sink_ctx;
+	/* pit_next_edge(ch 0, now): derived from s, recomputed after every PIT
+	 * access and edge (not saved) */
+	uint64_t next_edge;
 	/* outputs of the input being processed, emitted after its echo */
 	unsigned deferring;
 	unsigned npending;

@@ -72,10 +72,11 @@ static uint8_t level_mask(const struct pic *c)
  */
 static unsigned priority_of(uint8_t mask, uint8_t priority_add)
 {
-	for (unsigned lvl = 0; lvl < 8; lvl++)
-		if (mask & (1u << ((lvl + priority_add) & 7)))
-			return lvl;
-	return 8;
+	/* Rotate so that bit 0 is IR priority_add; the lowest set bit of the
+	 * rotated mask is then the highest-priority level. */
+	unsigned m = mask, pa = priority_add & 7u;
+	unsigned rot = ((m >> pa) | (m << (8 - pa))) & 0xffu;
+	return rot ? (unsigned)__builtin_ctz(rot) : 8;
 }
 
 /* Requests the resolver sees (IRR gated by IMR; DS "Interrupt Mask Register"). */
