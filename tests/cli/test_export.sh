@@ -186,6 +186,16 @@ for i in range(60000):
     print("time %d\nirq 3 1\nirq 3 0" % t)
 PY
 "$IRQRR" chips --record multi.irqrr multi.script >/dev/null || fail "record multi"
+check "dense window: per-pixel bands" sh -c "'$IRQRR' plot multi.irqrr -o dense.svg --width 100 && grep -q 'class=\"band\"' dense.svg"
+check "dense.svg: parses, one row per changed line" python3 rows.py dense.svg "GSI 3,irq0 (PIT OUT0),pic.int"
+# Torn tail (killed recorder): the complete chunks are exported, status 0.
+off2=$("$IRQRR" info multi.irqrr | awk '$1 == "2" && $2 ~ /^0x/ { print $2 }')
+if [ -n "$off2" ]; then
+	head -c $((off2 + 100)) multi.irqrr >torn.irqrr
+	"$IRQRR" export torn.irqrr --perfetto torn.json 2>torn.err
+	check "torn tail: status 0, a warning, valid JSON" sh -c \
+		"grep -q 'torn' torn.err && python3 -c 'import json; json.load(open(\"torn.json\"))'"
+fi
 off=$("$IRQRR" info multi.irqrr | awk '$1 == "1" && $2 ~ /^0x/ { print $2 }')
 if [ -n "$off" ]; then
 	first1=$("$IRQRR" info multi.irqrr | awk '$1 == "1" && $2 ~ /^0x/ { print $3 }')
