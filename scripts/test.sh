@@ -31,6 +31,6 @@ PY
 }
 run_suite build
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false
 echo "tests: $pass passed, $fail failed, $skip skipped"
 exit $status
