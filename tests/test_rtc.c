@@ -594,6 +594,60 @@ static void test_alarm(void **state)
 	}
 }
 
+/* Random register traffic (deterministic LCG). Between operations the IRQ
+ * output changes exactly where rtc_next_edge says (check_edges), and a chip
+ * touched on every cycle (eager) reads the same bytes and flags as one
+ * touched only at the operations (lazy). */
+static uint32_t lcg(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+static void test_random_ops(void **state)
+{
+	(void)state;
+	struct rtc lazy, eager;
+	uint32_t x = 12345;
+	rtc_init(&lazy, EPOCH_LEAP - 50);
+	rtc_init(&eager, EPOCH_LEAP - 50);
+	static const uint8_t regs[] = { 0x01, 0x03, 0x05, 0x0a, 0x0b, 0x00, 0x02 };
+	uint64_t k = 0;
+	for (int op = 0; op < 120; op++) {
+		uint64_t next = k + 1 + lcg(&x) % 6000;
+		check_edges(&lazy, k, next, 1 + lcg(&x) % 3);
+		for (uint64_t j = k + 1; j <= next; j++)
+			(void)rd(&eager, cy(j), 0x0a);
+		/* check_edges acknowledged on lazy only: align the two. */
+		(void)rd(&lazy, cy(next), 0x0c);
+		(void)rd(&eager, cy(next), 0x0c);
+		k = next;
+		uint8_t reg = regs[lcg(&x) % sizeof(regs)], v = (uint8_t)lcg(&x);
+		switch (reg) {
+		case 0x0a: /* mostly running, fast rates; sometimes reset/stop */
+			v = (uint8_t)((lcg(&x) % 8 ? 0x20 : (v & 0x70)) | (3 + v % 4));
+			break;
+		case 0x0b: /* keep 24h BCD; random enables and SET */
+			v = (uint8_t)((v & 0xf0) | 0x02);
+			if (v & 0x80 && lcg(&x) % 2)
+				v &= 0x7f;
+			break;
+		case 0x00:
+		case 0x02:
+			v %= 0x60;
+			break;
+		default: /* alarm bytes: often don't care */
+			v = lcg(&x) % 2 ? 0xc0 : (uint8_t)(v % 0x60);
+			break;
+		}
+		wr(&lazy, cy(k), reg, v);
+		wr(&eager, cy(k), reg, v);
+		for (unsigned i = 0; i < 0x0e; i++)
+			assert_int_equal(rd(&lazy, cy(k), (uint8_t)i), rd(&eager, cy(k), (uint8_t)i));
+	}
+	assert_true(k > 3 * SEC);
+}
+
 /* ---- Linux patterns ---- */
 
 /* drivers/rtc/rtc-mc146818-lib.c, mc146818_avoid_UIP(): poll A until UIP is
@@ -876,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_flags_without_enables),
 		cmocka_unit_test(test_update_interrupt_once_per_second),
 		cmocka_unit_test(test_alarm),
+		cmocka_unit_test(test_random_ops),
 		cmocka_unit_test(test_linux_get_time),
 		cmocka_unit_test(test_linux_set_time),
 		cmocka_unit_test(test_linux_rtc_cmos_periodic),
