@@ -54,8 +54,11 @@ enum ocw2_cmd {
 #define ELCR_MASK_MASTER 0xf8
 #define ELCR_MASK_SLAVE 0xde
 
-/* Saved-state layout version (first byte of pic_pair_serialize). */
+/* Saved-state layout version (first byte of pic_pair_serialize). Version 2
+ * adds the model-variant byte poll_no_0x80 per chip; it is written only
+ * when a chip has it set, so default states stay byte-identical to v1. */
 #define PIC_STATE_VERSION 1
+#define PIC_STATE_VERSION_VARIANTS 2
 
 enum { INIT_READY, INIT_ICW2, INIT_ICW3, INIT_ICW4 };
 
@@ -174,8 +177,9 @@ static void chip_ack(struct pic *c, unsigned ir)
 
 static void chip_reset(struct pic *c, uint8_t imr, uint8_t elcr_mask)
 {
-	uint8_t line = c->line, literal = c->literal_edge;
+	uint8_t line = c->line, literal = c->literal_edge, poll_variant = c->poll_no_0x80;
 	memset(c, 0, sizeof(*c));
+	c->poll_no_0x80 = poll_variant;
 	/* Input levels are wires driven by devices, not chip state: a line
 	 * held high across a reset does not produce a new edge. */
 	c->line = line;
@@ -364,13 +368,14 @@ static uint8_t poll_read(struct pic_pair *p, int i)
 	struct pic *c = &p->chip[i];
 	int ir = pending_ir(c, i == PIC_MASTER);
 	c->poll = 0;
-	if (ir < 0)
-		return 0x00; /* I = 0; W2:0 undefined in DS, we give 0 */
+	if (ir < 0) /* I = 0; W2:0 undefined in DS, we give 0; KVM/crosvm give 7 */
+		return c->poll_no_0x80 ? 0x07 : 0x00;
 	/* Per chip: a slave poll does not touch the master's IR2, and a
 	 * master poll that finds IR2 does not resolve the slave. */
 	chip_ack(c, (unsigned)ir);
 	pair_update(p);
-	return (uint8_t)(0x80 | ir);
+	/* Variant (checklist Q2): KVM and crosvm return the level alone. */
+	return (uint8_t)(c->poll_no_0x80 ? ir : 0x80 | ir);
 }
 
 uint8_t pic_pair_read(struct pic_pair *p, uint16_t port)
@@ -460,7 +465,7 @@ static const char *chip_invalid(const struct pic *c, uint8_t elcr_mask)
 		return "pic: elcr has read-only bits set";
 	if (c->read_isr > 1 || c->poll > 1 || c->special_mask > 1 ||
 	    c->auto_eoi > 1 || c->rotate_on_aeoi > 1 || c->sfnm > 1 ||
-	    c->literal_edge > 1)
+	    c->literal_edge > 1 || c->poll_no_0x80 > 1)
 		return "pic: flag not 0 or 1";
 	if ((c->irr ^ c->line) & level_mask(c))
 		return "pic: level-triggered irr differs from line";
@@ -470,14 +475,25 @@ static const char *chip_invalid(const struct pic *c, uint8_t elcr_mask)
 void pic_pair_serialize(struct pic_pair *p, struct ser *s)
 {
 	struct pic_pair t = *p;
-	uint8_t version = PIC_STATE_VERSION;
+	uint8_t version = p->chip[PIC_MASTER].poll_no_0x80 || p->chip[PIC_SLAVE].poll_no_0x80
+				  ? PIC_STATE_VERSION_VARIANTS
+				  : PIC_STATE_VERSION;
 
 	ser_u8(s, &version);
-	if (s->load && !s->err && version != PIC_STATE_VERSION)
+	if (s->load && !s->err && version != PIC_STATE_VERSION &&
+	    version != PIC_STATE_VERSION_VARIANTS)
 		ser_invalid(s, "pic: unknown state version");
 	ser_chip(s, &t.chip[PIC_MASTER]);
 	ser_chip(s, &t.chip[PIC_SLAVE]);
 	ser_u8(s, &t.imr_reset);
+	if (s->load) {
+		t.chip[PIC_MASTER].poll_no_0x80 = 0;
+		t.chip[PIC_SLAVE].poll_no_0x80 = 0;
+	}
+	if (version == PIC_STATE_VERSION_VARIANTS) {
+		ser_u8(s, &t.chip[PIC_MASTER].poll_no_0x80);
+		ser_u8(s, &t.chip[PIC_SLAVE].poll_no_0x80);
+	}
 	if (!s->load || s->err)
 		return;
 
@@ -507,14 +523,15 @@ static void print_chip(const struct pic *c, const char *name, FILE *f)
 	fprintf(f, "pic %s: irr=0x%02x isr=0x%02x imr=0x%02x line=0x%02x "
 		"elcr=0x%02x base=0x%02x prio=%u init=%s read=%s aeoi=%u "
 		"raeoi=%u sfnm=%u smm=%u poll=%u ltim=%u sngl=%u literal=%u "
-		"int=%u\n",
+		"%sint=%u\n",
 		name, c->irr, c->isr, c->imr, c->line, c->elcr, c->base,
 		c->priority_add,
 		c->init_state <= INIT_ICW4 ? init_names[c->init_state] : "?",
 		c->read_isr ? "isr" : "irr", c->auto_eoi, c->rotate_on_aeoi,
 		c->sfnm, c->special_mask, c->poll,
 		(c->icw1 & ICW1_LTIM) ? 1u : 0u,
-		(c->icw1 & ICW1_SNGL) ? 1u : 0u, c->literal_edge, c->out);
+		(c->icw1 & ICW1_SNGL) ? 1u : 0u, c->literal_edge,
+		c->poll_no_0x80 ? "poll_no_0x80=1 " : "", c->out);
 }
 
 void pic_pair_print(const struct pic_pair *p, FILE *f)

@@ -30,6 +30,7 @@ struct pic {
 	uint8_t rotate_on_aeoi;
 	uint8_t sfnm;         /* special fully nested mode */
 	uint8_t literal_edge; /* 1: a withdrawn edge request is lost (DS), 0: latched */
+	uint8_t poll_no_0x80; /* 1: poll word without bit 7 (KVM/crosvm), 0: DS */
 	uint8_t out;          /* INT output (derived cache, not saved) */
 };
 

@@ -52,6 +52,9 @@ enum {
  * refresh on a PC. Derived from time so that replays see the same bit. */
 #define PIT_REFRESH_TICKS 18u
 #define PIT_STATE_VERSION 1u
+/* Version 2 appends the cw_keeps_counting variant byte; written only when
+ * it is set, so default states stay byte-identical to version 1. */
+#define PIT_STATE_VERSION_VARIANTS 2u
 #define NO_TICK UINT64_MAX
 
 /* The view of a channel at tick T: the stored segment, or the scheduled load
@@ -442,10 +445,23 @@ static void write_control(struct pit *p, uint64_t T, uint8_t v)
 	}
 	struct pit_channel *c = &p->ch[sc];
 	settle(c, T);
-	if (((v >> 4) & 3u) == CW_RW_LATCH)
+	if (((v >> 4) & 3u) == CW_RW_LATCH) {
 		latch_count(c, T);
-	else
+	} else if (p->cw_keeps_counting && c->running && decode_mode(v & 0x3f) == c->mode &&
+		   (v & 1u) == (c->control & 1u)) {
+		/* Variant (checklist C3, QEMU/KVM): the counter keeps counting
+		 * its old count until the next count write; only the access
+		 * state is reset. Another mode or BCD setting still stops it:
+		 * running the old waveform under a new mode needs state the
+		 * model does not keep. */
+		c->control = v & 0x3f;
+		c->wr_msb = 0;
+		c->rd_msb = 0;
+		c->latch_bytes = 0;
+		c->null_count = 1;
+	} else {
 		program(c, T, v);
+	}
 }
 
 static void write_count(struct pit_channel *c, uint64_t T, uint8_t v)
@@ -671,17 +687,24 @@ void pit_serialize(struct pit *p, struct ser *s)
 	/* Work on a copy: saving never writes *p, and a rejected load leaves
 	 * *p untouched. */
 	struct pit tmp = *p;
-	uint8_t version = PIT_STATE_VERSION;
+	uint8_t version = p->cw_keeps_counting ? PIT_STATE_VERSION_VARIANTS : PIT_STATE_VERSION;
 	if (s->load)
 		memset(&tmp, 0, sizeof(tmp));
 	ser_u8(s, &version);
-	if (s->load && !s->err && version != PIT_STATE_VERSION)
+	if (s->load && !s->err && version != PIT_STATE_VERSION &&
+	    version != PIT_STATE_VERSION_VARIANTS)
 		ser_invalid(s, "pit: unknown state version");
 	for (unsigned i = 0; i < 3; i++)
 		serialize_channel(&tmp.ch[i], s);
 	ser_u8(s, &tmp.port61);
+	if (version == PIT_STATE_VERSION_VARIANTS)
+		ser_u8(s, &tmp.cw_keeps_counting);
 	if (!s->load || s->err)
 		return;
+	if (tmp.cw_keeps_counting > 1) {
+		ser_invalid(s, "pit: bad variant flag");
+		return;
+	}
 	if (tmp.port61 & ~(P61_GATE2 | P61_SPK | P61_STORED)) {
 		ser_invalid(s, "pit: bad port 0x61 value");
 		return;

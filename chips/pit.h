@@ -53,7 +53,10 @@ struct pit_channel {
 struct pit {
 	struct pit_channel ch[3];
 	uint8_t port61; /* bit0 gate2, bit1 speaker data enable, bits 2/3 stored */
-	uint8_t pad[7];
+	/* Model variant (not DS): a control word that reprograms a running
+	 * counter with its current mode does not stop it (QEMU/KVM, C3). */
+	uint8_t cw_keeps_counting;
+	uint8_t pad[6];
 };
 
 void pit_reset(struct pit *p, uint64_t now);

@@ -22,6 +22,19 @@ static void set_lint0(struct board *b, unsigned v)
 	b->cfg.lint0_bsp_only = (uint8_t)v;
 }
 
+static void set_cw_keeps_counting(struct board *b, unsigned v)
+{
+	b->s.pit.cw_keeps_counting = (uint8_t)v;
+	/* the board caches PIT channel 0's next edge; it is unchanged until
+	 * the next PIT access, which recomputes it */
+}
+
+static void set_poll_no_0x80(struct board *b, unsigned v)
+{
+	b->s.pic.chip[0].poll_no_0x80 = (uint8_t)v;
+	b->s.pic.chip[1].poll_no_0x80 = (uint8_t)v;
+}
+
 static const struct variant table[] = {
 	{ "pic.literal_edge", { "0", "1", NULL },
 	  "1: an edge request withdrawn before INTA is lost and INTA returns the "
@@ -32,6 +45,17 @@ static const struct variant table[] = {
 	  "bsp: the PIC's INT reaches vCPU 0 only (the old in-kernel KVM "
 	  "behaviour); broadcast: every vCPU whose LVT0 accepts it",
 	  set_lint0 },
+	{ "pit.cw_keeps_counting", { "0", "1", NULL },
+	  "1: a control word that reprograms a running counter with its current "
+	  "mode (and BCD setting) does not stop it; it keeps counting its old count "
+	  "until the next count write (QEMU/KVM; conformance checklist C3). Default "
+	  "0: the 8254 datasheet, counting stops until a new count is written",
+	  set_cw_keeps_counting },
+	{ "pic.poll_no_0x80", { "0", "1", NULL },
+	  "1: the OCW3 poll word is the IR level without bit 7, and 0x07 when "
+	  "nothing is pending (KVM/crosvm; checklist Q2). Default 0: the 8259A "
+	  "datasheet, bit 7 set when a request was pending, 0x00 otherwise",
+	  set_poll_no_0x80 },
 };
 
 #define NVARIANTS (sizeof(table) / sizeof(table[0]))

@@ -1197,6 +1197,39 @@ static void print_layout(void **state)
 	free(text);
 }
 
+
+/* Model variant pic.poll_no_0x80 (checklist Q2, KVM/crosvm): the poll word
+ * is the level alone, 0x07 when nothing is pending; the acknowledge is the
+ * datasheet's. Saved (state version 2) and restored; default states keep
+ * the version 1 layout. */
+static void variant_poll_no_0x80(void **state)
+{
+	struct pic_pair p, q;
+	uint8_t buf[128], buf2[128];
+	(void)state;
+	fresh(&p);
+	size_t n1 = save(&p, buf, sizeof(buf));
+	assert_int_equal(buf[0], 1);
+	p.chip[0].poll_no_0x80 = 1;
+	p.chip[1].poll_no_0x80 = 1;
+	out(&p, M_CMD, POLL);
+	assert_int_equal(in(&p, M_CMD), 0x07);
+	pic_pair_set_irq(&p, 5, 1);
+	out(&p, M_CMD, POLL);
+	assert_int_equal(in(&p, M_CMD), 0x05);
+	assert_int_equal(isr(&p, M_CMD), 0x20);
+	size_t n2 = save(&p, buf, sizeof(buf));
+	assert_int_equal(buf[0], 2);
+	assert_int_equal(n2, n1 + 2);
+	pic_pair_init(&q, 0x00);
+	assert_null(load(&q, buf, n2));
+	assert_int_equal(q.chip[0].poll_no_0x80, 1);
+	assert_int_equal(save(&q, buf2, sizeof(buf2)), n2);
+	assert_memory_equal(buf, buf2, n2);
+	buf[n2 - 1] = 2;
+	assert_non_null(load(&q, buf, n2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1247,6 +1280,7 @@ int main(void)
 		cmocka_unit_test(ser_load_rejects_truncated),
 		cmocka_unit_test(ser_load_rejects_invalid),
 		cmocka_unit_test(print_layout),
+		cmocka_unit_test(variant_poll_no_0x80),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -925,6 +925,43 @@ static void test_print(void **state)
 	free(s);
 }
 
+
+/* Model variant pit.cw_keeps_counting (checklist C3, QEMU/KVM): a control
+ * word with the running mode does not stop the counter; the datasheet's
+ * behaviour (default) stops it until a count is written. */
+static void test_variant_cw_keeps_counting(void **state)
+{
+	(void)state;
+	for (unsigned variant = 0; variant < 2; variant++) {
+		struct pit p, q;
+		uint8_t buf[512];
+		pit_fresh(&p);
+		p.cw_keeps_counting = (uint8_t)variant;
+		pit_write(&p, tk(W), 0x43, 0x34); /* ch0 mode 2, lsb/msb */
+		pit_write(&p, tk(W), 0x40, 100);
+		pit_write(&p, tk(W), 0x40, 0);
+		assert_int_not_equal(pit_next_edge(&p, 0, tk(W + 150)), UINT64_MAX);
+		pit_write(&p, tk(W + 150), 0x43, 0x34); /* same mode, no count */
+		uint64_t next = pit_next_edge(&p, 0, tk(W + 150));
+		if (variant) {
+			/* still the old period: OUT falls at count 1 of the 2nd cycle */
+			assert_int_equal(next, tk(W + 1 + 199));
+			assert_int_equal(pit_out(&p, 0, tk(W + 1 + 199)), 0);
+		} else {
+			assert_int_equal(next, UINT64_MAX);
+		}
+		size_t n = save(&p, buf, sizeof(buf));
+		assert_int_equal(buf[0], variant ? 2 : 1);
+		pit_fresh(&q);
+		assert_null(load(&q, buf, n));
+		assert_int_equal(q.cw_keeps_counting, variant);
+		assert_int_equal(pit_next_edge(&q, 0, tk(W + 150)), next);
+		/* another mode still stops the counter, variant or not */
+		pit_write(&p, tk(W + 160), 0x43, 0x30);
+		assert_int_equal(pit_next_edge(&p, 0, tk(W + 160)), UINT64_MAX);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_serialize_roundtrip),
 		cmocka_unit_test(test_serialize_rejects),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_variant_cw_keeps_counting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
