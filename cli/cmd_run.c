@@ -11,7 +11,7 @@
 
 enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
-	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST,
+	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 };
 
 static void run_usage(FILE *f, bool record)
@@ -20,8 +20,10 @@ static void run_usage(FILE *f, bool record)
 		"usage: irqrr %s [options]\n"
 		"%s"
 		"  --guest NAME         built-in guest (default: demo; see --list-guests)\n"
-		"  --kernel FILE        bzImage or multiboot ELF (not supported yet)\n"
-		"  --initrd FILE, --append STR   with --kernel\n"
+		"  --kernel FILE        multiboot ELF32 kernel or Linux bzImage (told by its header)\n"
+		"  --append STR         kernel command line\n"
+		"  --module FILE[,CMDLINE]  multiboot module (repeatable, up to 16)\n"
+		"  --initrd FILE        initrd of a bzImage\n"
 		"  --cpus N             vCPUs (default 1)\n"
 		"  --mem MIB            guest RAM (default 64)\n"
 		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
@@ -29,7 +31,8 @@ static void run_usage(FILE *f, bool record)
 		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
 		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
 		"  --list-guests        list the built-in guests\n"
-		"Exit status: the guest's (debug-exit port 0xf4: value 0 -> 0, v -> (v<<1)|1),\n"
+		"Exit status: 0 when the guest powers off (ACPI PM1a, port 0x604), (v<<1)|1 when it\n"
+		"writes v to the debug-exit port 0xf4 (QEMU isa-debug-exit: 0 -> 1),\n"
 		"2 VMM error, 124 timeout, 128+N signal N.\n",
 		record ? "record" : "run",
 		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "");
@@ -67,6 +70,7 @@ int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"append", required_argument, NULL, OPT_APPEND},
+		{"module", required_argument, NULL, OPT_MODULE},
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
 		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
@@ -93,6 +97,13 @@ int cmd_run(int argc, char **argv)
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_INITRD: o.initrd = optarg; break;
 		case OPT_APPEND: o.append = optarg; break;
+		case OPT_MODULE:
+			if (o.nmodules == RECORDER_MAX_MODULES) {
+				fprintf(stderr, "irqrr: --module %s: at most %d modules\n", optarg, RECORDER_MAX_MODULES);
+				return 2;
+			}
+			o.modules[o.nmodules++] = optarg;
+			break;
 		case OPT_CPUS:
 			if (parse_uint("--cpus", optarg, 64, &o.cpus) < 0)
 				return 2;

@@ -60,6 +60,18 @@ static void serial_init(void)
 	outb(COM1 + 4, 0x03);
 }
 
+void rt_init_bsp(void)
+{
+	idt_build();
+	idt_load();
+	serial_init();
+}
+
+void rt_init_ap(void)
+{
+	idt_load();
+}
+
 void rt_entry(uint64_t cpu, uint64_t bootinfo);
 void rt_entry(uint64_t cpu, uint64_t bootinfo)
 {
@@ -67,15 +79,16 @@ void rt_entry(uint64_t cpu, uint64_t bootinfo)
 	if (cpu != 0) {
 		while (!ap_go)
 			cpu_relax();
-		idt_load();
+		rt_init_ap();
 		guest_ap((unsigned)cpu);
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
-	idt_build();
-	idt_load();
-	serial_init();
-	rt_exit((unsigned)guest_main());
+	rt_init_bsp();
+	int code = guest_main();
+	if (code == 0)
+		rt_exit_pass();
+	rt_exit((unsigned)code);
 }
 
 void rt_start_aps(void)
@@ -245,13 +258,29 @@ void rt_exit(unsigned code)
 		__asm__ volatile("cli; hlt");
 }
 
+void rt_poweroff(void)
+{
+	outw(0x604, 0x3400); /* PM1a_CNT: SLP_EN | SLP_TYP 5 (S5) */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* Built-in guests report success by powering off (exit status 0); the
+ * multiboot kernels override this with QEMU's debug-exit convention. */
+__attribute__((weak)) void rt_exit_pass(void)
+{
+	rt_poweroff();
+}
+
 void rt_finish(const char *guest)
 {
 	if (rt_failures)
 		rt_printf("%s: FAILED (%u checks)\n", guest, rt_failures);
 	else
 		rt_printf("%s: all checks passed\n", guest);
-	rt_exit(rt_failures ? 1 : 0);
+	if (!rt_failures)
+		rt_exit_pass();
+	rt_exit(1);
 }
 
 void lapic_enable(void)

@@ -36,11 +36,21 @@ static inline void sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
-/* Console (COM1, polled) and exit (debug-exit port 0xf4). */
+/* Console (COM1, polled) and exit. Failure: rt_exit(code) writes code to
+ * the debug-exit port 0xf4 (status (code<<1)|1, always odd). Success:
+ * rt_exit_pass(), which powers off through ACPI PM1a (status 0) in the
+ * built-in guests and writes 0 to port 0xf4 (status 1, the kvm-unit-tests
+ * convention) in the multiboot kernels (guests/mboot/mb.c). */
 void rt_putc(char c);
 void rt_puts(const char *s);
 void rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void rt_exit(unsigned code);
+__attribute__((noreturn)) void rt_poweroff(void);
+__attribute__((noreturn)) void rt_exit_pass(void);
+/* Set up this cpu's IDT (and, on the BSP, the console): rt_entry does it
+ * for the built-in guests; other entry paths call these. */
+void rt_init_bsp(void);
+void rt_init_ap(void);
 
 /* Self-checks: CHECK prints "PASS: name" or "FAIL: name: ..." and counts. */
 extern unsigned rt_failures;
@@ -51,7 +61,8 @@ void rt_check(bool ok, const char *name, const char *fmt, ...) __attribute__((fo
  * fails under --irqchip=kernel. */
 void rt_check_datasheet(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define CHECK_DATASHEET(cond, name, ...) rt_check_datasheet((cond), (name), __VA_ARGS__)
-/* Prints the summary line and exits: 0 when nothing failed, else 1. */
+/* Prints the summary line and exits: rt_exit_pass() when nothing failed,
+ * else rt_exit(1) (status 3). */
 __attribute__((noreturn)) void rt_finish(const char *guest);
 
 /* Interrupts. The handler runs with IF=0 and returns with IRETQ. */

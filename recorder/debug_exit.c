@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Debug exit at port 0xf4 (any width). Writing v ends the run with process
- * exit status (v << 1) | 1, as QEMU's isa-debug-exit, except that v = 0
- * exits 0: a passing guest makes `irqrr run` succeed. A failing guest can
- * never look like success (odd) or like --timeout (124, even).
+ * Debug exit at port 0xf4 (any width), exactly QEMU's isa-debug-exit:
+ * writing v ends the run with process exit status (v << 1) | 1, truncated to
+ * 8 bits as exit(3) does. v = 0 exits 1. Every status from this port is odd,
+ * so it never looks like success (0, the PM1a power-off in pm.c), like
+ * --timeout (124) or like a VMM error (2).
  */
 #include "vmm.h"
 
 void debug_exit_write(struct vm *vm, uint32_t value)
 {
-	vm_request_exit(vm, value == 0 ? 0 : (int)(((value << 1) | 1) & 0xff));
+	vm_request_exit(vm, (int)(((value << 1) | 1) & 0xff));
 }

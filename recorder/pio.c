@@ -2,7 +2,11 @@
 /*
  * The port and MMIO map seen by the guest.
  *
- *   0xf4             debug exit (8/16/32-bit)
+ *   0xe0-0xe3        scratch: reads back what was written (testdev.c)
+ *   0xe4-0xe7        flush-page port: writes accepted, no-op (testdev.c)
+ *   0xf4             debug exit (8/16/32-bit): status (v<<1)|1 (debug_exit.c)
+ *   0x510, 0x511     fw_cfg selector (16-bit) and data (fwcfg.c)
+ *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (pm.c)
  *   0x3f8-0x3ff      16550A UART (COM1, IRQ4)
  *   0x2000-0x2017    test device: GSI n line level
  *   board ports      PIC pair, ELCR, PIT, port 0x61 (split irqchip only)
@@ -49,6 +53,10 @@ static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 			*val = uart_read(&vm->uart, port - UART_COM1_BASE);
 	} else if (port >= TESTDEV_PORT && port < TESTDEV_PORT + TESTDEV_LINES) {
 		testdev_access(vm, port, write, val);
+	} else if (port >= SCRATCH_PORT && port < FLUSH_PORT + 4) {
+		scratch_access(vm, port, write, val);
+	} else if (port == PM1A_CNT_PORT || port == PM1A_CNT_PORT + 1) {
+		pm1a_access(vm, port, write, val);
 	} else if (vm->split && board_owns_port(port)) {
 		if (write && pic_setup_write(port, *val)) {
 			/* KVM does not report LVT changes. A guest programs
@@ -81,6 +89,10 @@ void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_
 		uint32_t value = 0;
 		memcpy(&value, data, size <= 4 ? size : 4);
 		debug_exit_write(v->vm, value);
+		return;
+	}
+	if (port == FWCFG_SELECTOR_PORT || port == FWCFG_DATA_PORT) {
+		fwcfg_access(v->vm, port, write, size, data);
 		return;
 	}
 	for (unsigned i = 0; i < size; i++)

@@ -11,12 +11,15 @@
 #define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
 
 #define RECORDER_MAX_CPUS 8
+#define RECORDER_MAX_MODULES 16
 
 struct recorder_options {
 	const char *guest;       /* built-in guest name; NULL: default (demo) */
-	const char *kernel;      /* not supported yet */
+	const char *kernel;      /* bzImage or multiboot ELF (kernel.c) */
 	const char *initrd;
-	const char *append;
+	const char *append;      /* kernel command line */
+	const char *modules[RECORDER_MAX_MODULES]; /* multiboot: "FILE[,CMDLINE]" */
+	unsigned nmodules;
 	unsigned cpus;           /* 1..RECORDER_MAX_CPUS (and KVM's limit) */
 	unsigned mem_mib;        /* guest RAM below 0xfec00000 */
 	bool kernel_irqchip;     /* --irqchip=kernel: KVM's PIC/PIT/IOAPIC */

@@ -116,6 +116,7 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, double timeout)
 }
 
 static int run_vm(struct vm *vm, const struct recorder_options *o, const struct builtin_guest *g)
+/* g == NULL: boot o->kernel */
 {
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -128,7 +129,8 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	if (vm_create(vm, o) < 0 || irqbus_init(&vm->bus, vm) < 0)
 		goto out;
 	uart_init(&vm->uart, uart_irq, uart_tx, vm);
-	if (boot_load_builtin(vm, g->image, g->size) < 0)
+	fwcfg_init(vm);
+	if (g ? boot_load_builtin(vm, g->image, g->size) < 0 : boot_load_kernel(vm, o) < 0)
 		goto out;
 	if (o->trace_path && recording_open(vm, o->trace_path, &vm->bus.rec) < 0)
 		goto out;
@@ -176,24 +178,26 @@ out:
 
 int recorder_run(const struct recorder_options *o)
 {
-	if (o->kernel) {
-		fprintf(stderr, "irqrr: --kernel %s: not supported yet (bzImage/multiboot loading is a later issue); "
-			"use --guest NAME, see --list-guests\n", o->kernel);
+	const struct builtin_guest *g = NULL;
+	if (o->kernel && o->guest) {
+		fprintf(stderr, "irqrr: --kernel and --guest exclude each other\n");
 		return RECORDER_EXIT_ERROR;
 	}
-	if (o->initrd || o->append) {
-		fprintf(stderr, "irqrr: --initrd/--append need --kernel, which is not supported yet\n");
+	if (!o->kernel && (o->initrd || o->append || o->nmodules)) {
+		fprintf(stderr, "irqrr: --initrd, --append and --module need --kernel\n");
 		return RECORDER_EXIT_ERROR;
 	}
-	const char *name = o->guest ? o->guest : "demo";
-	const struct builtin_guest *g = builtin_guest_find(name);
-	if (!g) {
-		fprintf(stderr, "irqrr: --guest %s: no such built-in guest (see --list-guests)\n", name);
-		return RECORDER_EXIT_ERROR;
-	}
-	if (o->cpus < g->min_cpus) {
-		fprintf(stderr, "irqrr: guest %s needs --cpus %u or more\n", name, g->min_cpus);
-		return RECORDER_EXIT_ERROR;
+	if (!o->kernel) {
+		const char *name = o->guest ? o->guest : "demo";
+		g = builtin_guest_find(name);
+		if (!g) {
+			fprintf(stderr, "irqrr: --guest %s: no such built-in guest (see --list-guests)\n", name);
+			return RECORDER_EXIT_ERROR;
+		}
+		if (o->cpus < g->min_cpus) {
+			fprintf(stderr, "irqrr: guest %s needs --cpus %u or more\n", name, g->min_cpus);
+			return RECORDER_EXIT_ERROR;
+		}
 	}
 	if (o->trace_path && o->kernel_irqchip) {
 		fprintf(stderr, "irqrr: record: --irqchip=kernel keeps the chips in KVM, there is nothing to record\n");

@@ -17,3 +17,22 @@ void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 	vm->testdev_level[gsi] = *val & 1;
 	irqbus_set_irq(&vm->bus, gsi, *val & 1);
 }
+
+/*
+ * Scratch ports 0xe0-0xe3 (QEMU's pc-testdev): read back what was written,
+ * any width (pio.c splits wider accesses into bytes). The flush-page port
+ * 0xe4-0xe7 accepts writes and does nothing (there is no TLB to flush from
+ * here); it reads 0.
+ */
+void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
+{
+	if (port >= FLUSH_PORT) {
+		if (!write)
+			*val = 0;
+		return;
+	}
+	if (write)
+		vm->scratch[port - SCRATCH_PORT] = *val;
+	else
+		*val = vm->scratch[port - SCRATCH_PORT];
+}

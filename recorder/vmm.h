@@ -65,6 +65,13 @@ struct vm {
 	struct irqbus bus;
 	struct uart uart;
 	uint8_t testdev_level[24];
+	uint8_t scratch[4];        /* ports 0xe0-0xe3 (testdev.c) */
+	uint16_t pm1a_cnt;         /* port 0x604 (pm.c) */
+	struct fwcfg_state {       /* ports 0x510/0x511 (fwcfg.c) */
+		pthread_mutex_t lock;
+		uint16_t key;
+		uint32_t offset;
+	} fwcfg;
 	pthread_t main_thread;
 	pthread_mutex_t exit_lock;
 	bool exiting;
@@ -83,6 +90,22 @@ bool vm_exiting(struct vm *vm);
 
 /* boot.c */
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
+
+/* kernel.c: --kernel FILE. The format is told by its header; each loader
+ * gets the whole file. */
+enum kernel_format {
+	KERNEL_FORMAT_UNKNOWN,
+	KERNEL_FORMAT_MULTIBOOT,   /* ELF with a multiboot v1 header (multiboot.c) */
+	KERNEL_FORMAT_BZIMAGE,     /* Linux boot protocol "HdrS" (bzimage.c) */
+};
+enum kernel_format kernel_format_detect(const uint8_t *image, size_t size);
+int boot_load_kernel(struct vm *vm, const struct recorder_options *o);
+int boot_load_multiboot(struct vm *vm, const uint8_t *image, size_t size,
+			const struct recorder_options *o);
+int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size,
+		      const struct recorder_options *o);
+/* Reads a whole file for a loader (one error line on failure). */
+uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, size_t *size);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);
@@ -117,6 +140,18 @@ void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_
 void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 #define DEBUG_EXIT_PORT 0xf4
 void debug_exit_write(struct vm *vm, uint32_t value);
+/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (no-op) */
+#define SCRATCH_PORT 0xe0
+#define FLUSH_PORT 0xe4
+void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+/* pm.c: ACPI PM1a control register, power-off */
+#define PM1A_CNT_PORT 0x604
+void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+/* fwcfg.c: QEMU fw_cfg, legacy I/O interface */
+#define FWCFG_SELECTOR_PORT 0x510
+#define FWCFG_DATA_PORT 0x511
+void fwcfg_init(struct vm *vm);
+void fwcfg_access(struct vm *vm, uint16_t port, bool write, unsigned size, uint8_t *data);
 
 /* recording.c: the trace writer hook (see docs/recorder.md) */
 struct recording;
