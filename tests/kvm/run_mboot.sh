@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run_mboot.sh IRQRR KERNEL NAME [run|record] [extra irqrr options...]
+# Boots one of the project's multiboot test kernels with --kernel and
+# expects exit status 1 (the kernel's `outl 0, 0xf4`: QEMU isa-debug-exit,
+# pass as kvm-unit-tests signal it) and its "NAME: all checks passed" line.
+# With "record", the trace must replay identical.
+# Exit 77 (meson: skipped) only when /dev/kvm is missing.
+set -u
+irqrr=$1 kernel=$2 name=$3 mode=${4:-run}
+shift 3; [ $# -gt 0 ] && shift
+if [ ! -e /dev/kvm ]; then
+	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
+	exit 77
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+if [ "$mode" = record ]; then
+	"$irqrr" record -o "$tmp/t.irqrr" --kernel "$kernel" --timeout 30 "$@" >"$tmp/out"
+else
+	"$irqrr" run --kernel "$kernel" --timeout 30 "$@" >"$tmp/out"
+fi
+status=$?
+cat "$tmp/out"
+if [ $status -ne 1 ]; then
+	echo "FAIL: irqrr $mode --kernel $kernel $*: exit status $status, expected 1" >&2
+	exit 1
+fi
+if grep -q "^FAIL" "$tmp/out" || ! grep -q "^$name: all checks passed" "$tmp/out"; then
+	echo "FAIL: no '$name: all checks passed' line, or a FAIL line" >&2
+	exit 1
+fi
+if [ "$mode" = record ]; then
+	"$irqrr" replay "$tmp/t.irqrr" || { echo "FAIL: replay diverged or failed" >&2; exit 1; }
+fi
+exit 0
