@@ -7,7 +7,7 @@
 #include "mb.h"
 
 #define HZ 1000
-#define TICKS 20
+#define TICKS 10 /* 11930 counts: channel 2 (65535) cannot wrap below 5x */
 
 static volatile unsigned ticks;
 
@@ -76,9 +76,11 @@ static void test_pit_timing(void)
 	CHECK(ok, "PIT IRQ0 ticks through the PIC", "%u ticks", ticks - t0);
 	/* Both ends are read in a handler's wake, whose latency varies (the
 	 * first tick reaches a spinning vCPU up to ~0.6 ms late on this KVM):
-	 * allow two periods short, more long (lost ticks are not a failure of
-	 * the timing, only of the guest's patience). */
-	CHECK(elapsed + 2 * div >= want && elapsed <= want + 10 * div, "tick rate against channel 2",
+	 * allow two periods short. Ticks are never faster than the PIT; they
+	 * can be slower: an IRQ0 edge while the last one still waits in IRR
+	 * (a halted vCPU here can take milliseconds to wake) merges with it,
+	 * as on a PIC, so up to 5x the time is accepted. */
+	CHECK(elapsed + 2 * div >= want && elapsed <= 5 * want, "tick rate against channel 2",
 	      "%u counts for %u ticks", elapsed, TICKS);
 	outb(0x61, p61);
 }
