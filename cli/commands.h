@@ -13,5 +13,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_export(int argc, char **argv); /* cli/cmd_export.c */
 int cmd_plot(int argc, char **argv);
+int cmd_bisect(int argc, char **argv); /* cli/cmd_debug.c */
+int cmd_diff(int argc, char **argv);
+int cmd_reduce(int argc, char **argv);
 
 #endif

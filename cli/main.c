@@ -23,6 +23,11 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "count events per kind and per IRQ line" },
 	{ "state", cmd_state, "print the full chip state after event N" },
 #endif
+#ifdef IRQRR_HAVE_DEBUG
+	{ "bisect", cmd_bisect, "find the first event where a predicate holds" },
+	{ "diff", cmd_diff, "first difference in two traces' interrupt behaviour" },
+	{ "reduce", cmd_reduce, "shrink a trace to a minimal chip script (ddmin)" },
+#endif
 #ifdef IRQRR_HAVE_EXPORT
 	{ "export", cmd_export, "write a trace as a Perfetto/Chrome timeline" },
 	{ "plot", cmd_plot, "draw line levels and deliveries as SVG" },

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Strategy. Duration predicates depend on history ("set since when"), so a
+ * chunk evaluated from its own keyframe alone cannot tell how long a
+ * condition that is already true at its start has held. The search is one
+ * forward pass from the keyframe of the chunk holding --from, carrying the
+ * evaluator (its board and since-times) across chunk boundaries: every event
+ * is checked once, in order, so the first event reported is the first at
+ * which the predicate holds (given the state at that keyframe). The
+ * divergence predicate is delegated to the replay engine, which stops at the
+ * first divergence for the same reason.
+ */
+#include "bisect.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void push_context(struct bisect_result *res, const struct trace_record *rec)
+{
+	if (res->ncontext == BISECT_CONTEXT) {
+		memmove(res->context, res->context + 1, sizeof(res->context[0]) * (BISECT_CONTEXT - 1));
+		res->ncontext--;
+	}
+	res->context[res->ncontext] = *rec;
+	res->context[res->ncontext].data = NULL;
+	res->context[res->ncontext].len = 0;
+	res->ncontext++;
+}
+
+static int unusable(struct bisect_result *res, const char *msg)
+{
+	res->outcome = BISECT_UNUSABLE;
+	snprintf(res->message, sizeof(res->message), "%s", msg);
+	return BISECT_UNUSABLE;
+}
+
+static int bisect_diverge(struct trace_reader *r, const struct predicate *p, uint64_t from,
+			  uint64_t to, struct bisect_result *res)
+{
+	struct replay_opts o;
+	struct replay_result rr;
+	replay_opts_default(&o);
+	o.from = from;
+	o.to = to;
+	o.variants = &p->variants;
+	int rc = replay_trace(r, &o, &rr);
+	res->scanned = rr.events;
+	res->chunks = rr.chunks;
+	if (rc == REPLAY_UNUSABLE) {
+		unusable(res, rr.message);
+	} else if (rc == REPLAY_IDENTICAL) {
+		res->outcome = BISECT_NOT_FOUND;
+	} else if (rr.div) {
+		struct divergence *d = rr.div;
+		res->outcome = BISECT_FOUND;
+		res->num = d->num;
+		res->t = d->t;
+		res->rec.num = d->num;
+		res->rec.t = d->t;
+		res->rec.kind = d->has_expected ? d->expected.kind : d->actual.kind;
+		res->rec.ev = d->has_expected ? d->expected : d->actual;
+		snprintf(res->why, sizeof(res->why), "replay under the model variants diverges here");
+		res->state = d->before;
+		res->ncontext = 0;
+		for (unsigned i = 0; i < d->ncontext && i < BISECT_CONTEXT; i++)
+			push_context(res, &d->context[i]);
+		res->div = d;
+		rr.div = NULL;
+	} else {
+		unusable(res, "out of memory for the divergence report");
+	}
+	replay_result_free(&rr);
+	return res->outcome;
+}
+
+int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
+		 struct bisect_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (p->kind == PRED_DIVERGE)
+		return bisect_diverge(r, p, from, to, res);
+	size_t nchunks = trace_reader_chunk_count(r), first = 0;
+	if (nchunks == 0)
+		return unusable(res, "the trace holds no complete chunk");
+	if (from && trace_reader_find_event(r, from, &first))
+		return unusable(res, "--from: no such event in the trace");
+	struct pred_eval e = { 0 };
+	bool started = false;
+	res->outcome = BISECT_NOT_FOUND;
+	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		char msg[300];
+		int k;
+		if (!c) {
+			unusable(res, trace_reader_error(r));
+			break;
+		}
+		if (trace_chunk_get_info(c)->first_event > to) {
+			trace_chunk_free(c);
+			break;
+		}
+		res->chunks++;
+		if (!started) {
+			size_t kflen;
+			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			const char *why = pred_eval_start(&e, p, kf, kflen);
+			if (why) {
+				snprintf(msg, sizeof(msg), "chunk %zu: keyframe: %s", ci, why);
+				unusable(res, msg);
+				trace_chunk_free(c);
+				break;
+			}
+			started = true;
+		}
+		while ((k = trace_chunk_next(c, &rec)) == 1) {
+			if (rec.num > to)
+				break;
+			if (EV_IS_CONTEXT(rec.kind)) {
+				push_context(res, &rec);
+				continue;
+			}
+			int hit = pred_eval_feed(&e, rec.num, &rec.ev);
+			if (hit < 0) {
+				snprintf(msg, sizeof(msg),
+					 "event %" PRIu64 ": an input the board rejects (out of range)", rec.num);
+				unusable(res, msg);
+				break;
+			}
+			if (rec.num >= from)
+				res->scanned++;
+			if (hit && rec.num >= from) {
+				res->outcome = BISECT_FOUND;
+				res->num = rec.num;
+				res->t = rec.t;
+				res->rec = rec;
+				res->rec.data = NULL;
+				res->rec.len = 0;
+				pred_eval_describe(&e, res->why, sizeof(res->why));
+				res->state = *e.b;
+				break;
+			}
+			if (hit) /* before --from: keep looking */
+				e.hit = false;
+			push_context(res, &rec);
+		}
+		if (k < 0)
+			unusable(res, trace_chunk_error(c));
+		trace_chunk_free(c);
+		if (k == 1 && rec.num > to)
+			break;
+	}
+	pred_eval_end(&e);
+	return res->outcome;
+}
+
+void bisect_result_free(struct bisect_result *res)
+{
+	free(res->div);
+	res->div = NULL;
+}
+
+void bisect_print(const struct bisect_result *res, const struct predicate *p, FILE *f)
+{
+	char line[300];
+	fprintf(f, "first hit of %s: event %" PRIu64 " (t=%" PRIu64 " ns)\n", p->text, res->num, res->t);
+	fprintf(f, "  %s\n", res->why);
+	record_format_text(&res->rec, line, sizeof(line));
+	fprintf(f, "  event:  %s\n", line);
+	if (res->div) {
+		replay_print_divergence(res->div, f);
+		return;
+	}
+	if (res->ncontext) {
+		fprintf(f, "events before it:\n");
+		for (unsigned i = 0; i < res->ncontext; i++) {
+			record_format_text(&res->context[i], line, sizeof(line));
+			fprintf(f, "  %s\n", line);
+		}
+	}
+	fprintf(f, "chip state after event %" PRIu64 ":\n", res->num);
+	board_print_state(&res->state, f);
+}

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ddmin (Zeller and Hildebrandt, "Simplifying and Isolating Failure-Inducing
+ * Input", 2002) over the input events up to the predicate's first hit. The
+ * test of a candidate runs it on a fresh power-on board exactly as `irqrr
+ * chips` would run the script, so the result is checked on the artefact
+ * that is written, and checked again by recording the script itself.
+ */
+#include "reduce.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bisect.h"
+#include "script.h"
+
+void reduce_opts_default(struct reduce_opts *o)
+{
+	o->max_tests = 5000;
+	o->max_seconds = 120;
+}
+
+void reduce_result_free(struct reduce_result *res)
+{
+	free(res->script);
+	res->script = NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ candidate runs */
+
+struct evbuf {
+	struct irq_event *ev;
+	size_t n, cap;
+	bool oom;
+};
+
+static void evbuf_sink(void *ctx, const struct irq_event *ev)
+{
+	struct evbuf *b = ctx;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 256;
+		struct irq_event *p = realloc(b->ev, cap * sizeof(*p));
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->ev = p;
+		b->cap = cap;
+	}
+	b->ev[b->n++] = *ev;
+}
+
+struct eval_sink {
+	struct pred_eval e;
+	uint64_t num;
+	int result; /* 1 hit, -1 rejected */
+};
+
+static void eval_sink(void *ctx, const struct irq_event *ev)
+{
+	struct eval_sink *s = ctx;
+	if (s->result)
+		return;
+	int k = pred_eval_feed(&s->e, s->num++, ev);
+	if (k)
+		s->result = k;
+}
+
+/* The script's view of input i: a `time` first when time moves. */
+static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started)
+{
+	if (in->kind != EV_TIME && (in->t != *now || !*started)) {
+		struct irq_event t = { .t = in->t, .kind = EV_TIME };
+		if (in->t > *now || !*started)
+			if (board_apply(b, &t))
+				return -1;
+	}
+	*started = true;
+	if (in->t > *now)
+		*now = in->t;
+	return board_apply(b, in);
+}
+
+int reduce_test(const struct predicate *p, const struct board_config *cfg,
+		const struct irq_event *inputs, size_t n)
+{
+	uint64_t now = 0;
+	bool started = false;
+	int rc = 0;
+	if (p->kind != PRED_DIVERGE) {
+		struct eval_sink s = { .result = 0 };
+		struct board *b = malloc(sizeof(*b));
+		if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
+			free(b);
+			return -1;
+		}
+		board_init(b, cfg, eval_sink, &s);
+		for (size_t i = 0; i < n && !s.result; i++)
+			if (drive(b, &inputs[i], &now, &started))
+				s.result = -1;
+		pred_eval_end(&s.e);
+		free(b);
+		return s.result;
+	}
+	/* Divergence: the default board and the variant board, in lockstep,
+	 * input by input, must emit the same events. */
+	struct board *a = malloc(sizeof(*a)), *v = malloc(sizeof(*v));
+	struct evbuf ea = { 0 }, ev = { 0 };
+	if (!a || !v || board_init(a, cfg, evbuf_sink, &ea) || board_init(v, cfg, evbuf_sink, &ev)) {
+		rc = -1;
+	} else {
+		variant_apply(&p->variants, v);
+		bool started_v = false;
+		uint64_t now_v = 0;
+		for (size_t i = 0; i < n && !rc; i++) {
+			ea.n = ev.n = 0;
+			if (drive(a, &inputs[i], &now, &started) ||
+			    drive(v, &inputs[i], &now_v, &started_v) || ea.oom || ev.oom) {
+				rc = -1;
+				break;
+			}
+			if (ea.n != ev.n)
+				rc = 1;
+			for (size_t k = 0; k < ea.n && !rc; k++)
+				if (!irq_event_equal(&ea.ev[k], &ev.ev[k]))
+					rc = 1;
+		}
+	}
+	free(ea.ev);
+	free(ev.ev);
+	free(a);
+	free(v);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ script */
+
+struct strbuf {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_add(struct strbuf *b, const char *line)
+{
+	size_t l = strlen(line);
+	if (b->n + l + 2 > b->cap) {
+		size_t cap = (b->cap ? b->cap : 1024);
+		while (cap < b->n + l + 2)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, line, l);
+	b->n += l;
+	b->s[b->n++] = '\n';
+	b->s[b->n] = 0;
+}
+
+char *reduce_script(const struct board_config *cfg, const struct irq_event *inputs, size_t n,
+		    const char *header)
+{
+	struct strbuf sb = { 0 };
+	char line[200];
+	uint64_t now = 0;
+	bool started = false;
+	if (header)
+		sb_add(&sb, header);
+	script_format_config(cfg, line, sizeof(line));
+	sb_add(&sb, line);
+	for (size_t i = 0; i < n && !sb.oom; i++) {
+		const struct irq_event *in = &inputs[i];
+		if (in->kind != EV_TIME && (in->t != now || !started) && in->t > 0) {
+			snprintf(line, sizeof(line), "time %" PRIu64, in->t);
+			sb_add(&sb, line);
+		}
+		started = true;
+		if (in->t > now)
+			now = in->t;
+		if (script_format_input(in, line, sizeof(line)))
+			sb_add(&sb, line);
+	}
+	if (sb.oom) {
+		free(sb.s);
+		return NULL;
+	}
+	return sb.s;
+}
+
+/* ------------------------------------------------------------------- ddmin */
+
+struct ddmin {
+	const struct predicate *p;
+	const struct board_config *cfg;
+	const struct irq_event *all;
+	struct irq_event *scratch;
+	uint64_t tests, max_tests;
+	double deadline;
+	bool out_of_budget;
+	int error;
+};
+
+static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
+{
+	if (d->tests >= d->max_tests || now_s() > d->deadline) {
+		d->out_of_budget = true;
+		return 0;
+	}
+	d->tests++;
+	for (size_t i = 0; i < n; i++)
+		d->scratch[i] = d->all[idx[i]];
+	int k = reduce_test(d->p, d->cfg, d->scratch, n);
+	if (k < 0)
+		d->error = 1;
+	return k == 1;
+}
+
+/* Reduces idx[0..*n) in place. */
+static void ddmin_run(struct ddmin *d, size_t *idx, size_t *n)
+{
+	size_t *cand = malloc(*n * sizeof(*cand));
+	size_t parts = 2;
+	if (!cand) {
+		d->error = 1;
+		return;
+	}
+	while (*n >= 2 && !d->out_of_budget && !d->error) {
+		size_t len = *n, chunk = (len + parts - 1) / parts;
+		bool reduced = false;
+		/* subsets first, then complements */
+		for (int pass = 0; pass < 2 && !reduced; pass++) {
+			for (size_t start = 0; start < len && !reduced && !d->out_of_budget; start += chunk) {
+				size_t end = start + chunk < len ? start + chunk : len, m = 0;
+				if (pass == 0) {
+					for (size_t i = start; i < end; i++)
+						cand[m++] = idx[i];
+				} else {
+					for (size_t i = 0; i < len; i++)
+						if (i < start || i >= end)
+							cand[m++] = idx[i];
+				}
+				if (m == 0 || m == len)
+					continue;
+				if (dd_test(d, cand, m)) {
+					memcpy(idx, cand, m * sizeof(*idx));
+					*n = m;
+					parts = pass == 0 ? 2 : (parts > 2 ? parts - 1 : 2);
+					reduced = true;
+				}
+			}
+		}
+		if (reduced)
+			continue;
+		if (parts >= len)
+			break; /* 1-minimal */
+		parts = parts * 2 < len ? parts * 2 : len;
+	}
+	free(cand);
+}
+
+/* -------------------------------------------------------------- the command */
+
+static int fail(struct reduce_result *res, enum reduce_outcome o, const char *msg)
+{
+	res->outcome = o;
+	snprintf(res->message, sizeof(res->message), "%s", msg);
+	return o;
+}
+
+/* Inputs with event numbers <= last and the first input after it, the configuration, power-on or not. */
+static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_config *cfg,
+			  bool *power_on, struct irq_event **out, size_t *nout, char *err,
+			  size_t errlen)
+{
+	size_t nchunks = trace_reader_chunk_count(r), n = 0, cap = 1024;
+	struct irq_event *arr = malloc(cap * sizeof(*arr));
+	if (!arr) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t ci = 0; ci < nchunks; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		int k;
+		if (!c) {
+			snprintf(err, errlen, "%s", trace_reader_error(r));
+			free(arr);
+			return -1;
+		}
+		if (ci == 0) {
+			size_t kflen;
+			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
+			const char *why = !b || !fresh ? "out of memory" : NULL;
+			if (!why) {
+				board_init_blank(b);
+				why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+			}
+			if (!why) {
+				*cfg = b->cfg;
+				*power_on = !board_init(fresh, cfg, NULL, NULL) &&
+					    board_state_hash(fresh) == board_state_hash(b);
+			}
+			free(b);
+			free(fresh);
+			if (why) {
+				snprintf(err, errlen, "chunk 0: keyframe: %s", why);
+				trace_chunk_free(c);
+				free(arr);
+				return -1;
+			}
+		}
+		bool past = false;
+		while ((k = trace_chunk_next(c, &rec)) == 1) {
+			if (!EV_IS_INPUT(rec.kind))
+				continue;
+			/* a timed output at `last` is revealed by the next input:
+			 * keep that one too */
+			if (rec.num > last)
+				past = true;
+			if (n == cap) {
+				struct irq_event *p = realloc(arr, 2 * cap * sizeof(*arr));
+				if (!p) {
+					k = -2;
+					break;
+				}
+				arr = p;
+				cap *= 2;
+			}
+			arr[n++] = rec.ev;
+			if (past)
+				break;
+		}
+		if (k < 0) {
+			snprintf(err, errlen, "%s", k == -2 ? "out of memory" : trace_chunk_error(c));
+			trace_chunk_free(c);
+			free(arr);
+			return -1;
+		}
+		trace_chunk_free(c);
+		if (past)
+			break;
+	}
+	*out = arr;
+	*nout = n;
+	return 0;
+}
+
+/* Record the script as `irqrr chips --record` does and bisect that trace. */
+static int verify_script(const char *script, const struct board_config *cfg,
+			 const struct predicate *p, uint64_t *hit, char *err, size_t errlen)
+{
+	char path[] = "/tmp/irqrr-reduce-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary trace in /tmp");
+		return -1;
+	}
+	close(fd);
+	FILE *in = fmemopen((void *)script, strlen(script), "r");
+	FILE *out = fopen("/dev/null", "w");
+	int rc = -1;
+	if (in && out && script_run_record(in, "reduced", cfg, out, stderr, path, NULL) == 0) {
+		char e2[300];
+		struct trace_reader *r = trace_reader_open(path, e2, sizeof(e2));
+		if (r) {
+			struct bisect_result *br = malloc(sizeof(*br));
+			if (br) {
+				int k = bisect_trace(r, p, 0, UINT64_MAX, br);
+				if (k == BISECT_FOUND) {
+					*hit = br->num;
+					rc = 0;
+				} else {
+					snprintf(err, errlen, "%s",
+						 k == BISECT_NOT_FOUND
+							 ? "the reduced script's own recording does not satisfy the predicate"
+							 : br->message);
+				}
+				bisect_result_free(br);
+				free(br);
+			}
+			trace_reader_close(r);
+		} else {
+			snprintf(err, errlen, "reading back the script's recording: %s", e2);
+		}
+	} else {
+		snprintf(err, errlen, "running the reduced script failed");
+	}
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	unlink(path);
+	return rc;
+}
+
+int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+		 struct reduce_result *res)
+{
+	double t0 = now_s();
+	char err[300];
+	memset(res, 0, sizeof(*res));
+	struct bisect_result *br = malloc(sizeof(*br));
+	if (!br)
+		return fail(res, REDUCE_UNUSABLE, "out of memory");
+	int k = bisect_trace(r, p, 0, UINT64_MAX, br);
+	uint64_t last = br->num;
+	if (k == BISECT_FOUND && br->div && br->div->input_num > last)
+		last = br->div->input_num;
+	if (k != BISECT_FOUND) {
+		if (k == BISECT_NOT_FOUND)
+			fail(res, REDUCE_NOT_FOUND, "the trace never satisfies the predicate");
+		else
+			fail(res, REDUCE_UNUSABLE, br->message);
+		bisect_result_free(br);
+		free(br);
+		return res->outcome;
+	}
+	res->first_hit = br->num;
+	bisect_result_free(br);
+	free(br);
+
+	struct board_config cfg;
+	struct irq_event *inputs = NULL;
+	size_t n = 0;
+	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &n, err, sizeof(err)))
+		return fail(res, REDUCE_UNUSABLE, err);
+	res->inputs_prefix = n;
+	int whole = reduce_test(p, &cfg, inputs, n);
+	if (whole != 1) {
+		free(inputs);
+		return fail(res, REDUCE_UNUSABLE,
+			    res->power_on
+				    ? "the inputs up to the first hit, replayed from power-on, do not satisfy the predicate"
+				    : "the trace does not start at power-on and its inputs, replayed from power-on, do not satisfy the predicate");
+	}
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	struct ddmin d = { .p = p, .cfg = &cfg, .all = inputs, .max_tests = o->max_tests,
+			   .deadline = t0 + o->max_seconds };
+	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
+	if (!idx || !d.scratch) {
+		free(idx);
+		free(d.scratch);
+		free(inputs);
+		return fail(res, REDUCE_UNUSABLE, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	size_t m = n;
+	ddmin_run(&d, idx, &m);
+	for (size_t i = 0; i < m; i++)
+		d.scratch[i] = inputs[idx[i]];
+	res->tests = d.tests;
+	res->minimal = !d.out_of_budget && !d.error;
+	res->inputs_kept = m;
+	char header[400];
+	snprintf(header, sizeof(header),
+		 "# irqrr reduce --until %s: %zu of %zu inputs%s\n"
+		 "# starts at power-on%s",
+		 p->text, m, n, res->minimal ? " (1-minimal)" : " (budget reached, not 1-minimal)",
+		 res->power_on ? "" : "; the trace did not (ring mode): checked on this script itself");
+	res->script = reduce_script(&cfg, d.scratch, m, header);
+	free(idx);
+	free(d.scratch);
+	free(inputs);
+	if (!res->script)
+		return fail(res, REDUCE_UNUSABLE, "out of memory");
+	if (verify_script(res->script, &cfg, p, &res->verified_hit, err, sizeof(err))) {
+		reduce_result_free(res);
+		return fail(res, REDUCE_UNUSABLE, err);
+	}
+	res->seconds = now_s() - t0;
+	res->outcome = REDUCE_OK;
+	return REDUCE_OK;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `irqrr reduce`: delta debugging (ddmin) over a trace's input events down
+ * to a chip script that still satisfies a predicate (docs/debugging.md).
+ */
+#ifndef IRQRR_REDUCE_H
+#define IRQRR_REDUCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "predicate.h"
+
+struct reduce_opts {
+	uint64_t max_tests;   /* candidate runs before giving up on 1-minimality */
+	double max_seconds;   /* the same, in host time */
+};
+
+enum reduce_outcome {
+	REDUCE_OK = 0,
+	REDUCE_NOT_FOUND = 1, /* the trace never satisfies the predicate */
+	REDUCE_UNUSABLE = 2,
+};
+
+struct reduce_result {
+	enum reduce_outcome outcome;
+	uint64_t first_hit;       /* in the trace (bisect) */
+	size_t inputs_prefix;     /* inputs up to the first hit */
+	size_t inputs_kept;       /* in the reduced script */
+	uint64_t tests;           /* candidate input sets run */
+	double seconds;
+	bool minimal;             /* ddmin finished: removing any one input loses the hit */
+	bool power_on;            /* the trace starts at power-on */
+	uint64_t verified_hit;    /* event of the hit in the script's own recording */
+	char *script;             /* the reduced script (malloc'd) */
+	char message[300];
+};
+
+void reduce_opts_default(struct reduce_opts *o);
+int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+		 struct reduce_result *res);
+void reduce_result_free(struct reduce_result *res);
+
+/* Does running these inputs from power-on (as `irqrr chips` runs a script:
+ * a `time` before each input whose time moves) satisfy the predicate?
+ * 1 yes, 0 no, -1 an input the board rejects / out of memory. */
+int reduce_test(const struct predicate *p, const struct board_config *cfg,
+		const struct irq_event *inputs, size_t n);
+/* Script text for these inputs (malloc'd; NULL on out of memory). */
+char *reduce_script(const struct board_config *cfg, const struct irq_event *inputs, size_t n,
+		    const char *header);
+
+#endif

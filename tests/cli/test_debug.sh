@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bisect / diff / reduce through the real binary: exit codes and messages.
+set -u
+IRQRR=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # expected-status description command...
+	want=$1; what=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"; got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: $what: exit $got, want $want"; cat "$T/out" "$T/err"; fail=1
+	else
+		echo "ok: $what"
+	fi
+}
+has() { # file pattern description
+	if grep -q -- "$2" "$1"; then echo "ok: $3"; else echo "FAIL: $3"; cat "$1"; fail=1; fi
+}
+cat >"$T/s" <<'S'
+out 0x20 0x11
+out 0x21 0x30
+out 0x21 0x04
+out 0x21 0x01
+time 1000
+irq 5 1
+out 0x20 0x0c
+in 0x20
+time 5000
+intack
+time 90000
+S
+"$IRQRR" chips --record "$T/a.irqrr" "$T/s" >/dev/null || { echo "FAIL: chips --record"; exit 1; }
+sed 's/irq 5 1/irq 6 1/' "$T/s" >"$T/s2"
+"$IRQRR" chips --record "$T/b.irqrr" "$T/s2" >/dev/null
+
+check 0 "bisect finds isr-held" "$IRQRR" bisect "$T/a.irqrr" --until 'isr-held:5>50us'
+has "$T/out" "first hit of isr-held:5>50us: event" "bisect names the predicate and event"
+has "$T/out" "chip state after event" "bisect prints the chip state"
+check 1 "bisect not found" "$IRQRR" bisect "$T/a.irqrr" --until 'isr-held:5>1s'
+check 0 "bisect diverge under poll variant" "$IRQRR" bisect "$T/a.irqrr" --until 'diverge:pic.poll_no_0x80=1'
+check 2 "bisect bad predicate" "$IRQRR" bisect "$T/a.irqrr" --until 'isr-held:99>1ms'
+has "$T/err" "irqrr bisect: --until isr-held:99>1ms: IRQ must be 0..15 or any" "bad predicate message"
+check 2 "bisect bad duration" "$IRQRR" bisect "$T/a.irqrr" --until 'no-intack>5 parsecs'
+check 2 "bisect without --until" "$IRQRR" bisect "$T/a.irqrr"
+check 2 "bisect missing file" "$IRQRR" bisect "$T/none.irqrr" --until 'no-intack>1ms'
+printf 'garbage' >"$T/bad.irqrr"
+check 2 "bisect not a trace" "$IRQRR" bisect "$T/bad.irqrr" --until 'no-intack>1ms'
+check 0 "diff same" "$IRQRR" diff "$T/a.irqrr" "$T/a.irqrr"
+check 1 "diff different" "$IRQRR" diff "$T/a.irqrr" "$T/b.irqrr"
+has "$T/out" "different events" "diff says what differs"
+check 2 "diff bad tolerance" "$IRQRR" diff "$T/a.irqrr" "$T/b.irqrr" --tolerance 5xs
+check 2 "diff one file" "$IRQRR" diff "$T/a.irqrr"
+check 2 "diff not a trace" "$IRQRR" diff "$T/a.irqrr" "$T/bad.irqrr"
+check 0 "reduce" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>50us' -o "$T/min.script"
+has "$T/out" "verified:" "reduce verifies"
+"$IRQRR" chips --record "$T/min.irqrr" "$T/min.script" >/dev/null
+check 0 "reduced script satisfies the predicate" "$IRQRR" bisect "$T/min.irqrr" --until 'isr-held:5>50us'
+check 1 "reduce not found" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>1s' -o "$T/x.script"
+check 2 "reduce without -o" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>50us'
+check 2 "reduce unwritable output" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>50us' -o "$T/no/dir/x"
+check 0 "list-models shows the new variants" "$IRQRR" replay --list-models
+has "$T/out" "pit.cw_keeps_counting=0|1" "cw_keeps_counting listed"
+has "$T/out" "pic.poll_no_0x80=0|1" "poll_no_0x80 listed"
+exit $fail

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* Offline debugging: predicates, bisect (cross-checked against a per-event
+ * state oracle), diff, reduce, model variants. Traces come from scripts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "irqrr/trace.h"
+#include "replayer/bisect.h"
+#include "replayer/diff.h"
+#include "replayer/reduce.h"
+#include "replayer/script.h"
+
+#define PIC_INIT "out 0x20 0x11\nout 0x21 0x30\nout 0x21 0x04\nout 0x21 0x01\n" \
+		 "out 0xa0 0x11\nout 0xa1 0x38\nout 0xa1 0x02\nout 0xa1 0x01\n"
+
+static char *record(const char *script, uint32_t chunk_events)
+{
+	static unsigned n;
+	char *path = malloc(80);
+	struct board_config cfg;
+	struct trace_writer_opts o = { 0 };
+	assert_non_null(path);
+	snprintf(path, 80, "/tmp/test_debug.%d.%u.irqrr", (int)getpid(), n++);
+	FILE *in = fmemopen((void *)script, strlen(script), "r");
+	FILE *out = fopen("/dev/null", "w");
+	o.chunk_events = chunk_events;
+	board_config_default(&cfg);
+	assert_int_equal(script_run_record(in, "test", &cfg, out, stderr, path, &o), 0);
+	fclose(in);
+	fclose(out);
+	return path;
+}
+
+static struct trace_reader *open_r(const char *path)
+{
+	char err[300];
+	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	return r;
+}
+
+static void done(char *path)
+{
+	unlink(path);
+	free(path);
+}
+
+static int bisect(const char *path, const char *pred, struct bisect_result *res)
+{
+	struct predicate p;
+	assert_null(predicate_parse(pred, &p));
+	struct trace_reader *r = open_r(path);
+	int rc = bisect_trace(r, &p, 0, UINT64_MAX, res);
+	trace_reader_close(r);
+	return rc;
+}
+
+/* Event number of the first record at time t of the given kind. */
+static uint64_t first_at(const char *path, uint64_t t, unsigned kind)
+{
+	struct trace_reader *r = open_r(path);
+	for (size_t ci = 0; ci < trace_reader_chunk_count(r); ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		while (trace_chunk_next(c, &rec) == 1)
+			if (rec.t == t && rec.kind == kind) {
+				trace_chunk_free(c);
+				trace_reader_close(r);
+				return rec.num;
+			}
+		trace_chunk_free(c);
+	}
+	trace_reader_close(r);
+	fail_msg("no event at t=%llu", (unsigned long long)t);
+	return 0;
+}
+
+static void predicate_syntax(void **state)
+{
+	struct predicate p;
+	(void)state;
+	assert_null(predicate_parse("remote-irr:any>10ms", &p));
+	assert_int_equal(p.kind, PRED_REMOTE_IRR);
+	assert_int_equal(p.target, PRED_ANY);
+	assert_int_equal(p.duration, 10000000);
+	assert_null(predicate_parse("isr-held:12>500us", &p));
+	assert_int_equal(p.target, 12);
+	assert_int_equal(p.duration, 500000);
+	assert_null(predicate_parse("no-intack>2s", &p));
+	assert_int_equal(p.duration, 2000000000ull);
+	assert_null(predicate_parse("diverge:pic.literal_edge=1,lint0=bsp", &p));
+	assert_int_equal(p.variants.n, 2);
+	assert_non_null(predicate_parse("remote-irr:24>1ms", &p));
+	assert_non_null(predicate_parse("isr-held:2>1ms", &p));
+	assert_non_null(predicate_parse("isr-held:3>10parsecs", &p));
+	assert_non_null(predicate_parse("isr-held:3", &p));
+	assert_non_null(predicate_parse("diverge:nosuch=1", &p));
+	assert_non_null(predicate_parse("diverge:", &p));
+	assert_non_null(predicate_parse("frobnicate>1ms", &p));
+	assert_non_null(predicate_parse("no-intack>-5ms", &p));
+}
+
+/* Exact first events of each duration predicate on a hand-made trace. */
+static const char held[] = PIC_INIT
+	"mmiow 0xfec00000 0x24\nmmiow 0xfec00010 0x804a\n" /* pin 10 level, vec 0x4a */
+	"time 1000\nirq 3 1\ntime 5000\nintack\n"          /* IRQ3 in service */
+	"time 8000\nirq 10 1\n"                             /* remote IRR set */
+	"time 12000\nirq 4 1\n"                             /* INT high, no INTACK (IRQ3 in service blocks IRQ4) */
+	"time 20000\nout 0x20 0x20\nintack\n"
+	"time 40000\neoi 0x4a\ntime 60000\n";
+
+static void predicates_exact(void **state)
+{
+	(void)state;
+	char *t = record(held, 0);
+	struct bisect_result *res = malloc(sizeof(*res));
+	/* ISR3 set at 5000; first event later than 5000 + 10000: time 20000 */
+	assert_int_equal(bisect(t, "isr-held:3>10us", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 20000, EV_TIME));
+	assert_int_equal(res->state.s.pic.chip[0].isr, 0x08);
+	bisect_result_free(res);
+	/* remote IRR of pin 10 from 8000 to the EOI at 40000 */
+	assert_int_equal(bisect(t, "remote-irr:10>31us", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 40000, EV_TIME));
+	assert_int_equal(bisect(t, "remote-irr:any>32us", res), BISECT_NOT_FOUND);
+	/* line 4 asserted at 12000 and never delivered (the INTACK at 20000
+	 * returns IRQ10's vector 0x3a: IR2 outranks IR4) */
+	assert_int_equal(bisect(t, "line-undelivered:4>7us", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 20000, EV_TIME));
+	assert_int_equal(bisect(t, "line-undelivered:4>47us", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 60000, EV_TIME));
+	assert_int_equal(bisect(t, "line-undelivered:4>48us", res), BISECT_NOT_FOUND);
+	/* line 10 (IOAPIC) delivered at once by its APIC message */
+	assert_int_equal(bisect(t, "line-undelivered:10>1us", res), BISECT_FOUND);
+	assert_true(res->t >= 9000);
+	/* PIC INT rises at 1000 (IRQ3), INTACK at 5000 */
+	assert_int_equal(bisect(t, "no-intack>3999ns", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 5000, EV_TIME));
+	/* again from 8000 (IRQ10 through the slave) to the INTACK at 20000 */
+	assert_int_equal(bisect(t, "no-intack>11999ns", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 20000, EV_TIME));
+	assert_int_equal(bisect(t, "no-intack>12us", res), BISECT_NOT_FOUND);
+	free(res);
+	done(t);
+}
+
+/* Oracle: ISR after each event via replay_state_at (seek + replay), and the
+ * since-times tracked here. O(n^2), for small traces. */
+static uint64_t oracle_isr_held(const char *path, uint64_t dur, bool *found)
+{
+	struct trace_reader *r = open_r(path);
+	uint64_t n = trace_reader_event_count(r), since[16] = { 0 };
+	uint16_t prev = 0;
+	struct board *b = malloc(sizeof(*b));
+	char err[300];
+	*found = false;
+	for (uint64_t i = 0; i < n; i++) {
+		board_init_blank(b);
+		assert_int_equal(replay_state_at(r, i, b, err, sizeof(err)), 0);
+		size_t ci;
+		trace_reader_find_event(r, i, &ci);
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		while (trace_chunk_next(c, &rec) == 1 && rec.num != i)
+			;
+		trace_chunk_free(c);
+		uint16_t isr = (uint16_t)(b->s.pic.chip[0].isr | b->s.pic.chip[1].isr << 8) & ~4u;
+		for (unsigned k = 0; k < 16; k++) {
+			if ((isr >> k & 1) && !(prev >> k & 1))
+				since[k] = rec.t;
+			if ((isr >> k & 1) && rec.t - since[k] > dur) {
+				*found = true;
+				free(b);
+				trace_reader_close(r);
+				return i;
+			}
+		}
+		prev = isr;
+	}
+	free(b);
+	trace_reader_close(r);
+	return 0;
+}
+
+static void bisect_matches_oracle(void **state)
+{
+	(void)state;
+	srand(12345);
+	unsigned hits = 0;
+	for (int round = 0; round < 12; round++) {
+		char script[8192];
+		size_t len = (size_t)snprintf(script, sizeof(script), "%s", PIC_INIT);
+		uint64_t t = 0;
+		for (int i = 0; i < 60; i++) {
+			t += 100 + (uint64_t)(rand() % 3000);
+			int op = rand() % 4, irq = rand() % 8;
+			if (irq == 2)
+				irq = 1;
+			len += (size_t)snprintf(script + len, sizeof(script) - len, "time %llu\n",
+						(unsigned long long)t);
+			if (op == 0)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, "irq %d %d\n", irq, rand() % 2);
+			else if (op == 1)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, "intack\n");
+			else if (op == 2)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, "out 0x20 0x20\n");
+		}
+		char *path = record(script, 32); /* many chunks */
+		struct bisect_result *res = malloc(sizeof(*res));
+		bool found;
+		uint64_t want = oracle_isr_held(path, 5000, &found);
+		int rc = bisect(path, "isr-held:any>5us", res);
+		assert_int_equal(rc, found ? BISECT_FOUND : BISECT_NOT_FOUND);
+		if (found) {
+			assert_int_equal(res->num, want);
+			hits++;
+		}
+		free(res);
+		done(path);
+	}
+	assert_true(hits >= 3); /* the cross-check saw real hits */
+}
+
+static int diff_paths(const char *a, const char *b, uint64_t tol, struct diff_result *res)
+{
+	struct trace_reader *ra = open_r(a), *rb = open_r(b);
+	int rc = diff_traces(ra, a, rb, b, tol, res);
+	trace_reader_close(ra);
+	trace_reader_close(rb);
+	return rc;
+}
+
+static void diff_cases(void **state)
+{
+	(void)state;
+	const char base[] = PIC_INIT "time 1000\nirq 3 1\ntime 2000\nintack\nout 0x20 0x20\n"
+				     "time 3000\nirq 3 0\ntime 5000\nirq 4 1\ntime 6000\nintack\n";
+	const char jitter[] = PIC_INIT "time 1000\nirq 3 1\ntime 2300\nintack\nout 0x20 0x20\n"
+				       "time 3000\nirq 3 0\ntime 5400\nirq 4 1\ntime 6100\nintack\n";
+	const char other[] = PIC_INIT "time 1000\nirq 3 1\ntime 2000\nintack\nout 0x20 0x20\n"
+				      "time 3000\nirq 3 0\ntime 5000\nirq 5 1\ntime 6000\nintack\n";
+	char *a = record(base, 0), *a2 = record(base, 4), *j = record(jitter, 0), *o = record(other, 0);
+	struct diff_result res;
+	assert_int_equal(diff_paths(a, a2, 0, &res), DIFF_SAME);
+	assert_int_equal(diff_paths(a, j, 500, &res), DIFF_SAME);
+	assert_int_equal(diff_paths(a, j, 100, &res), DIFF_DIFFERENT);
+	assert_int_equal(res.kind, DIFF_TIME);
+	assert_int_equal(res.a.rec.kind, EV_INTACK);
+	assert_int_equal(diff_paths(a, o, 1000000, &res), DIFF_DIFFERENT);
+	assert_int_equal(res.kind, DIFF_FIELDS);
+	assert_int_equal(res.a.rec.kind, EV_IRQ);
+	assert_int_equal(res.a.rec.ev.u.irq.gsi, 4);
+	assert_int_equal(res.b.rec.ev.u.irq.gsi, 5);
+	/* 8 PIC writes, irq 3, LINT0 request, INTACK, LINT0 withdrawn, EOI
+	 * write, irq 3 low: 14 matching events */
+	assert_int_equal(res.index, 14);
+	done(a);
+	done(a2);
+	done(j);
+	done(o);
+}
+
+/* A 1 kHz PIT through the PIC, serviced every tick, ~10^4 events, with a
+ * level interrupt on pin 10 whose EOI never comes: reduce keeps the few
+ * inputs that matter. */
+static void reduce_planted(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 20, len = 0;
+	char *s = malloc(cap);
+	len += (size_t)snprintf(s + len, cap - len, "%s%s", PIC_INIT,
+				"mmiow 0xfec00000 0x24\nmmiow 0xfec00010 0x804a\n"
+				"out 0x43 0x34\nout 0x40 0xa9\nout 0x40 0x04\n");
+	for (int ms = 1; ms <= 900; ms++) {
+		len += (size_t)snprintf(s + len, cap - len, "time %d\nintack\nout 0x20 0x20\n",
+					ms * 1000000 + 5000);
+		if (ms == 400)
+			len += (size_t)snprintf(s + len, cap - len, "irq 10 1\n");
+		len += (size_t)snprintf(s + len, cap - len, "out 0x43 0x00\nin 0x40\nin 0x40\n");
+	}
+	char *t = record(s, 4096);
+	free(s);
+	struct trace_reader *r = open_r(t);
+	assert_true(trace_reader_event_count(r) >= 10000);
+	struct predicate p;
+	struct reduce_opts o;
+	struct reduce_result res;
+	reduce_opts_default(&o);
+	assert_null(predicate_parse("remote-irr:10>20ms", &p));
+	if (reduce_trace(r, &p, &o, &res) != REDUCE_OK)
+		fail_msg("reduce: %s", res.message);
+	trace_reader_close(r);
+	assert_true(res.minimal);
+	assert_true(res.power_on);
+	unsigned lines = 0;
+	for (const char *c = res.script; *c; c++)
+		lines += *c == '\n';
+	assert_true(lines <= 20);
+	assert_true(res.inputs_kept < res.inputs_prefix / 100);
+	/* the script itself, recorded, satisfies the predicate */
+	char *t2 = record(res.script, 0);
+	struct bisect_result *br = malloc(sizeof(*br));
+	assert_int_equal(bisect(t2, "remote-irr:10>20ms", br), BISECT_FOUND);
+	assert_int_equal(bisect(t2, "remote-irr:10>1s", br), BISECT_NOT_FOUND);
+	free(br);
+	reduce_result_free(&res);
+	done(t2);
+	done(t);
+}
+
+static void variants_diverge(void **state)
+{
+	(void)state;
+	/* PIT ch0 mode 2, 1 ms; a control word rewrite without a count */
+	const char cw[] = "out 0x43 0x34\nout 0x40 0xa9\nout 0x40 0x04\n"
+			  "time 1500000\nout 0x43 0x34\ntime 5000000\n";
+	const char poll[] = PIC_INIT "time 1000\nirq 5 1\nout 0x20 0x0c\nin 0x20\n";
+	char *a = record(cw, 0), *b = record(poll, 0);
+	struct bisect_result *res = malloc(sizeof(*res));
+	assert_int_equal(bisect(a, "diverge:pit.cw_keeps_counting=1", res), BISECT_FOUND);
+	assert_non_null(res->div);
+	/* the datasheet stops the counter: the variant's next edge is the
+	 * extra output (OUT0 falls at the end of the old period) */
+	assert_true(res->div->has_actual);
+	assert_int_equal(res->div->actual.kind, EV_WIRE);
+	assert_int_equal(res->div->actual.u.wire.id, WIRE_IRQ0);
+	assert_int_equal(res->div->actual.u.wire.level, 0);
+	bisect_result_free(res);
+	assert_int_equal(bisect(a, "diverge:pic.poll_no_0x80=1", res), BISECT_NOT_FOUND);
+	assert_int_equal(bisect(b, "diverge:pic.poll_no_0x80=1", res), BISECT_FOUND);
+	assert_int_equal(res->div->expected.kind, EV_PIO_READ);
+	assert_int_equal(res->div->expected.u.pio.value, 0x85);
+	assert_int_equal(res->div->actual.u.pio.value, 0x05);
+	bisect_result_free(res);
+	/* reduce under a divergence predicate */
+	struct trace_reader *r = open_r(b);
+	struct predicate p;
+	struct reduce_opts o;
+	struct reduce_result rr;
+	reduce_opts_default(&o);
+	assert_null(predicate_parse("diverge:pic.poll_no_0x80=1", &p));
+	assert_int_equal(reduce_trace(r, &p, &o, &rr), REDUCE_OK);
+	assert_true(rr.inputs_kept <= 3); /* irq 5, the poll command, the read */
+	reduce_result_free(&rr);
+	trace_reader_close(r);
+	free(res);
+	done(a);
+	done(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(predicate_syntax),
+		cmocka_unit_test(predicates_exact),
+		cmocka_unit_test(bisect_matches_oracle),
+		cmocka_unit_test(diff_cases),
+		cmocka_unit_test(reduce_planted),
+		cmocka_unit_test(variants_diverge),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
