@@ -10,6 +10,7 @@ IMAGE(ioapic_level)
 IMAGE(pic_modes)
 IMAGE(lint0_nmi)
 IMAGE(smp)
+IMAGE(irq_bench)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
@@ -19,6 +20,7 @@ static struct builtin_guest table[] = {
 	{"pic-modes", "8259A poll, rotation, specific EOI, special mask, AEOI, ELCR level", guest_image_pic_modes, 0, 1},
 	{"lint0-nmi", "LVT0 NMI on every cpu, PIT through the PIC, poll acknowledge", guest_image_lint0_nmi, 0, 2},
 	{"smp", "IOAPIC to physical/logical destinations, lowest priority, 2 cpus", guest_image_smp, 0, 2},
+	{"irq-bench", "benchmark: 10000 level IRQs via IOAPIC, 10000 edge IRQs via PIC/ExtINT", guest_image_irq_bench, 0, 1},
 };
 
 static void fill_sizes(void)
@@ -29,6 +31,7 @@ static void fill_sizes(void)
 	table[3].size = guest_image_pic_modes_size;
 	table[4].size = guest_image_lint0_nmi_size;
 	table[5].size = guest_image_smp_size;
+	table[6].size = guest_image_irq_bench_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)
