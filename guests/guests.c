@@ -11,6 +11,9 @@ IMAGE(pic_modes)
 IMAGE(lint0_nmi)
 IMAGE(smp)
 IMAGE(irq_bench)
+IMAGE(bug_noeoi)
+IMAGE(bug_lvt0)
+IMAGE(bug_vector)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
@@ -21,6 +24,10 @@ static struct builtin_guest table[] = {
 	{"lint0-nmi", "LVT0 NMI on every cpu, PIT through the PIC, poll acknowledge", guest_image_lint0_nmi, 0, 2},
 	{"smp", "IOAPIC to physical/logical destinations, lowest priority, 2 cpus", guest_image_smp, 0, 2},
 	{"irq-bench", "benchmark: 10000 level IRQs via IOAPIC, 10000 edge IRQs via PIC/ExtINT", guest_image_irq_bench, 0, 1},
+	/* buggy guests: each hangs on purpose, for the watchdog (docs/hang.md) */
+	{"bug-noeoi", "BUG: level line whose handler forgets the EOI (IOAPIC, then PIC); hangs", guest_image_bug_noeoi, 0, 1},
+	{"bug-lvt0", "BUG: masks LVT0 while relying on the PIC timer; hangs", guest_image_bug_lvt0, 0, 1},
+	{"bug-vector", "BUG: reprograms an IOAPIC vector while remote IRR is set; hangs", guest_image_bug_vector, 0, 1},
 };
 
 static void fill_sizes(void)
@@ -32,6 +39,9 @@ static void fill_sizes(void)
 	table[4].size = guest_image_lint0_nmi_size;
 	table[5].size = guest_image_smp_size;
 	table[6].size = guest_image_irq_bench_size;
+	table[7].size = guest_image_bug_noeoi_size;
+	table[8].size = guest_image_bug_lvt0_size;
+	table[9].size = guest_image_bug_vector_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)
