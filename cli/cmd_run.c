@@ -12,6 +12,7 @@
 enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
+	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING,
 };
 
 static void run_usage(FILE *f, bool record)
@@ -30,12 +31,18 @@ static void run_usage(FILE *f, bool record)
 		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
 		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
 		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
+		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 3\n"
+		"  --report FILE        hang report text (default stderr; also on SIGUSR1, triple fault)\n"
+		"  --report-json FILE   hang report as JSON (docs/hang.md)\n"
+		"%s"
 		"  --list-guests        list the built-in guests\n"
 		"Exit status: 0 when the guest powers off (ACPI PM1a, port 0x604), (v<<1)|1 when it\n"
 		"writes v to the debug-exit port 0xf4 (QEMU isa-debug-exit: 0 -> 1),\n"
-		"2 VMM error, 124 timeout, 128+N signal N.\n",
+		"2 VMM error, 3 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N.\n",
 		record ? "record" : "run",
-		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "");
+		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "",
+		record ? "  --ring MIB           flight recorder: keep only the newest MIB of trace in memory,\n"
+			 "                       written on exit, hang, SIGUSR1, SIGINT/SIGTERM\n" : "");
 }
 
 static void list_guests(void)
@@ -78,6 +85,10 @@ int cmd_run(int argc, char **argv)
 		{"lint0", required_argument, NULL, OPT_LINT0},
 		{"verbose", no_argument, NULL, 'v'},
 		{"list-guests", no_argument, NULL, OPT_LIST},
+		{"hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT},
+		{"report", required_argument, NULL, OPT_REPORT},
+		{"report-json", required_argument, NULL, OPT_REPORT_JSON},
+		{"ring", required_argument, NULL, OPT_RING},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -131,6 +142,28 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		}
+		case OPT_HANG_TIMEOUT:
+		case OPT_RING: {
+			char *end;
+			double v = strtod(optarg, &end);
+			const char *name = c == OPT_RING ? "--ring" : "--hang-timeout";
+			if (!*optarg || *end || !(v > 0) || v > 1e6) {
+				fprintf(stderr, "irqrr: %s %s: expected a number > 0%s\n", name, optarg,
+					c == OPT_RING ? " (MiB; fractions allowed)" : " (seconds)");
+				return 2;
+			}
+			if (c == OPT_RING && !record) {
+				fprintf(stderr, "irqrr: run: --ring is for `irqrr record`\n");
+				return 2;
+			}
+			if (c == OPT_RING)
+				o.ring_mib = v;
+			else
+				o.hang_timeout = v;
+			break;
+		}
+		case OPT_REPORT: o.report_path = optarg; break;
+		case OPT_REPORT_JSON: o.report_json = optarg; break;
 		case OPT_LINT0:
 			if (!strcmp(optarg, "bsp")) {
 				o.lint0_bsp = true;

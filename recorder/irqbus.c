@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -167,6 +168,9 @@ static void bus_lint(struct irqbus *bus, const struct irq_event *ev)
 static void bus_sink(void *ctx, const struct irq_event *ev)
 {
 	struct irqbus *bus = ctx;
+	if (bus->track)
+		hang_track_event(bus->track, &bus->board,
+				 bus->rec ? recording_next_event(bus->rec) : bus->track->next_num++, ev);
 	if (bus->rec)
 		recording_event(bus->rec, ev);
 	switch (ev->kind) {
@@ -225,6 +229,11 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	pthread_mutex_init(&bus->lock, NULL);
 	if (!vm->split)
 		return 0;
+	bus->track = calloc(1, sizeof(*bus->track));
+	if (!bus->track) {
+		fprintf(stderr, "irqrr: out of memory\n");
+		return -1;
+	}
 	struct board_config cfg;
 	board_config_default(&cfg);
 	cfg.ncpus = (uint8_t)vm->ncpus;

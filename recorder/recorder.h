@@ -7,6 +7,7 @@
 
 /* Process exit statuses besides the guest's own. */
 #define RECORDER_EXIT_ERROR 2     /* the VMM failed (setup, KVM, emulation) */
+/* 3: hang detected or guest shutdown, a hang report was written (hang.h) */
 #define RECORDER_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
 #define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
 
@@ -27,6 +28,10 @@ struct recorder_options {
 	bool verbose;
 	double timeout;          /* seconds; 0: none */
 	const char *trace_path;  /* record to this file; NULL: just run */
+	double hang_timeout;     /* --hang-timeout SEC: watchdog (docs/hang.md); 0: off */
+	const char *report_path; /* --report FILE: text hang report (default stderr) */
+	const char *report_json; /* --report-json FILE */
+	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 };
 
 void recorder_options_default(struct recorder_options *o);

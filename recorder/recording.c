@@ -57,8 +57,14 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"lint0", vm->opt->lint0_bsp ? "bsp" : "broadcast"},
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
 	};
-	r->w = r->keyframe ? trace_writer_open(path, kv, sizeof(kv) / sizeof(kv[0]), NULL, err, sizeof(err))
-			   : NULL;
+	size_t nkv = sizeof(kv) / sizeof(kv[0]);
+	if (!r->keyframe)
+		r->w = NULL;
+	else if (vm->opt->ring_mib > 0) /* flight recorder: newest chunks in memory */
+		r->w = trace_writer_open_ring(path, kv, nkv, (size_t)(vm->opt->ring_mib * 1048576.0), NULL, err,
+					      sizeof(err));
+	else
+		r->w = trace_writer_open(path, kv, nkv, NULL, err, sizeof(err));
 	if (!r->w) {
 		fprintf(stderr, "irqrr: %s\n", r->keyframe ? err : "out of memory");
 		free(r->keyframe);
@@ -120,6 +126,32 @@ void recording_msi_result(struct recording *r, const struct apic_msg *m, int res
 		recording_fail(r, "msi result", s);
 }
 
+uint64_t recording_next_event(struct recording *r)
+{
+	return trace_writer_event_count(r->w);
+}
+
+void recording_mark(struct recording *r, const char *text)
+{
+	if (r->failed)
+		return;
+	int s = trace_writer_context(r->w, recording_now(r), EV_CTX_MARK, text, strlen(text));
+	if (s < 0)
+		recording_fail(r, "mark", s);
+}
+
+int recording_sync(struct recording *r)
+{
+	if (r->failed)
+		return -1;
+	int s = r->vm->opt->ring_mib > 0 ? trace_writer_dump(r->w) : trace_writer_flush(r->w);
+	if (s < 0) {
+		recording_fail(r, r->vm->opt->ring_mib > 0 ? "ring dump" : "flush", s);
+		return -1;
+	}
+	return 0;
+}
+
 int recording_close(struct recording *r, int exit_status, int reason)
 {
 	char err[256];
@@ -151,5 +183,8 @@ void recording_event(struct recording *r, const struct irq_event *ev) { (void)r;
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }
 int recording_close(struct recording *r, int exit_status, int reason) { (void)r; (void)exit_status; (void)reason; return 0; }
+uint64_t recording_next_event(struct recording *r) { (void)r; return 0; }
+void recording_mark(struct recording *r, const char *text) { (void)r; (void)text; }
+int recording_sync(struct recording *r) { (void)r; return 0; }
 
 #endif

@@ -11,8 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include "guests/guests.h"
 #include "vmm.h"
+
+/* enum trace_exit_reason values (include/irqrr/trace.h; the writer may be
+ * absent from this build) */
+#define TRACE_EXIT_TIMEOUT_REASON 1
+#define TRACE_EXIT_TRIPLE_REASON 4
 
 
 void recorder_options_default(struct recorder_options *o)
@@ -34,9 +41,12 @@ static void uart_tx(void *ctx, uint8_t byte)
 	if (write(STDOUT_FILENO, &byte, 1) < 0) {
 		/* a closed console is not the guest's problem */
 	}
-	if (vm->bus.rec) {
+	if (vm->bus.rec || vm->bus.track) {
 		pthread_mutex_lock(&vm->bus.lock);
-		recording_console(vm->bus.rec, &byte, 1);
+		if (vm->bus.rec)
+			recording_console(vm->bus.rec, &byte, 1);
+		if (vm->bus.track)
+			hang_track_console(vm->bus.track, byte);
 		pthread_mutex_unlock(&vm->bus.lock);
 	}
 }
@@ -88,29 +98,136 @@ static void print_stats(struct vm *vm, double secs)
 		(unsigned long long)vm->bus.route_updates);
 }
 
-/* Waits for the end of the run; returns the enum trace_exit_reason. */
-static int wait_for_exit(struct vm *vm, const sigset_t *set, double timeout)
+/* Report files: opened before the guest starts (an unwritable path fails
+ * then), rewritten by each report, removed if no report was written. */
+struct report_files {
+	FILE *text, *json;
+	bool written;
+};
+
+static int report_files_open(struct report_files *rf, const struct recorder_options *o)
 {
-	double deadline = timeout > 0 ? mono_s() + timeout : 0;
+	memset(rf, 0, sizeof(*rf));
+	if (o->report_path && !(rf->text = fopen(o->report_path, "w"))) {
+		fprintf(stderr, "irqrr: --report %s: %s\n", o->report_path, strerror(errno));
+		return -1;
+	}
+	if (o->report_json && !(rf->json = fopen(o->report_json, "w"))) {
+		fprintf(stderr, "irqrr: --report-json %s: %s\n", o->report_json, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void report_files_close(struct report_files *rf, const struct recorder_options *o)
+{
+	if (rf->text && fclose(rf->text) == 0 && !rf->written)
+		unlink(o->report_path);
+	if (rf->json && fclose(rf->json) == 0 && !rf->written)
+		unlink(o->report_json);
+	rf->text = rf->json = NULL;
+}
+
+static void write_report(struct vm *vm, struct report_files *rf, enum hang_cause cause, const char *why,
+			 const struct vcpu_snap *snaps)
+{
+	FILE *files[2] = {rf->text, rf->json};
+	for (int i = 0; i < 2; i++) {
+		if (files[i] && rf->written) { /* each report replaces the previous one */
+			rewind(files[i]);
+			if (ftruncate(fileno(files[i]), 0) < 0)
+				fprintf(stderr, "irqrr: report: ftruncate: %s\n", strerror(errno));
+		}
+	}
+	hang_report(vm, cause, why, snaps, rf->text ? rf->text : stderr, rf->json);
+	rf->written = true;
+	for (int i = 0; i < 2; i++)
+		if (files[i] && ferror(files[i]))
+			fprintf(stderr, "irqrr: writing the %s report failed\n", i ? "JSON" : "text");
+}
+
+/* SIGUSR1: snapshot every running vCPU from its own thread, report, make the
+ * trace on disk complete, and go on. */
+static void report_running(struct vm *vm, struct report_files *rf)
+{
+	static struct vcpu_snap snaps[RECORDER_MAX_CPUS]; /* a late vCPU may still write */
+	unsigned seen[RECORDER_MAX_CPUS];
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		memset(&snaps[i], 0, sizeof(snaps[i]));
+		snprintf(snaps[i].error, sizeof(snaps[i].error), "vCPU thread did not answer within 1 s");
+		seen[i] = atomic_load(&v->snap_done);
+		v->snap = &snaps[i];
+		vcpu_kick(v, VCPU_REQ_SNAPSHOT);
+	}
+	double until = mono_s() + 1.0;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		while (atomic_load(&vm->vcpu[i].snap_done) == seen[i] && mono_s() < until) {
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+		}
+	write_report(vm, rf, HANG_SIGNAL, "SIGUSR1: report requested, the guest keeps running", snaps);
+	if (vm->bus.rec) {
+		pthread_mutex_lock(&vm->bus.lock);
+		if (recording_sync(vm->bus.rec) == 0)
+			fprintf(stderr, "irqrr: SIGUSR1: hang report written, trace %s synced\n", vm->opt->trace_path);
+		pthread_mutex_unlock(&vm->bus.lock);
+	} else {
+		fprintf(stderr, "irqrr: SIGUSR1: hang report written\n");
+	}
+}
+
+#define END_NORMAL 0
+#define END_TIMEOUT 1
+#define END_SIGNAL 2
+#define END_HANG 5 /* the watchdog fired (trace exit reason: timeout) */
+
+/* Waits for the end of the run; returns END_*. */
+static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct recorder_options *o,
+			 struct report_files *rf)
+{
+	double now = mono_s();
+	double deadline = o->timeout > 0 ? now + o->timeout : 0;
+	unsigned long progress = atomic_load(&vm->progress);
+	double progress_t = now;
 	for (;;) {
 		if (vm_exiting(vm))
-			return 0;
-		struct timespec slice = {.tv_sec = 0, .tv_nsec = 200000000};
+			return END_NORMAL;
+		struct timespec slice = {.tv_sec = 0, .tv_nsec = 100000000};
+		now = mono_s();
 		if (deadline) {
-			double left = deadline - mono_s();
+			double left = deadline - now;
 			if (left <= 0) {
-				fprintf(stderr, "irqrr: timeout: the guest ran for %g s without exiting\n", timeout);
+				fprintf(stderr, "irqrr: timeout: the guest ran for %g s without exiting\n", o->timeout);
 				vm_request_exit(vm, RECORDER_EXIT_TIMEOUT);
-				return 1;
+				return END_TIMEOUT;
 			}
-			if (left < 0.2)
+			if (left < 0.1)
 				slice.tv_nsec = (long)(left * 1e9) + 1;
+		}
+		if (o->hang_timeout > 0) {
+			unsigned long p = atomic_load(&vm->progress);
+			if (p != progress) {
+				progress = p;
+				progress_t = now;
+			} else if (now - progress_t >= o->hang_timeout) {
+				fprintf(stderr, "irqrr: hang: no guest progress (no VM exit but kicks, no injection) for %g s\n",
+					o->hang_timeout);
+				vm_request_exit(vm, RECORDER_EXIT_HANG);
+				return END_HANG;
+			}
 		}
 		int sig = sigtimedwait(set, NULL, &slice);
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			vm_request_exit(vm, 128 + sig);
-			return 2;
+			return END_SIGNAL;
+		}
+		if (sig == SIGUSR1) {
+			if (vm->split)
+				report_running(vm, rf);
+			else
+				fprintf(stderr, "irqrr: SIGUSR1: no hang report under --irqchip=kernel (the chips are KVM's)\n");
 		}
 	}
 }
@@ -123,9 +240,13 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGUSR1); /* hang report on demand; vCPU kicks use SIGRTMIN */
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	int status = RECORDER_EXIT_ERROR, reason = 3;
+	struct report_files rf;
+	if (report_files_open(&rf, o) < 0)
+		goto out;
 	if (vm_create(vm, o) < 0 || irqbus_init(&vm->bus, vm) < 0)
 		goto out;
 	uart_init(&vm->uart, uart_irq, uart_tx, vm);
@@ -143,9 +264,23 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 			break;
 	if (started < vm->ncpus)
 		vm_request_exit(vm, RECORDER_EXIT_ERROR);
-	reason = wait_for_exit(vm, &set, o->timeout);
+	int end = wait_for_exit(vm, &set, o, &rf);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpu[i].thread, NULL);
+	int shut = atomic_load(&vm->shutdown_cpu);
+	if ((end == END_HANG || shut) && vm->split && started == vm->ncpus) {
+		/* the vCPU threads are gone: their fds are free for the snapshot */
+		static struct vcpu_snap snaps[RECORDER_MAX_CPUS];
+		for (unsigned i = 0; i < vm->ncpus; i++)
+			vcpu_snapshot(&vm->vcpu[i], &snaps[i]);
+		char why[96];
+		if (shut)
+			snprintf(why, sizeof(why), "cpu %d: KVM_EXIT_SHUTDOWN (triple fault)", shut - 1);
+		else
+			snprintf(why, sizeof(why), "no guest progress for %g s", o->hang_timeout);
+		write_report(vm, &rf, shut ? HANG_SHUTDOWN : HANG_WATCHDOG, why, snaps);
+	}
+	reason = end == END_HANG ? TRACE_EXIT_TIMEOUT_REASON : shut ? TRACE_EXIT_TRIPLE_REASON : end;
 	double secs = mono_s() - t0;
 	pthread_mutex_lock(&vm->exit_lock);
 	status = vm->exit_status;
@@ -164,7 +299,10 @@ out_stop:
 		pthread_mutex_unlock(&vm->bus.lock);
 	}
 out:
+	report_files_close(&rf, o);
 	vm_destroy(vm);
+	free(vm->bus.track);
+	vm->bus.track = NULL;
 	/* drop a pending SIGUSR2 from vm_request_exit before unblocking */
 	struct timespec zero = {0, 0};
 	sigset_t usr2;
@@ -198,6 +336,14 @@ int recorder_run(const struct recorder_options *o)
 			fprintf(stderr, "irqrr: guest %s needs --cpus %u or more\n", name, g->min_cpus);
 			return RECORDER_EXIT_ERROR;
 		}
+	}
+	if (o->kernel_irqchip && o->hang_timeout > 0) {
+		fprintf(stderr, "irqrr: --hang-timeout needs the split irqchip (with --irqchip=kernel the chips are KVM's)\n");
+		return RECORDER_EXIT_ERROR;
+	}
+	if (o->ring_mib > 0 && !o->trace_path) {
+		fprintf(stderr, "irqrr: --ring is for `irqrr record`\n");
+		return RECORDER_EXIT_ERROR;
 	}
 	if (o->trace_path && o->kernel_irqchip) {
 		fprintf(stderr, "irqrr: record: --irqchip=kernel keeps the chips in KVM, there is nothing to record\n");

@@ -9,6 +9,9 @@
  * only when run->ready_for_interrupt_injection is 1 (KVM_INTERRUPT succeeds
  * but wedges the vector when LINT0 is masked or not ExtINT), otherwise it
  * sets request_interrupt_window and waits for KVM_EXIT_IRQ_WINDOW_OPEN.
+ *
+ * Progress for the hang watchdog (docs/hang.md): every exit except a kick
+ * (EINTR, KVM_EXIT_INTR), and every injection, bumps vm->progress.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,7 +23,8 @@
 
 #include "vmm.h"
 
-#define VCPU_KICK_SIGNAL SIGUSR1
+/* A real-time signal: SIGUSR1 belongs to the user (hang report, docs/hang.md). */
+#define VCPU_KICK_SIGNAL SIGRTMIN
 #define MSR_IA32_APICBASE 0x1b
 #define APICBASE_ENABLE (1ull << 11)
 
@@ -161,7 +165,9 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		fprintf(stderr, "irqrr: cpu %u: guest shutdown (triple fault)\n", v->index);
-		break;
+		atomic_store(&vm->shutdown_cpu, (int)v->index + 1);
+		vm_request_exit(vm, RECORDER_EXIT_HANG); /* the report follows (run.c) */
+		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vcpu_internal_error(v);
 		break;
@@ -194,6 +200,10 @@ static void *vcpu_thread(void *arg)
 			break;
 		if (req & VCPU_REQ_LVT)
 			vcpu_report_lvt(v);
+		if ((req & VCPU_REQ_SNAPSHOT) && v->snap) {
+			vcpu_snapshot(v, v->snap);
+			atomic_fetch_add(&v->snap_done, 1);
+		}
 		if (req & VCPU_REQ_NMI) {
 			if (ioctl(v->fd, KVM_NMI, 0) < 0) {
 				kvm_ioctl_fail("KVM_NMI");
@@ -213,6 +223,7 @@ static void *vcpu_thread(void *arg)
 				}
 				injected = true;
 				v->injections++;
+				atomic_fetch_add(&vm->progress, 1);
 			} else {
 				run->request_interrupt_window = 1;
 			}
@@ -230,10 +241,40 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits[run->exit_reason < 64 ? run->exit_reason : 63]++;
+		if (run->exit_reason != KVM_EXIT_INTR)
+			atomic_fetch_add(&vm->progress, 1);
 		if (!vcpu_handle_exit(v))
 			break;
 	}
 	return NULL;
+}
+
+int vcpu_snapshot(struct vcpu *v, struct vcpu_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	const char *what = NULL;
+	struct kvm_lapic_state la;
+	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0)
+		what = "KVM_GET_REGS";
+	else if (ioctl(v->fd, KVM_GET_SREGS, &s->sregs) < 0)
+		what = "KVM_GET_SREGS";
+	else if (ioctl(v->fd, KVM_GET_MP_STATE, &s->mp) < 0)
+		what = "KVM_GET_MP_STATE";
+	else if (v->vm->split && ioctl(v->fd, KVM_GET_LAPIC, &la) < 0)
+		what = "KVM_GET_LAPIC";
+	if (what) {
+		snprintf(s->error, sizeof(s->error), "%s: %s", what, strerror(errno));
+		return -1;
+	}
+	if (v->vm->split) {
+		memcpy(&s->lvt0, la.regs + 0x350, 4);
+		memcpy(&s->lvt1, la.regs + 0x360, 4);
+		memcpy(&s->tpr, la.regs + 0x80, 4);
+		memcpy(&s->svr, la.regs + 0xf0, 4);
+	}
+	s->extint_pending = atomic_load(&v->extint) != 0;
+	s->valid = true;
+	return 0;
 }
 
 static void kick_handler(int sig)

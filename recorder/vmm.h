@@ -14,6 +14,7 @@
 #include "chips/board.h"
 #include "recorder.h"
 #include "uart.h"
+#include "hang.h"
 
 struct vm;
 
@@ -21,6 +22,7 @@ struct vm;
 #define VCPU_REQ_NMI 1u       /* inject an NMI (LINT0/LINT1 in NMI mode) */
 #define VCPU_REQ_LVT 2u       /* re-read LVT0/LVT1 and report changes */
 #define VCPU_REQ_STOP 4u
+#define VCPU_REQ_SNAPSHOT 8u  /* fill *snap for a hang report (hang.h) */
 
 struct vcpu {
 	struct vm *vm;
@@ -34,6 +36,8 @@ struct vcpu {
 	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
 	uint64_t exits[64];        /* per KVM_EXIT_* reason */
 	uint64_t injections, nmis, lvt_reads;
+	struct vcpu_snap *snap;    /* VCPU_REQ_SNAPSHOT target */
+	atomic_uint snap_done;     /* bumped after each snapshot */
 };
 
 /* The board and what drives it: one lock, virtual time, outputs to KVM. */
@@ -51,6 +55,7 @@ struct irqbus {
 	uint64_t msi_sent, msi_undelivered, route_updates;
 	/* recording hook (NULL when only running) */
 	struct recording *rec;
+	struct hang_track *track;  /* hang report history (hang.h), fed by the sink */
 };
 
 struct vm {
@@ -78,6 +83,8 @@ struct vm {
 	int exit_status;
 	atomic_ulong unclaimed_logged[65536 / 64];
 	unsigned unclaimed_mmio_logged;
+	atomic_ulong progress;     /* guest progress for the watchdog (docs/hang.md) */
+	atomic_int shutdown_cpu;   /* 1 + the vCPU that got KVM_EXIT_SHUTDOWN, 0: none */
 };
 
 /* kvm.c */
@@ -161,5 +168,9 @@ void recording_event(struct recording *r, const struct irq_event *ev);
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);
 int recording_close(struct recording *r, int exit_status, int reason); /* enum trace_exit_reason */
+uint64_t recording_next_event(struct recording *r);
+void recording_mark(struct recording *r, const char *text);
+/* Make the trace on disk complete now (file: flush; ring: dump); 0 or -1. */
+int recording_sync(struct recording *r);
 
 #endif
