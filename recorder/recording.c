@@ -25,7 +25,13 @@ struct recording {
 	uint8_t *keyframe;
 	size_t keyframe_size;
 	bool failed;
+	uint64_t chunk_t;  /* board time the open chunk began */
 };
+
+/* A chunk is sealed at least every 250 ms of virtual time (at the next board
+ * call): a recorder that is killed loses only the last ~250 ms plus what
+ * the writer queue held (docs/hang.md, crash consistency). */
+#define RECORDING_CHUNK_NS 250000000ull
 
 static void recording_fail(struct recording *r, const char *what, int status)
 {
@@ -60,9 +66,18 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	size_t nkv = sizeof(kv) / sizeof(kv[0]);
 	if (!r->keyframe)
 		r->w = NULL;
-	else if (vm->opt->ring_mib > 0) /* flight recorder: newest chunks in memory */
-		r->w = trace_writer_open_ring(path, kv, nkv, (size_t)(vm->opt->ring_mib * 1048576.0), NULL, err,
-					      sizeof(err));
+	else if (vm->opt->ring_mib > 0) {
+		/* Flight recorder: newest chunks in memory. Raw chunks of 1/8 of
+		 * the ring (4 KiB..256 KiB), so the ring keeps several chunks and
+		 * drops history in small steps. */
+		size_t max = (size_t)(vm->opt->ring_mib * 1048576.0);
+		struct trace_writer_opts wo = {.chunk_bytes = max / 8};
+		if (wo.chunk_bytes < 4096)
+			wo.chunk_bytes = 4096;
+		if (wo.chunk_bytes > 256 * 1024)
+			wo.chunk_bytes = 256 * 1024;
+		r->w = trace_writer_open_ring(path, kv, nkv, max, &wo, err, sizeof(err));
+	}
 	else
 		r->w = trace_writer_open(path, kv, nkv, NULL, err, sizeof(err));
 	if (!r->w) {
@@ -77,8 +92,11 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 
 void recording_before_board_call(struct recording *r, const struct board *b)
 {
-	if (r->failed || !trace_writer_wants_keyframe(r->w))
+	if (r->failed)
 		return;
+	if (!trace_writer_wants_keyframe(r->w) && b->s.now - r->chunk_t < RECORDING_CHUNK_NS)
+		return;
+	r->chunk_t = b->s.now;
 	size_t n = board_save(b, r->keyframe, r->keyframe_size);
 	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
 	if (s < 0)
