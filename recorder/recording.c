@@ -26,6 +26,7 @@ struct recording {
 	size_t keyframe_size;
 	bool failed;
 	uint64_t chunk_t;  /* board time the open chunk began */
+	uint64_t chunk_n;  /* event count when it began */
 };
 
 /* A chunk is sealed at least every 250 ms of virtual time (at the next board
@@ -94,9 +95,10 @@ void recording_before_board_call(struct recording *r, const struct board *b)
 {
 	if (r->failed)
 		return;
-	if (!trace_writer_wants_keyframe(r->w) && b->s.now - r->chunk_t < RECORDING_CHUNK_NS)
+	if (!trace_writer_wants_keyframe(r->w) && (b->s.now < r->chunk_t || b->s.now - r->chunk_t < RECORDING_CHUNK_NS))
 		return;
 	r->chunk_t = b->s.now;
+	r->chunk_n = trace_writer_event_count(r->w);
 	size_t n = board_save(b, r->keyframe, r->keyframe_size);
 	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
 	if (s < 0)
@@ -144,6 +146,21 @@ void recording_msi_result(struct recording *r, const struct apic_msg *m, int res
 		recording_fail(r, "msi result", s);
 }
 
+void recording_tick(struct recording *r, const struct board *b, uint64_t now)
+{
+	/* A quiet guest makes no board calls: seal its last events anyway. */
+	if (r->failed || now < r->chunk_t || now - r->chunk_t < RECORDING_CHUNK_NS ||
+	    trace_writer_event_count(r->w) == r->chunk_n)
+		return;
+	r->chunk_t = now;
+	r->chunk_n = trace_writer_event_count(r->w);
+	size_t n = board_save(b, r->keyframe, r->keyframe_size);
+	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
+	if (s < 0)
+		recording_fail(r, "keyframe", s);
+	r->chunk_n = trace_writer_event_count(r->w);
+}
+
 uint64_t recording_next_event(struct recording *r)
 {
 	return trace_writer_event_count(r->w);
@@ -179,7 +196,7 @@ int recording_close(struct recording *r, int exit_status, int reason)
 		trace_writer_context(r->w, recording_now(r), EV_CTX_EXIT, buf, n);
 	}
 	int s = trace_writer_close(r->w, err, sizeof(err));
-	if (s < 0)
+	if (s < 0 && !r->failed) /* a failure is reported once */
 		fprintf(stderr, "irqrr: %s\n", err);
 	free(r->keyframe);
 	free(r);
@@ -204,5 +221,6 @@ int recording_close(struct recording *r, int exit_status, int reason) { (void)r;
 uint64_t recording_next_event(struct recording *r) { (void)r; return 0; }
 void recording_mark(struct recording *r, const char *text) { (void)r; (void)text; }
 int recording_sync(struct recording *r) { (void)r; return 0; }
+void recording_tick(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
 
 #endif

@@ -217,6 +217,14 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 				return END_HANG;
 			}
 		}
+		if (vm->bus.rec) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			pthread_mutex_lock(&vm->bus.lock);
+			recording_tick(vm->bus.rec, &vm->bus.board, ns - vm->bus.t0);
+			pthread_mutex_unlock(&vm->bus.lock);
+		}
 		int sig = sigtimedwait(set, NULL, &slice);
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -172,5 +172,7 @@ uint64_t recording_next_event(struct recording *r);
 void recording_mark(struct recording *r, const char *text);
 /* Make the trace on disk complete now (file: flush; ring: dump); 0 or -1. */
 int recording_sync(struct recording *r);
+/* Main thread, bus lock held: seal the open chunk if it is old (crash consistency). */
+void recording_tick(struct recording *r, const struct board *b, uint64_t now);
 
 #endif

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hang_guest.sh IRQRR GUEST LINE CAUSE: record a buggy guest under the
+# watchdog; expect exit 3, a text report naming the stuck line, a JSON
+# report whose stuck finding has that line and cause, and a trace that
+# replays identical (with the hang marks in it).
+. "$(dirname "$0")/common.sh"
+guest=$2 line=$3 cause=$4
+"$irqrr" record -o "$tmp/t.irqrr" --guest "$guest" --hang-timeout 2 --timeout 20 \
+	--report "$tmp/r.txt" --report-json "$tmp/r.json" >"$tmp/out" 2>"$tmp/err"
+status=$?
+cat "$tmp/err"
+[ $status -eq 3 ] || fail "$guest: exit status $status, expected 3 (hang)"
+grep -q "^irqrr: hang: no guest progress" "$tmp/err" || fail "no watchdog line on stderr"
+cat "$tmp/r.txt"
+grep -q "^  STUCK line $line: " "$tmp/r.txt" || fail "text report does not name line $line as stuck"
+grep -q "^  => " "$tmp/r.txt" || fail "no disassembly at RIP"
+python3 - "$tmp/r.json" "$line" "$cause" <<'PY' || fail "JSON report check"
+import json, sys
+d = json.load(open(sys.argv[1]))
+line, cause = int(sys.argv[2]), sys.argv[3]
+assert d["cause"] == "watchdog", d["cause"]
+stuck = [x for x in d["diagnosis"] if x["stuck"]]
+assert any(x["line"] == line and x["cause"] == cause for x in stuck), stuck
+assert all(isinstance(x["since_event"], int) for x in stuck if x["cause"] != "ioapic_masked")
+cpu = d["cpus"][0]
+assert cpu["valid"] and cpu["mode"] == "long64", cpu
+assert cpu["mp_state"] == "halted" and cpu["if"] == 1, cpu
+assert [c for c in cpu["code"] if c["current"] and c["addr"] == cpu["regs"]["rip"]], cpu["code"]
+ln = [l for l in d["lines"] if l["line"] == line]
+assert ln and ln[0]["pending"], d["lines"]
+assert d["last_events"] and d["guest"] + ":" in d["console_tail"], "no events or console tail"
+assert len(d["pic"]) == 2 and len(d["ioapic"]) == 24 and len(d["pit"]) == 3
+print("json ok:", [x["text"] for x in stuck])
+PY
+"$irqrr" replay "$tmp/t.irqrr" >"$tmp/replay" 2>&1 || { cat "$tmp/replay"; fail "replay of the hung trace"; }
+cat "$tmp/replay"
+grep -q "^identical" "$tmp/replay" || fail "replay did not say identical"
+"$irqrr" dump "$tmp/t.irqrr" | grep -q "hang (watchdog): line $line" || fail "no hang mark in the trace"
+echo "PASS: $guest: watchdog, line $line ($cause), replay identical"

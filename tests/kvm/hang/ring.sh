@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# --ring: the trace keeps only the newest chunks (bounded size), starts at
+# a kept chunk's keyframe (not event 0), and replays identical; the same on
+# SIGINT and on a watchdog hang.
+. "$(dirname "$0")/common.sh"
+"$irqrr" record -o "$tmp/full.irqrr" >/dev/null 2>&1 || fail "full recording"
+"$irqrr" record -o "$tmp/ring.irqrr" --ring 0.01 >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "ring recording"; }
+full=$(stat -c %s "$tmp/full.irqrr") ring=$(stat -c %s "$tmp/ring.irqrr")
+echo "full trace $full bytes, ring trace $ring bytes"
+# bound: the ring (10485 bytes) + a copy of the open chunk (<= 4 KiB raw) + header/index
+[ "$ring" -le $((10485 + 4096 + 4096)) ] || fail "ring trace $ring bytes exceeds its bound"
+[ "$full" -gt $((ring * 2)) ] || fail "full trace ($full) not larger: nothing was dropped"
+"$irqrr" replay "$tmp/ring.irqrr" >"$tmp/replay" 2>&1 || { cat "$tmp/replay"; fail "ring replay"; }
+cat "$tmp/replay"
+grep -q "^identical: .* events [1-9][0-9]*\.\." "$tmp/replay" || fail "ring trace should start after event 0"
+# hang with a ring: report and a replayable ring trace
+"$irqrr" record -o "$tmp/h.irqrr" --ring 0.01 --guest bug-lvt0 --hang-timeout 1.5 --report "$tmp/r" \
+	>/dev/null 2>&1
+[ $? -eq 3 ] || fail "ring + watchdog: expected exit 3"
+grep -q "STUCK line 0" "$tmp/r" || fail "ring + watchdog report"
+"$irqrr" replay "$tmp/h.irqrr" || fail "ring trace after a hang"
+# SIGINT with a ring
+"$irqrr" record -o "$tmp/i.irqrr" --ring 0.01 --guest bug-lvt0 >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+[ $? -eq 130 ] || fail "ring + SIGINT: expected exit 130"
+"$irqrr" replay "$tmp/i.irqrr" || fail "ring trace after SIGINT"
+echo "PASS: ring"
