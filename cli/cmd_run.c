@@ -31,14 +31,14 @@ static void run_usage(FILE *f, bool record)
 		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
 		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
 		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
-		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 3\n"
+		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 4\n"
 		"  --report FILE        hang report text (default stderr; also on SIGUSR1, triple fault)\n"
 		"  --report-json FILE   hang report as JSON (docs/hang.md)\n"
 		"%s"
 		"  --list-guests        list the built-in guests\n"
 		"Exit status: 0 when the guest powers off (ACPI PM1a, port 0x604), (v<<1)|1 when it\n"
 		"writes v to the debug-exit port 0xf4 (QEMU isa-debug-exit: 0 -> 1),\n"
-		"2 VMM error, 3 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N.\n",
+		"2 VMM error, 4 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N.\n",
 		record ? "record" : "run",
 		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "",
 		record ? "  --ring MIB           flight recorder: keep only the newest MIB of trace in memory,\n"

@@ -68,7 +68,7 @@ enum hang_cause {
 };
 
 /* Process exit status when the watchdog fires or the guest shuts down. */
-#define RECORDER_EXIT_HANG 3
+#define RECORDER_EXIT_HANG 4
 
 /* Called from the sink with the bus lock held; num is the event's number
  * in the trace (or the track's own count when not recording). */

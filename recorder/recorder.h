@@ -7,7 +7,8 @@
 
 /* Process exit statuses besides the guest's own. */
 #define RECORDER_EXIT_ERROR 2     /* the VMM failed (setup, KVM, emulation) */
-/* 3: hang detected or guest shutdown, a hang report was written (hang.h) */
+/* 4: hang detected or guest shutdown, a hang report was written (hang.h);
+ * even, so no debug-exit status ((v<<1)|1) can be mistaken for it */
 #define RECORDER_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
 #define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
 

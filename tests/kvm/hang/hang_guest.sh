@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # hang_guest.sh IRQRR GUEST LINE CAUSE: record a buggy guest under the
-# watchdog; expect exit 3, a text report naming the stuck line, a JSON
+# watchdog; expect exit 4, a text report naming the stuck line, a JSON
 # report whose stuck finding has that line and cause, and a trace that
 # replays identical (with the hang marks in it).
 . "$(dirname "$0")/common.sh"
@@ -10,7 +10,7 @@ guest=$2 line=$3 cause=$4
 	--report "$tmp/r.txt" --report-json "$tmp/r.json" >"$tmp/out" 2>"$tmp/err"
 status=$?
 cat "$tmp/err"
-[ $status -eq 3 ] || fail "$guest: exit status $status, expected 3 (hang)"
+[ $status -eq 4 ] || fail "$guest: exit status $status, expected 4 (hang)"
 grep -q "^irqrr: hang: no guest progress" "$tmp/err" || fail "no watchdog line on stderr"
 cat "$tmp/r.txt"
 grep -q "^  STUCK line $line: " "$tmp/r.txt" || fail "text report does not name line $line as stuck"

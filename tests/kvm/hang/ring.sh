@@ -17,7 +17,7 @@ grep -q "^identical: .* events [1-9][0-9]*\.\." "$tmp/replay" || fail "ring trac
 # hang with a ring: report and a replayable ring trace
 "$irqrr" record -o "$tmp/h.irqrr" --ring 0.01 --guest bug-lvt0 --hang-timeout 1.5 --report "$tmp/r" \
 	>/dev/null 2>&1
-[ $? -eq 3 ] || fail "ring + watchdog: expected exit 3"
+[ $? -eq 4 ] || fail "ring + watchdog: expected exit 4"
 grep -q "STUCK line 0" "$tmp/r" || fail "ring + watchdog report"
 "$irqrr" replay "$tmp/h.irqrr" || fail "ring trace after a hang"
 # SIGINT with a ring
