@@ -10,7 +10,7 @@
 #include "recorder/recorder.h"
 
 enum {
-	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
+	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING,
 };
@@ -25,6 +25,7 @@ static void run_usage(FILE *f, bool record)
 		"  --append STR         kernel command line\n"
 		"  --module FILE[,CMDLINE]  multiboot module (repeatable, up to 16)\n"
 		"  --initrd FILE        initrd of a bzImage\n"
+		"  --kernel-decompress host|guest   bzImage: unpack vmlinux in the VMM (default) or run its decompressor\n"
 		"  --cpus N             vCPUs (default 1)\n"
 		"  --mem MIB            guest RAM (default 64)\n"
 		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
@@ -77,6 +78,7 @@ int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"append", required_argument, NULL, OPT_APPEND},
+		{"kernel-decompress", required_argument, NULL, OPT_KERNEL_DECOMPRESS},
 		{"module", required_argument, NULL, OPT_MODULE},
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
@@ -108,6 +110,13 @@ int cmd_run(int argc, char **argv)
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_INITRD: o.initrd = optarg; break;
 		case OPT_APPEND: o.append = optarg; break;
+		case OPT_KERNEL_DECOMPRESS:
+			if (strcmp(optarg, "host") && strcmp(optarg, "guest")) {
+				fprintf(stderr, "irqrr: --kernel-decompress %s: expected host or guest\n", optarg);
+				return 2;
+			}
+			o.kernel_decompress_guest = !strcmp(optarg, "guest");
+			break;
 		case OPT_MODULE:
 			if (o.nmodules == RECORDER_MAX_MODULES) {
 				fprintf(stderr, "irqrr: --module %s: at most %d modules\n", optarg, RECORDER_MAX_MODULES);

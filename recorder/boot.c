@@ -32,7 +32,7 @@ static void put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-static void boot_page_tables(struct vm *vm)
+void boot_page_tables(struct vm *vm)
 {
 	uint8_t *pml4 = vm->ram + GUEST_PML4_ADDR;
 	uint8_t *pdpt = pml4 + 0x1000;
@@ -133,3 +133,4 @@ int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size)
 			return -1;
 	return 0;
 }
+

@@ -132,6 +132,8 @@ int vm_create(struct vm *vm, const struct recorder_options *o)
 	vm->ncpus = o->cpus;
 	vm->main_thread = pthread_self();
 	pthread_mutex_init(&vm->exit_lock, NULL);
+	pthread_mutex_init(&vm->legacy_lock, NULL);
+	i8042_init(&vm->i8042);
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {

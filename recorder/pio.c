@@ -9,6 +9,7 @@
  *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (pm.c)
  *   0x3f8-0x3ff      16550A UART (COM1, IRQ4)
  *   0x2000-0x2017    test device: GSI n line level
+ *   0x60, 0x64       i8042 (probe, reset pulse), 0x92 fast A20/reset
  *   board ports      PIC pair, ELCR, PIT, port 0x61 (split irqchip only)
  *   anything else    reads all-ones, writes ignored (logged once, --verbose)
  *
@@ -43,9 +44,40 @@ static bool pic_setup_write(uint16_t port, uint8_t val)
 	return port == 0x21 || port == 0xa1 || ((port == 0x20 || port == 0xa0) && (val & 0x10));
 }
 
+static void legacy_reset(struct vm *vm, uint16_t port, uint8_t val)
+{
+	fprintf(stderr, "irqrr: guest requested reset (port %#x value %#x): ending the run, status %d\n",
+		port, val, RECORDER_EXIT_RESET);
+	vm_request_exit(vm, RECORDER_EXIT_RESET);
+}
+
+static bool legacy_port(struct vm *vm, uint16_t port, bool write, uint8_t *val)
+{
+	if (port != 0x60 && port != 0x64 && port != 0x92)
+		return false;
+	enum reset_request r = RESET_NONE;
+	pthread_mutex_lock(&vm->legacy_lock);
+	if (port == 0x92) {
+		if (write)
+			r = port92_write(&vm->port92, *val);
+		else
+			*val = port92_read(&vm->port92);
+	} else if (write) {
+		r = i8042_write(&vm->i8042, port, *val);
+	} else {
+		*val = i8042_read(&vm->i8042, port);
+	}
+	pthread_mutex_unlock(&vm->legacy_lock);
+	if (r == RESET_REQUESTED)
+		legacy_reset(vm, port, *val);
+	return true;
+}
+
 static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 {
 	struct vm *vm = v->vm;
+	if (legacy_port(vm, port, write, val))
+		return;
 	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + 8) {
 		if (write)
 			uart_write(&vm->uart, port - UART_COM1_BASE, *val);

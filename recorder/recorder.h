@@ -9,6 +9,7 @@
 #define RECORDER_EXIT_ERROR 2     /* the VMM failed (setup, KVM, emulation) */
 /* 4: hang detected or guest shutdown, a hang report was written (hang.h);
  * even, so no debug-exit status ((v<<1)|1) can be mistaken for it */
+#define RECORDER_EXIT_RESET 6     /* the guest reset the machine (i8042 pulse, port 0x92) */
 #define RECORDER_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
 #define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
 
@@ -20,6 +21,7 @@ struct recorder_options {
 	const char *kernel;      /* bzImage or multiboot ELF (kernel.c) */
 	const char *initrd;
 	const char *append;      /* kernel command line */
+	bool kernel_decompress_guest; /* bzImage: run its own decompressor (default: host) */
 	const char *modules[RECORDER_MAX_MODULES]; /* multiboot: "FILE[,CMDLINE]" */
 	unsigned nmodules;
 	unsigned cpus;           /* 1..RECORDER_MAX_CPUS (and KVM's limit) */

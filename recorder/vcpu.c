@@ -186,6 +186,20 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	return false;
 }
 
+/* Where a vCPU was when the run ended (--verbose): for a guest that hangs
+ * or runs out of --timeout, the first thing to look at. */
+static void vcpu_print_rip(struct vcpu *v, const char *what)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	fprintf(stderr, "irqrr: cpu %u %s at rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx\n",
+		v->index, what, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		(unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr3,
+		(unsigned long long)s.cr4);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -196,8 +210,11 @@ static void *vcpu_thread(void *arg)
 	current_vcpu = v;
 	for (;;) {
 		unsigned req = atomic_exchange(&v->requests, 0);
-		if ((req & VCPU_REQ_STOP) || vm_exiting(vm))
+		if ((req & VCPU_REQ_STOP) || vm_exiting(vm)) {
+			if (vm->opt->verbose)
+				vcpu_print_rip(v, "stopped");
 			break;
+		}
 		if (req & VCPU_REQ_LVT)
 			vcpu_report_lvt(v);
 		if ((req & VCPU_REQ_SNAPSHOT) && v->snap) {

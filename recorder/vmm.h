@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 
 #include "chips/board.h"
+#include "linuxboot.h"
 #include "recorder.h"
 #include "uart.h"
 #include "hang.h"
@@ -81,6 +82,9 @@ struct vm {
 	pthread_mutex_t exit_lock;
 	bool exiting;
 	int exit_status;
+	struct i8042 i8042;        /* legacy_lock */
+	struct port92 port92;      /* legacy_lock */
+	pthread_mutex_t legacy_lock;
 	atomic_ulong unclaimed_logged[65536 / 64];
 	unsigned unclaimed_mmio_logged;
 	atomic_ulong progress;     /* guest progress for the watchdog (docs/hang.md) */
@@ -97,6 +101,7 @@ bool vm_exiting(struct vm *vm);
 
 /* boot.c */
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
+void boot_page_tables(struct vm *vm);
 
 /* kernel.c: --kernel FILE. The format is told by its header; each loader
  * gets the whole file. */
