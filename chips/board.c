@@ -7,6 +7,7 @@
  *   GSI 2                       -> IOAPIC pin 2 only (PIC IR2 is the cascade)
  *   GSI 16..23                  -> IOAPIC pin n, active low (PCI INTx)
  *   PIT OUT0                    -> ISA IRQ0 (wired-OR with a device on line 0)
+ *   RTC IRQ                     -> ISA IRQ8 (wired-OR with a device on line 8)
  *   master PIC INT              -> LINT0 of each vCPU; IOAPIC pin 0
  *                                  (MP spec 1.4 sec. 3.6.2.2, virtual wire B)
  */
@@ -139,20 +140,43 @@ static void irq0_update(struct board *b)
 	pic_int_update(b);
 }
 
-/* Process every PIT OUT0 transition up to t, each at its own time. */
+/* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
+static void irq8_update(struct board *b)
+{
+	bool irq = rtc_irq(&b->s.rtc, b->s.now);
+	if (irq == (bool)b->s.irq8)
+		return;
+	b->s.irq8 = irq;
+	out_wire(b, WIRE_IRQ8, irq);
+	bool line = irq || (b->s.lines & (1u << 8));
+	pic_pair_set_irq(&b->s.pic, 8, line);
+	ioapic_pin(b, 8, line);
+	pic_int_update(b);
+}
+
+/* Process every PIT OUT0 and RTC IRQ transition up to t, in time order,
+ * each at its own time. */
 static void advance_to(struct board *b, uint64_t t)
 {
 	if (t < b->s.now)
 		t = b->s.now;
-	while (b->next_edge <= t) {
-		uint64_t e = b->next_edge;
+	for (;;) {
+		uint64_t e = b->next_edge < b->rtc_next ? b->next_edge : b->rtc_next;
+		if (e > t)
+			break;
 		assert(e > b->s.now);
 		if (e <= b->s.now)
 			break;
 		b->s.now = e;
-		irq0_update(b);
-		/* an edge that left OUT0 unchanged still moves the schedule on */
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		/* an edge that left a level unchanged still moves its schedule on */
+		if (b->next_edge == e) {
+			irq0_update(b);
+			b->next_edge = pit_next_edge(&b->s.pit, 0, e);
+		}
+		if (b->rtc_next == e) {
+			irq8_update(b);
+			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
+		}
 	}
 	b->s.now = t;
 }
@@ -192,6 +216,7 @@ void board_config_default(struct board_config *cfg)
 	cfg->ioapic_version = 0x20;
 	cfg->pic_imr_reset = 0x00;
 	cfg->lint0_bsp_only = 0;
+	cfg->rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
 }
 
 static const char *config_check(const struct board_config *cfg)
@@ -218,7 +243,7 @@ static void chips_reset(struct board *b)
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-	uint32_t isa = b->s.lines | b->s.irq0;
+	uint32_t isa = b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8;
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
 	 * after reset, ELCR = 0, so IRR stays 0 and INT low). */
@@ -253,6 +278,9 @@ int board_init(struct board *b, const struct board_config *cfg,
 	 * LINT0 ExtINT, LINT1 NMI. KVM sets the same LVT0 at vCPU reset. */
 	b->s.lvt[0][0] = APIC_DM_EXTINT << 8;
 	b->s.lvt[0][1] = APIC_DM_NMI << 8;
+	rtc_init(&b->s.rtc, cfg->rtc_epoch);
+	b->s.irq8 = rtc_irq(&b->s.rtc, 0);
+	b->rtc_next = rtc_next_edge(&b->s.rtc, 0);
 	chips_reset(b);
 	b->s.deadline = board_next_deadline(b);
 	return 0;
@@ -298,7 +326,7 @@ void board_advance(struct board *b, uint64_t now)
 
 bool board_owns_port(uint16_t port)
 {
-	return pic_pair_owns_port(port) || pit_owns_port(port);
+	return pic_pair_owns_port(port) || pit_owns_port(port) || rtc_owns_port(port);
 }
 
 bool board_owns_mmio(uint64_t addr)
@@ -319,6 +347,10 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		pit_write(&b->s.pit, b->s.now, port, value);
 		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 		irq0_update(b);
+	} else if (rtc_owns_port(port)) {
+		rtc_write(&b->s.rtc, b->s.now, port, value);
+		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
+		irq8_update(b);
 	}
 	end_input(b, &in);
 }
@@ -334,6 +366,10 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 	} else if (pit_owns_port(port)) {
 		v = pit_read(&b->s.pit, b->s.now, port);
 		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	} else if (rtc_owns_port(port)) {
+		v = rtc_read(&b->s.rtc, b->s.now, port); /* reading C clears IRQF */
+		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
+		irq8_update(b);
 	}
 	in.u.pio.port = port;
 	in.u.pio.value = v;
@@ -383,6 +419,9 @@ void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level)
 			ioapic_pin(b, 2, line || (b->s.lines & 4u));
 		} else if (gsi == 2) {
 			ioapic_pin(b, 2, level || b->s.irq0 || (b->s.lines & 1u));
+		} else if (gsi == 8) {
+			pic_pair_set_irq(&b->s.pic, 8, level || b->s.irq8);
+			ioapic_pin(b, 8, level || b->s.irq8);
 		} else if (gsi < 16) {
 			pic_pair_set_irq(&b->s.pic, gsi, level);
 			ioapic_pin(b, gsi, level);
@@ -488,7 +527,7 @@ int board_apply(struct board *b, const struct irq_event *in)
 
 uint64_t board_next_deadline(const struct board *b)
 {
-	return b->next_edge;
+	return b->next_edge < b->rtc_next ? b->next_edge : b->rtc_next;
 }
 
 /* ---- keyframes ---- */
@@ -511,6 +550,7 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u8(s, &b->cfg.ioapic_version);
 	ser_u8(s, &b->cfg.pic_imr_reset);
 	ser_u8(s, &b->cfg.lint0_bsp_only);
+	ser_u64(s, &b->cfg.rtc_epoch);
 	if (s->load && !s->err && config_check(&b->cfg)) {
 		ser_invalid(s, config_check(&b->cfg));
 		return;
@@ -520,8 +560,9 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u32(s, &b->s.lines);
 	ser_u8(s, &b->s.irq0);
 	ser_u8(s, &b->s.pic_int);
+	ser_u8(s, &b->s.irq8);
 	if (s->load && !s->err &&
-	    ((b->s.lines >> BOARD_GSIS) || b->s.irq0 > 1 || b->s.pic_int > 1))
+	    ((b->s.lines >> BOARD_GSIS) || b->s.irq0 > 1 || b->s.pic_int > 1 || b->s.irq8 > 1))
 		ser_invalid(s, "bad board wire state");
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
 		ser_u32(s, &b->s.lvt[cpu][0]);
@@ -530,6 +571,7 @@ static void board_serialize(struct board *b, struct ser *s)
 	pic_pair_serialize(&b->s.pic, s);
 	pit_serialize(&b->s.pit, s);
 	ioapic_serialize(&b->s.ioapic, s);
+	rtc_serialize(&b->s.rtc, s);
 }
 
 size_t board_state_size(const struct board *b)
@@ -561,6 +603,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
+	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
 }
@@ -583,8 +626,8 @@ void board_print_state(const struct board *b, FILE *f)
 	fprintf(f, "board: t=%llu cpus=%u ioapic.version=0x%02x lint0=%s\n",
 		(unsigned long long)b->s.now, b->cfg.ncpus, b->cfg.ioapic_version,
 		b->cfg.lint0_bsp_only ? "bsp" : "broadcast");
-	fprintf(f, "wires: irq0=%u pic.int=%u lines=0x%06x deadline=",
-		b->s.irq0, b->s.pic_int, b->s.lines);
+	fprintf(f, "wires: irq0=%u irq8=%u pic.int=%u lines=0x%06x deadline=",
+		b->s.irq0, b->s.irq8, b->s.pic_int, b->s.lines);
 	if (b->s.deadline == UINT64_MAX)
 		fprintf(f, "none\n");
 	else
@@ -595,4 +638,5 @@ void board_print_state(const struct board *b, FILE *f)
 	pic_pair_print(&b->s.pic, f);
 	pit_print(&b->s.pit, b->s.now, f);
 	ioapic_print(&b->s.ioapic, f);
+	rtc_print(&b->s.rtc, b->s.now, f);
 }

@@ -4,6 +4,7 @@
  *
  *   ISA IRQ n (device line)  -> PIC input n, IOAPIC pin n (IRQ0 -> pin 2)
  *   PIT OUT0                 -> ISA IRQ0
+ *   RTC IRQ                  -> ISA IRQ8 (PIC slave IR0, IOAPIC pin 8)
  *   master PIC INT           -> LINT0 of every vCPU (by its LVT0 mode),
  *                               IOAPIC pin 0 (MP spec virtual wire B)
  *   IOAPIC                   -> APIC messages
@@ -28,6 +29,7 @@
 #include "ioapic.h"
 #include "pic.h"
 #include "pit.h"
+#include "rtc.h"
 
 #define BOARD_MAX_CPUS 64
 #define BOARD_GSIS 24
@@ -38,7 +40,13 @@ struct board_config {
 	uint8_t ioapic_version; /* 0x20 (default) or 0x11 */
 	uint8_t pic_imr_reset;  /* IMR after reset: 0x00 (default) or 0xff */
 	uint8_t lint0_bsp_only; /* 1: PIC INT reaches cpu 0 only (old KVM) */
+	uint8_t pad[4];
+	uint64_t rtc_epoch;     /* RTC wall-clock time (Unix s) at virtual time 0 */
 };
+
+/* 2026-01-01 00:00:00 UTC: the default RTC epoch (a recorded setting, never
+ * the host clock; the recorder sets the real start time). */
+#define BOARD_RTC_EPOCH_DEFAULT 1767225600ull
 
 /* Everything that is saved in a keyframe. */
 struct board_state {
@@ -47,10 +55,12 @@ struct board_state {
 	struct pic_pair pic;
 	struct pit pit;
 	struct ioapic ioapic;
+	struct rtc rtc;
 	uint32_t lines;         /* device-driven GSI levels (bit n) */
 	uint8_t irq0;           /* PIT OUT0 level as last propagated */
 	uint8_t pic_int;        /* master INT level as last propagated */
-	uint8_t pad[2];
+	uint8_t irq8;           /* RTC IRQ level as last propagated */
+	uint8_t pad;
 	uint32_t lvt[BOARD_MAX_CPUS][2];
 };
 
@@ -59,9 +69,11 @@ struct board {
 	struct board_state s;
 	irq_event_sink sink;
 	void *sink_ctx;
-	/* pit_next_edge(ch 0, now): derived from s, recomputed after every PIT
-	 * access and edge (not saved) */
+	/* pit_next_edge(ch 0, now) and rtc_next_edge(now): derived from s,
+	 * recomputed after every access to that chip and each of its edges
+	 * (not saved) */
 	uint64_t next_edge;
+	uint64_t rtc_next;
 	/* outputs of the input being processed, emitted after its echo */
 	unsigned deferring;
 	unsigned npending;
@@ -100,7 +112,7 @@ bool board_owns_mmio(uint64_t addr);
 uint64_t board_next_deadline(const struct board *b);
 
 /* Keyframes: the complete board state (config + chips), versioned. */
-#define BOARD_STATE_VERSION 1
+#define BOARD_STATE_VERSION 2
 size_t board_state_size(const struct board *b);
 /* Returns bytes written, 0 if len is too small. */
 size_t board_save(const struct board *b, uint8_t *buf, size_t len);

@@ -397,7 +397,7 @@ static int verify_script(const char *script, const struct board_config *cfg,
 			}
 			trace_reader_close(r);
 		} else {
-			snprintf(err, errlen, "reading back the script's recording: %s", e2);
+			snprintf(err, errlen, "reading back the script's recording: %.200s", e2);
 		}
 	} else {
 		snprintf(err, errlen, "running the reduced script failed");

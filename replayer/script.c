@@ -93,6 +93,10 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			if (v != 0 && v != 0xff)
 				return fail(err, errlen, "imr reset value must be 0x00 or 0xff");
 			cfg->pic_imr_reset = (uint8_t)v;
+		} else if (!strcmp(key, "rtc")) {
+			if (number(val, UINT64_MAX / 2, "rtc epoch", &v, err, errlen))
+				return -1;
+			cfg->rtc_epoch = v;
 		} else if (!strcmp(key, "lint0")) {
 			if (!strcmp(val, "broadcast"))
 				cfg->lint0_bsp_only = 0;
@@ -101,7 +105,7 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			else
 				return fail(err, errlen, "lint0 must be broadcast or bsp");
 		} else {
-			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0)", key);
+			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0, rtc)", key);
 		}
 	}
 	return 0;
@@ -269,9 +273,9 @@ size_t script_format_input(const struct irq_event *ev, char *buf, size_t len)
 
 size_t script_format_config(const struct board_config *cfg, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "board cpus=%u ioapic=0x%x imr=0x%x lint0=%s", cfg->ncpus,
-			 cfg->ioapic_version, cfg->pic_imr_reset,
-			 cfg->lint0_bsp_only ? "bsp" : "broadcast");
+	int n = snprintf(buf, len, "board cpus=%u ioapic=0x%x imr=0x%x lint0=%s rtc=%" PRIu64,
+			 cfg->ncpus, cfg->ioapic_version, cfg->pic_imr_reset,
+			 cfg->lint0_bsp_only ? "bsp" : "broadcast", cfg->rtc_epoch);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -509,6 +509,58 @@ static void ten_years_of_time(void **state)
 	free(c);
 }
 
+
+/* RTC periodic interrupt (register A RS=6: 1024 Hz, B PIE) -> ISA IRQ8 ->
+ * PIC slave IR0 (vector 0x38) and IOAPIC pin 8; reading register C
+ * acknowledges it. The edges come at their own exact times. */
+static void rtc_periodic_reaches_irq8(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	ioapic_rte(&b, 0, 8, 0x48);
+	board_pio_write(&b, 0, 0x70, 0x0a);
+	board_pio_write(&b, 0, 0x71, 0x26);
+	board_pio_write(&b, 0, 0x70, 0x0b);
+	board_pio_write(&b, 0, 0x71, 0x42); /* PIE, 24h */
+	uint64_t d = board_next_deadline(&b);
+	assert_true(d > 0 && d <= 1000000000ull / 1024 + 1);
+	board_advance(&b, 2000000);
+	const struct irq_event *w = find_nth(c, EV_WIRE, 0);
+	assert_non_null(w);
+	assert_int_equal(w->u.wire.id, WIRE_IRQ8);
+	assert_int_equal(w->u.wire.level, 1);
+	assert_int_equal(w->t, d);
+	const struct irq_event *m = find_nth(c, EV_APIC_MSG, 0);
+	assert_non_null(m);
+	assert_int_equal(m->u.apic.pin, 8);
+	assert_int_equal(m->u.apic.vector, 0x48);
+	assert_int_equal(m->t, d);
+	/* the IRQ stays asserted until register C is read: one edge only */
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 1);
+	assert_int_equal(board_intack(&b, 2000000, 0), 0x38);
+	board_pio_write(&b, 2000000, 0x70, 0x0c);
+	assert_int_equal(board_pio_read(&b, 2000000, 0x71) & 0xc0, 0xc0); /* IRQF, PF */
+	assert_int_equal(b.s.irq8, 0);
+	/* keyframes carry the RTC: save, load, continue identically */
+	uint8_t buf[8192];
+	size_t n = board_save(&b, buf, sizeof(buf));
+	struct board b2;
+	struct capture *c2 = cap_new();
+	init_board(&b2, c2, 1);
+	assert_null(board_load(&b2, buf, n));
+	unsigned mark = c->n;
+	board_advance(&b, 5000000);
+	board_advance(&b2, 5000000);
+	assert_int_equal(c->n - mark, c2->n);
+	for (unsigned i = 0; i < c2->n; i++)
+		assert_true(irq_event_equal(&c->ev[mark + i], &c2->ev[i]));
+	assert_int_equal(board_state_hash(&b), board_state_hash(&b2));
+	free(c);
+	free(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +579,7 @@ int main(void)
 		cmocka_unit_test(keyframe_continue_is_identical),
 		cmocka_unit_test(load_rejects_bad_state),
 		cmocka_unit_test(ten_years_of_time),
+		cmocka_unit_test(rtc_periodic_reaches_irq8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
