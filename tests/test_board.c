@@ -561,6 +561,24 @@ static void rtc_periodic_reaches_irq8(void **state)
 	free(c2);
 }
 
+/* Regression (fuzz_board): UINT64_MAX is both "no deadline" and a time a
+ * trace or driver can ask for; advancing to it with nothing scheduled hit
+ * the `e > now` assertion in advance_to (abort in every non-release build). */
+static void advance_to_end_of_time(void **state)
+{
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	board_advance(&b, UINT64_MAX);
+	assert_true(b.s.now == UINT64_MAX);
+	board_advance(&b, UINT64_MAX);
+	board_pio_write(&b, UINT64_MAX, 0x21, 0xff);
+	assert_true(board_next_deadline(&b) == UINT64_MAX);
+	for (unsigned i = 0; i < c->n; i++)
+		assert_true(c->ev[i].kind != EV_WIRE);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +598,7 @@ int main(void)
 		cmocka_unit_test(load_rejects_bad_state),
 		cmocka_unit_test(ten_years_of_time),
 		cmocka_unit_test(rtc_periodic_reaches_irq8),
+		cmocka_unit_test(advance_to_end_of_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
