@@ -1,84 +1,101 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the trace reader: open a trace from memory and walk every
- * chunk (info, keyframe, every record), plus the seek functions. Built as a
- * libFuzzer target with -Dfuzz=true (clang), and otherwise as
- * fuzz_reader_replay, which runs the files named on its command line (the
- * seed corpus is a meson test in suite 'fuzz').
+ * chunk (info, keyframe, every record, twice through a rewind), the seek
+ * functions, and format every record as `dump` does (text and JSON,
+ * replayer/eventfmt.c), into a roomy buffer and a tiny one. Built as a
+ * libFuzzer target with -Dfuzz=true (clang; CRCs are not checked there, see
+ * format/reader.c crc_ok), otherwise as a plain driver over the seed corpus.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
+#include "fuzz_check.h"
 #include "irqrr/trace.h"
+#include "replayer/replay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void format_record(const struct trace_record *rec)
+{
+	char big[4096], tiny[8];
+	size_t n = record_format_text(rec, big, sizeof big);
+	FUZZ_CHECK(n == 0 || strlen(big) == (n < sizeof big ? n : sizeof big - 1),
+		   "text length %zu vs strlen %zu", n, strlen(big));
+	(void)record_format_text(rec, tiny, sizeof tiny);
+	FUZZ_CHECK(memchr(tiny, 0, sizeof tiny) != NULL, "tiny text buffer not terminated");
+	n = record_format_json(rec, big, sizeof big);
+	FUZZ_CHECK(n == 0 || strlen(big) == (n < sizeof big ? n : sizeof big - 1),
+		   "json length %zu vs strlen %zu", n, strlen(big));
+	(void)record_format_json(rec, tiny, sizeof tiny);
+	FUZZ_CHECK(memchr(tiny, 0, sizeof tiny) != NULL, "tiny json buffer not terminated");
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
 	struct trace_reader *r = trace_reader_open_mem(data, size, "fuzz", err, sizeof err);
-	if (!r)
+	if (!r) {
+		FUZZ_CHECK(memchr(err, 0, sizeof err) && err[0], "open failed without a message");
 		return 0;
+	}
 	const char *k, *v;
 	uint64_t u;
-	for (size_t i = 0; trace_reader_config_at(r, i, &k, &v) == 0; i++)
+	unsigned maj, min;
+	trace_reader_version(r, &maj, &min);
+	for (size_t i = 0; trace_reader_config_at(r, i, &k, &v) == 0; i++) {
 		(void)trace_reader_config_u64(r, k, &u);
+		FUZZ_CHECK(trace_reader_config(r, k) != NULL, "config key %zu not found by name", i);
+	}
+	(void)trace_reader_recovery(r);
 	size_t n = trace_reader_chunk_count(r), ch;
+	uint64_t events = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct trace_chunk_info ci;
 		if (trace_reader_chunk_info(r, i, &ci) == 0) {
-			(void)trace_reader_find_event(r, ci.first_event, &ch);
-			(void)trace_reader_find_time(r, ci.last_t, &ch);
+			events += ci.count;
+			if (trace_reader_find_event(r, ci.first_event, &ch) == 0)
+				FUZZ_CHECK(ch < n, "find_event returned chunk %zu of %zu", ch, n);
+			if (trace_reader_find_time(r, ci.last_t, &ch) == 0)
+				FUZZ_CHECK(ch < n, "find_time returned chunk %zu of %zu", ch, n);
 		}
 		struct trace_chunk *c = trace_reader_load_chunk(r, i);
-		if (!c)
+		if (!c) {
+			FUZZ_CHECK(trace_reader_error(r)[0], "load_chunk failed without a message");
 			continue;
+		}
 		size_t kl;
 		const uint8_t *kf = trace_chunk_keyframe(c, &kl);
 		volatile uint8_t sink = kl ? kf[kl - 1] : 0;
+		(void)trace_chunk_get_info(c);
 		struct trace_record rec;
-		while (trace_chunk_next(c, &rec) == 1)
-			if (rec.len)
-				sink = rec.data[rec.len - 1];
+		int rc;
+		uint64_t seen = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			uint64_t count = 0;
+			while ((rc = trace_chunk_next(c, &rec)) == 1) {
+				if (rec.len)
+					sink = rec.data[rec.len - 1];
+				if (pass == 0)
+					format_record(&rec);
+				count++;
+			}
+			if (rc < 0)
+				FUZZ_CHECK(trace_chunk_error(c)[0], "malformed record without a message");
+			if (pass == 1)
+				FUZZ_CHECK(count == seen, "rewind saw %llu records, first pass %llu",
+					   (unsigned long long)count, (unsigned long long)seen);
+			seen = count;
+			trace_chunk_rewind(c);
+		}
 		(void)sink;
 		trace_chunk_free(c);
 	}
+	(void)trace_reader_find_event(r, UINT64_MAX, &ch);
+	(void)trace_reader_find_time(r, 0, &ch);
+	(void)trace_reader_find_time(r, UINT64_MAX, &ch);
+	(void)trace_reader_event_count(r);
+	(void)events;
 	trace_reader_close(r);
 	return 0;
 }
-
-#ifdef FUZZ_REPLAY_MAIN
-int main(int argc, char **argv)
-{
-	int bad = 0;
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			perror(argv[i]);
-			bad = 1;
-			continue;
-		}
-		uint8_t *buf = NULL;
-		size_t len = 0, cap = 0, got;
-		do {
-			if (len == cap) {
-				cap = cap ? cap * 2 : 65536;
-				uint8_t *nb = realloc(buf, cap);
-				if (!nb) {
-					fprintf(stderr, "out of memory\n");
-					return 2;
-				}
-				buf = nb;
-			}
-			got = fread(buf + len, 1, cap - len, f);
-			len += got;
-		} while (got);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		free(buf);
-	}
-	printf("ran %d inputs\n", argc - 1);
-	return bad;
-}
-#endif
