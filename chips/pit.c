@@ -645,7 +645,9 @@ static const char *channel_invalid(const struct pit_channel *c, unsigned i, uint
 			return "pit: bad pending count";
 		if (c->mode == 3 ? c->pend_phase >= c->pend_count : c->pend_phase != 0)
 			return "pit: bad pending phase";
-		if (c->pend_tick > max_tick || c->pend_tick == 0 ||
+		/* A count written in the last tick before UINT64_MAX ns loads on
+		 * the next CLK, max_tick + 1: legal, it just never comes. */
+		if (c->pend_tick > max_tick + 1 || c->pend_tick == 0 ||
 		    (!c->pend_run && c->mode != 0 && c->mode != 4))
 			return "pit: bad pending load";
 	}

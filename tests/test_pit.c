@@ -847,6 +847,27 @@ static void test_serialize_roundtrip(void **state)
 		assert_int_equal(pit_read(&a, tk(W + 41), 0x40), pit_read(&b, tk(W + 41), 0x40));
 }
 
+/* Regression (fuzz_board): a count written in the last PIT tick before
+ * UINT64_MAX ns schedules its load on the next CLK, one tick past
+ * pit_ticks_at(UINT64_MAX); saving that state worked but loading it was
+ * refused ("pit: bad pending load"), so such a keyframe was unusable. */
+static void test_serialize_load_pending_at_end_of_time(void **state)
+{
+	(void)state;
+	struct pit a, b;
+	uint8_t buf[512];
+	pit_fresh(&a);
+	for (unsigned mode = 0; mode < 6; mode++) {
+		pit_write(&a, UINT64_MAX, 0x43, (uint8_t)(0x30 | mode << 1));
+		pit_write(&a, UINT64_MAX, 0x40, 0x10);
+		pit_write(&a, UINT64_MAX, 0x40, 0x00);
+		size_t n = save(&a, buf, sizeof(buf));
+		pit_fresh(&b);
+		assert_null(load(&b, buf, n));
+		assert_int_equal(pit_next_edge(&a, 0, UINT64_MAX), pit_next_edge(&b, 0, UINT64_MAX));
+	}
+}
+
 /* Offsets in the saved layout (version byte, then 3 x 59-byte channels). */
 #define CH_SIZE 59
 #define OFF_CH(i) (1 + (i) * CH_SIZE)
@@ -991,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_reset_state),
 		cmocka_unit_test(test_serialize_roundtrip),
 		cmocka_unit_test(test_serialize_rejects),
+		cmocka_unit_test(test_serialize_load_pending_at_end_of_time),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_variant_cw_keeps_counting),
 	};
