@@ -221,6 +221,33 @@ static void *timer_thread(void *arg)
 	return NULL;
 }
 
+/* The PC/AT CMOS memory-size bytes firmware-less guests may read:
+ * 0x15/0x16 base memory (KiB), 0x17/0x18 and 0x30/0x31 extended memory
+ * above 1 MiB (KiB, at most 0xffff), 0x34/0x35 memory above 16 MiB (64 KiB
+ * units, below 4 GiB), 0x5b-0x5d memory above 4 GiB (64 KiB units). */
+static void cmos_set_memory(struct rtc *rtc, uint64_t ram)
+{
+	uint64_t ext_kib = ram > (1u << 20) ? (ram - (1u << 20)) >> 10 : 0;
+	uint64_t below4g = ram < 0xc0000000ull ? ram : 0xc0000000ull;
+	uint64_t above16m = below4g > (16u << 20) ? (below4g - (16u << 20)) >> 16 : 0;
+	uint64_t above4g = ram > 0xc0000000ull ? (ram - 0xc0000000ull) >> 16 : 0;
+	if (ext_kib > 0xffff)
+		ext_kib = 0xffff;
+	if (above16m > 0xffff)
+		above16m = 0xffff;
+	rtc_cmos_set(rtc, 0x15, 0x80); /* 640 KiB */
+	rtc_cmos_set(rtc, 0x16, 0x02);
+	rtc_cmos_set(rtc, 0x17, (uint8_t)ext_kib);
+	rtc_cmos_set(rtc, 0x18, (uint8_t)(ext_kib >> 8));
+	rtc_cmos_set(rtc, 0x30, (uint8_t)ext_kib);
+	rtc_cmos_set(rtc, 0x31, (uint8_t)(ext_kib >> 8));
+	rtc_cmos_set(rtc, 0x34, (uint8_t)above16m);
+	rtc_cmos_set(rtc, 0x35, (uint8_t)(above16m >> 8));
+	rtc_cmos_set(rtc, 0x5b, (uint8_t)above4g);
+	rtc_cmos_set(rtc, 0x5c, (uint8_t)(above4g >> 8));
+	rtc_cmos_set(rtc, 0x5d, (uint8_t)(above4g >> 16));
+}
+
 int irqbus_init(struct irqbus *bus, struct vm *vm)
 {
 	memset(bus, 0, sizeof(*bus));
@@ -238,10 +265,14 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	board_config_default(&cfg);
 	cfg.ncpus = (uint8_t)vm->ncpus;
 	cfg.lint0_bsp_only = vm->opt->lint0_bsp ? 1 : 0;
+	/* The RTC starts at the host's wall-clock time: a machine setting,
+	 * recorded in every keyframe, so replay never reads a host clock. */
+	cfg.rtc_epoch = (uint64_t)time(NULL);
 	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}
+	cmos_set_memory(&bus->board.s.rtc, vm->ram_size);
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	bus->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (bus->timerfd < 0 || bus->stopfd < 0) {
