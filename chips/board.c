@@ -163,7 +163,7 @@ static void advance_to(struct board *b, uint64_t t)
 	for (;;) {
 		uint64_t e = b->next_edge < b->rtc_next ? b->next_edge : b->rtc_next;
 		/* UINT64_MAX means "no edge", even when t is UINT64_MAX */
-		if (e > t || e == UINT64_MAX)
+		if (e > t || e == UINT64_MAX || b->stop)
 			break;
 		assert(e > b->s.now);
 		if (e <= b->s.now)

@@ -74,6 +74,10 @@ struct board {
 	 * (not saved) */
 	uint64_t next_edge;
 	uint64_t rtc_next;
+	/* A sink may set this to end the current time advance early (a replay
+	 * that has diverged need not emit years of timer edges); the board's
+	 * state is then incomplete and must not be used further. */
+	unsigned stop;
 	/* outputs of the input being processed, emitted after its echo */
 	unsigned deferring;
 	unsigned npending;

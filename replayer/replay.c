@@ -11,6 +11,7 @@ struct recorded {
 };
 
 struct cmp {
+	struct board *b;
 	const struct recorded *arr;
 	size_t n, cursor;
 	bool diverged;
@@ -26,6 +27,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 	if (c->diverged)
 		return;
 	if (c->cursor >= c->n) {
+		c->b->stop = 1; /* nothing after this is compared */
 		c->diverged = true;
 		c->kind = DIV_EXTRA;
 		c->at = c->n;
@@ -35,6 +37,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
 	if (!irq_event_equal(ev, want)) {
+		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
 		c->has_actual = true;
@@ -245,7 +248,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			break;
 		}
 		res->chunks++;
-		struct cmp cmp = { .arr = arr, .n = n };
+		struct cmp cmp = { .b = b, .arr = arr, .n = n };
 		board_set_sink(b, cmp_sink, &cmp);
 		size_t pos = 0;
 		while (pos < n) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -397,6 +398,35 @@ static void from_starts_at_the_chunk_keyframe(void **state)
 	done(p);
 }
 
+
+/* A forged time jump (years ahead, with the PIT at 600 kHz) is a divergence
+ * at the first edge the trace lacks; replay must stop there, not emit years
+ * of timer edges first. */
+static int forge_time_jump(struct trace_record *rec)
+{
+	if (rec->kind == EV_TIME && rec->t == 5000000)
+		rec->ev.t = rec->t = 40ull * 365 * 24 * 3600 * 1000000000ull;
+	return 1;
+}
+
+static void forged_time_jump_ends_promptly(void **state)
+{
+	static const char fast[] = "out 0x43 0x34\nout 0x40 2\nout 0x40 0\ntime 1000000\ntime 5000000\n";
+	char *p = record(fast, 0);
+	char *q = rewrite(p, forge_time_jump, NULL);
+	struct replay_result res;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	assert_int_equal(res.div->kind, DIV_EXTRA);
+	assert_int_equal(res.div->actual.kind, EV_WIRE);
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +439,7 @@ int main(void)
 		cmocka_unit_test(state_at_matches_full_replay),
 		cmocka_unit_test(truncated_trace_replays_complete_chunks),
 		cmocka_unit_test(from_starts_at_the_chunk_keyframe),
+		cmocka_unit_test(forged_time_jump_ends_promptly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
