@@ -16,15 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void push_context(struct bisect_result *res, const struct trace_record *rec)
+static void push_context(struct bisect_result *res, const struct trace_record *rec,
+			 const uint8_t *saved)
 {
 	if (res->ncontext == BISECT_CONTEXT) {
 		memmove(res->context, res->context + 1, sizeof(res->context[0]) * (BISECT_CONTEXT - 1));
+		memmove(res->context_data, res->context_data + 1,
+			sizeof(res->context_data[0]) * (BISECT_CONTEXT - 1));
 		res->ncontext--;
 	}
-	res->context[res->ncontext] = *rec;
-	res->context[res->ncontext].data = NULL;
-	res->context[res->ncontext].len = 0;
+	struct trace_record r = *rec;
+	if (saved)
+		r.data = r.len ? saved : NULL;
+	report_context_save(&res->context[res->ncontext], res->context_data[res->ncontext], &r);
 	res->ncontext++;
 }
 
@@ -64,7 +68,7 @@ static int bisect_diverge(struct trace_reader *r, const struct predicate *p, uin
 		res->state = d->before;
 		res->ncontext = 0;
 		for (unsigned i = 0; i < d->ncontext && i < BISECT_CONTEXT; i++)
-			push_context(res, &d->context[i]);
+			push_context(res, &d->context[i], d->context_data[i]);
 		res->div = d;
 		rr.div = NULL;
 	} else {
@@ -118,7 +122,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			if (rec.num > to)
 				break;
 			if (EV_IS_CONTEXT(rec.kind)) {
-				push_context(res, &rec);
+				push_context(res, &rec, NULL);
 				continue;
 			}
 			int hit = pred_eval_feed(&e, rec.num, &rec.ev);
@@ -143,7 +147,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			}
 			if (hit) /* before --from: keep looking */
 				e.hit = false;
-			push_context(res, &rec);
+			push_context(res, &rec, NULL);
 		}
 		if (k < 0)
 			unusable(res, trace_chunk_error(c));
@@ -175,7 +179,7 @@ void bisect_print(const struct bisect_result *res, const struct predicate *p, FI
 	if (res->ncontext) {
 		fprintf(f, "events before it:\n");
 		for (unsigned i = 0; i < res->ncontext; i++) {
-			record_format_text(&res->context[i], line, sizeof(line));
+			report_context_format(&res->context[i], res->context_data[i], line, sizeof(line));
 			fprintf(f, "  %s\n", line);
 		}
 	}

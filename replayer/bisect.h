@@ -28,7 +28,8 @@ struct bisect_result {
 	char why[200];                /* what held, for how long */
 	struct board state;           /* chip state after that event */
 	unsigned ncontext;            /* events before it, oldest first */
-	struct trace_record context[BISECT_CONTEXT];
+	struct trace_record context[BISECT_CONTEXT]; /* data = NULL: see context_data */
+	uint8_t context_data[BISECT_CONTEXT][REPORT_CONTEXT_DATA];
 	uint64_t scanned;             /* events examined */
 	uint64_t chunks;              /* chunks decoded */
 	char message[300];            /* BISECT_UNUSABLE: why */

@@ -108,15 +108,34 @@ static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
 	return 0;
 }
 
-static void push_context(struct divergence *d, struct trace_record *rec)
+void report_context_save(struct trace_record *dst, uint8_t *slot, const struct trace_record *rec)
+{
+	*dst = *rec;
+	dst->len = rec->data && rec->len < REPORT_CONTEXT_DATA ? rec->len
+			: rec->data ? REPORT_CONTEXT_DATA : 0;
+	if (dst->len)
+		memcpy(slot, rec->data, dst->len);
+	dst->data = NULL;
+}
+
+size_t report_context_format(const struct trace_record *rec, const uint8_t *slot, char *buf,
+			     size_t len)
+{
+	struct trace_record r = *rec;
+	r.data = r.len ? slot : NULL;
+	return record_format_text(&r, buf, len);
+}
+
+static void push_context(struct divergence *d, const struct trace_record *rec)
 {
 	if (d->ncontext == REPLAY_CONTEXT) {
 		memmove(d->context, d->context + 1, sizeof(d->context[0]) * (REPLAY_CONTEXT - 1));
+		memmove(d->context_data, d->context_data + 1,
+			sizeof(d->context_data[0]) * (REPLAY_CONTEXT - 1));
 		d->ncontext--;
 	}
-	rec->data = NULL; /* the chunk is freed before the report */
-	rec->len = 0;
-	d->context[d->ncontext++] = *rec;
+	report_context_save(&d->context[d->ncontext], d->context_data[d->ncontext], rec);
+	d->ncontext++;
 }
 
 /* The recorded records (context included) just before event num: from the
@@ -355,7 +374,7 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 		fprintf(f, "recorded events before it:\n");
 		for (unsigned i = 0; i < d->ncontext; i++) {
 			char line[256];
-			record_format_text(&d->context[i], line, sizeof(line));
+			report_context_format(&d->context[i], d->context_data[i], line, sizeof(line));
 			fprintf(f, "  %s\n", line);
 		}
 	}

@@ -16,6 +16,9 @@
 #include "variants.h"
 
 #define REPLAY_CONTEXT 8
+/* Bytes of a context record's payload kept for a report (console text,
+ * marks); longer payloads are cut. */
+#define REPORT_CONTEXT_DATA 160
 
 enum replay_outcome {
 	REPLAY_IDENTICAL = 0,
@@ -42,7 +45,8 @@ struct divergence {
 	size_t chunk;
 	/* The recorded events just before, oldest first. */
 	unsigned ncontext;
-	struct trace_record context[REPLAY_CONTEXT];
+	struct trace_record context[REPLAY_CONTEXT]; /* data = NULL: see context_data */
+	uint8_t context_data[REPLAY_CONTEXT][REPORT_CONTEXT_DATA]; /* len bytes each */
 	/* Board state before that input, and (DIV_KEYFRAME) the keyframe's. */
 	struct board before;
 	struct board keyframe;
@@ -76,6 +80,12 @@ int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *e
 
 /* One-line text of a record (`dump --format text`), and JSON. */
 size_t record_format_text(const struct trace_record *rec, char *buf, size_t len);
+/* A report's saved record: rec with its payload in slot (REPORT_CONTEXT_DATA
+ * bytes, of which rec->len are used). The chunk the record came from is
+ * freed before reports are printed, so the payload is copied. */
+void report_context_save(struct trace_record *dst, uint8_t *slot, const struct trace_record *rec);
+size_t report_context_format(const struct trace_record *rec, const uint8_t *slot, char *buf,
+			     size_t len);
 size_t record_format_json(const struct trace_record *rec, char *buf, size_t len);
 
 #endif

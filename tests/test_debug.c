@@ -356,6 +356,88 @@ static void variants_diverge(void **state)
 	done(b);
 }
 
+/* A trace with guest console records between board events, as the
+ * recorder writes them (one record per console byte). */
+static void console_sink(void *ctx, const struct irq_event *ev)
+{
+	assert_int_equal(trace_writer_append(ctx, ev), 0);
+}
+
+static char *record_with_console(void)
+{
+	char *path = malloc(80), err[300];
+	struct board *b = malloc(sizeof(*b));
+	struct board_config cfg;
+	assert_non_null(path);
+	assert_non_null(b);
+	snprintf(path, 80, "/tmp/test_debug.%d.console.irqrr", (int)getpid());
+	struct trace_writer *w = trace_writer_open(path, NULL, 0, NULL, err, sizeof(err));
+	if (!w)
+		fail_msg("%s", err);
+	board_config_default(&cfg);
+	assert_int_equal(board_init(b, &cfg, console_sink, w), 0);
+	uint8_t *kf = malloc(board_state_size(b));
+	assert_non_null(kf);
+	assert_int_equal(trace_writer_begin_chunk(w, kf, board_save(b, kf, board_state_size(b))), 0);
+	/* IOAPIC pin 10 level, vector 0x50; the line rises, no EOI comes */
+	board_mmio_write(b, 1000, 0xfec00000, 0x24);
+	board_mmio_write(b, 2000, 0xfec00010, 0x8050);
+	board_set_irq(b, 3000, 10, 1);
+	const char *text = "\x00hi";
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t rec[2] = { 0, (uint8_t)text[1 + i] };
+		assert_int_equal(trace_writer_context(w, 4000, EV_CTX_CONSOLE, rec, 2), 0);
+	}
+	assert_int_equal(trace_writer_context(w, 4000, EV_CTX_MARK, "the mark", 8), 0);
+	board_advance(b, 2000000); /* remote IRR held for 2 ms */
+	/* an OCW3 poll read: diverges under pic.poll_no_0x80=1 */
+	static const uint16_t port[] = { 0x20, 0x21, 0x21, 0x21, 0x20 };
+	static const uint8_t val[] = { 0x11, 0x30, 0x04, 0x01, 0x0c };
+	for (unsigned i = 0; i < 5; i++)
+		board_pio_write(b, 2001000, port[i], val[i]);
+	board_set_irq(b, 2001000, 5, 1);
+	assert_int_equal(trace_writer_context(w, 2001000, EV_CTX_MARK, "before the poll", 15), 0);
+	(void)board_pio_read(b, 2002000, 0x20);
+	assert_int_equal(trace_writer_close(w, err, sizeof(err)), 0);
+	free(kf);
+	free(b);
+	return path;
+}
+
+/* Regression: the "events before it" of bisect and of a replay divergence
+ * printed context records without their text ("console" and nothing else):
+ * the data pointed into a freed chunk and was dropped. */
+static void context_keeps_text(void **state)
+{
+	(void)state;
+	char *path = record_with_console();
+	struct bisect_result *res = malloc(sizeof(*res));
+	char buf[4096];
+	assert_non_null(res);
+	assert_int_equal(bisect(path, "remote-irr:10>1ms", res), BISECT_FOUND);
+	struct predicate p;
+	assert_null(predicate_parse("remote-irr:10>1ms", &p));
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	bisect_print(res, &p, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "text=\"h\""));
+	assert_non_null(strstr(buf, "text=\"i\""));
+	assert_non_null(strstr(buf, "text=\"the mark\""));
+	bisect_result_free(res);
+	/* a divergence report: the records before the diverging read */
+	assert_int_equal(bisect(path, "diverge:pic.poll_no_0x80=1", res), BISECT_FOUND);
+	assert_non_null(res->div);
+	assert_int_equal(res->div->expected.kind, EV_PIO_READ);
+	assert_null(predicate_parse("diverge:pic.poll_no_0x80=1", &p));
+	f = fmemopen(buf, sizeof(buf), "w");
+	bisect_print(res, &p, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "text=\"before the poll\""));
+	bisect_result_free(res);
+	free(res);
+	done(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +447,7 @@ int main(void)
 		cmocka_unit_test(diff_cases),
 		cmocka_unit_test(reduce_planted),
 		cmocka_unit_test(variants_diverge),
+		cmocka_unit_test(context_keeps_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
