@@ -316,8 +316,12 @@ static void count_written(struct pit_channel *c, uint64_t T)
 			} else {
 				uint32_t h = (n + 1) / 2;
 				uint64_t r = (d + v.phase) % n;
-				if (r < h) /* high half ends: new count starts low */
-					schedule(c, T + (h - r), c->cr, (c->cr + 1) / 2, true);
+				/* High half ends: the new count starts with its
+				 * low half, phase ceil(N/2) reduced mod N: for
+				 * N = 1 (no low half) that is 0, the only phase
+				 * a count of 1 has (the loader checks phase < N). */
+				if (r < h)
+					schedule(c, T + (h - r), c->cr, (c->cr + 1) / 2 % c->cr, true);
 				else
 					schedule(c, T + (n - r), c->cr, 0, true);
 			}

@@ -868,6 +868,39 @@ static void test_serialize_load_pending_at_end_of_time(void **state)
 	}
 }
 
+/* Mode 3, a count of 1 written during the high half of a running count
+ * (DS W5): the new count starts with its low half, so the load was
+ * scheduled with phase (1 + 1) / 2 = 1, not < the count; the loader
+ * refused that keyframe ("pit: bad pending phase") and, once the load was
+ * due, the running segment ("pit: bad phase"). Found by fuzz_board. */
+static void test_serialize_mode3_count1_in_high_half(void **state)
+{
+	(void)state;
+	struct pit a, b;
+	uint8_t buf[512];
+	pit_fresh(&a);
+	program(&a, W, 0, 0x36, 100); /* high W+1..W+50 */
+	pit_write(&a, tk(W + 20), 0x40, 1);
+	pit_write(&a, tk(W + 20), 0x40, 0);
+	uint64_t ticks[] = { W + 20, W + 50, W + 51, W + 52, W + 1000 };
+	for (unsigned i = 0; i < sizeof(ticks) / sizeof(ticks[0]); i++) {
+		uint64_t t = tk(ticks[i]);
+		/* Reading settles a due load into the running segment. */
+		(void)latch_read(&a, t, 0);
+		size_t n = save(&a, buf, sizeof(buf));
+		pit_fresh(&b);
+		assert_null(load(&b, buf, n));
+		assert_int_equal(pit_next_edge(&a, 0, t), pit_next_edge(&b, 0, t));
+		assert_int_equal(pit_out(&a, 0, t), pit_out(&b, 0, t));
+		assert_int_equal(latch_read(&a, t, 0), latch_read(&b, t, 0));
+	}
+	/* DS mode 3, odd N: high (N+1)/2 CLKs, low (N-1)/2: with N = 1 OUT
+	 * stays high, so the old high half never ends in a low edge. */
+	assert_true(pit_out(&a, 0, tk(W + 51)));
+	assert_true(pit_out(&a, 0, tk(W + 5000)));
+	assert_int_equal(pit_next_edge(&a, 0, tk(W + 20)), UINT64_MAX);
+}
+
 /* Offsets in the saved layout (version byte, then 3 x 59-byte channels). */
 #define CH_SIZE 59
 #define OFF_CH(i) (1 + (i) * CH_SIZE)
@@ -1013,6 +1046,7 @@ int main(void)
 		cmocka_unit_test(test_serialize_roundtrip),
 		cmocka_unit_test(test_serialize_rejects),
 		cmocka_unit_test(test_serialize_load_pending_at_end_of_time),
+		cmocka_unit_test(test_serialize_mode3_count1_in_high_half),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_variant_cw_keeps_counting),
 	};

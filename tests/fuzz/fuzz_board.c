@@ -11,7 +11,11 @@
  *     IOAPIC ID/version/RTE reserved bits, ELCR read-only bits, port 0x61
  *     bits 7:6, the 8254 status byte's copy of the control word.
  * Byte layout (missing bytes read as 0): byte 0 = configuration, then
- * opcode bytes each followed by its arguments (see step()).
+ * opcode bytes each followed by its arguments (see step()), consumed left
+ * to right. Every argument byte is read into a sequenced local: C leaves
+ * the order of function arguments and of an operator's operands
+ * unspecified (gcc and clang differ), and an input must decode the same
+ * in the libFuzzer target (clang) and the plain driver (gcc).
  */
 #include <stdint.h>
 #include <string.h>
@@ -209,14 +213,17 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 	struct board *b = &s->b;
 	uint8_t op = u8(in);
 	switch (op % 16) {
-	case 0:
-		pio_write(s, *now, ports[u8(in) % NPORTS], u8(in));
+	case 0: {
+		uint16_t port = ports[u8(in) % NPORTS];
+		pio_write(s, *now, port, u8(in));
 		break;
+	}
 	case 1:
 		pio_read(s, *now, ports[u8(in) % NPORTS]);
 		break;
 	case 2: { /* any offset in and just around the IOAPIC window */
-		uint32_t off = u8(in) | (uint32_t)(u8(in) & 1) << 8;
+		uint32_t off = u8(in);
+		off |= (uint32_t)(u8(in) & 1) << 8;
 		uint32_t regsel = b->s.ioapic.regsel;
 		uint32_t v = u32(in);
 		if (op & 0x80) {
@@ -253,9 +260,11 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 	case 6:
 		board_intack(b, *now, u8(in) % b->cfg.ncpus);
 		break;
-	case 7:
-		board_eoi(b, *now, u8(in), u8(in) % b->cfg.ncpus);
+	case 7: {
+		uint8_t vector = u8(in);
+		board_eoi(b, *now, vector, u8(in) % b->cfg.ncpus);
 		break;
+	}
 	case 8: {
 		unsigned cpu = u8(in) % b->cfg.ncpus;
 		board_set_lvt(b, *now, cpu, op >> 7, lvt_value(in));
@@ -266,7 +275,8 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 		board_advance(b, *now);
 		break;
 	case 10: { /* large jump, saturating */
-		uint64_t d = (uint64_t)u32(in) << (u8(in) % 40);
+		uint64_t d = u32(in);
+		d <<= u8(in) % 40;
 		*now = *now > UINT64_MAX - d ? UINT64_MAX : *now + d;
 		advance_bounded(b, now);
 		break;
@@ -314,8 +324,10 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 	}
 	default: /* PIT programming: control word then count bytes */
 		pio_write(s, *now, 0x43, u8(in));
-		pio_write(s, *now, 0x40 + u8(in) % 3, u8(in));
-		pio_write(s, *now, 0x40 + u8(in) % 3, u8(in));
+		for (int k = 0; k < 2; k++) {
+			uint16_t port = (uint16_t)(0x40 + u8(in) % 3);
+			pio_write(s, *now, port, u8(in));
+		}
 		break;
 	}
 	if ((op % 16) == 13 && (op & 0x80)) {
