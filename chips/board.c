@@ -184,9 +184,25 @@ static void advance_to(struct board *b, uint64_t t)
 
 /* ---- input framing: advance, then echo, then caused outputs ---- */
 
+/* EV_DEADLINE when the next deadline moved. Emitted right after the time
+ * advance as well as after the input, so that advancing by a separate
+ * EV_TIME input (a script's `time` line) or by the input itself gives the
+ * same order of outputs around the input. */
+static void deadline_update(struct board *b)
+{
+	uint64_t d = board_next_deadline(b);
+	if (d != b->s.deadline) {
+		b->s.deadline = d;
+		struct irq_event ev = { .kind = EV_DEADLINE, .t = b->s.now };
+		ev.u.deadline.t = d;
+		emit_now(b, &ev);
+	}
+}
+
 static void begin_input(struct board *b, uint64_t now)
 {
 	advance_to(b, now);
+	deadline_update(b);
 	b->deferring = 1;
 	b->npending = 0;
 }
@@ -199,13 +215,7 @@ static void end_input(struct board *b, struct irq_event *in)
 	for (unsigned i = 0; i < b->npending; i++)
 		emit_now(b, &b->pending[i]);
 	b->npending = 0;
-	uint64_t d = board_next_deadline(b);
-	if (d != b->s.deadline) {
-		b->s.deadline = d;
-		struct irq_event ev = { .kind = EV_DEADLINE, .t = b->s.now };
-		ev.u.deadline.t = d;
-		emit_now(b, &ev);
-	}
+	deadline_update(b);
 }
 
 /* ---- configuration and reset ---- */

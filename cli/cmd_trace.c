@@ -236,24 +236,59 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 		fprintf(f, "%s\n", line);
 }
 
+/* The `board` line, and `cmos` lines for the CMOS RAM bytes the recorder
+ * set, from the first chunk's keyframe; a warning when the rest of the state
+ * is not the power-on state a script starts from. */
+static void dump_script_header(struct trace_chunk *c, const struct trace_args *a, size_t ci)
+{
+	size_t kflen;
+	char line[200];
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
+	if (!b || !fresh || !kflen) {
+		free(b);
+		free(fresh);
+		return;
+	}
+	board_init_blank(b);
+	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
+		script_format_config(&b->cfg, line, sizeof(line));
+		printf("# irqrr dump --format script %s\n%s\n", a->path, line);
+		for (unsigned i = 0x0e; i < 0x80; i++)
+			if (b->s.rtc.cmos[i] != fresh->s.rtc.cmos[i]) {
+				printf("cmos 0x%x 0x%x\n", i, b->s.rtc.cmos[i]);
+				rtc_cmos_set(&fresh->s.rtc, (uint8_t)i, b->s.rtc.cmos[i]);
+			}
+		if (board_state_hash(fresh) != board_state_hash(b) || a->from)
+			fprintf(stderr, "irqrr dump: warning: chunk %zu does not start at power-on;"
+					" a script cannot express the chip state there,"
+					" so `irqrr chips` may print different outputs\n", ci);
+	}
+	free(b);
+	free(fresh);
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: irqrr dump [--format text|json|script] [--from N] [--to N] FILE\n"
+		"usage: irqrr dump [--format text|json|script|chips] [--from N] [--to N] FILE\n"
 		"Print a trace's records: text (one a line: number, time in s, kind,\n"
-		"fields), json (JSON lines) or script (the inputs as a chip script, which\n"
-		"`irqrr chips` turns back into the recorded outputs).\n";
+		"fields), json (JSON lines), script (the inputs as a chip script, which\n"
+		"`irqrr chips` turns back into the recorded outputs) or chips (the\n"
+		"recorded outputs as `irqrr chips` prints them).\n";
 	struct trace_args a;
 	int rc = parse_trace_args(argc, argv, usage, &a);
 	if (rc >= 0)
 		return rc;
-	enum { TEXT, JSON, SCRIPT } fmt = TEXT;
+	enum { TEXT, JSON, SCRIPT, CHIPS } fmt = TEXT;
 	if (a.format && !strcmp(a.format, "json"))
 		fmt = JSON;
 	else if (a.format && !strcmp(a.format, "script"))
 		fmt = SCRIPT;
+	else if (a.format && !strcmp(a.format, "chips"))
+		fmt = CHIPS;
 	else if (a.format && strcmp(a.format, "text")) {
-		fprintf(stderr, "irqrr dump: --format takes text, json or script\n");
+		fprintf(stderr, "irqrr dump: --format takes text, json, script or chips\n");
 		return 2;
 	}
 	struct trace_reader *r = open_trace("dump", a.path);
@@ -277,27 +312,8 @@ int cmd_dump(int argc, char **argv)
 			status = 2;
 			break;
 		}
-		if (fmt == SCRIPT && ci == first) {
-			size_t kflen;
-			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-			struct board *b = malloc(sizeof(*b));
-			if (b) {
-				board_init_blank(b);
-				if (kflen && !board_load(b, kf, kflen)) {
-					struct board *fresh = malloc(sizeof(*fresh));
-					if (fresh && !board_init(fresh, &b->cfg, NULL, NULL) &&
-					    (board_state_hash(fresh) != board_state_hash(b) || a.from))
-						fprintf(stderr,
-							"irqrr dump: warning: the trace does not start at power-on;"
-							" a script cannot express the chip state at its start,"
-							" so `irqrr chips` may print different outputs\n");
-					free(fresh);
-					script_format_config(&b->cfg, line, sizeof(line));
-					printf("# irqrr dump --format script %s\n%s\n", a.path, line);
-				}
-				free(b);
-			}
-		}
+		if (fmt == SCRIPT && ci == first)
+			dump_script_header(c, &a, ci);
 		while ((k = trace_chunk_next(c, &rec)) == 1) {
 			if (rec.num < a.from)
 				continue;
@@ -309,6 +325,9 @@ int cmd_dump(int argc, char **argv)
 			} else if (fmt == JSON) {
 				record_format_json(&rec, line, sizeof(line));
 				puts(line);
+			} else if (fmt == CHIPS) {
+				if (script_format_output(&rec.ev, line, sizeof(line)) && !EV_IS_CONTEXT(rec.kind))
+					puts(line);
 			} else {
 				dump_script_record(&rec, &ss, stdout);
 			}

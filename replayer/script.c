@@ -220,6 +220,16 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 	} else if (!strcmp(c, "state")) {
 		cmd->op = SCRIPT_STATE;
 		want = 1;
+	} else if (!strcmp(c, "cmos")) {
+		if (number(tok[1], 0x7f, "CMOS index", &a, err, errlen) ||
+		    number(tok[2], 0xff, "value", &v, err, errlen))
+			return -1;
+		if (a < 0x0e)
+			return fail(err, errlen, "CMOS index 0x%" PRIx64 " is a clock register (RAM is 0x0e..0x7f)", a);
+		cmd->op = SCRIPT_CMOS;
+		cmd->cmos_index = (uint8_t)a;
+		cmd->cmos_value = (uint8_t)v;
+		want = 3;
 	} else if (!strcmp(c, "board")) {
 		cmd->op = SCRIPT_BOARD;
 		return board_line(tok, ntok, cfg, &cmd->cfg, err, errlen);
@@ -359,7 +369,7 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	bool started = false;
+	bool started = false, configured = false;
 	int status = 0;
 	uint64_t now = 0;
 
@@ -393,7 +403,24 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 		}
 		if (cmd.op == SCRIPT_NONE)
 			continue;
+		if (cmd.op == SCRIPT_CMOS) {
+			if (started) {
+				fprintf(errf, "irqrr: %s:%u: 'cmos' must come before the first command\n",
+					name, lineno);
+				status = 2;
+				break;
+			}
+			configured = true;
+			rtc_cmos_set(&b->s.rtc, cmd.cmos_index, cmd.cmos_value);
+			continue;
+		}
 		if (cmd.op == SCRIPT_BOARD) {
+			if (configured) {
+				fprintf(errf, "irqrr: %s:%u: 'board' must come first (before 'cmos')\n",
+					name, lineno);
+				status = 2;
+				break;
+			}
 			if (started) {
 				fprintf(errf, "irqrr: %s:%u: 'board' must come before the first command\n",
 					name, lineno);

@@ -20,12 +20,14 @@ enum script_op {
 	SCRIPT_BOARD, /* board KEY=VALUE ... (configuration, before any input) */
 	SCRIPT_EVENT, /* an input event (ev) */
 	SCRIPT_STATE, /* print the full chip state */
+	SCRIPT_CMOS,  /* cmos INDEX VALUE: CMOS RAM byte (configuration, before any input) */
 };
 
 struct script_cmd {
 	enum script_op op;
 	struct irq_event ev;      /* SCRIPT_EVENT: the input; ev.t = 0 unless `time` */
 	struct board_config cfg;  /* SCRIPT_BOARD: cfg with the keys applied */
+	uint8_t cmos_index, cmos_value; /* SCRIPT_CMOS */
 };
 
 /* Parse one line (without its newline). cfg is the current configuration

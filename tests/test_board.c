@@ -275,8 +275,8 @@ static void input_echo_order(void **state)
 	assert_int_equal(v, 0x01);
 	/* falling edge, rising edge (+ INT, LINT0) came before the read echo */
 	unsigned i = 0;
-	while (c->ev[i].kind != EV_PIO_READ)
-		assert_true(EV_IS_OUTPUT(c->ev[i++].kind));
+	for (; c->ev[i].kind != EV_PIO_READ; i++)
+		assert_true(EV_IS_OUTPUT(c->ev[i].kind));
 	assert_true(i >= 3);
 	assert_int_equal(c->ev[i].t, 1500000);
 	assert_int_equal(c->ev[i].u.pio.value, 0x01);

@@ -420,8 +420,10 @@ static void forged_time_jump_ends_promptly(void **state)
 	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
-	assert_int_equal(res.div->kind, DIV_EXTRA);
-	assert_int_equal(res.div->actual.kind, EV_WIRE);
+	/* the first edge past the recorded time meets a recorded event */
+	assert_true(res.div->kind == DIV_MISMATCH || res.div->kind == DIV_EXTRA);
+	assert_true(res.div->has_actual && EV_IS_OUTPUT(res.div->actual.kind));
+	assert_true(res.div->actual.t > 5000000);
 	replay_result_free(&res);
 	done(p);
 	done(q);
