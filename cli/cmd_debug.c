@@ -8,37 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cliutil.h"
 #include "commands.h"
 #include "replayer/bisect.h"
 #include "replayer/diff.h"
 #include "replayer/reduce.h"
-
-static int parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || !*s || s[0] == '-') {
-		fprintf(stderr, "irqrr %s: bad value '%s' for %s\n", cmd, s, opt);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static struct trace_reader *open_trace(const char *path)
-{
-	char err[300];
-	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "irqrr: %s\n", err);
-		return NULL;
-	}
-	const struct trace_recovery *rec = trace_reader_recovery(r);
-	if (rec && rec->message[0])
-		fprintf(stderr, "irqrr: %s: %s\n", path, rec->message);
-	return r;
-}
 
 static double now_s(void)
 {
@@ -73,8 +47,8 @@ int cmd_bisect(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': until = optarg; break;
-		case 'f': if (parse_u64("bisect", "--from", optarg, &from)) return 2; break;
-		case 't': if (parse_u64("bisect", "--to", optarg, &to)) return 2; break;
+		case 'f': if (cli_parse_u64("bisect", "--from", optarg, &from)) return 2; break;
+		case 't': if (cli_parse_u64("bisect", "--to", optarg, &to)) return 2; break;
 		case 's': stats = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
@@ -98,7 +72,7 @@ int cmd_bisect(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind];
-	struct trace_reader *r = open_trace(path);
+	struct trace_reader *r = cli_open_trace(path, "");
 	if (!r)
 		return 2;
 	struct bisect_result *res = malloc(sizeof(*res));
@@ -163,10 +137,10 @@ int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	const char *na = argv[optind], *nb = argv[optind + 1];
-	struct trace_reader *a = open_trace(na);
+	struct trace_reader *a = cli_open_trace(na, "");
 	if (!a)
 		return 2;
-	struct trace_reader *b = open_trace(nb);
+	struct trace_reader *b = cli_open_trace(nb, "");
 	if (!b) {
 		trace_reader_close(a);
 		return 2;
@@ -224,12 +198,12 @@ int cmd_reduce(int argc, char **argv)
 		case 'u': until = optarg; break;
 		case 'o': outp = optarg; break;
 		case 'n':
-			if (parse_u64("reduce", "--max-tests", optarg, &v))
+			if (cli_parse_u64("reduce", "--max-tests", optarg, &v))
 				return 2;
 			ro.max_tests = v;
 			break;
 		case 'T':
-			if (parse_u64("reduce", "--max-time", optarg, &v))
+			if (cli_parse_u64("reduce", "--max-time", optarg, &v))
 				return 2;
 			ro.max_seconds = (double)v;
 			break;
@@ -251,7 +225,7 @@ int cmd_reduce(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind];
-	struct trace_reader *r = open_trace(path);
+	struct trace_reader *r = cli_open_trace(path, "");
 	if (!r)
 		return 2;
 	struct reduce_result res;

@@ -9,46 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cliutil.h"
 #include "commands.h"
 #include "replayer/export.h"
 
 #define CONVERT "/usr/bin/convert"
 
-static int parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || !*s || s[0] == '-') {
-		fprintf(stderr, "irqrr %s: bad value '%s' for %s\n", cmd, s, opt);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && !strcasecmp(s + n - m, suffix);
-}
-
-static struct trace_reader *open_trace(const char *path)
-{
-	char err[300];
-	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
-	if (!r) {
-		/* "open PATH: ..." names the file already; the rest do not */
-		if (strstr(err, path))
-			fprintf(stderr, "irqrr: %s\n", err);
-		else
-			fprintf(stderr, "irqrr: %s: %s\n", path, err);
-		return NULL;
-	}
-	const struct trace_recovery *rec = trace_reader_recovery(r);
-	if (rec && rec->message[0])
-		fprintf(stderr, "irqrr: %s: %s (exporting the readable part)\n", path, rec->message);
-	return r;
 }
 
 static FILE *open_output(const char *cmd, const char *path)
@@ -134,11 +104,11 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 			a->format = optarg;
 			break;
 		case 'f':
-			if (parse_u64(cmd, "--from", optarg, &a->from))
+			if (cli_parse_u64(cmd, "--from", optarg, &a->from))
 				return 2;
 			break;
 		case 't':
-			if (parse_u64(cmd, "--to", optarg, &a->to))
+			if (cli_parse_u64(cmd, "--to", optarg, &a->to))
 				return 2;
 			break;
 		case 'i':
@@ -149,7 +119,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 		case 'w':
 			if (!plot)
 				goto unknown;
-			if (parse_u64(cmd, "--width", optarg, &a->width))
+			if (cli_parse_u64(cmd, "--width", optarg, &a->width))
 				return 2;
 			if (a->width < PLOT_WIDTH_MIN || a->width > PLOT_WIDTH_MAX) {
 				fprintf(stderr, "irqrr %s: --width takes %u..%u pixels\n", cmd,
@@ -208,7 +178,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "irqrr export: no output: give --perfetto OUT.json\n");
 		return 2;
 	}
-	struct trace_reader *r = open_trace(a.trace);
+	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
 	if (!r)
 		return 2;
 	FILE *f = open_output("export", a.out);
@@ -288,7 +258,7 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "irqrr plot: PNG needs a file name, not '-'\n");
 		return 2;
 	}
-	struct trace_reader *r = open_trace(a.trace);
+	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
 	if (!r)
 		return 2;
 	char svg_path[4096];

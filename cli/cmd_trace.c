@@ -9,37 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cliutil.h"
 #include "commands.h"
 #include "replayer/replay.h"
 #include "replayer/script.h"
-
-static int parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || !*s || s[0] == '-') {
-		fprintf(stderr, "irqrr %s: bad value '%s' for %s\n", cmd, s, opt);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static struct trace_reader *open_trace(const char *cmd, const char *path)
-{
-	char err[300];
-	struct trace_reader *r = trace_reader_open(path, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "irqrr: %s\n", err);
-		return NULL;
-	}
-	const struct trace_recovery *rec = trace_reader_recovery(r);
-	if (rec && rec->message[0])
-		fprintf(stderr, "irqrr: %s: %s\n", path, rec->message);
-	(void)cmd;
-	return r;
-}
 
 /* Common option parsing: FILE, --from, --to, --format, --at, -h. */
 struct trace_args {
@@ -77,15 +50,15 @@ static int parse_trace_args(int argc, char **argv, const char *usage, struct tra
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (parse_u64(cmd, "--from", optarg, &a->from))
+			if (cli_parse_u64(cmd, "--from", optarg, &a->from))
 				return 2;
 			break;
 		case 't':
-			if (parse_u64(cmd, "--to", optarg, &a->to))
+			if (cli_parse_u64(cmd, "--to", optarg, &a->to))
 				return 2;
 			break;
 		case 'a':
-			if (parse_u64(cmd, "--at", optarg, &a->at))
+			if (cli_parse_u64(cmd, "--at", optarg, &a->at))
 				return 2;
 			a->have_at = 1;
 			break;
@@ -172,7 +145,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (rc >= 0)
 		return rc == 2 && a.git_bisect ? 125 : rc;
-	struct trace_reader *r = open_trace("replay", a.path);
+	struct trace_reader *r = cli_open_trace(a.path, "");
 	if (!r)
 		return a.git_bisect ? 125 : 2;
 	struct replay_opts o;
@@ -291,7 +264,7 @@ int cmd_dump(int argc, char **argv)
 		fprintf(stderr, "irqrr dump: --format takes text, json, script or chips\n");
 		return 2;
 	}
-	struct trace_reader *r = open_trace("dump", a.path);
+	struct trace_reader *r = cli_open_trace(a.path, "");
 	if (!r)
 		return 2;
 	size_t first = 0, n = trace_reader_chunk_count(r);
@@ -359,7 +332,7 @@ int cmd_info(int argc, char **argv)
 	int rc = parse_trace_args(argc, argv, usage, &a);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = open_trace("info", a.path);
+	struct trace_reader *r = cli_open_trace(a.path, "");
 	if (!r)
 		return 2;
 	unsigned major, minor;
@@ -426,7 +399,7 @@ int cmd_stats(int argc, char **argv)
 	int rc = parse_trace_args(argc, argv, usage, &a);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = open_trace("stats", a.path);
+	struct trace_reader *r = cli_open_trace(a.path, "");
 	if (!r)
 		return 2;
 	static uint64_t kinds[256], intack_vec[256], msg_vec[256], eoi_vec[256];
@@ -560,7 +533,7 @@ int cmd_state(int argc, char **argv)
 		fprintf(stderr, "irqrr state: --at N is required\n");
 		return 2;
 	}
-	struct trace_reader *r = open_trace("state", a.path);
+	struct trace_reader *r = cli_open_trace(a.path, "");
 	if (!r)
 		return 2;
 	struct board *b = malloc(sizeof(*b));
