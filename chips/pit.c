@@ -649,9 +649,12 @@ static const char *channel_invalid(const struct pit_channel *c, unsigned i, uint
 			return "pit: bad pending count";
 		if (c->mode == 3 ? c->pend_phase >= c->pend_count : c->pend_phase != 0)
 			return "pit: bad pending phase";
-		/* A count written in the last tick before UINT64_MAX ns loads on
-		 * the next CLK, max_tick + 1: legal, it just never comes. */
-		if (c->pend_tick > max_tick + 1 || c->pend_tick == 0 ||
+		/* A load is scheduled at most a full count after the tick it
+		 * was written in (DS W5: modes 2/3 wait for the end of the
+		 * period or half-cycle; otherwise the next CLK), so one written
+		 * near UINT64_MAX ns may lie up to m ticks past max_tick:
+		 * legal, it just never comes. */
+		if (c->pend_tick > max_tick + m || c->pend_tick == 0 ||
 		    (!c->pend_run && c->mode != 0 && c->mode != 4))
 			return "pit: bad pending load";
 	}

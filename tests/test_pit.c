@@ -868,6 +868,30 @@ static void test_serialize_load_pending_at_end_of_time(void **state)
 	}
 }
 
+/* Modes 2 and 3, running near the end of time: a new count waits for the
+ * end of the period / half-cycle (DS W5), up to a full count past the last
+ * tick before UINT64_MAX ns. The loader accepted only max_tick + 1 ("pit:
+ * bad pending load"). Found by fuzz_board. */
+static void test_serialize_w5_pending_past_end_of_time(void **state)
+{
+	(void)state;
+	struct pit a, b;
+	uint8_t buf[512];
+	uint64_t max_tick = pit_ticks_at(UINT64_MAX);
+	for (unsigned mode = 2; mode < 4; mode++) {
+		pit_fresh(&a);
+		program(&a, max_tick - 10, 0, (uint8_t)(0x30 | mode << 1), 0); /* N = 65536 */
+		pit_write(&a, UINT64_MAX, 0x40, 0x34);
+		pit_write(&a, UINT64_MAX, 0x40, 0x12);
+		size_t n = save(&a, buf, sizeof(buf));
+		pit_fresh(&b);
+		assert_null(load(&b, buf, n));
+		assert_int_equal(pit_next_edge(&a, 0, UINT64_MAX), pit_next_edge(&b, 0, UINT64_MAX));
+		assert_int_equal(pit_out(&a, 0, UINT64_MAX), pit_out(&b, 0, UINT64_MAX));
+		assert_int_equal(latch_read(&a, UINT64_MAX, 0), latch_read(&b, UINT64_MAX, 0));
+	}
+}
+
 /* Mode 3, a count of 1 written during the high half of a running count
  * (DS W5): the new count starts with its low half, so the load was
  * scheduled with phase (1 + 1) / 2 = 1, not < the count; the loader
@@ -1047,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_serialize_rejects),
 		cmocka_unit_test(test_serialize_load_pending_at_end_of_time),
 		cmocka_unit_test(test_serialize_mode3_count1_in_high_half),
+		cmocka_unit_test(test_serialize_w5_pending_past_end_of_time),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_variant_cw_keeps_counting),
 	};
