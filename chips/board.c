@@ -240,6 +240,9 @@ static const char *config_check(const struct board_config *cfg)
 		return "bad pic imr reset value";
 	if (cfg->lint0_bsp_only > 1)
 		return "bad lint0 routing";
+	for (unsigned i = 0; i < 0x0e; i++)
+		if (cfg->cmos[i])
+			return "CMOS configuration touches the clock registers";
 	return NULL;
 }
 
@@ -290,6 +293,9 @@ int board_init(struct board *b, const struct board_config *cfg,
 	b->s.lvt[0][0] = APIC_DM_EXTINT << 8;
 	b->s.lvt[0][1] = APIC_DM_NMI << 8;
 	rtc_init(&b->s.rtc, cfg->rtc_epoch);
+	for (unsigned i = 0x0e; i < 0x80; i++)
+		if (cfg->cmos[i])
+			rtc_cmos_set(&b->s.rtc, (uint8_t)i, cfg->cmos[i]);
 	b->s.irq8 = rtc_irq(&b->s.rtc, 0);
 	b->rtc_next = rtc_next_edge(&b->s.rtc, 0);
 	chips_reset(b);
@@ -562,6 +568,7 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u8(s, &b->cfg.pic_imr_reset);
 	ser_u8(s, &b->cfg.lint0_bsp_only);
 	ser_u64(s, &b->cfg.rtc_epoch);
+	ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
 	if (s->load && !s->err && config_check(&b->cfg)) {
 		ser_invalid(s, config_check(&b->cfg));
 		return;

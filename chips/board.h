@@ -42,6 +42,9 @@ struct board_config {
 	uint8_t lint0_bsp_only; /* 1: PIC INT reaches cpu 0 only (old KVM) */
 	uint8_t pad[4];
 	uint64_t rtc_epoch;     /* RTC wall-clock time (Unix s) at virtual time 0 */
+	/* CMOS RAM (battery-backed NVRAM) at power-on, e.g. the memory size
+	 * the VMM fills in; bytes 0x0e..0x7f, 0x00..0x0d must be 0 */
+	uint8_t cmos[128];
 };
 
 /* 2026-01-01 00:00:00 UTC: the default RTC epoch (a recorded setting, never
@@ -116,7 +119,7 @@ bool board_owns_mmio(uint64_t addr);
 uint64_t board_next_deadline(const struct board *b);
 
 /* Keyframes: the complete board state (config + chips), versioned. */
-#define BOARD_STATE_VERSION 2
+#define BOARD_STATE_VERSION 3
 size_t board_state_size(const struct board *b);
 /* Returns bytes written, 0 if len is too small. */
 size_t board_save(const struct board *b, uint8_t *buf, size_t len);

@@ -225,13 +225,10 @@ static void dump_script_header(struct trace_chunk *c, const struct trace_args *a
 	}
 	board_init_blank(b);
 	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
+		static char cmos[128 * 20];
 		script_format_config(&b->cfg, line, sizeof(line));
-		printf("# irqrr dump --format script %s\n%s\n", a->path, line);
-		for (unsigned i = 0x0e; i < 0x80; i++)
-			if (b->s.rtc.cmos[i] != fresh->s.rtc.cmos[i]) {
-				printf("cmos 0x%x 0x%x\n", i, b->s.rtc.cmos[i]);
-				rtc_cmos_set(&fresh->s.rtc, (uint8_t)i, b->s.rtc.cmos[i]);
-			}
+		script_format_cmos(&b->cfg, cmos, sizeof(cmos));
+		printf("# irqrr dump --format script %s\n%s\n%s", a->path, line, cmos);
 		if (board_state_hash(fresh) != board_state_hash(b) || a->from)
 			fprintf(stderr, "irqrr dump: warning: chunk %zu does not start at power-on;"
 					" a script cannot express the chip state there,"

@@ -687,6 +687,10 @@ void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const st
 	}
 	c->vm = vm;
 	c->snaps = snaps;
+	/* The trace (and the durations the report and `irqrr bisect` compute)
+	 * must reach the moment the hang was detected, not stop at the guest's
+	 * last chip access. */
+	irqbus_advance(&vm->bus);
 	pthread_mutex_lock(&vm->bus.lock);
 	c->b = vm->bus.board;
 	if (vm->bus.track)

@@ -225,7 +225,7 @@ static void *timer_thread(void *arg)
  * 0x15/0x16 base memory (KiB), 0x17/0x18 and 0x30/0x31 extended memory
  * above 1 MiB (KiB, at most 0xffff), 0x34/0x35 memory above 16 MiB (64 KiB
  * units, below 4 GiB), 0x5b-0x5d memory above 4 GiB (64 KiB units). */
-static void cmos_set_memory(struct rtc *rtc, uint64_t ram)
+static void cmos_set_memory(uint8_t *cmos, uint64_t ram)
 {
 	uint64_t ext_kib = ram > (1u << 20) ? (ram - (1u << 20)) >> 10 : 0;
 	uint64_t below4g = ram < 0xc0000000ull ? ram : 0xc0000000ull;
@@ -235,17 +235,17 @@ static void cmos_set_memory(struct rtc *rtc, uint64_t ram)
 		ext_kib = 0xffff;
 	if (above16m > 0xffff)
 		above16m = 0xffff;
-	rtc_cmos_set(rtc, 0x15, 0x80); /* 640 KiB */
-	rtc_cmos_set(rtc, 0x16, 0x02);
-	rtc_cmos_set(rtc, 0x17, (uint8_t)ext_kib);
-	rtc_cmos_set(rtc, 0x18, (uint8_t)(ext_kib >> 8));
-	rtc_cmos_set(rtc, 0x30, (uint8_t)ext_kib);
-	rtc_cmos_set(rtc, 0x31, (uint8_t)(ext_kib >> 8));
-	rtc_cmos_set(rtc, 0x34, (uint8_t)above16m);
-	rtc_cmos_set(rtc, 0x35, (uint8_t)(above16m >> 8));
-	rtc_cmos_set(rtc, 0x5b, (uint8_t)above4g);
-	rtc_cmos_set(rtc, 0x5c, (uint8_t)(above4g >> 8));
-	rtc_cmos_set(rtc, 0x5d, (uint8_t)(above4g >> 16));
+	cmos[0x15] = 0x80; /* 640 KiB */
+	cmos[0x16] = 0x02;
+	cmos[0x17] = (uint8_t)ext_kib;
+	cmos[0x18] = (uint8_t)(ext_kib >> 8);
+	cmos[0x30] = (uint8_t)ext_kib;
+	cmos[0x31] = (uint8_t)(ext_kib >> 8);
+	cmos[0x34] = (uint8_t)above16m;
+	cmos[0x35] = (uint8_t)(above16m >> 8);
+	cmos[0x5b] = (uint8_t)above4g;
+	cmos[0x5c] = (uint8_t)(above4g >> 8);
+	cmos[0x5d] = (uint8_t)(above4g >> 16);
 }
 
 int irqbus_init(struct irqbus *bus, struct vm *vm)
@@ -268,11 +268,11 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	/* The RTC starts at the host's wall-clock time: a machine setting,
 	 * recorded in every keyframe, so replay never reads a host clock. */
 	cfg.rtc_epoch = (uint64_t)time(NULL);
+	cmos_set_memory(cfg.cmos, vm->ram_size);
 	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}
-	cmos_set_memory(&bus->board.s.rtc, vm->ram_size);
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	bus->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (bus->timerfd < 0 || bus->stopfd < 0) {
@@ -379,6 +379,17 @@ void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t val
 		return;
 	uint64_t now = bus_enter(bus);
 	board_set_lvt(&bus->board, now, cpu, pin, value);
+	bus_leave(bus);
+}
+
+/* Advance the board to now (an EV_TIME input): used before a hang report,
+ * so the trace reaches the moment the hang was detected. */
+void irqbus_advance(struct irqbus *bus)
+{
+	if (!bus->vm->split)
+		return;
+	uint64_t now = bus_enter(bus);
+	board_advance(&bus->board, now);
 	bus_leave(bus);
 }
 

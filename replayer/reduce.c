@@ -182,8 +182,14 @@ char *reduce_script(const struct board_config *cfg, const struct irq_event *inpu
 	bool started = false;
 	if (header)
 		sb_add(&sb, header);
+	char cmos[128 * 20];
 	script_format_config(cfg, line, sizeof(line));
 	sb_add(&sb, line);
+	if (script_format_cmos(cfg, cmos, sizeof(cmos)))
+		for (char *l = cmos, *nl; (nl = strchr(l, '\n')); l = nl + 1) {
+			*nl = '\0';
+			sb_add(&sb, l);
+		}
 	for (size_t i = 0; i < n && !sb.oom; i++) {
 		const struct irq_event *in = &inputs[i];
 		if (in->kind != EV_TIME && (in->t != now || !started) && in->t > 0) {

@@ -289,6 +289,22 @@ size_t script_format_config(const struct board_config *cfg, char *buf, size_t le
 	return n < 0 ? 0 : (size_t)n;
 }
 
+size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len)
+{
+	size_t pos = 0;
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0x0e; i < 0x80; i++) {
+		if (!cfg->cmos[i])
+			continue;
+		int n = snprintf(buf + pos, len - pos, "cmos 0x%x 0x%x\n", i, cfg->cmos[i]);
+		if (n < 0 || (size_t)n >= len - pos)
+			return 0;
+		pos += (size_t)n;
+	}
+	return pos;
+}
+
 size_t script_format_output(const struct irq_event *ev, char *buf, size_t len)
 {
 	int n;
@@ -369,7 +385,7 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	bool started = false, configured = false;
+	bool started = false;
 	int status = 0;
 	uint64_t now = 0;
 
@@ -403,27 +419,14 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 		}
 		if (cmd.op == SCRIPT_NONE)
 			continue;
-		if (cmd.op == SCRIPT_CMOS) {
-			if (started) {
-				fprintf(errf, "irqrr: %s:%u: 'cmos' must come before the first command\n",
-					name, lineno);
-				status = 2;
-				break;
-			}
-			configured = true;
-			rtc_cmos_set(&b->s.rtc, cmd.cmos_index, cmd.cmos_value);
-			continue;
-		}
-		if (cmd.op == SCRIPT_BOARD) {
-			if (configured) {
-				fprintf(errf, "irqrr: %s:%u: 'board' must come first (before 'cmos')\n",
-					name, lineno);
-				status = 2;
-				break;
+		if (cmd.op == SCRIPT_BOARD || cmd.op == SCRIPT_CMOS) {
+			if (cmd.op == SCRIPT_CMOS) {
+				cmd.cfg = cfg;
+				cmd.cfg.cmos[cmd.cmos_index] = cmd.cmos_value;
 			}
 			if (started) {
-				fprintf(errf, "irqrr: %s:%u: 'board' must come before the first command\n",
-					name, lineno);
+				fprintf(errf, "irqrr: %s:%u: '%s' must come before the first command\n",
+					name, lineno, cmd.op == SCRIPT_BOARD ? "board" : "cmos");
 				status = 2;
 				break;
 			}

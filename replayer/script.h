@@ -40,8 +40,11 @@ int script_parse_line(const char *line, const struct board_config *cfg,
  * returns the length, or 0 if ev is not an input. */
 size_t script_format_input(const struct irq_event *ev, char *buf, size_t len);
 
-/* The `board ...` line for a configuration. */
+/* The `board ...` line for a configuration (no newline). */
 size_t script_format_config(const struct board_config *cfg, char *buf, size_t len);
+/* The `cmos INDEX VALUE` lines (each ending in a newline) for the
+ * configuration's non-zero CMOS RAM bytes; "" if none; 0 if buf is too small. */
+size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len);
 
 /* The output line for event ev, as `irqrr chips` prints it (reads, INTACK
  * results and every output event); returns 0 for events that print nothing. */

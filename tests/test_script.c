@@ -243,6 +243,31 @@ static void format_input_round_trips(void **state)
 	parse_ok(buf, &b);
 	assert_int_equal(b.cfg.ncpus, 3);
 	assert_int_equal(b.cfg.lint0_bsp_only, 1);
+	/* CMOS RAM bytes are configuration too */
+	char cmos[256];
+	assert_int_equal(script_format_cmos(&c, cmos, sizeof(cmos)), 0);
+	c.cmos[0x15] = 0x80;
+	c.cmos[0x7f] = 0x01;
+	assert_true(script_format_cmos(&c, cmos, sizeof(cmos)) > 0);
+	assert_string_equal(cmos, "cmos 0x15 0x80\ncmos 0x7f 0x1\n");
+	assert_int_equal(script_format_cmos(&c, cmos, 10), 0);
+}
+
+/* `cmos` sets a power-on CMOS byte (configuration): it reads back, the board
+ * starts at power-on with it, and it must precede the first command. */
+static void cmos_lines_configure_the_board(void **state)
+{
+	char *out, *err;
+	assert_int_equal(run("cmos 0x34 0x12\nboard cpus=2\nout 0x70 0x34\nin 0x71\n", &out, &err), 0);
+	assert_string_equal(out, "in 0x71 = 0x12\n");
+	free(out);
+	free(err);
+	assert_int_equal(run("in 0x71\ncmos 0x34 0x12\n", &out, &err), 2);
+	assert_non_null(strstr(err, "t.script:2: 'cmos' must come before the first command"));
+	free(out);
+	free(err);
+	assert_non_null(strstr(parse_err("cmos 0x0a 1", NULL), "clock register"));
+	assert_non_null(strstr(parse_err("cmos 0x80 1", NULL), "out of range"));
 }
 
 int main(void)
@@ -254,6 +279,7 @@ int main(void)
 		cmocka_unit_test(linux_pic_pit_prints_ten_rising_edges),
 		cmocka_unit_test(output_line_formats),
 		cmocka_unit_test(format_input_round_trips),
+		cmocka_unit_test(cmos_lines_configure_the_board),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
