@@ -12,7 +12,7 @@
 enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
-	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING,
+	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID,
 };
 
 static void run_usage(FILE *f, bool record)
@@ -30,6 +30,8 @@ static void run_usage(FILE *f, bool record)
 		"  --mem MIB            guest RAM (default 64)\n"
 		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
 		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
+		"  --cpuid auto|host|safe   guest CPUID: as KVM supports it (host), minus what an emulating\n"
+		"                       KVM cannot run (safe); auto: safe if the CPU lacks vmx/svm (default)\n"
 		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
 		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
 		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 4\n"
@@ -91,6 +93,7 @@ int cmd_run(int argc, char **argv)
 		{"report", required_argument, NULL, OPT_REPORT},
 		{"report-json", required_argument, NULL, OPT_REPORT_JSON},
 		{"ring", required_argument, NULL, OPT_RING},
+		{"cpuid", required_argument, NULL, OPT_CPUID},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -180,6 +183,18 @@ int cmd_run(int argc, char **argv)
 				o.lint0_bsp = false;
 			} else {
 				fprintf(stderr, "irqrr: --lint0 %s: expected broadcast or bsp\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_CPUID:
+			if (!strcmp(optarg, "auto")) {
+				o.cpuid = RECORDER_CPUID_AUTO;
+			} else if (!strcmp(optarg, "host")) {
+				o.cpuid = RECORDER_CPUID_HOST;
+			} else if (!strcmp(optarg, "safe")) {
+				o.cpuid = RECORDER_CPUID_SAFE;
+			} else {
+				fprintf(stderr, "irqrr: --cpuid %s: expected auto, host or safe\n", optarg);
 				return 2;
 			}
 			break;

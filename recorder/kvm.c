@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -159,6 +160,8 @@ int vm_create(struct vm *vm, const struct recorder_options *o)
 		return -1;
 	if (vm_add_ram(vm, o->mem_mib) < 0)
 		return -1;
+	if (cpuid_setup_vm(vm) < 0)
+		return -1;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vcpu_create(vm, i) < 0)
 			return -1;
@@ -176,6 +179,8 @@ void vm_destroy(struct vm *vm)
 	}
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	free(vm->cpuid);
+	vm->cpuid = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

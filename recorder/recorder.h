@@ -16,6 +16,13 @@
 #define RECORDER_MAX_CPUS 8
 #define RECORDER_MAX_MODULES 16
 
+/* --cpuid: the guest's CPUID (recorder/cpuid.c, docs/recorder.md) */
+enum recorder_cpuid {
+	RECORDER_CPUID_AUTO,     /* safe when the host CPU has no vmx/svm, else host */
+	RECORDER_CPUID_HOST,     /* what KVM_GET_SUPPORTED_CPUID reports */
+	RECORDER_CPUID_SAFE,     /* minus instructions an emulating KVM cannot run */
+};
+
 struct recorder_options {
 	const char *guest;       /* built-in guest name; NULL: default (demo) */
 	const char *kernel;      /* bzImage or multiboot ELF (kernel.c) */
@@ -35,6 +42,7 @@ struct recorder_options {
 	const char *report_path; /* --report FILE: text hang report (default stderr) */
 	const char *report_json; /* --report-json FILE */
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
+	enum recorder_cpuid cpuid;
 };
 
 void recorder_options_default(struct recorder_options *o);

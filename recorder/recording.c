@@ -63,6 +63,8 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"irqchip", "split"},
 		{"lint0", vm->opt->lint0_bsp ? "bsp" : "broadcast"},
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
+		{"cpuid", cpuid_policy_name(vm->cpuid_policy)},
+		{"cpuid_cleared", vm->cpuid_masked},
 	};
 	size_t nkv = sizeof(kv) / sizeof(kv[0]);
 	if (!r->keyframe)

@@ -30,38 +30,6 @@
 
 static __thread struct vcpu *current_vcpu;
 
-static int vcpu_set_cpuid(struct vm *vm, struct vcpu *v)
-{
-	unsigned n = 128;
-	struct kvm_cpuid2 *c;
-	for (;;) {
-		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		if (!c)
-			return -1;
-		c->nent = n;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
-			break;
-		free(c);
-		if (errno != E2BIG || n > 4096)
-			return kvm_ioctl_fail("KVM_GET_SUPPORTED_CPUID");
-		n *= 2;
-	}
-	for (unsigned i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1) {
-			/* initial APIC ID, logical processor count */
-			e->ebx = (e->ebx & 0x0000ffffu) | (v->index << 24) | (vm->ncpus << 16);
-		} else if (e->function == 0xb || e->function == 0x1f) {
-			e->edx = v->index; /* x2APIC ID */
-		}
-	}
-	int r = ioctl(v->fd, KVM_SET_CPUID2, c);
-	free(c);
-	if (r < 0)
-		return kvm_ioctl_fail("KVM_SET_CPUID2");
-	return 0;
-}
-
 int vcpu_create(struct vm *vm, unsigned index)
 {
 	struct vcpu *v = &vm->vcpu[index];
@@ -75,7 +43,7 @@ int vcpu_create(struct vm *vm, unsigned index)
 		v->run = NULL;
 		return kvm_ioctl_fail("mmap(kvm_run)");
 	}
-	return vcpu_set_cpuid(vm, v);
+	return cpuid_setup_vcpu(vm, v);
 }
 
 void vcpu_kick(struct vcpu *v, unsigned request)

@@ -89,6 +89,9 @@ struct vm {
 	unsigned unclaimed_mmio_logged;
 	atomic_ulong progress;     /* guest progress for the watchdog (docs/hang.md) */
 	atomic_int shutdown_cpu;   /* 1 + the vCPU that got KVM_EXIT_SHUTDOWN, 0: none */
+	struct kvm_cpuid2 *cpuid;  /* the guest's CPUID before per-vCPU IDs (cpuid.c) */
+	enum recorder_cpuid cpuid_policy; /* resolved: host or safe */
+	char cpuid_masked[256];    /* features "safe" cleared, comma-separated */
 };
 
 /* kvm.c */
@@ -118,6 +121,18 @@ int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size,
 		      const struct recorder_options *o);
 /* Reads a whole file for a loader (one error line on failure). */
 uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, size_t *size);
+
+/* cpuid.c: the guest's CPUID and the --cpuid policy */
+const char *cpuid_policy_name(enum recorder_cpuid p);
+/* true when /proc/cpuinfo-style flags name vmx or svm (or cannot be read) */
+bool cpuid_host_has_hw_virt(const char *cpuinfo_path);
+enum recorder_cpuid cpuid_resolve(enum recorder_cpuid requested, bool host_has_hw_virt);
+/* Clears the "safe" mask in c; writes the cleared names (comma-separated)
+ * to masked and returns how many features were set before. */
+size_t cpuid_apply_safe(struct kvm_cpuid2 *c, char *masked, size_t masked_size);
+struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
+int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
+int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);

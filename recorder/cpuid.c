@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's CPUID: KVM_GET_SUPPORTED_CPUID, per-vCPU APIC IDs, and the
+ * --cpuid policy (docs/recorder.md, docs/linux.md).
+ *
+ * "host" hands the guest everything KVM says it supports: right for a
+ * hardware-assisted KVM, which runs guest instructions natively.
+ *
+ * "safe" clears the features whose instructions an emulating KVM cannot
+ * execute (kvm_pvm on the development machines runs guest ring-0 code
+ * through KVM's x86 instruction emulator, which has no cmpxchg16b, popcnt,
+ * movbe, xsave family, clac/stac, rdrand, ...). A guest that honours CPUID
+ * then takes its fallback paths: Linux picks fxsave, __sw_hweight, the
+ * single-word SLUB cmpxchg, no SMAP, and so on.
+ *
+ * "auto" (the default) picks "safe" when the host CPU has no hardware
+ * virtualization (no vmx or svm flag in /proc/cpuinfo): a KVM without VT-x
+ * or AMD-V can only be emulating. Otherwise "host".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+enum { REG_EAX, REG_EBX, REG_ECX, REG_EDX };
+
+/* What "safe" clears: instructions the emulator lacks, and the features
+ * that only make sense with them (AVX and friends need XSAVE). */
+static const struct cpuid_mask_bit {
+	uint32_t leaf;
+	uint8_t reg, bit;
+	const char *name; /* as in Linux's /proc/cpuinfo */
+} safe_mask[] = {
+	{1, REG_ECX, 13, "cx16"},        /* lock cmpxchg16b (SLUB double cmpxchg) */
+	{1, REG_ECX, 22, "movbe"},
+	{1, REG_ECX, 23, "popcnt"},      /* hweight alternatives */
+	{1, REG_ECX, 26, "xsave"},       /* xsave/xrstor: Linux falls back to fxsave */
+	{1, REG_ECX, 27, "osxsave"},
+	{1, REG_ECX, 28, "avx"},         /* needs xsave */
+	{1, REG_ECX, 29, "f16c"},
+	{1, REG_ECX, 30, "rdrand"},      /* early entropy, arch_get_random */
+	{7, REG_EBX, 0, "fsgsbase"},     /* rd/wr{fs,gs}base in context switch */
+	{7, REG_EBX, 5, "avx2"},
+	{7, REG_EBX, 10, "invpcid"},
+	{7, REG_EBX, 16, "avx512f"},
+	{7, REG_EBX, 18, "rdseed"},
+	{7, REG_EBX, 20, "smap"},        /* clac/stac around user accesses */
+	{7, REG_ECX, 3, "pku"},          /* rdpkru/wrpkru */
+	{7, REG_ECX, 22, "rdpid"},
+};
+#define SAFE_MASK_N (sizeof(safe_mask) / sizeof(safe_mask[0]))
+
+const char *cpuid_policy_name(enum recorder_cpuid p)
+{
+	switch (p) {
+	case RECORDER_CPUID_HOST: return "host";
+	case RECORDER_CPUID_SAFE: return "safe";
+	default: return "auto";
+	}
+}
+
+bool cpuid_host_has_hw_virt(const char *cpuinfo_path)
+{
+	FILE *f = fopen(cpuinfo_path, "r");
+	if (!f)
+		return true; /* cannot tell: assume hardware KVM, the common case */
+	char line[8192];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (char *t = strtok(line + 5, " \t\n:"); t; t = strtok(NULL, " \t\n"))
+			if (!strcmp(t, "vmx") || !strcmp(t, "svm"))
+				found = true;
+		break; /* the first CPU's flags stand for all */
+	}
+	fclose(f);
+	return found;
+}
+
+enum recorder_cpuid cpuid_resolve(enum recorder_cpuid requested, bool host_has_hw_virt)
+{
+	if (requested != RECORDER_CPUID_AUTO)
+		return requested;
+	return host_has_hw_virt ? RECORDER_CPUID_HOST : RECORDER_CPUID_SAFE;
+}
+
+static uint32_t *cpuid_reg(struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	switch (reg) {
+	case REG_EAX: return &e->eax;
+	case REG_EBX: return &e->ebx;
+	case REG_ECX: return &e->ecx;
+	default: return &e->edx;
+	}
+}
+
+size_t cpuid_apply_safe(struct kvm_cpuid2 *c, char *masked, size_t masked_size)
+{
+	size_t len = 0;
+	if (masked_size)
+		masked[0] = '\0';
+	unsigned cleared = 0;
+	for (size_t m = 0; m < SAFE_MASK_N; m++) {
+		bool was_set = false;
+		for (unsigned i = 0; i < c->nent; i++) {
+			struct kvm_cpuid_entry2 *e = &c->entries[i];
+			if (e->function != safe_mask[m].leaf || (e->function == 7 && e->index != 0))
+				continue;
+			uint32_t *r = cpuid_reg(e, safe_mask[m].reg);
+			if (*r & (1u << safe_mask[m].bit))
+				was_set = true;
+			*r &= ~(1u << safe_mask[m].bit);
+		}
+		if (was_set) {
+			cleared++;
+			int n = snprintf(masked + len, masked_size > len ? masked_size - len : 0, "%s%s",
+					 len ? "," : "", safe_mask[m].name);
+			if (n > 0)
+				len += (size_t)n;
+		}
+	}
+	/* The XSAVE leaf describes state components the guest may no longer
+	 * enable: empty it, as CPUs without XSAVE report. */
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xd)
+			c->entries[i].eax = c->entries[i].ebx = c->entries[i].ecx = c->entries[i].edx = 0;
+	if (masked_size && len >= masked_size)
+		masked[masked_size - 1] = '\0';
+	return cleared;
+}
+
+struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
+{
+	for (unsigned n = 128; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c) {
+			fprintf(stderr, "irqrr: KVM_GET_SUPPORTED_CPUID: out of memory\n");
+			return NULL;
+		}
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		free(c);
+		if (errno != E2BIG)
+			break;
+	}
+	kvm_ioctl_fail("KVM_GET_SUPPORTED_CPUID");
+	return NULL;
+}
+
+int cpuid_setup_vm(struct vm *vm)
+{
+	vm->cpuid = cpuid_get_supported(vm->kvm_fd);
+	if (!vm->cpuid)
+		return -1;
+	enum recorder_cpuid req = vm->opt->cpuid;
+	vm->cpuid_policy = cpuid_resolve(req, req == RECORDER_CPUID_AUTO ? cpuid_host_has_hw_virt("/proc/cpuinfo") : true);
+	vm->cpuid_masked[0] = '\0';
+	if (vm->cpuid_policy == RECORDER_CPUID_SAFE)
+		cpuid_apply_safe(vm->cpuid, vm->cpuid_masked, sizeof(vm->cpuid_masked));
+	if (vm->opt->verbose)
+		fprintf(stderr, "irqrr: --cpuid %s%s: %s%s\n", cpuid_policy_name(vm->cpuid_policy),
+			req == RECORDER_CPUID_AUTO ? " (auto)" : "",
+			vm->cpuid_policy == RECORDER_CPUID_SAFE ? "cleared " : "as KVM supports it",
+			vm->cpuid_policy == RECORDER_CPUID_SAFE ? (vm->cpuid_masked[0] ? vm->cpuid_masked : "nothing") : "");
+	return 0;
+}
+
+int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v)
+{
+	struct kvm_cpuid2 *c = vm->cpuid;
+	size_t size = sizeof(*c) + c->nent * sizeof(c->entries[0]);
+	struct kvm_cpuid2 *mine = malloc(size);
+	if (!mine)
+		return -1;
+	memcpy(mine, c, size);
+	for (unsigned i = 0; i < mine->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &mine->entries[i];
+		if (e->function == 1) {
+			/* initial APIC ID, logical processor count */
+			e->ebx = (e->ebx & 0x0000ffffu) | (v->index << 24) | (vm->ncpus << 16);
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = v->index; /* x2APIC ID */
+		}
+	}
+	int r = ioctl(v->fd, KVM_SET_CPUID2, mine);
+	free(mine);
+	if (r < 0)
+		return kvm_ioctl_fail("KVM_SET_CPUID2");
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Offline tests of the --cpuid policy (recorder/cpuid.c): which bits "safe"
+ * clears, the names it records, the XSAVE leaf, and the auto rule (safe
+ * when the CPU flags name neither vmx nor svm). No KVM needed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "recorder/vmm.h"
+
+struct cpuid_buf {
+	struct kvm_cpuid2 h;
+	struct kvm_cpuid_entry2 e[8];
+};
+
+static void add(struct cpuid_buf *b, uint32_t fn, uint32_t idx, uint32_t eax, uint32_t ebx, uint32_t ecx,
+		uint32_t edx)
+{
+	struct kvm_cpuid_entry2 *e = &b->e[b->h.nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->index = idx;
+	e->eax = eax;
+	e->ebx = ebx;
+	e->ecx = ecx;
+	e->edx = edx;
+}
+
+static void test_safe_mask_bits(void **state)
+{
+	(void)state;
+	struct cpuid_buf b;
+	memset(&b, 0, sizeof(b));
+	add(&b, 1, 0, 0xb00f21, 0x01020800, 0xffffffff, 0x078bfbff);
+	add(&b, 7, 0, 1, 0xffffffff, 0xffffffff, 0x20000000);
+	add(&b, 7, 1, 0, 0xffffffff, 0, 0);
+	add(&b, 0xd, 0, 0xe7, 0x980, 0x980, 0);
+	add(&b, 0x80000001, 0, 0, 0, 0x393, 0x23d3fbff);
+	char names[256];
+	size_t n = cpuid_apply_safe(&b.h, names, sizeof(names));
+	assert_int_equal(n, 16);
+	/* leaf 1 ECX: cx16 13, movbe 22, popcnt 23, xsave 26, osxsave 27, avx 28,
+	 * f16c 29, rdrand 30 cleared; sse3 (0), x2apic (21), hypervisor (31) kept */
+	assert_int_equal(b.e[0].ecx, 0xffffffffu & ~((1u << 13) | (1u << 22) | (1u << 23) | (0x1fu << 26)));
+	assert_int_equal(b.e[0].edx, 0x078bfbff);
+	/* leaf 7.0 EBX: fsgsbase 0, avx2 5, invpcid 10, avx512f 16, rdseed 18, smap 20;
+	 * ECX: pku 3, rdpid 22 */
+	assert_int_equal(b.e[1].ebx, 0xffffffffu & ~(1u | 1u << 5 | 1u << 10 | 1u << 16 | 1u << 18 | 1u << 20));
+	assert_int_equal(b.e[1].ecx, 0xffffffffu & ~(1u << 3 | 1u << 22));
+	assert_int_equal(b.e[1].edx, 0x20000000);
+	assert_int_equal(b.e[2].ebx, 0xffffffff); /* subleaf 1 is another register set */
+	assert_int_equal(b.e[3].eax | b.e[3].ebx | b.e[3].ecx | b.e[3].edx, 0);
+	assert_int_equal(b.e[4].ecx, 0x393);
+	assert_string_equal(names, "cx16,movbe,popcnt,xsave,osxsave,avx,f16c,rdrand,fsgsbase,avx2,invpcid,"
+				   "avx512f,rdseed,smap,pku,rdpid");
+}
+
+/* This machine's KVM (kvm_pvm) reports only cx16 of the list. */
+static void test_safe_mask_names_only_what_was_set(void **state)
+{
+	(void)state;
+	struct cpuid_buf b;
+	memset(&b, 0, sizeof(b));
+	add(&b, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff);
+	add(&b, 7, 0, 1, 0x01800002, 0x104, 0x20000000);
+	char names[256];
+	assert_int_equal(cpuid_apply_safe(&b.h, names, sizeof(names)), 1);
+	assert_string_equal(names, "cx16");
+	assert_int_equal(b.e[0].ecx, 0x81200000);
+	assert_int_equal(b.e[1].ebx, 0x01800002);
+	/* nothing to clear: empty list */
+	assert_int_equal(cpuid_apply_safe(&b.h, names, sizeof(names)), 0);
+	assert_string_equal(names, "");
+	/* a short buffer truncates, never overflows */
+	add(&b, 1, 0, 0, 0, 0xffffffff, 0);
+	char small[8];
+	memset(small, 'x', sizeof(small));
+	assert_int_equal(cpuid_apply_safe(&b.h, small, sizeof(small)), 8);
+	assert_int_equal(strlen(small), 7);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_auto_rule(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/irqrr-cpuinfo-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr cx16 hypervisor\n");
+	assert_false(cpuid_host_has_hw_virt(path));
+	write_file(path, "processor\t: 0\nflags\t\t: fpu vme vmx cx16\n");
+	assert_true(cpuid_host_has_hw_virt(path));
+	write_file(path, "processor\t: 0\nflags\t\t: fpu svm\nvmx flags\t: vnmi\n");
+	assert_true(cpuid_host_has_hw_virt(path));
+	/* "vmx flags" alone (a line that is not "flags") does not count */
+	write_file(path, "processor\t: 0\nflags\t\t: fpu\nvmx flags\t: vnmi\n");
+	assert_false(cpuid_host_has_hw_virt(path));
+	unlink(path);
+	/* unreadable: assume hardware KVM */
+	assert_true(cpuid_host_has_hw_virt(path));
+
+	assert_int_equal(cpuid_resolve(RECORDER_CPUID_AUTO, false), RECORDER_CPUID_SAFE);
+	assert_int_equal(cpuid_resolve(RECORDER_CPUID_AUTO, true), RECORDER_CPUID_HOST);
+	assert_int_equal(cpuid_resolve(RECORDER_CPUID_HOST, false), RECORDER_CPUID_HOST);
+	assert_int_equal(cpuid_resolve(RECORDER_CPUID_SAFE, true), RECORDER_CPUID_SAFE);
+	assert_string_equal(cpuid_policy_name(RECORDER_CPUID_SAFE), "safe");
+	assert_string_equal(cpuid_policy_name(RECORDER_CPUID_HOST), "host");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_safe_mask_bits),
+		cmocka_unit_test(test_safe_mask_names_only_what_was_set),
+		cmocka_unit_test(test_auto_rule),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
