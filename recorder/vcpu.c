@@ -136,9 +136,13 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		atomic_store(&vm->shutdown_cpu, (int)v->index + 1);
 		vm_request_exit(vm, RECORDER_EXIT_HANG); /* the report follows (run.c) */
 		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
+	case KVM_EXIT_INTERNAL_ERROR: {
+		const char *why;
+		if (softint_complete(v, &why) == 0)
+			return true;
 		vcpu_internal_error(v);
 		break;
+	}
 	case KVM_EXIT_FAIL_ENTRY:
 		fprintf(stderr, "irqrr: cpu %u: KVM_EXIT_FAIL_ENTRY reason %#llx\n", v->index,
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);

@@ -37,6 +37,7 @@ struct vcpu {
 	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
 	uint64_t exits[64];        /* per KVM_EXIT_* reason */
 	uint64_t injections, nmis, lvt_reads;
+	uint64_t softints;         /* int3/INT n completed by softint.c */
 	struct vcpu_snap *snap;    /* VCPU_REQ_SNAPSHOT target */
 	atomic_uint snap_done;     /* bumped after each snapshot */
 };
@@ -133,6 +134,10 @@ size_t cpuid_apply_safe(struct kvm_cpuid2 *c, char *masked, size_t masked_size);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
+
+/* softint.c: completes an int3 / INT n that KVM's emulator failed on
+ * (64-bit, CPL 0). 0: done, the vCPU can run on; -1: *why says why not. */
+int softint_complete(struct vcpu *v, const char **why);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);
