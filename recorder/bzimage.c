@@ -360,7 +360,8 @@ int boot_load_bzimage(struct vm *vm, const uint8_t *img, size_t size, const stru
 	struct bzimage_layout lay;
 	uint8_t *initrd = NULL;
 	size_t initrd_size = 0;
-	const char *cmdline = o->append ? o->append : "";
+	static char cmdbuf[4096]; /* one VM per process */
+	const char *cmdline = cpuid_linux_cmdline(vm, o->append ? o->append : "", cmdbuf, sizeof(cmdbuf));
 	int rc = -1;
 
 	if (bzimage_parse(img, size, &bi, err, sizeof(err)) < 0) {

@@ -17,6 +17,7 @@
  * virtualization (no vmx or svm flag in /proc/cpuinfo): a KVM without VT-x
  * or AMD-V can only be emulating. Otherwise "host".
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,15 @@ static const struct cpuid_mask_bit {
 	{7, REG_ECX, 3, "pku"},          /* rdpkru/wrpkru */
 	{7, REG_ECX, 22, "rdpid"},
 };
+
+/* Linux's feature number (arch/x86/include/asm/cpufeatures.h: word * 32 +
+ * bit) for clearcpuid=: word 4 is CPUID 1 ECX, word 9 CPUID 7.0 EBX,
+ * word 16 CPUID 7.0 ECX. */
+static unsigned linux_feature_number(const struct cpuid_mask_bit *m)
+{
+	unsigned word = m->leaf == 1 ? 4 : m->reg == REG_EBX ? 9 : 16;
+	return word * 32 + m->bit;
+}
 #define SAFE_MASK_N (sizeof(safe_mask) / sizeof(safe_mask[0]))
 
 const char *cpuid_policy_name(enum recorder_cpuid p)
@@ -133,6 +143,47 @@ size_t cpuid_apply_safe(struct kvm_cpuid2 *c, char *masked, size_t masked_size)
 	return cleared;
 }
 
+static uint32_t entry_reg(const struct kvm_cpuid2 *c, uint32_t leaf, unsigned reg)
+{
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 e = c->entries[i];
+		if (e.function == leaf && (leaf != 7 || e.index == 0))
+			return *cpuid_reg(&e, reg);
+	}
+	return 0;
+}
+
+size_t cpuid_linux_clear_list(const struct kvm_cpuid2 *supported, const struct cpuid_native *native, char *out,
+			      size_t out_size)
+{
+	size_t len = 0, count = 0;
+	if (out_size)
+		out[0] = '\0';
+	for (size_t m = 0; m < SAFE_MASK_N; m++) {
+		const struct cpuid_mask_bit *b = &safe_mask[m];
+		uint32_t nat = b->leaf == 1 ? native->leaf1_ecx : b->reg == REG_EBX ? native->leaf7_ebx : native->leaf7_ecx;
+		uint32_t bit = 1u << b->bit;
+		if (!((entry_reg(supported, b->leaf, b->reg) | nat) & bit))
+			continue;
+		int n = snprintf(out + len, out_size > len ? out_size - len : 0, "%s%u", len ? "," : "",
+				 linux_feature_number(b));
+		if (n > 0)
+			len += (size_t)n;
+		count++;
+	}
+	if (out_size && len >= out_size)
+		out[out_size - 1] = '\0';
+	return count;
+}
+
+const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *buf, size_t size)
+{
+	if (vm->cpuid_policy != RECORDER_CPUID_SAFE || !vm->cpuid_linux_clear[0] || strstr(append, "clearcpuid="))
+		return append;
+	int n = snprintf(buf, size, "%s%sclearcpuid=%s", append, append[0] ? " " : "", vm->cpuid_linux_clear);
+	return n > 0 && (size_t)n < size ? buf : append;
+}
+
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
 {
 	for (unsigned n = 128; n <= 4096; n *= 2) {
@@ -160,13 +211,29 @@ int cpuid_setup_vm(struct vm *vm)
 	enum recorder_cpuid req = vm->opt->cpuid;
 	vm->cpuid_policy = cpuid_resolve(req, req == RECORDER_CPUID_AUTO ? cpuid_host_has_hw_virt("/proc/cpuinfo") : true);
 	vm->cpuid_masked[0] = '\0';
-	if (vm->cpuid_policy == RECORDER_CPUID_SAFE)
+	vm->cpuid_linux_clear[0] = '\0';
+	if (vm->cpuid_policy == RECORDER_CPUID_SAFE) {
+		/* Bits KVM does not report reach the guest from the CPU itself on
+		 * kvm_pvm (measured: KVM_SET_CPUID2 decides only the bits KVM
+		 * knows; leaf 7 is the host's): what the host CPU has, the guest
+		 * sees, and only the guest can be told to ignore it. */
+		struct cpuid_native nat = {0};
+		unsigned a, b, c, d;
+		if (__get_cpuid_count(1, 0, &a, &b, &c, &d))
+			nat.leaf1_ecx = c;
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+			nat.leaf7_ebx = b;
+			nat.leaf7_ecx = c;
+		}
+		cpuid_linux_clear_list(vm->cpuid, &nat, vm->cpuid_linux_clear, sizeof(vm->cpuid_linux_clear));
 		cpuid_apply_safe(vm->cpuid, vm->cpuid_masked, sizeof(vm->cpuid_masked));
+	}
 	if (vm->opt->verbose)
-		fprintf(stderr, "irqrr: --cpuid %s%s: %s%s\n", cpuid_policy_name(vm->cpuid_policy),
+		fprintf(stderr, "irqrr: --cpuid %s%s: %s%s%s%s\n", cpuid_policy_name(vm->cpuid_policy),
 			req == RECORDER_CPUID_AUTO ? " (auto)" : "",
 			vm->cpuid_policy == RECORDER_CPUID_SAFE ? "cleared " : "as KVM supports it",
-			vm->cpuid_policy == RECORDER_CPUID_SAFE ? (vm->cpuid_masked[0] ? vm->cpuid_masked : "nothing") : "");
+			vm->cpuid_policy == RECORDER_CPUID_SAFE ? (vm->cpuid_masked[0] ? vm->cpuid_masked : "nothing") : "",
+			vm->cpuid_linux_clear[0] ? "; a Linux guest also gets clearcpuid=" : "", vm->cpuid_linux_clear);
 	return 0;
 }
 

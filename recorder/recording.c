@@ -65,6 +65,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
 		{"cpuid", cpuid_policy_name(vm->cpuid_policy)},
 		{"cpuid_cleared", vm->cpuid_masked},
+		{"cpuid_linux_clearcpuid", vm->cpuid_linux_clear},
 	};
 	size_t nkv = sizeof(kv) / sizeof(kv[0]);
 	if (!r->keyframe)

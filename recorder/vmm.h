@@ -93,6 +93,7 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;  /* the guest's CPUID before per-vCPU IDs (cpuid.c) */
 	enum recorder_cpuid cpuid_policy; /* resolved: host or safe */
 	char cpuid_masked[256];    /* features "safe" cleared, comma-separated */
+	char cpuid_linux_clear[128]; /* "safe": Linux feature numbers for clearcpuid= */
 };
 
 /* kvm.c */
@@ -131,6 +132,17 @@ enum recorder_cpuid cpuid_resolve(enum recorder_cpuid requested, bool host_has_h
 /* Clears the "safe" mask in c; writes the cleared names (comma-separated)
  * to masked and returns how many features were set before. */
 size_t cpuid_apply_safe(struct kvm_cpuid2 *c, char *masked, size_t masked_size);
+/* The CPU's own CPUID bits the guest may see past KVM_SET_CPUID2. */
+struct cpuid_native {
+	uint32_t leaf1_ecx, leaf7_ebx, leaf7_ecx;
+};
+/* "safe" features offered by KVM or the CPU, as Linux feature numbers
+ * (comma-separated, for clearcpuid=); returns how many. */
+size_t cpuid_linux_clear_list(const struct kvm_cpuid2 *supported, const struct cpuid_native *native, char *out,
+			      size_t out_size);
+/* A bzImage's command line: append, plus " clearcpuid=..." under "safe"
+ * unless append already has a clearcpuid= (buf holds the result). */
+const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *buf, size_t size);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);

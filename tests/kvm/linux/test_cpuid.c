@@ -124,12 +124,46 @@ static void test_auto_rule(void **state)
 	assert_string_equal(cpuid_policy_name(RECORDER_CPUID_HOST), "host");
 }
 
+/* clearcpuid= numbers: bits KVM reports or the CPU has natively (this
+ * KVM passes the unreported ones through), in Linux's word*32+bit. */
+static void test_linux_clear_list(void **state)
+{
+	(void)state;
+	struct cpuid_buf b;
+	memset(&b, 0, sizeof(b));
+	add(&b, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff); /* kvm_pvm: cx16 */
+	add(&b, 7, 0, 1, 0x01800002, 0x104, 0x20000000);
+	struct cpuid_native nat = {.leaf1_ecx = 0xf7f83203, .leaf7_ebx = 0xf1bf03ab, .leaf7_ecx = 0x00400004};
+	char list[128];
+	assert_int_equal(cpuid_linux_clear_list(&b.h, &nat, list, sizeof(list)), 13);
+	/* no osxsave (CR4 clear), no invpcid in this native view */
+	assert_string_equal(list, "141,150,151,154,156,157,158,288,293,304,306,308,534");
+	struct cpuid_native none = {0};
+	assert_int_equal(cpuid_linux_clear_list(&b.h, &none, list, sizeof(list)), 1);
+	assert_string_equal(list, "141");
+
+	static struct vm vm;
+	char buf[256];
+	vm.cpuid_policy = RECORDER_CPUID_SAFE;
+	snprintf(vm.cpuid_linux_clear, sizeof(vm.cpuid_linux_clear), "141,154");
+	assert_string_equal(cpuid_linux_cmdline(&vm, "console=ttyS0", buf, sizeof(buf)),
+			    "console=ttyS0 clearcpuid=141,154");
+	assert_string_equal(cpuid_linux_cmdline(&vm, "", buf, sizeof(buf)), "clearcpuid=141,154");
+	/* the user's own clearcpuid= wins */
+	assert_string_equal(cpuid_linux_cmdline(&vm, "clearcpuid=1 quiet", buf, sizeof(buf)), "clearcpuid=1 quiet");
+	/* too long for the buffer: unchanged rather than cut */
+	assert_string_equal(cpuid_linux_cmdline(&vm, "0123456789", buf, 12), "0123456789");
+	vm.cpuid_policy = RECORDER_CPUID_HOST;
+	assert_string_equal(cpuid_linux_cmdline(&vm, "quiet", buf, sizeof(buf)), "quiet");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_safe_mask_bits),
 		cmocka_unit_test(test_safe_mask_names_only_what_was_set),
 		cmocka_unit_test(test_auto_rule),
+		cmocka_unit_test(test_linux_clear_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
