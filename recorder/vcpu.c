@@ -138,7 +138,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR: {
 		const char *why;
-		if (softint_complete(v, &why) == 0)
+		if (emufail_complete(v, &why) == 0)
 			return true;
 		vcpu_internal_error(v);
 		break;

@@ -37,7 +37,7 @@ struct vcpu {
 	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
 	uint64_t exits[64];        /* per KVM_EXIT_* reason */
 	uint64_t injections, nmis, lvt_reads;
-	uint64_t softints;         /* int3/INT n completed by softint.c */
+	uint64_t emufail_done;     /* instructions completed by emufail.c */
 	struct vcpu_snap *snap;    /* VCPU_REQ_SNAPSHOT target */
 	atomic_uint snap_done;     /* bumped after each snapshot */
 };
@@ -147,9 +147,9 @@ struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
 
-/* softint.c: completes an int3 / INT n that KVM's emulator failed on
- * (64-bit, CPL 0). 0: done, the vCPU can run on; -1: *why says why not. */
-int softint_complete(struct vcpu *v, const char **why);
+/* emufail.c: completes an int3 / INT n / FWAIT that KVM's emulator failed
+ * on (64-bit, CPL 0). 0: done, the vCPU can run on; -1: *why says why not. */
+int emufail_complete(struct vcpu *v, const char **why);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * int3 and INT n that an emulating KVM cannot deliver.
+ * Instructions an emulating KVM fails on, completed by the VMM: int3,
+ * INT n and FWAIT.
  *
  * The development machines' KVM (kvm_pvm) runs guest ring-0 code through
  * KVM's instruction emulator, whose protected-mode software-interrupt path
@@ -18,6 +19,11 @@
  * 64-bit gate whose selector is the current CS. Anything else stays an
  * error. The guest's memory is changed only by these pushes, exactly as the
  * instruction would; no guest code is touched.
+ *
+ * FWAIT (0x9b; Linux's fpu__drop() runs one for every exiting task) only
+ * checks for a pending unmasked x87 exception (FSW.ES): with one, #MF (16)
+ * is a fault at the FWAIT; without, it is a no-op and RIP moves past it.
+ * 0x9b is always an instruction of its own ("finit" is FWAIT; FNINIT).
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,43 +70,41 @@ static uint64_t le(const uint8_t *p, unsigned n)
 	return v;
 }
 
-/* The failed instruction as a software interrupt: its vector and length,
- * or false. */
-static bool softint_decode(const struct kvm_run *run, unsigned *vector, unsigned *len)
+enum emufail_insn { INSN_NONE, INSN_INT, INSN_FWAIT };
+
+/* The failed instruction: a software interrupt (its vector) or FWAIT, and
+ * its length. */
+static enum emufail_insn emufail_decode(const struct kvm_run *run, unsigned *vector, unsigned *len)
 {
 	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
 	    !(run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
-		return false;
+		return INSN_NONE;
 	const uint8_t *b = run->emulation_failure.insn_bytes;
 	unsigned n = run->emulation_failure.insn_size;
+	*len = 1;
 	if (n >= 1 && b[0] == 0xcc) {
 		*vector = 3;
-		*len = 1;
-		return true;
+		return INSN_INT;
+	}
+	if (n >= 1 && b[0] == 0x9b) {
+		*vector = 16; /* #MF, if an x87 exception is pending */
+		return INSN_FWAIT;
 	}
 	if (n >= 2 && b[0] == 0xcd) {
 		*vector = b[1];
 		*len = 2;
-		return true;
+		return INSN_INT;
 	}
-	return false;
+	return INSN_NONE;
 }
 
-int softint_complete(struct vcpu *v, const char **why)
+/* Delivers vector through the IDT with return address ret (64-bit, CPL 0). */
+static int deliver(struct vcpu *v, struct kvm_regs *rp, const struct kvm_sregs *sp, unsigned vector,
+		   uint64_t ret, const char **why)
 {
 	struct vm *vm = v->vm;
-	unsigned vector, len;
-	*why = "not int3 / int n";
-	if (!softint_decode(v->run, &vector, &len))
-		return -1;
-	struct kvm_regs r;
-	struct kvm_sregs s;
-	*why = "KVM_GET_REGS/KVM_GET_SREGS failed";
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return -1;
-	*why = "not 64-bit mode at CPL 0";
-	if (guest_mode_of(&s) != GUEST_LONG64 || (s.cs.selector & 3))
-		return -1;
+	struct kvm_regs r = *rp;
+	struct kvm_sregs s = *sp;
 	uint8_t gate[16];
 	*why = "IDT gate beyond the IDT limit or unreadable";
 	if ((uint32_t)vector * 16 + 15 > s.idt.limit || linear_rw(vm, &s, s.idt.base + vector * 16u, gate, 16, false) < 0)
@@ -119,7 +123,7 @@ int softint_complete(struct vcpu *v, const char **why)
 		rsp = le(b, 8);
 	}
 	rsp &= ~0xfull;
-	uint64_t frame[5] = {r.rip + len, s.cs.selector, r.rflags, r.rsp, s.ss.selector};
+	uint64_t frame[5] = {ret, s.cs.selector, r.rflags, r.rsp, s.ss.selector};
 	rsp -= sizeof(frame);
 	*why = "stack not writable";
 	if (linear_rw(vm, &s, rsp, frame, sizeof(frame), true) < 0)
@@ -127,13 +131,48 @@ int softint_complete(struct vcpu *v, const char **why)
 	r.rsp = rsp;
 	r.rip = handler;
 	r.rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | (type == 0xe ? RFLAGS_IF : 0));
+	*rp = r;
+	return 0;
+}
+
+int emufail_complete(struct vcpu *v, const char **why)
+{
+	unsigned vector, len;
+	*why = "not int3, int n or fwait";
+	enum emufail_insn insn = emufail_decode(v->run, &vector, &len);
+	if (insn == INSN_NONE)
+		return -1;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	*why = "KVM_GET_REGS/KVM_GET_SREGS failed";
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -1;
+	*why = "not 64-bit mode at CPL 0";
+	if (guest_mode_of(&s) != GUEST_LONG64 || (s.cs.selector & 3))
+		return -1;
+	uint64_t at = r.rip;
+	const char *what = insn == INSN_FWAIT ? "fwait" : vector == 3 && len == 1 ? "int3" : "int n";
+	if (insn == INSN_FWAIT) {
+		struct kvm_fpu fpu;
+		*why = "KVM_GET_FPU failed";
+		if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0)
+			return -1;
+		if (fpu.fsw & 0x80) { /* ES: #MF is a fault, RIP stays at the FWAIT */
+			if (deliver(v, &r, &s, vector, r.rip, why) < 0)
+				return -1;
+		} else {
+			r.rip += len;
+		}
+	} else if (deliver(v, &r, &s, vector, r.rip + len, why) < 0) {
+		return -1;
+	}
 	*why = "KVM_SET_REGS failed";
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		return -1;
-	v->softints++;
-	if (vm->opt->verbose && v->softints <= 4)
-		fprintf(stderr, "irqrr: cpu %u: %s at %#llx delivered by the VMM (vector %u -> %#llx%s)\n", v->index,
-			vector == 3 && len == 1 ? "int3" : "int n", (unsigned long long)(frame[0] - len), vector,
-			(unsigned long long)handler, v->softints == 4 ? "; further ones not shown" : "");
+	v->emufail_done++;
+	if (v->vm->opt->verbose && v->emufail_done <= 4)
+		fprintf(stderr, "irqrr: cpu %u: %s at %#llx completed by the VMM (-> %#llx)%s\n", v->index, what,
+			(unsigned long long)at, (unsigned long long)r.rip,
+			v->emufail_done == 4 ? "; further ones not shown" : "");
 	return 0;
 }
