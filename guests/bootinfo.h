@@ -11,6 +11,7 @@
 #define BOOTINFO_ADDR 0x7000u
 #define BOOTINFO_MAGIC 0x6f627269u /* "irbo" */
 #define BOOTINFO_MAX_CPUS 8
+#define BOOTINFO_CMDLINE_MAX 256 /* --append for a built-in guest, NUL-terminated */
 
 /* Guest physical layout at entry (identity mapped, 2 MiB pages, 4 GiB). */
 #define GUEST_PML4_ADDR 0x1000u  /* PML4, PDPT at +0x1000, 4 PDs after */
@@ -30,6 +31,7 @@ struct bootinfo {
 	uint32_t irqchip; /* enum bootinfo_irqchip */
 	uint32_t mem_mib;
 	uint8_t apic_id[BOOTINFO_MAX_CPUS];
+	char cmdline[BOOTINFO_CMDLINE_MAX]; /* --append (built-in guests), "" if none */
 };
 
 #endif

@@ -14,6 +14,7 @@ IMAGE(irq_bench)
 IMAGE(bug_noeoi)
 IMAGE(bug_lvt0)
 IMAGE(bug_vector)
+IMAGE(hostile)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
@@ -28,6 +29,8 @@ static struct builtin_guest table[] = {
 	{"bug-noeoi", "BUG: level line whose handler forgets the EOI (IOAPIC, then PIC); hangs", guest_image_bug_noeoi, 0, 1},
 	{"bug-lvt0", "BUG: masks LVT0 while relying on the PIC timer; hangs", guest_image_bug_lvt0, 0, 1},
 	{"bug-vector", "BUG: reprograms an IOAPIC vector while remote IRR is set; hangs", guest_image_bug_vector, 0, 1},
+	/* robustness: random port/MMIO/rep-I/O attack (docs/HARDENING.md) */
+	{"hostile", "hammers every port and the IOAPIC/LAPIC MMIO at random (--append \"seed=N secs=N\")", guest_image_hostile, 0, 1},
 };
 
 static void fill_sizes(void)
@@ -42,6 +45,7 @@ static void fill_sizes(void)
 	table[7].size = guest_image_bug_noeoi_size;
 	table[8].size = guest_image_bug_lvt0_size;
 	table[9].size = guest_image_bug_vector_size;
+	table[10].size = guest_image_hostile_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)

@@ -68,6 +68,8 @@ static void boot_info(struct vm *vm)
 	};
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		bi.apic_id[i] = (uint8_t)i; /* KVM's default APIC ID is the vcpu id */
+	if (vm->opt->append) /* checked to fit by recorder_run */
+		snprintf(bi.cmdline, sizeof(bi.cmdline), "%s", vm->opt->append);
 	memcpy(vm->ram + BOOTINFO_ADDR, &bi, sizeof(bi));
 }
 

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 
+#include "guests/bootinfo.h"
 #include "guests/guests.h"
 #include "vmm.h"
 
@@ -329,8 +330,14 @@ int recorder_run(const struct recorder_options *o)
 		fprintf(stderr, "irqrr: --kernel and --guest exclude each other\n");
 		return RECORDER_EXIT_ERROR;
 	}
-	if (!o->kernel && (o->initrd || o->append || o->nmodules)) {
-		fprintf(stderr, "irqrr: --initrd, --append and --module need --kernel\n");
+	if (!o->kernel && (o->initrd || o->nmodules)) {
+		fprintf(stderr, "irqrr: --initrd and --module need --kernel\n");
+		return RECORDER_EXIT_ERROR;
+	}
+	/* A built-in guest reads --append from its boot info (e.g. hostile's seed=). */
+	if (!o->kernel && o->append && strlen(o->append) >= BOOTINFO_CMDLINE_MAX) {
+		fprintf(stderr, "irqrr: --append: a built-in guest's command line is limited to %d bytes\n",
+			BOOTINFO_CMDLINE_MAX - 1);
 		return RECORDER_EXIT_ERROR;
 	}
 	if (!o->kernel) {
