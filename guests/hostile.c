@@ -7,7 +7,9 @@
  *
  * Every vCPU (the AP too with --cpus 2) runs the same loop of random
  * operations drawn from a PRNG seeded from the command line (--append
- * "seed=N secs=N ops=N"; defaults seed=1 secs=3 ops=0 = no limit):
+ * "seed=N secs=N ops=N storm=1"; defaults seed=1 secs=3 ops=0 = no limit;
+ * storm=1 first sets the PIT to its fastest rate, ~597 kHz, to IOAPIC pin 2
+ * and the PIC):
  *   - IN/OUT of 8/16/32 bits, and REP INS/OUTS of 1..64 elements (one
  *     KVM_EXIT_IO with count > 1), at every emulated port, at unaligned
  *     starts so wide accesses straddle devices, at unclaimed ports and at
@@ -44,7 +46,7 @@
 
 #define MAX_CPUS 2
 
-static uint64_t seed = 1, secs = 3, max_ops;
+static uint64_t seed = 1, secs = 3, max_ops, storm;
 static uint64_t tsc_per_ms;
 static uint64_t ram_end;
 static volatile unsigned stop, ap_done;
@@ -130,6 +132,8 @@ static void parse_cmdline(void)
 			secs = parse_num(val);
 		else if (word_is(w, "ops", &val))
 			max_ops = parse_num(val);
+		else if (word_is(w, "storm", &val))
+			storm = parse_num(val);
 		while (i < BOOTINFO_CMDLINE_MAX && s[i] && s[i] != ' ')
 			i++;
 		while (i < BOOTINFO_CMDLINE_MAX && s[i] == ' ')
@@ -522,6 +526,31 @@ static void on_nmi(struct rt_frame *f)
 	outb(0x20, 0x20);
 }
 
+/* storm=1: the fastest the PIT goes, mode 2 with count 2 (~597 kHz), to
+ * IOAPIC pin 2 and through the PIC; re-armed every 64 operations. */
+static void arm_storm(unsigned cpu)
+{
+	ioapic_set_rte(2, 0x30 | (uint64_t)rt_boot->apic_id[cpu] << 56);
+	lock_pic();
+	lapic_write(LAPIC_LVT0, LVT_EXTINT);
+	if (pic_track[0].state == 0)
+		outb(0x21, 0xfe);
+	unlock_pic();
+	outb(0x43, 0x34);
+	outb(0x40, 2);
+	outb(0x40, 0);
+}
+
+/* A page fault here is this guest's bug (or the VMM's): say where. */
+static void on_page_fault(struct rt_frame *f)
+{
+	uint64_t cr2;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	rt_printf("FAIL: page fault error %#lx at rip %#lx address %#lx\n", (unsigned long)f->error,
+		  (unsigned long)f->rip, (unsigned long)cr2);
+	rt_exit(2);
+}
+
 /* ---- the loop ---- */
 static void one_op(unsigned cpu)
 {
@@ -565,6 +594,8 @@ static void hammer(unsigned cpu)
 	uint64_t end = rdtsc() + secs * 1000 * tsc_per_ms;
 	sti();
 	while (!stop) {
+		if (storm && st[cpu].ops % 64 == 0)
+			arm_storm(cpu);
 		one_op(cpu);
 		if ((max_ops && st[cpu].ops >= max_ops) || (int64_t)(rdtsc() - end) >= 0)
 			break;
@@ -605,6 +636,85 @@ static void calibrate_tsc(void)
 		tsc_per_ms = 1;
 }
 
+/* The VMM's identity map must cover all of 0-4 GiB (docs/recorder.md):
+ * walk this cpu's page tables for the first 2 MiB pages of each GiB, the
+ * last ones below the IOAPIC, and the three at 3 GiB the boot GDT used to
+ * overwrite (recorder/boot.c). */
+static void check_identity_map(void)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	const volatile uint64_t *pml4 = (const volatile uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+	const volatile uint64_t *pdpt = (const volatile uint64_t *)(uintptr_t)(pml4[0] & 0xffffffff000ull);
+	unsigned bad = 0;
+	uint64_t first_bad = 0, bad_entry = 0;
+	for (uint64_t va = 0; va < (4ull << 30); va += 2ull << 20) {
+		uint64_t pdpte = pdpt[va >> 30];
+		const volatile uint64_t *pd = (const volatile uint64_t *)(uintptr_t)(pdpte & 0xffffffff000ull);
+		uint64_t e = pd[(va >> 21) & 511];
+		if (!(e & 1) || !(e & 0x80) || (e & 0xffffffe00000ull) != va) {
+			if (!bad++) {
+				first_bad = va;
+				bad_entry = e;
+			}
+		}
+	}
+	CHECK(bad == 0, "identity map of 4 GiB", "%u bad 2 MiB pages, first at %#lx: entry %#lx", bad,
+	      (unsigned long)first_bad, (unsigned long)bad_entry);
+}
+
+/* REP INS/OUTS: one KVM_EXIT_IO with count > 1; the VMM must handle every
+ * element, in order, each at the same port. */
+static void check_rep_io(void)
+{
+	uint8_t b[8];
+	void *dst = b;
+	unsigned long n = 8;
+	outw(0x510, 0x0000); /* fw_cfg signature, then zeros */
+	__asm__ volatile("rep insb" : "+D"(dst), "+c"(n) : "d"((uint16_t)0x511) : "memory");
+	CHECK(b[0] == 'Q' && b[1] == 'E' && b[2] == 'M' && b[3] == 'U' && !b[4] && !b[7], "rep insb fw_cfg",
+	      "%02x %02x %02x %02x %02x", b[0], b[1], b[2], b[3], b[4]);
+	uint16_t w[2] = {0, 0};
+	dst = w;
+	n = 2;
+	outw(0x510, 0x0000);
+	__asm__ volatile("rep insw" : "+D"(dst), "+c"(n) : "d"((uint16_t)0x511) : "memory");
+	CHECK(w[0] == ('Q' | 'E' << 8) && w[1] == ('M' | 'U' << 8), "rep insw fw_cfg", "%04x %04x", w[0], w[1]);
+
+	static const uint8_t three[3] = {0x11, 0x22, 0x33};
+	outb(0xe0, 0x5a);
+	const void *src = three;
+	n = 3;
+	__asm__ volatile("rep outsb" : "+S"(src), "+c"(n) : "d"((uint16_t)0xe1) : "memory");
+	CHECK(inb(0xe1) == 0x33 && inb(0xe0) == 0x5a && inb(0xe2) != 0x22, "rep outsb scratch: last element wins",
+	      "e0 %02x e1 %02x", inb(0xe0), inb(0xe1));
+	static const uint32_t two[2] = {0x01020304, 0xa1b2c3d4};
+	src = two;
+	n = 2;
+	__asm__ volatile("rep outsl" : "+S"(src), "+c"(n) : "d"((uint16_t)0xe0) : "memory");
+	CHECK(inl(0xe0) == 0xa1b2c3d4, "rep outsl scratch", "%x", inl(0xe0));
+
+	/* the board: IMR written three times in order, the last stays */
+	static const uint8_t imr[3] = {0xff, 0x00, 0xfb};
+	src = imr;
+	n = 3;
+	__asm__ volatile("rep outsb" : "+S"(src), "+c"(n) : "d"((uint16_t)0x21) : "memory");
+	CHECK(inb(0x21) == 0xfb, "rep outsb PIC IMR", "%02x", inb(0x21));
+	outb(0x21, 0xff);
+	/* the test device: 1, 0, 1 leaves GSI 5 high */
+	static const uint8_t lvl[3] = {1, 0, 1};
+	src = lvl;
+	n = 3;
+	__asm__ volatile("rep outsb" : "+S"(src), "+c"(n) : "d"((uint16_t)0x2005) : "memory");
+	CHECK(inb(0x2005) == 1, "rep outsb test device", "%u", inb(0x2005));
+	testdev_set(5, 0);
+	uint8_t lsr[4] = {0, 0, 0, 0};
+	dst = lsr;
+	n = 4;
+	__asm__ volatile("rep insb" : "+D"(dst), "+c"(n) : "d"((uint16_t)0x3fd) : "memory");
+	CHECK((lsr[0] & 0x60) == 0x60 && (lsr[3] & 0x60) == 0x60, "rep insb UART LSR", "%02x %02x", lsr[0], lsr[3]);
+}
+
 static void quiesce(void)
 {
 	cli();
@@ -637,14 +747,17 @@ int guest_main(void)
 		  (unsigned long)secs, (unsigned long)max_ops, ncpus);
 	calibrate_tsc();
 	rt_printf("hostile: tsc %lu kHz\n", (unsigned long)tsc_per_ms);
+	check_identity_map();
 	lapic_enable();
 	lapic_write(LAPIC_LVT0, LVT_EXTINT);
 	lapic_write(LAPIC_LVT1, LVT_NMI);
 	pic_init(0x20, 0x28, false);
 	ioapic_mask_all();
+	check_rep_io();
 	for (unsigned v = 0x20; v < 0x100; v++)
 		rt_set_handler(v, on_irq);
 	rt_set_handler(2, on_nmi);
+	rt_set_handler(14, on_page_fault);
 	rt_start_aps();
 	hammer(0);
 	stop = 1;

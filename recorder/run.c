@@ -219,11 +219,8 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 			}
 		}
 		if (vm->bus.rec) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 			pthread_mutex_lock(&vm->bus.lock);
-			recording_tick(vm->bus.rec, &vm->bus.board, ns - vm->bus.t0);
+			recording_tick(vm->bus.rec, &vm->bus.board, irqbus_virtual_now(&vm->bus));
 			pthread_mutex_unlock(&vm->bus.lock);
 		}
 		int sig = sigtimedwait(set, NULL, &slice);

@@ -48,6 +48,8 @@ struct irqbus {
 	struct board board;
 	struct vm *vm;
 	uint64_t t0;               /* CLOCK_MONOTONIC ns at VM start */
+	uint64_t lag;              /* virtual time = monotonic - t0 - lag (irqbus.c: overload) */
+	uint64_t entered;          /* monotonic ns when the lock holder's board call began */
 	int timerfd, stopfd;
 	pthread_t timer_thread;
 	bool timer_started;
@@ -174,6 +176,8 @@ void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
 void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
 void irqbus_advance(struct irqbus *bus);
 bool irqbus_pic_int(struct irqbus *bus);
+/* Virtual time now (ns since VM start, slowed under overload); lock held. */
+uint64_t irqbus_virtual_now(const struct irqbus *bus);
 
 /* pio.c: the port and MMIO map */
 void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data);

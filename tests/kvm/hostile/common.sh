@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the hostile-guest tests: $irqrr, a temporary directory $tmp,
+# fail(), and ms() (monotonic milliseconds).
+set -u
+irqrr=$1
+if [ ! -e /dev/kvm ]; then
+	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
+	exit 77
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+ms() {
+	python3 -c 'import time; print(int(time.monotonic() * 1000))'
+}
+replay_identical() {
+	"$irqrr" replay "$1" >"$tmp/replay" 2>&1 || { cat "$tmp/replay"; fail "replay of $1"; }
+	grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "replay did not say identical"; }
+	head -1 "$tmp/replay"
+}
