@@ -14,8 +14,9 @@
 #define BOOTINFO_CMDLINE_MAX 256 /* --append for a built-in guest, NUL-terminated */
 
 /* Guest physical layout at entry (identity mapped, 2 MiB pages, 4 GiB). */
-#define GUEST_PML4_ADDR 0x1000u  /* PML4, PDPT at +0x1000, 4 PDs after */
-#define GUEST_GDT_ADDR 0x6000u
+#define GUEST_PML4_ADDR 0x1000u  /* PML4, PDPT at +0x1000, 4 PDs after: to 0x6fff */
+#define GUEST_PT_END (GUEST_PML4_ADDR + 0x6000u)
+#define GUEST_GDT_ADDR 0x8000u   /* was 0x6000, inside the 4th PD: 3 GiB-3.006 GiB unmapped */
 #define GUEST_STACK_TOP 0x80000u /* cpu n's stack top: TOP - n * STACK_SIZE */
 #define GUEST_STACK_SIZE 0x8000u
 #define GUEST_LOAD_ADDR 0x100000u

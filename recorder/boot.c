@@ -50,6 +50,12 @@ void boot_page_tables(struct vm *vm)
 	}
 }
 
+/* The page tables, the boot info and the GDT must not overlap. */
+_Static_assert(GUEST_PT_END <= BOOTINFO_ADDR, "page tables overlap the boot info");
+_Static_assert(BOOTINFO_ADDR + sizeof(struct bootinfo) <= GUEST_GDT_ADDR, "boot info overlaps the GDT");
+_Static_assert(GUEST_GDT_ADDR + 0x1000 <= GUEST_STACK_TOP - BOOTINFO_MAX_CPUS * GUEST_STACK_SIZE,
+	       "GDT overlaps the stacks");
+
 static void boot_gdt(struct vm *vm)
 {
 	uint8_t *gdt = vm->ram + GUEST_GDT_ADDR;
