@@ -115,6 +115,32 @@ static void ioapic_pin(struct board *b, unsigned pin, int electrical)
 	out_msgs(b, m, n);
 }
 
+/* The wiring in one place. ISA line n (0..15) as the PIC input sees it:
+ * the device's level, ORed with PIT OUT0 on line 0 and the RTC on line 8. */
+static int isa_level(const struct board *b, unsigned n)
+{
+	uint32_t l = b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8;
+	return (int)((l >> n) & 1u);
+}
+
+/* The IOAPIC pin a GSI reaches: the ISA IRQ0 -> pin 2 override (MADT). */
+static unsigned ioapic_pin_of(unsigned gsi)
+{
+	return gsi == 0 ? 2 : gsi;
+}
+
+/* Electrical level at IOAPIC pin p. */
+static int ioapic_pin_level(const struct board *b, unsigned p)
+{
+	if (p == 0)
+		return b->s.pic_int; /* 8259A INT, virtual wire B */
+	if (p == 2)
+		return isa_level(b, 0) || ((b->s.lines >> 2) & 1u);
+	if (p < 16)
+		return isa_level(b, p);
+	return !((b->s.lines >> p) & 1u); /* PCI INTx: active low */
+}
+
 static void pic_int_update(struct board *b)
 {
 	bool level = pic_pair_int(&b->s.pic);
@@ -126,6 +152,17 @@ static void pic_int_update(struct board *b)
 	lint0_on_int_change(b, level);
 }
 
+/* One of line n's sources changed: drive the PIC input and the IOAPIC pin
+ * it reaches, then see what the PIC's INT does. */
+static void drive_line(struct board *b, unsigned n)
+{
+	unsigned pin = ioapic_pin_of(n);
+	if (n < 16 && n != 2) /* PIC IR2 is the cascade input */
+		pic_pair_set_irq(&b->s.pic, n, isa_level(b, n));
+	ioapic_pin(b, pin, ioapic_pin_level(b, pin));
+	pic_int_update(b);
+}
+
 /* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
 static void irq0_update(struct board *b)
 {
@@ -134,10 +171,7 @@ static void irq0_update(struct board *b)
 		return;
 	b->s.irq0 = out0;
 	out_wire(b, WIRE_IRQ0, out0);
-	bool line = out0 || (b->s.lines & 1u);
-	pic_pair_set_irq(&b->s.pic, 0, line);
-	ioapic_pin(b, 2, line || (b->s.lines & 4u));
-	pic_int_update(b);
+	drive_line(b, 0);
 }
 
 /* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
@@ -148,10 +182,7 @@ static void irq8_update(struct board *b)
 		return;
 	b->s.irq8 = irq;
 	out_wire(b, WIRE_IRQ8, irq);
-	bool line = irq || (b->s.lines & (1u << 8));
-	pic_pair_set_irq(&b->s.pic, 8, line);
-	ioapic_pin(b, 8, line);
-	pic_int_update(b);
+	drive_line(b, 8);
 }
 
 /* Process every PIT OUT0 and RTC IRQ transition up to t, in time order,
@@ -257,22 +288,16 @@ static void chips_reset(struct board *b)
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-	uint32_t isa = b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8;
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
 	 * after reset, ELCR = 0, so IRR stays 0 and INT low). */
-	b->s.pic.chip[0].line = (uint8_t)(isa & 0xfb);
-	b->s.pic.chip[1].line = (uint8_t)(isa >> 8);
-	for (unsigned p = 1; p < IOAPIC_PINS; p++) {
-		int lvl = (isa >> p) & 1;
-		if (p == 2)
-			lvl = (isa & 5u) != 0;
-		if (p >= 16)
-			lvl = !lvl;
-		if (lvl)
-			(void)ioapic_set_irq(&b->s.ioapic, p, 1, m);
-	}
+	for (unsigned n = 0; n < 16; n++)
+		if (n != 2 && isa_level(b, n))
+			b->s.pic.chip[n >> 3].line |= (uint8_t)(1u << (n & 7));
 	b->s.pic_int = pic_pair_int(&b->s.pic);
+	for (unsigned p = 0; p < IOAPIC_PINS; p++)
+		if (ioapic_pin_level(b, p))
+			(void)ioapic_set_irq(&b->s.ioapic, p, 1, m);
 }
 
 int board_init(struct board *b, const struct board_config *cfg,
@@ -430,22 +455,7 @@ void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level)
 	begin_input(b, now);
 	if (gsi < BOARD_GSIS && ((b->s.lines >> gsi) & 1u) != (unsigned)level) {
 		b->s.lines ^= 1u << gsi;
-		if (gsi == 0) {
-			int line = level || b->s.irq0;
-			pic_pair_set_irq(&b->s.pic, 0, line);
-			ioapic_pin(b, 2, line || (b->s.lines & 4u));
-		} else if (gsi == 2) {
-			ioapic_pin(b, 2, level || b->s.irq0 || (b->s.lines & 1u));
-		} else if (gsi == 8) {
-			pic_pair_set_irq(&b->s.pic, 8, level || b->s.irq8);
-			ioapic_pin(b, 8, level || b->s.irq8);
-		} else if (gsi < 16) {
-			pic_pair_set_irq(&b->s.pic, gsi, level);
-			ioapic_pin(b, gsi, level);
-		} else {
-			ioapic_pin(b, gsi, !level); /* PCI INTx: active low */
-		}
-		pic_int_update(b);
+		drive_line(b, gsi);
 	}
 	end_input(b, &in);
 }
