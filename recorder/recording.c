@@ -57,7 +57,9 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(vm->ram_size >> 20));
 	struct trace_kv kv[] = {
 		{"recorder", "irqrr-vmm"},
-		{"guest", vm->opt->guest ? vm->opt->guest : "demo"},
+		/* --kernel: the file, not the default built-in guest's name */
+		{vm->opt->kernel ? "kernel" : "guest",
+		 vm->opt->kernel ? vm->opt->kernel : vm->opt->guest ? vm->opt->guest : "demo"},
 		{"cpus", cpus},
 		{"mem_mib", mem},
 		{"irqchip", "split"},
