@@ -36,6 +36,11 @@ static const struct cpuid_mask_bit {
 	const char *name; /* as in Linux's /proc/cpuinfo */
 } safe_mask[] = {
 	{1, REG_ECX, 13, "cx16"},        /* lock cmpxchg16b (SLUB double cmpxchg) */
+	{1, REG_ECX, 1, "pclmulqdq"},    /* SIMD crypto/CRC: kernel_fpu_begin + SSE */
+	{1, REG_ECX, 9, "ssse3"},        /* blake2s (random.c) takes its SSSE3 path */
+	{1, REG_ECX, 19, "sse4_1"},
+	{1, REG_ECX, 20, "sse4_2"},      /* crc32 instruction */
+	{1, REG_ECX, 25, "aes"},
 	{1, REG_ECX, 22, "movbe"},
 	{1, REG_ECX, 23, "popcnt"},      /* hweight alternatives */
 	{1, REG_ECX, 26, "xsave"},       /* xsave/xrstor: Linux falls back to fxsave */
@@ -49,6 +54,8 @@ static const struct cpuid_mask_bit {
 	{7, REG_EBX, 16, "avx512f"},
 	{7, REG_EBX, 18, "rdseed"},
 	{7, REG_EBX, 20, "smap"},        /* clac/stac around user accesses */
+	{7, REG_EBX, 29, "sha_ni"},
+	{7, REG_ECX, 8, "gfni"},
 	{7, REG_ECX, 3, "pku"},          /* rdpkru/wrpkru */
 	{7, REG_ECX, 22, "rdpid"},
 };

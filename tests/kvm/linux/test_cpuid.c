@@ -47,24 +47,27 @@ static void test_safe_mask_bits(void **state)
 	add(&b, 0x80000001, 0, 0, 0, 0x393, 0x23d3fbff);
 	char names[256];
 	size_t n = cpuid_apply_safe(&b.h, names, sizeof(names));
-	assert_int_equal(n, 16);
-	/* leaf 1 ECX: cx16 13, movbe 22, popcnt 23, xsave 26, osxsave 27, avx 28,
-	 * f16c 29, rdrand 30 cleared; sse3 (0), x2apic (21), hypervisor (31) kept */
-	assert_int_equal(b.e[0].ecx, 0xffffffffu & ~((1u << 13) | (1u << 22) | (1u << 23) | (0x1fu << 26)));
+	assert_int_equal(n, 23);
+	/* leaf 1 ECX: pclmulqdq 1, ssse3 9, cx16 13, sse4_1 19, sse4_2 20, movbe 22,
+	 * popcnt 23, aes 25, xsave 26, osxsave 27, avx 28, f16c 29, rdrand 30
+	 * cleared; sse3 (0), x2apic (21), hypervisor (31) kept */
+	assert_int_equal(b.e[0].ecx, 0xffffffffu & ~(1u << 1 | 1u << 9 | 1u << 13 | 1u << 19 | 1u << 20 | 1u << 22 |
+						   1u << 23 | 0x3fu << 25));
 	assert_int_equal(b.e[0].edx, 0x078bfbff);
-	/* leaf 7.0 EBX: fsgsbase 0, avx2 5, invpcid 10, avx512f 16, rdseed 18, smap 20;
-	 * ECX: pku 3, rdpid 22 */
-	assert_int_equal(b.e[1].ebx, 0xffffffffu & ~(1u | 1u << 5 | 1u << 10 | 1u << 16 | 1u << 18 | 1u << 20));
-	assert_int_equal(b.e[1].ecx, 0xffffffffu & ~(1u << 3 | 1u << 22));
+	/* leaf 7.0 EBX: fsgsbase 0, avx2 5, invpcid 10, avx512f 16, rdseed 18, smap 20,
+	 * sha_ni 29; ECX: pku 3, gfni 8, rdpid 22 */
+	assert_int_equal(b.e[1].ebx,
+			 0xffffffffu & ~(1u | 1u << 5 | 1u << 10 | 1u << 16 | 1u << 18 | 1u << 20 | 1u << 29));
+	assert_int_equal(b.e[1].ecx, 0xffffffffu & ~(1u << 3 | 1u << 8 | 1u << 22));
 	assert_int_equal(b.e[1].edx, 0x20000000);
 	assert_int_equal(b.e[2].ebx, 0xffffffff); /* subleaf 1 is another register set */
 	assert_int_equal(b.e[3].eax | b.e[3].ebx | b.e[3].ecx | b.e[3].edx, 0);
 	assert_int_equal(b.e[4].ecx, 0x393);
-	assert_string_equal(names, "cx16,movbe,popcnt,xsave,osxsave,avx,f16c,rdrand,fsgsbase,avx2,invpcid,"
-				   "avx512f,rdseed,smap,pku,rdpid");
+	assert_string_equal(names, "cx16,pclmulqdq,ssse3,sse4_1,sse4_2,aes,movbe,popcnt,xsave,osxsave,avx,f16c,"
+				   "rdrand,fsgsbase,avx2,invpcid,avx512f,rdseed,smap,sha_ni,gfni,pku,rdpid");
 }
 
-/* This machine's KVM (kvm_pvm) reports only cx16 of the list. */
+/* This machine's KVM (kvm_pvm) reports only cx16 and gfni of the list. */
 static void test_safe_mask_names_only_what_was_set(void **state)
 {
 	(void)state;
@@ -73,10 +76,11 @@ static void test_safe_mask_names_only_what_was_set(void **state)
 	add(&b, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff);
 	add(&b, 7, 0, 1, 0x01800002, 0x104, 0x20000000);
 	char names[256];
-	assert_int_equal(cpuid_apply_safe(&b.h, names, sizeof(names)), 1);
-	assert_string_equal(names, "cx16");
+	assert_int_equal(cpuid_apply_safe(&b.h, names, sizeof(names)), 2);
+	assert_string_equal(names, "cx16,gfni");
 	assert_int_equal(b.e[0].ecx, 0x81200000);
 	assert_int_equal(b.e[1].ebx, 0x01800002);
+	assert_int_equal(b.e[1].ecx, 0x004);
 	/* nothing to clear: empty list */
 	assert_int_equal(cpuid_apply_safe(&b.h, names, sizeof(names)), 0);
 	assert_string_equal(names, "");
@@ -84,7 +88,7 @@ static void test_safe_mask_names_only_what_was_set(void **state)
 	add(&b, 1, 0, 0, 0, 0xffffffff, 0);
 	char small[8];
 	memset(small, 'x', sizeof(small));
-	assert_int_equal(cpuid_apply_safe(&b.h, small, sizeof(small)), 8);
+	assert_int_equal(cpuid_apply_safe(&b.h, small, sizeof(small)), 13);
 	assert_int_equal(strlen(small), 7);
 }
 
@@ -131,16 +135,16 @@ static void test_linux_clear_list(void **state)
 	(void)state;
 	struct cpuid_buf b;
 	memset(&b, 0, sizeof(b));
-	add(&b, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff); /* kvm_pvm: cx16 */
+	add(&b, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff); /* kvm_pvm: cx16 (+ gfni in leaf 7) */
 	add(&b, 7, 0, 1, 0x01800002, 0x104, 0x20000000);
 	struct cpuid_native nat = {.leaf1_ecx = 0xf7f83203, .leaf7_ebx = 0xf1bf03ab, .leaf7_ecx = 0x00400004};
 	char list[128];
-	assert_int_equal(cpuid_linux_clear_list(&b.h, &nat, list, sizeof(list)), 13);
+	assert_int_equal(cpuid_linux_clear_list(&b.h, &nat, list, sizeof(list)), 20);
 	/* no osxsave (CR4 clear), no invpcid in this native view */
-	assert_string_equal(list, "141,150,151,154,156,157,158,288,293,304,306,308,534");
+	assert_string_equal(list, "141,129,137,147,148,153,150,151,154,156,157,158,288,293,304,306,308,317,520,534");
 	struct cpuid_native none = {0};
-	assert_int_equal(cpuid_linux_clear_list(&b.h, &none, list, sizeof(list)), 1);
-	assert_string_equal(list, "141");
+	assert_int_equal(cpuid_linux_clear_list(&b.h, &none, list, sizeof(list)), 2);
+	assert_string_equal(list, "141,520");
 
 	static struct vm vm;
 	char buf[256];
