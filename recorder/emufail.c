@@ -24,6 +24,12 @@
  * checks for a pending unmasked x87 exception (FSW.ES): with one, #MF (16)
  * is a fault at the FWAIT; without, it is a no-op and RIP moves past it.
  * 0x9b is always an instruction of its own ("finit" is FWAIT; FNINIT).
+ *
+ * LDMXCSR / STMXCSR m32 (0f ae /2, /3; Linux's kernel_fpu_begin() loads
+ * the default MXCSR): the memory operand's address is decoded from
+ * ModRM/SIB/displacement (64-bit addressing, REX, FS/GS overrides), MXCSR
+ * goes through KVM_GET_FPU/KVM_SET_FPU. A reserved MXCSR bit (#GP) is
+ * left to the error path.
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,7 +76,67 @@ static uint64_t le(const uint8_t *p, unsigned n)
 	return v;
 }
 
-enum emufail_insn { INSN_NONE, INSN_INT, INSN_FWAIT };
+enum emufail_insn { INSN_NONE, INSN_INT, INSN_FWAIT, INSN_MXCSR };
+
+/* The memory operand of a 64-bit instruction: its linear address and the
+ * instruction's length, from the bytes at RIP. Returns the ModRM reg
+ * field, or -1 when the form is not handled. */
+int emufail_mem_operand(const uint8_t *b, unsigned n, const struct kvm_regs *r, const struct kvm_sregs *s,
+			uint64_t *addr, unsigned *len)
+{
+	const uint64_t gpr[16] = {r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+				  r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15};
+	unsigned i = 0, rex = 0;
+	uint64_t seg = 0;
+	for (; i < n; i++) {
+		if (b[i] == 0x64)
+			seg = s->fs.base;
+		else if (b[i] == 0x65)
+			seg = s->gs.base;
+		else if (b[i] != 0x26 && b[i] != 0x2e && b[i] != 0x36 && b[i] != 0x3e)
+			break;
+	}
+	if (i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0xae)
+		return -1;
+	i += 2;
+	unsigned modrm = b[i++], mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
+	if (mod == 3)
+		return -1;
+	uint64_t ea = 0;
+	bool rip_rel = false;
+	if (rm == 4) { /* SIB */
+		if (i >= n)
+			return -1;
+		unsigned sib = b[i++], scale = sib >> 6, index = ((sib >> 3) & 7) | (rex & 2) << 2;
+		unsigned base = (sib & 7) | (rex & 1) << 3;
+		if (index != 4)
+			ea += gpr[index] << scale;
+		if ((sib & 7) == 5 && mod == 0)
+			mod = 2; /* disp32, no base */
+		else
+			ea += gpr[base];
+	} else if (rm == 5 && mod == 0) {
+		rip_rel = true;
+		mod = 2;
+	} else {
+		ea += gpr[rm | (rex & 1) << 3];
+	}
+	unsigned dlen = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	if (i + dlen > n)
+		return -1;
+	if (dlen == 1)
+		ea += (uint64_t)(int64_t)(int8_t)b[i];
+	else if (dlen == 4)
+		ea += (uint64_t)(int64_t)(int32_t)le(b + i, 4);
+	i += dlen;
+	if (rip_rel)
+		ea += r->rip + i;
+	*addr = seg + ea;
+	*len = i;
+	return (int)reg;
+}
 
 /* The failed instruction: a software interrupt (its vector) or FWAIT, and
  * its length. */
@@ -90,6 +156,10 @@ static enum emufail_insn emufail_decode(const struct kvm_run *run, unsigned *vec
 		*vector = 16; /* #MF, if an x87 exception is pending */
 		return INSN_FWAIT;
 	}
+	for (unsigned i = 0; i + 2 < n && i < 4; i++) /* prefixes, then 0f ae */
+		if (b[i] == 0x0f && b[i + 1] == 0xae && ((b[i + 2] >> 3) & 7) >= 2 && ((b[i + 2] >> 3) & 7) <= 3 &&
+		    b[i + 2] < 0xc0)
+			return INSN_MXCSR;
 	if (n >= 2 && b[0] == 0xcd) {
 		*vector = b[1];
 		*len = 2;
@@ -151,8 +221,36 @@ int emufail_complete(struct vcpu *v, const char **why)
 	if (guest_mode_of(&s) != GUEST_LONG64 || (s.cs.selector & 3))
 		return -1;
 	uint64_t at = r.rip;
-	const char *what = insn == INSN_FWAIT ? "fwait" : vector == 3 && len == 1 ? "int3" : "int n";
-	if (insn == INSN_FWAIT) {
+	const char *what = insn == INSN_FWAIT ? "fwait" : insn == INSN_MXCSR ? "ldmxcsr/stmxcsr"
+			   : vector == 3 && len == 1 ? "int3" : "int n";
+	if (insn == INSN_MXCSR) {
+		const struct kvm_run *run = v->run;
+		uint64_t ea;
+		int op = emufail_mem_operand(run->emulation_failure.insn_bytes, run->emulation_failure.insn_size, &r,
+					    &s, &ea, &len);
+		struct kvm_fpu fpu;
+		*why = "ldmxcsr/stmxcsr operand not decoded, or KVM_GET_FPU failed";
+		if (op < 0 || ioctl(v->fd, KVM_GET_FPU, &fpu) < 0)
+			return -1;
+		uint8_t m[4];
+		if (op == 2) {
+			*why = "ldmxcsr: operand unreadable or reserved MXCSR bits (#GP)";
+			if (linear_rw(v->vm, &s, ea, m, 4, false) < 0 || le(m, 4) > 0xffff)
+				return -1;
+			fpu.mxcsr = (uint32_t)le(m, 4);
+			what = "ldmxcsr";
+			*why = "KVM_SET_FPU failed";
+			if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
+				return -1;
+		} else {
+			memcpy(m, &fpu.mxcsr, 4);
+			what = "stmxcsr";
+			*why = "stmxcsr: operand not writable";
+			if (linear_rw(v->vm, &s, ea, m, 4, true) < 0)
+				return -1;
+		}
+		r.rip += len;
+	} else if (insn == INSN_FWAIT) {
 		struct kvm_fpu fpu;
 		*why = "KVM_GET_FPU failed";
 		if (ioctl(v->fd, KVM_GET_FPU, &fpu) < 0)

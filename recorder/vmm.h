@@ -152,6 +152,10 @@ int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
 /* emufail.c: completes an int3 / INT n / FWAIT that KVM's emulator failed
  * on (64-bit, CPL 0). 0: done, the vCPU can run on; -1: *why says why not. */
 int emufail_complete(struct vcpu *v, const char **why);
+/* 0f ae /r with a memory operand (64-bit): its linear address and the
+ * instruction length; returns ModRM.reg, or -1 for another form. */
+int emufail_mem_operand(const uint8_t *b, unsigned n, const struct kvm_regs *r, const struct kvm_sregs *s,
+			uint64_t *addr, unsigned *len);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);

@@ -161,6 +161,44 @@ static void test_linux_clear_list(void **state)
 	assert_string_equal(cpuid_linux_cmdline(&vm, "quiet", buf, sizeof(buf)), "quiet");
 }
 
+/* The operand decoder behind the VMM's ldmxcsr/stmxcsr (recorder/emufail.c),
+ * on the instruction that stopped Linux in kernel_fpu_begin() and on the
+ * other addressing forms. */
+static void test_mxcsr_operand(void **state)
+{
+	(void)state;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
+	r.rsp = 0xffffc90000003e80;
+	r.rip = 0xffffffff81040b5e;
+	r.rax = 0x100;
+	r.r9 = 0x2000;
+	s.gs.base = 0xffff88800f800000;
+	uint64_t ea;
+	unsigned len;
+	static const uint8_t ld_rsp4[] = {0x0f, 0xae, 0x54, 0x24, 0x04, 0x83, 0xe3}; /* ldmxcsr [rsp+4] */
+	assert_int_equal(emufail_mem_operand(ld_rsp4, sizeof(ld_rsp4), &r, &s, &ea, &len), 2);
+	assert_int_equal(ea, 0xffffc90000003e84);
+	assert_int_equal(len, 5);
+	static const uint8_t st_rip[] = {0x0f, 0xae, 0x1d, 0x10, 0x00, 0x00, 0x00}; /* stmxcsr [rip+0x10] */
+	assert_int_equal(emufail_mem_operand(st_rip, sizeof(st_rip), &r, &s, &ea, &len), 3);
+	assert_int_equal(len, 7);
+	assert_int_equal(ea, 0xffffffff81040b5e + 7 + 0x10);
+	static const uint8_t ld_gs_r9[] = {0x65, 0x41, 0x0f, 0xae, 0x51, 0xf8}; /* ldmxcsr gs:[r9-8] */
+	assert_int_equal(emufail_mem_operand(ld_gs_r9, sizeof(ld_gs_r9), &r, &s, &ea, &len), 2);
+	assert_int_equal(ea, 0xffff88800f800000 + 0x2000 - 8);
+	assert_int_equal(len, 6);
+	static const uint8_t ld_sib[] = {0x0f, 0xae, 0x14, 0x85, 0x00, 0x10, 0x00, 0x00}; /* [rax*4+0x1000] */
+	assert_int_equal(emufail_mem_operand(ld_sib, sizeof(ld_sib), &r, &s, &ea, &len), 2);
+	assert_int_equal(ea, 0x400 + 0x1000);
+	assert_int_equal(len, 8);
+	static const uint8_t mfence[] = {0x0f, 0xae, 0xf0};
+	assert_int_equal(emufail_mem_operand(mfence, sizeof(mfence), &r, &s, &ea, &len), -1);
+	assert_int_equal(emufail_mem_operand(ld_rsp4, 4, &r, &s, &ea, &len), -1); /* truncated */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_safe_mask_names_only_what_was_set),
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test(test_linux_clear_list),
+		cmocka_unit_test(test_mxcsr_operand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
