@@ -152,8 +152,7 @@ void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_
 	}
 	if (!write)
 		memset(data, 0xff, len);
-	if (vm->opt->verbose && vm->unclaimed_mmio_logged < 16) {
-		vm->unclaimed_mmio_logged++;
+	if (vm->opt->verbose && atomic_fetch_add(&vm->unclaimed_mmio_logged, 1) < 16) {
 		fprintf(stderr, "irqrr: unclaimed MMIO %s at %#llx (%u bytes)\n", write ? "write" : "read",
 			(unsigned long long)addr, len);
 	}

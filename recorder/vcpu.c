@@ -114,12 +114,30 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vm *vm = v->vm;
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
+	case KVM_EXIT_IO: {
+		/* REP INS/OUTS arrive as one exit with count > 1: every
+		 * element in order, at the same port. The guest chooses the
+		 * count (RCX); KVM bounds it to the data page, but the VMM
+		 * does not index past its mapping on KVM's word alone. */
+		uint64_t span = (uint64_t)run->io.count * run->io.size;
+		if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
+		    run->io.data_offset > vm->run_size || span > vm->run_size - run->io.data_offset) {
+			fprintf(stderr, "irqrr: cpu %u: KVM_EXIT_IO port %#x size %u count %u at offset %llu: "
+				"outside the %zu-byte kvm_run mapping\n", v->index, run->io.port, run->io.size,
+				run->io.count, (unsigned long long)run->io.data_offset, vm->run_size);
+			break;
+		}
 		for (uint32_t i = 0; i < run->io.count; i++)
 			pio_access(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
 				   (uint8_t *)run + run->io.data_offset + (size_t)i * run->io.size);
 		return true;
+	}
 	case KVM_EXIT_MMIO:
+		if (run->mmio.len > sizeof(run->mmio.data)) {
+			fprintf(stderr, "irqrr: cpu %u: KVM_EXIT_MMIO at %#llx of %u bytes (at most %zu)\n", v->index,
+				(unsigned long long)run->mmio.phys_addr, run->mmio.len, sizeof(run->mmio.data));
+			break;
+		}
 		mmio_access(v, run->mmio.phys_addr, run->mmio.is_write, run->mmio.len, run->mmio.data);
 		return true;
 	case KVM_EXIT_IOAPIC_EOI:

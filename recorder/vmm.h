@@ -89,7 +89,7 @@ struct vm {
 	struct port92 port92;      /* legacy_lock */
 	pthread_mutex_t legacy_lock;
 	atomic_ulong unclaimed_logged[65536 / 64];
-	unsigned unclaimed_mmio_logged;
+	atomic_uint unclaimed_mmio_logged; /* vCPU threads race here (pio.c) */
 	atomic_ulong progress;     /* guest progress for the watchdog (docs/hang.md) */
 	atomic_int shutdown_cpu;   /* 1 + the vCPU that got KVM_EXIT_SHUTDOWN, 0: none */
 	struct kvm_cpuid2 *cpuid;  /* the guest's CPUID before per-vCPU IDs (cpuid.c) */
