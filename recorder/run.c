@@ -97,6 +97,9 @@ static void print_stats(struct vm *vm, double secs)
 		(unsigned long long)inj, (unsigned long long)nmi, (unsigned long long)lvt,
 		(unsigned long long)vm->bus.msi_sent, (unsigned long long)vm->bus.msi_undelivered,
 		(unsigned long long)vm->bus.route_updates);
+	if (vm->bus.lag)
+		fprintf(stderr, "irqrr: overload: virtual time fell %.3f s behind the host clock (irqbus.c)\n",
+			(double)vm->bus.lag / 1e9);
 }
 
 /* Report files: opened before the guest starts (an unwritable path fails
