@@ -40,6 +40,10 @@ smpboot: Total of 1 processors activated
 devtmpfs: initialized
 cpuidle: using governor menu
 clocksource: Switched to clocksource kvm-clock
+Trying to unpack rootfs image as initramfs
+Freeing initrd memory
+serial8250: ttyS0 at I/O 0x3f8
+rtc_cmos rtc_cmos: setting system clock
 Freeing unused kernel image
 Run /init as init process
 IRQRR-LINUX-OK
