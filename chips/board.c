@@ -568,7 +568,11 @@ static void board_serialize(struct board *b, struct ser *s)
 	memcpy(magic, state_magic, 4);
 	ser_bytes(s, magic, 4);
 	ser_u16(s, &version);
-	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version != BOARD_STATE_VERSION)) {
+	/* Loads read older versions too (keyframes of older traces): version 1
+	 * had no RTC (it gets the default epoch, as a board without one would
+	 * have needed), version 2 no CMOS configuration (zeros). */
+	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version < 1 ||
+				   version > BOARD_STATE_VERSION)) {
 		ser_invalid(s, memcmp(magic, state_magic, 4) ? "not a board state"
 							     : "unsupported board state version");
 		return;
@@ -577,8 +581,12 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u8(s, &b->cfg.ioapic_version);
 	ser_u8(s, &b->cfg.pic_imr_reset);
 	ser_u8(s, &b->cfg.lint0_bsp_only);
-	ser_u64(s, &b->cfg.rtc_epoch);
-	ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
+	if (version >= 2)
+		ser_u64(s, &b->cfg.rtc_epoch);
+	else
+		b->cfg.rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
+	if (version >= 3)
+		ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
 	if (s->load && !s->err && config_check(&b->cfg)) {
 		ser_invalid(s, config_check(&b->cfg));
 		return;
@@ -588,7 +596,8 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u32(s, &b->s.lines);
 	ser_u8(s, &b->s.irq0);
 	ser_u8(s, &b->s.pic_int);
-	ser_u8(s, &b->s.irq8);
+	if (version >= 2)
+		ser_u8(s, &b->s.irq8);
 	if (s->load && !s->err &&
 	    ((b->s.lines >> BOARD_GSIS) || b->s.irq0 > 1 || b->s.pic_int > 1 || b->s.irq8 > 1))
 		ser_invalid(s, "bad board wire state");
@@ -599,7 +608,10 @@ static void board_serialize(struct board *b, struct ser *s)
 	pic_pair_serialize(&b->s.pic, s);
 	pit_serialize(&b->s.pit, s);
 	ioapic_serialize(&b->s.ioapic, s);
-	rtc_serialize(&b->s.rtc, s);
+	if (version >= 2)
+		rtc_serialize(&b->s.rtc, s);
+	else if (s->load)
+		rtc_init(&b->s.rtc, b->cfg.rtc_epoch);
 }
 
 size_t board_state_size(const struct board *b)

@@ -579,6 +579,57 @@ static void advance_to_end_of_time(void **state)
 	free(c);
 }
 
+
+/* Keyframes of older traces still load: version 2 (no CMOS configuration)
+ * and version 1 (no RTC). Built from a version 3 state by cutting out what
+ * the older layouts did not have (docs/chips.md, "Keyframes"). */
+static void older_state_versions_load(void **state)
+{
+	struct board b, old;
+	struct capture *c = cap_new();
+	uint8_t v3[8192], v2[8192], v1[8192];
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	pit_mode2(&b, 0, 1193);
+	board_advance(&b, 3000000);
+	size_t n3 = board_save(&b, v3, sizeof(v3));
+	const size_t hdr = 4 + 2 + 4; /* magic, version, 4 config bytes */
+	const size_t epoch_end = hdr + 8, cmos_end = epoch_end + 114;
+
+	/* v2: without the 114 CMOS configuration bytes */
+	memcpy(v2, v3, epoch_end);
+	memcpy(v2 + epoch_end, v3 + cmos_end, n3 - cmos_end);
+	size_t n2 = n3 - 114;
+	v2[4] = 2;
+	init_board(&old, c, 1);
+	assert_null(board_load(&old, v2, n2));
+	assert_int_equal(board_state_hash(&old), board_state_hash(&b)); /* CMOS was zero */
+
+	/* v1: also without the epoch, the irq8 byte and the RTC section */
+	struct ser rtc = { .buf = NULL, .len = SIZE_MAX };
+	rtc_serialize(&b.s.rtc, &rtc);
+	const size_t wires = 8 + 8 + 4 + 2; /* now, deadline, lines, irq0, pic_int */
+	size_t n1 = 0;
+	memcpy(v1, v2, hdr);
+	n1 = hdr;
+	memcpy(v1 + n1, v2 + epoch_end, wires);
+	n1 += wires;
+	size_t rest = epoch_end + wires + 1; /* past irq8: LVTs, PIC, PIT, IOAPIC */
+	memcpy(v1 + n1, v2 + rest, n2 - rest - rtc.pos);
+	n1 += n2 - rest - rtc.pos;
+	v1[4] = 1;
+	assert_null(board_load(&old, v1, n1));
+	assert_int_equal(old.cfg.rtc_epoch, BOARD_RTC_EPOCH_DEFAULT);
+	assert_int_equal(old.s.now, b.s.now);
+	assert_int_equal(old.s.pic.chip[0].base, 0x30);
+	assert_int_equal(pit_next_edge(&old.s.pit, 0, old.s.now), pit_next_edge(&b.s.pit, 0, b.s.now));
+
+	/* a future version is refused */
+	v3[4] = 9;
+	assert_non_null(board_load(&old, v3, n3));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +649,7 @@ int main(void)
 		cmocka_unit_test(load_rejects_bad_state),
 		cmocka_unit_test(ten_years_of_time),
 		cmocka_unit_test(rtc_periodic_reaches_irq8),
+		cmocka_unit_test(older_state_versions_load),
 		cmocka_unit_test(advance_to_end_of_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
