@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct ser {
 	uint8_t *buf;  /* save: destination (may be NULL to measure); load: source */
@@ -28,15 +29,13 @@ static inline void ser_bytes(struct ser *s, void *p, size_t n)
 			s->err = "state truncated";
 			return;
 		}
-		for (size_t i = 0; i < n; i++)
-			v[i] = s->buf[s->pos + i];
+		memcpy(v, s->buf + s->pos, n);
 	} else if (s->buf) {
 		if (s->len - s->pos < n || s->pos > s->len) {
 			s->err = "state buffer too small";
 			return;
 		}
-		for (size_t i = 0; i < n; i++)
-			s->buf[s->pos + i] = v[i];
+		memcpy(s->buf + s->pos, v, n);
 	}
 	s->pos += n;
 }

@@ -46,12 +46,27 @@ int vcpu_create(struct vm *vm, unsigned index)
 	return cpuid_setup_vcpu(vm, v);
 }
 
+/*
+ * At most one kick is in flight per vCPU. The kick signal is a real-time
+ * one, and real-time signals queue: a kick per board output (a PIT storm
+ * raises the PIC's INT ~600,000 times a second, each asking for an LVT
+ * read) queued signals faster than the vCPU thread could take them, and
+ * the thread spent all its time in the signal handler, never leaving
+ * KVM_RUN's return path: the VMM wedged, deaf to --timeout and SIGINT
+ * (docs/HARDENING.md). Ordering: the kicker publishes its request before
+ * it tests kick_pending; the vCPU thread clears kick_pending before it
+ * reads the requests. A kicker that finds a kick pending therefore knows
+ * that the vCPU has yet to clear it, and will read the new request after.
+ */
 void vcpu_kick(struct vcpu *v, unsigned request)
 {
 	atomic_fetch_or(&v->requests, request);
 	if (v == current_vcpu || !v->started)
 		return; /* handled before our next KVM_RUN */
+	if (atomic_exchange(&v->kick_pending, 1))
+		return;
 	v->run->immediate_exit = 1;
+	atomic_fetch_add(&v->kicks, 1);
 	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
@@ -199,6 +214,8 @@ static void *vcpu_thread(void *arg)
 
 	current_vcpu = v;
 	for (;;) {
+		v->passes++;
+		atomic_store(&v->kick_pending, 0);
 		unsigned req = atomic_exchange(&v->requests, 0);
 		if ((req & VCPU_REQ_STOP) || vm_exiting(vm)) {
 			if (vm->opt->verbose)

@@ -33,6 +33,9 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	atomic_uint requests;
+	atomic_uint kick_pending;  /* a kick signal is on its way (vcpu.c) */
+	atomic_ullong kicks;       /* kick signals sent */
+	uint64_t passes;           /* passes of the vCPU loop */
 	atomic_int extint;         /* ExtINT pending on LINT0 (level) */
 	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
 	uint64_t exits[64];        /* per KVM_EXIT_* reason */

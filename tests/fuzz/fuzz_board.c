@@ -359,7 +359,8 @@ static void check_board(struct fuzz_state *s, bool full)
 
 	size_t n = board_save(b, s->saved[0], sizeof s->saved[0]);
 	FUZZ_CHECK(n > 0, "board_save into %zu bytes failed", sizeof s->saved[0]);
-	board_init_blank(&s->fresh);
+	/* board_load builds the board from the bytes alone (into a zeroed
+	 * temporary): s->fresh keeps nothing from the previous step. */
 	const char *why = board_load(&s->fresh, s->saved[0], n);
 	FUZZ_CHECK(why == NULL, "board_load of a fresh save: %s", why);
 	size_t n2 = board_save(&s->fresh, s->saved[1], sizeof s->saved[1]);
@@ -390,6 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(s->status_pending, 0, sizeof s->status_pending);
 	s->last_t = 0;
 	FUZZ_CHECK(board_init(&s->b, &cfg, check_event, s) == 0, "board_init refused cfg");
+	board_init_blank(&s->fresh);
 	uint64_t now = 0;
 	unsigned steps = 0;
 	while (steps < 4096 && step(s, &in, &now)) {

@@ -21,3 +21,13 @@ replay_identical() {
 	grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "replay did not say identical"; }
 	head -1 "$tmp/replay"
 }
+# kicks_bounded ERRFILE CPUS: from a --verbose run's statistics, at most one
+# kick signal in flight per vCPU (recorder/vcpu.c): kicks <= passes + CPUS.
+# Unbounded real-time kick signals wedged the VMM under the PIT storm.
+kicks_bounded() {
+	line=$(grep -a "^irqrr: kick signals " "$1") || fail "no kick statistics in $1"
+	kicks=$(echo "$line" | sed 's/^irqrr: kick signals \([0-9]*\),.*/\1/')
+	passes=$(echo "$line" | sed 's/.*loop passes \([0-9]*\)$/\1/')
+	[ "$kicks" -le $((passes + $2)) ] || fail "$kicks kick signals for $passes vCPU loop passes"
+	echo "$line"
+}

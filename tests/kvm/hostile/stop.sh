@@ -8,7 +8,7 @@
 #     trace that replays identical.
 . "$(dirname "$0")/common.sh"
 cpus=$2 extra=${3:-}
-"$irqrr" record -o "$tmp/s.irqrr" --guest hostile --cpus "$cpus" --timeout 60 \
+"$irqrr" record -o "$tmp/s.irqrr" --guest hostile --cpus "$cpus" --timeout 60 --verbose \
 	--append "seed=7 secs=30 $extra" >/dev/null 2>"$tmp/err" &
 pid=$!
 sleep 2
@@ -29,10 +29,11 @@ cat "$tmp/err"
 echo "SIGINT: status $status after $((t1 - t0)) ms"
 [ $status -eq 130 ] || fail "SIGINT: exit status $status, expected 130"
 [ $((t1 - t0)) -le 1000 ] || fail "SIGINT: took $((t1 - t0)) ms to stop (limit 1000)"
+kicks_bounded "$tmp/err" "$cpus"
 replay_identical "$tmp/s.irqrr"
 
 t0=$(ms)
-timeout -s KILL 20 "$irqrr" record -o "$tmp/t.irqrr" --guest hostile --cpus "$cpus" --timeout 2 \
+timeout -s KILL 20 "$irqrr" record -o "$tmp/t.irqrr" --guest hostile --cpus "$cpus" --timeout 2 --verbose \
 	--append "seed=8 secs=30 $extra" >/dev/null 2>"$tmp/err"
 status=$?
 t1=$(ms)
@@ -40,5 +41,6 @@ cat "$tmp/err"
 echo "--timeout 2: status $status after $((t1 - t0)) ms"
 [ $status -eq 124 ] || fail "--timeout 2: exit status $status, expected 124"
 [ $((t1 - t0)) -le 3500 ] || fail "--timeout 2: took $((t1 - t0)) ms (limit 3500)"
+kicks_bounded "$tmp/err" "$cpus"
 replay_identical "$tmp/t.irqrr"
 echo "PASS: hostile cpus=$cpus $extra: SIGINT and --timeout stop it promptly"

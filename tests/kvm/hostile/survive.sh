@@ -6,12 +6,13 @@
 # identical.
 . "$(dirname "$0")/common.sh"
 cpus=$2 seed=$3 extra=${4:-}
-"$irqrr" record -o "$tmp/t.irqrr" --guest hostile --cpus "$cpus" --timeout 60 \
+"$irqrr" record -o "$tmp/t.irqrr" --guest hostile --cpus "$cpus" --timeout 60 --verbose \
 	--append "seed=$seed secs=3 $extra" >"$tmp/out" 2>"$tmp/err"
 status=$?
 cat "$tmp/err"
 grep -a "^hostile:\|^PASS:\|^FAIL:" "$tmp/out"
 [ $status -eq 0 ] || fail "exit status $status, expected 0"
+kicks_bounded "$tmp/err" "$cpus"
 grep -aq "^hostile: all checks passed" "$tmp/out" || fail "no 'all checks passed'"
 grep -aq "^hostile: survived: seed=$seed " "$tmp/out" || fail "no survival summary"
 grep -aq "^FAIL" "$tmp/out" && fail "a guest check failed"
