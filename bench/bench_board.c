@@ -11,11 +11,16 @@
  *     device asserts, the APIC message goes out, the handler reads the RTE,
  *     deasserts and the LAPIC EOI reaches the IOAPIC.
  *
- *   bench_board [TICKS (default 10^6)] [RUNS (default 5)] [--trace FILE]
+ *   bench_board [TICKS (default 10^6)] [RUNS (default 5)] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]
  *
  * Prints ns/event and ns/input (median of RUNS), events per tick. With
  * --trace FILE it also writes the stream (one run) as a trace, for the
- * replay and `state --at` benchmarks (bench/run.sh).
+ * replay and `state --at` benchmarks (bench/run.sh). --chunk-ms MS also
+ * starts a chunk whenever MS of virtual time passed since the last one, as
+ * the recorder does every 250 ms (recorder/recording.c), for the bisect
+ * benchmark (bench/bench_debug.sh). --stuck-at TICK plants a driver bug in
+ * the traced run: from that tick on, GSI 10's handler forgets its EOI, so
+ * the IOAPIC's remote IRR stays set.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +34,8 @@
 struct counter {
 	uint64_t events;
 	struct trace_writer *w;
+	uint64_t chunk_ns, chunk_t; /* --chunk-ms; time of the last keyframe */
+	uint64_t stuck_at;          /* --stuck-at: first tick without GSI 10's EOI */
 };
 
 static void count_sink(void *ctx, const struct irq_event *ev)
@@ -56,9 +63,11 @@ static uint8_t keyframe[8192];
 
 static void maybe_keyframe(struct counter *c, struct board *b)
 {
-	if (c->w && trace_writer_wants_keyframe(c->w)) {
+	if (c->w && (trace_writer_wants_keyframe(c->w) ||
+		     (c->chunk_ns && b->s.now - c->chunk_t >= c->chunk_ns))) {
 		size_t n = board_save(b, keyframe, sizeof(keyframe));
 		trace_writer_begin_chunk(c->w, keyframe, n);
+		c->chunk_t = b->s.now;
 	}
 }
 
@@ -106,7 +115,8 @@ static uint64_t run(struct board *b, struct counter *c, uint64_t ticks)
 			IN(board_mmio_write(b, t + 4000, IOAPIC_BASE, 0x10 + 2 * 10));
 			IN(board_mmio_read(b, t + 5000, IOAPIC_BASE + 0x10));
 			IN(board_set_irq(b, t + 6000, 10, 0));
-			IN(board_eoi(b, t + 7000, 0x4a, 0));
+			if (k < c->stuck_at)
+				IN(board_eoi(b, t + 7000, 0x4a, 0));
 		}
 	}
 	return inputs;
@@ -117,17 +127,22 @@ int main(int argc, char **argv)
 	uint64_t ticks = 1000000;
 	int runs = 5;
 	const char *trace = NULL;
+	uint64_t chunk_ms = 0, stuck_at = UINT64_MAX;
 	int pos = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
 			trace = argv[++i];
+		else if (!strcmp(argv[i], "--chunk-ms") && i + 1 < argc)
+			chunk_ms = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--stuck-at") && i + 1 < argc)
+			stuck_at = strtoull(argv[++i], NULL, 0);
 		else if (pos++ == 0)
 			ticks = strtoull(argv[i], NULL, 0);
 		else
 			runs = atoi(argv[i]);
 	}
 	if (runs < 1 || runs > 100 || ticks < 1) {
-		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--trace FILE]\n");
+		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]\n");
 		return 2;
 	}
 	struct board *b = malloc(sizeof(*b));
@@ -139,7 +154,7 @@ int main(int argc, char **argv)
 		return 1;
 	board_config_default(&cfg);
 	for (int r = 0; r < runs; r++) {
-		struct counter c = { 0, NULL };
+		struct counter c = { 0, NULL, 0, 0, UINT64_MAX };
 		board_init(b, &cfg, count_sink, &c);
 		double t0 = now_s();
 		inputs = run(b, &c, ticks);
@@ -156,7 +171,7 @@ int main(int argc, char **argv)
 	       per_event[runs / 2], per_input[runs / 2], per_event[0], per_event[runs - 1]);
 	if (trace) {
 		char err[300];
-		struct counter c = { 0, NULL };
+		struct counter c = { 0, NULL, chunk_ms * 1000000, 0, stuck_at };
 		const struct trace_kv kv[] = { { "source", "bench_board" } };
 		c.w = trace_writer_open(trace, kv, 1, NULL, err, sizeof(err));
 		if (!c.w) {

@@ -702,6 +702,50 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 	return c;
 }
 
+int trace_reader_load_keyframe(struct trace_reader *r, size_t i, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct trace_chunk_info ci;
+	int rc = chunk_header_checked(r, i, &ci);
+	if (rc)
+		return rc;
+	uint8_t *comp = NULL;
+	const char *why = "";
+	uint64_t off = ci.offset;
+	if ((rc = check_chunk_at(r, off, &ci, &comp, &why)))
+		return rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": %s", i, off, why);
+	/* Only the payload's head: the length word and the keyframe. LZ4's
+	 * partial decoder stops once it has produced `want` bytes. */
+	size_t want = cap > ci.raw_size - 4 ? ci.raw_size : cap + 4;
+	uint8_t *head = (ci.flags & CHUNK_FLAG_STORED) ? comp : malloc(want);
+	if (!head) {
+		free(comp);
+		return rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
+	}
+	if (head != comp) {
+		int n = LZ4_decompress_safe_partial((const char *)comp, (char *)head, (int)ci.comp_size,
+						    (int)want, (int)want);
+		free(comp);
+		if (n < 4 || (size_t)n > want) {
+			free(head);
+			return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": LZ4 payload does not decode", i, off);
+		}
+		want = (size_t)n;
+	}
+	uint32_t kf = get_le32(head);
+	if (kf > ci.raw_size - 4) {
+		free(head);
+		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": keyframe length %" PRIu32 " exceeds the payload", i, off, kf);
+	}
+	if (kf > cap || kf > want - 4) {
+		free(head);
+		return rerr(r, TRACE_E_RANGE, "chunk %zu: keyframe of %" PRIu32 " bytes exceeds the %zu-byte buffer", i, kf, cap);
+	}
+	memcpy(buf, head + 4, kf);
+	*len = kf;
+	free(head);
+	return 0;
+}
+
 const uint8_t *trace_chunk_keyframe(const struct trace_chunk *c, size_t *len)
 {
 	*len = c->kf_len;

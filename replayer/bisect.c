@@ -4,11 +4,15 @@
  * chunk evaluated from its own keyframe alone cannot tell how long a
  * condition that is already true at its start has held. The search is one
  * forward pass from the keyframe of the chunk holding --from, carrying the
- * evaluator (its board and since-times) across chunk boundaries: every event
- * is checked once, in order, so the first event reported is the first at
- * which the predicate holds (given the state at that keyframe). The
- * divergence predicate is delegated to the replay engine, which stops at the
- * first divergence for the same reason.
+ * evaluator (its board and since-times) across chunk boundaries, so the
+ * first event reported is the first at which the predicate holds (given
+ * the state at that keyframe). Keyframes let it pass over chunks without
+ * decoding their events where that provably cannot change the answer
+ * (try_skip): a chunk no longer than the predicate's duration, with the
+ * watched conditions clear at both of its ends. The result is the linear
+ * scan's (BISECT_LINEAR checks every event; the tests compare the two).
+ * The divergence predicate is delegated to the replay engine, which stops
+ * at the first divergence for the same reason.
  */
 #include "bisect.h"
 
@@ -78,8 +82,67 @@ static int bisect_diverge(struct trace_reader *r, const struct predicate *p, uin
 	return res->outcome;
 }
 
+/* Keyframe skip: can chunk ci be passed over without decoding its events?
+ * Yes when (1) no watched condition holds at its start, (2) it spans at
+ * most the predicate's duration, and (3) no watched condition holds at
+ * the next chunk's keyframe. By (1) a condition seen in ci starts at one
+ * of ci's events, so by (2) it cannot have held longer than the duration
+ * by ci's last event: no hit in ci. By (3) the evaluator's state after ci
+ * is a fresh start from the next keyframe (since-times only matter for
+ * conditions that hold). Returns 1 and restarts e there, 0 to scan ci
+ * (also when the next keyframe is empty or unreadable: the scan then meets
+ * the problem where a linear scan would). */
+static int try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_info *info,
+		    struct pred_eval *e, struct board *tmp)
+{
+	uint32_t watch = pred_watch_mask(e->p);
+	static uint8_t kf[8192]; /* a board state is ~1 KiB; bisect runs one search at a time */
+	size_t kflen;
+	if ((e->on & watch) || (pred_state_mask(e->p, e->b) & watch) ||
+	    info->last_t < info->first_t || info->last_t - info->first_t > e->p->duration)
+		return 0;
+	if (trace_reader_load_keyframe(r, ci + 1, kf, sizeof(kf), &kflen) ||
+	    !kflen || board_load(tmp, kf, kflen) || (pred_state_mask(e->p, tmp) & watch))
+		return 0;
+	return pred_eval_restart(e, kf, kflen) ? 0 : 1;
+}
+
+/* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
+ * complete the "events before it" from their tails, as a linear scan would
+ * have seen them. */
+static void context_from_skipped(struct trace_reader *r, size_t ci, size_t skipped,
+				 struct bisect_result *res)
+{
+	if (!skipped || res->ncontext >= BISECT_CONTEXT)
+		return;
+	static struct trace_record keep[BISECT_CONTEXT];
+	static uint8_t keep_data[BISECT_CONTEXT][REPORT_CONTEXT_DATA];
+	unsigned nkeep = res->ncontext;
+	memcpy(keep, res->context, sizeof(keep[0]) * nkeep);
+	memcpy(keep_data, res->context_data, sizeof(keep_data[0]) * nkeep);
+	/* from the earliest skipped chunk needed to fill the context */
+	size_t need = BISECT_CONTEXT - nkeep, have = 0, c0 = ci;
+	struct trace_chunk_info info;
+	while (c0 > ci - skipped && have < need && trace_reader_chunk_info(r, c0 - 1, &info) == 0) {
+		have += info.count;
+		c0--;
+	}
+	res->ncontext = 0;
+	for (size_t c = c0; c < ci; c++) {
+		struct trace_chunk *ch = trace_reader_load_chunk(r, c);
+		struct trace_record rec;
+		if (!ch)
+			break;
+		while (trace_chunk_next(ch, &rec) == 1)
+			push_context(res, &rec, NULL);
+		trace_chunk_free(ch);
+	}
+	for (unsigned i = 0; i < nkeep; i++)
+		push_context(res, &keep[i], keep_data[i]);
+}
+
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
-		 struct bisect_result *res)
+		 unsigned flags, struct bisect_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (p->kind == PRED_DIVERGE)
@@ -90,19 +153,33 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 	if (from && trace_reader_find_event(r, from, &first))
 		return unusable(res, "--from: no such event in the trace");
 	struct pred_eval e = { 0 };
+	struct board *tmp = malloc(sizeof(*tmp));
+	if (!tmp)
+		return unusable(res, "out of memory");
 	bool started = false;
+	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		struct trace_record rec;
+		struct trace_chunk_info info;
 		char msg[300];
-		int k;
-		if (!c) {
+		if (trace_reader_chunk_info(r, ci, &info)) {
 			unusable(res, trace_reader_error(r));
 			break;
 		}
-		if (trace_chunk_get_info(c)->first_event > to) {
-			trace_chunk_free(c);
+		if (info.first_event > to)
+			break;
+		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks) {
+			if (try_skip(r, ci, &info, &e, tmp)) {
+				res->skipped++;
+				skipped++;
+				continue;
+			}
+		}
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		int k;
+		if (!c) {
+			unusable(res, trace_reader_error(r));
 			break;
 		}
 		res->chunks++;
@@ -143,6 +220,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 				res->rec.len = 0;
 				pred_eval_describe(&e, res->why, sizeof(res->why));
 				res->state = *e.b;
+				context_from_skipped(r, ci, skipped, res);
 				break;
 			}
 			if (hit) /* before --from: keep looking */
@@ -152,10 +230,12 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 		if (k < 0)
 			unusable(res, trace_chunk_error(c));
 		trace_chunk_free(c);
+		skipped = 0;
 		if (k == 1 && rec.num > to)
 			break;
 	}
 	pred_eval_end(&e);
+	free(tmp);
 	return res->outcome;
 }
 

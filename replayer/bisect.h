@@ -32,13 +32,17 @@ struct bisect_result {
 	uint8_t context_data[BISECT_CONTEXT][REPORT_CONTEXT_DATA];
 	uint64_t scanned;             /* events examined */
 	uint64_t chunks;              /* chunks decoded */
+	uint64_t skipped;             /* chunks passed over by their keyframes */
 	char message[300];            /* BISECT_UNUSABLE: why */
 	struct divergence *div;       /* PRED_DIVERGE: the replay's report */
 };
 
+/* bisect_trace flags */
+#define BISECT_LINEAR 1u /* decode every chunk (no keyframe skips) */
+
 /* Events from..to (to = UINT64_MAX: the end). */
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
-		 struct bisect_result *res);
+		 unsigned flags, struct bisect_result *res);
 void bisect_result_free(struct bisect_result *res);
 void bisect_print(const struct bisect_result *res, const struct predicate *p, FILE *f);
 

@@ -157,12 +157,11 @@ void pred_eval_end(struct pred_eval *e)
 	e->b = NULL;
 }
 
-/* The set of targets whose state condition holds now (board state). */
-static uint32_t state_mask(const struct pred_eval *e)
+uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 {
-	const struct board_state *s = &e->b->s;
+	const struct board_state *s = &b->s;
 	uint32_t m = 0;
-	switch (e->p->kind) {
+	switch (p->kind) {
 	case PRED_LINE_UNDELIVERED:
 		m = s->lines & ((1u << BOARD_GSIS) - 1);
 		if (s->irq0)
@@ -184,6 +183,25 @@ static uint32_t state_mask(const struct pred_eval *e)
 		break;
 	}
 	return m;
+}
+
+uint32_t pred_watch_mask(const struct predicate *p)
+{
+	if (p->kind == PRED_NO_INTACK || p->target == PRED_ANY)
+		return (1u << BOARD_GSIS) - 1;
+	return 1u << p->target;
+}
+
+const char *pred_eval_restart(struct pred_eval *e, const uint8_t *kf, size_t kflen)
+{
+	if (!kflen)
+		return "chunk has no keyframe";
+	const char *why = board_load(e->b, kf, kflen);
+	if (why)
+		return why;
+	board_set_sink(e->b, null_sink, NULL);
+	eval_reset(e, e->p);
+	return NULL;
 }
 
 /* Targets whose "since" restarts at this event: deliveries. */
@@ -235,15 +253,13 @@ int pred_eval_feed(struct pred_eval *e, uint64_t num, const struct irq_event *ev
 		return 0;
 	}
 	uint64_t t = ev->t;
-	uint32_t now_on = state_mask(e);
+	uint32_t now_on = pred_state_mask(e->p, e->b);
 	uint32_t rise = now_on & ~e->on;
 	uint32_t restart = (rise | delivered_mask(e, ev)) & now_on;
 	for (uint32_t m = restart; m; m &= m - 1)
 		e->since[__builtin_ctz(m)] = t;
 	e->on = now_on;
-	uint32_t watch = e->on;
-	if (e->p->kind != PRED_NO_INTACK && e->p->target != PRED_ANY)
-		watch &= 1u << e->p->target;
+	uint32_t watch = e->on & pred_watch_mask(e->p);
 	for (uint32_t m = watch; m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
 		if (t > e->since[i] && t - e->since[i] > e->p->duration) {

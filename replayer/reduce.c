@@ -388,7 +388,7 @@ static int verify_script(const char *script, const struct board_config *cfg,
 		if (r) {
 			struct bisect_result *br = malloc(sizeof(*br));
 			if (br) {
-				int k = bisect_trace(r, p, 0, UINT64_MAX, br);
+				int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
 				if (k == BISECT_FOUND) {
 					*hit = br->num;
 					rc = 0;
@@ -425,7 +425,7 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	struct bisect_result *br = malloc(sizeof(*br));
 	if (!br)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
-	int k = bisect_trace(r, p, 0, UINT64_MAX, br);
+	int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
 	uint64_t last = br->num;
 	if (k == BISECT_FOUND && br->div && br->div->input_num > last)
 		last = br->div->input_num;

@@ -58,7 +58,7 @@ static int bisect(const char *path, const char *pred, struct bisect_result *res)
 	struct predicate p;
 	assert_null(predicate_parse(pred, &p));
 	struct trace_reader *r = open_r(path);
-	int rc = bisect_trace(r, &p, 0, UINT64_MAX, res);
+	int rc = bisect_trace(r, &p, 0, UINT64_MAX, 0, res);
 	trace_reader_close(r);
 	return rc;
 }
@@ -236,6 +236,125 @@ static int diff_paths(const char *a, const char *b, uint64_t tol, struct diff_re
 	trace_reader_close(ra);
 	trace_reader_close(rb);
 	return rc;
+}
+
+static int bisect_flags(const char *path, const char *pred, unsigned flags, struct bisect_result *res)
+{
+	struct predicate p;
+	assert_null(predicate_parse(pred, &p));
+	struct trace_reader *r = open_r(path);
+	int rc = bisect_trace(r, &p, 0, UINT64_MAX, flags, res);
+	trace_reader_close(r);
+	return rc;
+}
+
+/* Keyframe skips change the work, never the answer: on random level and
+ * edge traffic in 32-event chunks, every predicate kind and several
+ * durations give the linear scan's outcome, event, explanation, context
+ * and chip state. */
+static void bisect_skip_equals_linear(void **state)
+{
+	static const char *preds[] = {
+		"isr-held:any>%uus", "remote-irr:any>%uus", "remote-irr:10>%uus",
+		"line-undelivered:any>%uus", "line-undelivered:3>%uus", "no-intack>%uus",
+	};
+	static const unsigned durs[] = { 2, 20, 60, 200, 1000, 5000 };
+	(void)state;
+	srand(777);
+	uint64_t skipped = 0, hits = 0, compared = 0;
+	struct bisect_result *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int round = 0; round < 10; round++) {
+		static char script[16384];
+		size_t len = (size_t)snprintf(script, sizeof(script), "%s%s", PIC_INIT,
+					      "mmiow 0xfec00000 0x24\nmmiow 0xfec00010 0x804a\n");
+		uint64_t t = 0;
+		for (int i = 0; i < 200; i++) {
+			/* mostly short gaps, now and then a long quiet stretch */
+			t += rand() % 10 == 0 ? 50000 + (uint64_t)(rand() % 300000) : 100 + (uint64_t)(rand() % 3000);
+			int op = rand() % 6, irq = rand() % 8;
+			if (irq == 2)
+				irq = 1;
+			len += (size_t)snprintf(script + len, sizeof(script) - len, "time %llu\n",
+						(unsigned long long)t);
+			const char *fmt = op == 0 ? "irq %d %d\n" : op == 1 ? "intack\n" : op == 2 ? "out 0x20 0x20\n"
+					: op == 3 ? "irq 10 %d\n" : op == 4 ? "eoi 0x4a\n" : "irq %d 0\n";
+			if (op == 0)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, fmt, irq, rand() % 2);
+			else if (op == 3)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, fmt, rand() % 2);
+			else if (op == 5)
+				len += (size_t)snprintf(script + len, sizeof(script) - len, fmt, irq);
+			else
+				len += (size_t)snprintf(script + len, sizeof(script) - len, "%s", fmt);
+		}
+		char *path = record(script, 32);
+		for (size_t pi = 0; pi < sizeof(preds) / sizeof(preds[0]); pi++) {
+			for (size_t di = 0; di < sizeof(durs) / sizeof(durs[0]); di++) {
+				char pred[64];
+				snprintf(pred, sizeof(pred), preds[pi], durs[di]);
+				int ra = bisect_flags(path, pred, 0, a);
+				int rb = bisect_flags(path, pred, BISECT_LINEAR, b);
+				assert_int_equal(ra, rb);
+				assert_int_equal(b->skipped, 0);
+				skipped += a->skipped;
+				compared++;
+				if (ra != BISECT_FOUND)
+					continue;
+				hits++;
+				assert_int_equal(a->num, b->num);
+				assert_int_equal(a->t, b->t);
+				assert_string_equal(a->why, b->why);
+				assert_int_equal(board_state_hash(&a->state), board_state_hash(&b->state));
+				assert_int_equal(a->ncontext, b->ncontext);
+				for (unsigned k = 0; k < a->ncontext; k++) {
+					assert_int_equal(a->context[k].num, b->context[k].num);
+					assert_int_equal(a->context[k].kind, b->context[k].kind);
+				}
+			}
+		}
+		done(path);
+	}
+	free(a);
+	free(b);
+	print_message("bisect: %llu comparisons, %llu hits, %llu chunks passed over by keyframe\n",
+		      (unsigned long long)compared, (unsigned long long)hits, (unsigned long long)skipped);
+	assert_true(hits >= 100 && compared - hits >= 50); /* both answers were exercised */
+	assert_true(skipped >= 200); /* and skipping really happened */
+}
+
+/* A quiet periodic stream with a stuck level interrupt planted near the
+ * end: the search decodes only the chunks around the hit. */
+static void bisect_skips_quiet_chunks(void **state)
+{
+	(void)state;
+	static char script[1 << 20];
+	size_t len = (size_t)snprintf(script, sizeof(script), "%s%s", PIC_INIT,
+				      "mmiow 0xfec00000 0x24\nmmiow 0xfec00010 0x804a\n");
+	for (unsigned ms = 1; ms <= 2000; ms++) {
+		len += (size_t)snprintf(script + len, sizeof(script) - len,
+					"time %u\nirq 3 1\nintack\nirq 3 0\nout 0x20 0x20\n", ms * 1000000);
+		if (ms == 1900)
+			len += (size_t)snprintf(script + len, sizeof(script) - len, "irq 10 1\n");
+	}
+	char *path = record(script, 64);
+	struct bisect_result *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	assert_int_equal(bisect_flags(path, "remote-irr:any>20ms", 0, a), BISECT_FOUND);
+	assert_int_equal(bisect_flags(path, "remote-irr:any>20ms", BISECT_LINEAR, b), BISECT_FOUND);
+	assert_int_equal(a->num, b->num);
+	assert_int_equal(a->t, 1921000000); /* the first event more than 20 ms after 1.9 s */
+	assert_int_equal(a->ncontext, b->ncontext);
+	for (unsigned k = 0; k < a->ncontext; k++)
+		assert_int_equal(a->context[k].num, b->context[k].num);
+	print_message("bisect: %llu chunks decoded, %llu passed over (linear: %llu decoded)\n",
+		      (unsigned long long)a->chunks, (unsigned long long)a->skipped,
+		      (unsigned long long)b->chunks);
+	assert_true(a->skipped > 10 * a->chunks);
+	assert_int_equal(a->chunks + a->skipped, b->chunks);
+	free(a);
+	free(b);
+	done(path);
 }
 
 static void diff_cases(void **state)
@@ -444,6 +563,8 @@ int main(void)
 		cmocka_unit_test(predicate_syntax),
 		cmocka_unit_test(predicates_exact),
 		cmocka_unit_test(bisect_matches_oracle),
+		cmocka_unit_test(bisect_skip_equals_linear),
+		cmocka_unit_test(bisect_skips_quiet_chunks),
 		cmocka_unit_test(diff_cases),
 		cmocka_unit_test(reduce_planted),
 		cmocka_unit_test(variants_diverge),
