@@ -19,6 +19,10 @@ sed -n '1,3p' "$tmp/b"
 hit=$(sed -n 's/^first hit of .*: event \([0-9]*\) .*/\1/p' "$tmp/b")
 since=$(sed -n 's/.* since t=\([0-9]*\) ns: .*/\1/p' "$tmp/b")
 [ -n "$hit" ] && [ -n "$since" ] || fail "no hit event / since time in the bisect output"
+# keyframe skips (the default) give the exact scan's answer, word for word
+"$irqrr" bisect "$t" --until "$pred" --linear >"$tmp/bl" 2>&1 || fail "bisect --linear $pred: exit $?"
+cmp -s "$tmp/b" "$tmp/bl" || { diff "$tmp/b" "$tmp/bl" | head; fail "bisect and bisect --linear differ"; }
+"$irqrr" bisect "$t" --until "$pred" --stats | tail -n 1
 "$irqrr" dump "$t" >"$tmp/dump" || fail "dump"
 # the recorded events at the time the condition started
 at_since() { awk -v t="$since" '{ split($2, a, "."); if (a[1] * 1000000000 + a[2] == t) print }' "$tmp/dump"; }
