@@ -52,10 +52,11 @@ static uint64_t mono_ns(void)
 static uint64_t bus_enter(struct irqbus *bus)
 {
 	pthread_mutex_lock(&bus->lock);
-	if (bus->rec)
-		recording_before_board_call(bus->rec, &bus->board);
 	bus->entered = mono_ns();
-	return bus->entered - bus->t0 - bus->lag;
+	uint64_t now = bus->entered - bus->t0 - bus->lag;
+	if (bus->rec)
+		recording_before_board_call(bus->rec, &bus->board, now);
+	return now;
 }
 
 /* Returns true when the call overran the budget (virtual time slowed). */

@@ -42,6 +42,7 @@ struct recorder_options {
 	const char *report_path; /* --report FILE: text hang report (default stderr) */
 	const char *report_json; /* --report-json FILE */
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
+	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (default 250) */
 	enum recorder_cpuid cpuid;
 };
 

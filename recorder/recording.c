@@ -27,13 +27,14 @@ struct recording {
 	bool failed;
 	uint64_t chunk_t;  /* board time the open chunk began */
 	uint64_t chunk_n;  /* event count when it began */
+	uint64_t chunk_ns; /* --chunk-ms */
 };
 
-/* A chunk is sealed at least every 250 ms of virtual time (at the next board
- * call): a recorder that is killed loses only the last ~250 ms plus what
- * the writer queue held (docs/hang.md, crash consistency). */
-#define RECORDING_CHUNK_NS 250000000ull
-
+/* A chunk is sealed at least every --chunk-ms (250 ms) of virtual time (at
+ * the next board call): a recorder that is killed loses only the last
+ * chunk plus what the writer queue held (docs/hang.md, crash consistency),
+ * and `bisect` passes over chunks no longer than a predicate's duration
+ * by their keyframes (docs/debugging.md). */
 static void recording_fail(struct recording *r, const char *what, int status)
 {
 	if (r->failed)
@@ -50,6 +51,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	if (!r)
 		return -1;
 	r->vm = vm;
+	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : 250) * 1000000ull;
 	r->keyframe_size = board_state_size(&vm->bus.board);
 	r->keyframe = malloc(r->keyframe_size);
 	char cpus[16], mem[16], err[256];
@@ -96,11 +98,16 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	return 0;
 }
 
-void recording_before_board_call(struct recording *r, const struct board *b)
+/* now: the time of the call about to be made. Sealing before the first
+ * call at or past chunk_t + chunk_ns keeps every event of a chunk in
+ * [chunk_t, chunk_t + chunk_ns): a chunk spans less than --chunk-ms. */
+void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
 {
 	if (r->failed)
 		return;
-	if (!trace_writer_wants_keyframe(r->w) && (b->s.now < r->chunk_t || b->s.now - r->chunk_t < RECORDING_CHUNK_NS))
+	if (now < b->s.now)
+		now = b->s.now; /* the board treats a past time as its own */
+	if (!trace_writer_wants_keyframe(r->w) && (now < r->chunk_t || now - r->chunk_t < r->chunk_ns))
 		return;
 	r->chunk_t = b->s.now;
 	r->chunk_n = trace_writer_event_count(r->w);
@@ -154,10 +161,10 @@ void recording_msi_result(struct recording *r, const struct apic_msg *m, int res
 void recording_tick(struct recording *r, const struct board *b, uint64_t now)
 {
 	/* A quiet guest makes no board calls: seal its last events anyway. */
-	if (r->failed || now < r->chunk_t || now - r->chunk_t < RECORDING_CHUNK_NS ||
+	if (r->failed || now < r->chunk_t || now - r->chunk_t < r->chunk_ns ||
 	    trace_writer_event_count(r->w) == r->chunk_n)
 		return;
-	r->chunk_t = now;
+	r->chunk_t = b->s.now; /* the keyframe's time: later events are not earlier */
 	r->chunk_n = trace_writer_event_count(r->w);
 	size_t n = board_save(b, r->keyframe, r->keyframe_size);
 	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
@@ -218,7 +225,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	return -1;
 }
 
-void recording_before_board_call(struct recording *r, const struct board *b) { (void)r; (void)b; }
+void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
 void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }

@@ -212,7 +212,7 @@ void fwcfg_access(struct vm *vm, uint16_t port, bool write, unsigned size, uint8
 /* recording.c: the trace writer hook (see docs/recorder.md) */
 struct recording;
 int recording_open(struct vm *vm, const char *path, struct recording **out);
-void recording_before_board_call(struct recording *r, const struct board *b);
+void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now);
 void recording_event(struct recording *r, const struct irq_event *ev);
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);
