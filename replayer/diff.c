@@ -91,6 +91,7 @@ int diff_traces(struct trace_reader *a, const char *name_a, struct trace_reader 
 {
 	struct rel_iter ia = { .r = a, .name = name_a, .nchunks = trace_reader_chunk_count(a) };
 	struct rel_iter ib = { .r = b, .name = name_b, .nchunks = trace_reader_chunk_count(b) };
+	uint64_t prev_a = 0, prev_b = 0; /* relative times of the last matched pair */
 	memset(res, 0, sizeof(*res));
 	res->outcome = DIFF_SAME;
 	for (;;) {
@@ -128,7 +129,11 @@ int diff_traces(struct trace_reader *a, const char *name_a, struct trace_reader 
 				break;
 			}
 		}
-		uint64_t ta = res->a.rel_t, tb = res->b.rel_t;
+		/* Jitter is local: compare the time since the previous matched
+		 * pair in each trace, so drift that accumulates over a run (late
+		 * wake-ups) is not a difference, a delay at one step is. */
+		uint64_t ta = res->a.step = res->a.rel_t - prev_a;
+		uint64_t tb = res->b.step = res->b.rel_t - prev_b;
 		if ((ta > tb ? ta - tb : tb - ta) > tolerance) {
 			res->outcome = DIFF_DIFFERENT;
 			res->kind = DIFF_TIME;
@@ -136,6 +141,8 @@ int diff_traces(struct trace_reader *a, const char *name_a, struct trace_reader 
 		}
 		push(&res->a, &ra);
 		push(&res->b, &rb);
+		prev_a = res->a.rel_t;
+		prev_b = res->b.rel_t;
 		res->index++;
 	}
 	if (ia.c)
@@ -174,9 +181,9 @@ void diff_print(const struct diff_result *res, const char *name_a, const char *n
 		   " ns)\n",
 		res->index, what[res->kind], tolerance);
 	if (res->kind == DIFF_TIME) {
-		uint64_t ta = res->a.rel_t, tb = res->b.rel_t;
-		fprintf(f, "  relative times: %" PRIu64 " ns vs %" PRIu64 " ns (%" PRIu64 " ns apart)\n", ta,
-			tb, ta > tb ? ta - tb : tb - ta);
+		uint64_t ta = res->a.step, tb = res->b.step;
+		fprintf(f, "  time since the last matching event: %" PRIu64 " ns vs %" PRIu64 " ns (%" PRIu64
+			" ns apart)\n", ta, tb, ta > tb ? ta - tb : tb - ta);
 	}
 	print_side(&res->a, name_a, f);
 	print_side(&res->b, name_b, f);

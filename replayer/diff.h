@@ -35,6 +35,7 @@ struct diff_side {
 	bool has;                 /* an event at the difference (not at its end) */
 	struct trace_record rec;  /* it (data = NULL) */
 	uint64_t rel_t;           /* its time relative to the trace's first relevant event */
+	uint64_t step;            /* its time since the last matched event of this trace */
 	unsigned ncontext;        /* relevant events before it, oldest first */
 	struct trace_record context[DIFF_CONTEXT];
 };

@@ -387,6 +387,35 @@ static void diff_cases(void **state)
 	done(o);
 }
 
+/* Jitter is local: B's steps are 1 % longer than A's (drift that adds up to
+ * 200 us over the run) and match within 50 us; one step delayed by 80 us
+ * does not, and is reported where it happens. */
+static void diff_ignores_drift(void **state)
+{
+	(void)state;
+	static char sa[16384], sb[16384], sd[16384];
+	size_t la = 0, lb = 0, ld = 0;
+	la += (size_t)snprintf(sa + la, sizeof(sa) - la, "%s", PIC_INIT);
+	lb += (size_t)snprintf(sb + lb, sizeof(sb) - lb, "%s", PIC_INIT);
+	ld += (size_t)snprintf(sd + ld, sizeof(sd) - ld, "%s", PIC_INIT);
+	for (unsigned k = 1; k <= 200; k++) {
+		const char *ev = k & 1 ? "irq 3 1" : "irq 3 0";
+		la += (size_t)snprintf(sa + la, sizeof(sa) - la, "time %u\n%s\n", k * 100000, ev);
+		lb += (size_t)snprintf(sb + lb, sizeof(sb) - lb, "time %u\n%s\n", k * 101000, ev);
+		ld += (size_t)snprintf(sd + ld, sizeof(sd) - ld, "time %u\n%s\n", k * 100000 + (k >= 100 ? 80000 : 0), ev);
+	}
+	char *a = record(sa, 0), *b = record(sb, 0), *d = record(sd, 0);
+	struct diff_result res;
+	assert_int_equal(diff_paths(a, b, 50000, &res), DIFF_SAME);
+	assert_int_equal(diff_paths(a, d, 50000, &res), DIFF_DIFFERENT);
+	assert_int_equal(res.kind, DIFF_TIME);
+	assert_int_equal(res.a.rec.t, 100 * 100000); /* the delayed step */
+	assert_int_equal(res.b.step - res.a.step, 80000);
+	done(a);
+	done(b);
+	done(d);
+}
+
 /* A 1 kHz PIT through the PIC, serviced every tick, ~10^4 events, with a
  * level interrupt on pin 10 whose EOI never comes: reduce keeps the few
  * inputs that matter. */
@@ -566,6 +595,7 @@ int main(void)
 		cmocka_unit_test(bisect_skip_equals_linear),
 		cmocka_unit_test(bisect_skips_quiet_chunks),
 		cmocka_unit_test(diff_cases),
+		cmocka_unit_test(diff_ignores_drift),
 		cmocka_unit_test(reduce_planted),
 		cmocka_unit_test(variants_diverge),
 		cmocka_unit_test(context_keeps_text),
