@@ -302,7 +302,7 @@ static const uint16_t port_pool[] = {
 	0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7,   /* scratch, flush */
 	0x510, 0x511,                                     /* fw_cfg */
 	0x3f8, 0x3f9, 0x3fa, 0x3fb, 0x3fc, 0x3fd, 0x3fe, 0x3ff, /* UART */
-	0x604, 0x605,                                     /* PM1a */
+	0x600, 0x601, 0x602, 0x603, 0x604, 0x605,         /* PM1a event block, control */
 	0x80, 0x3f0, 0xcf8, 0xcfc, 0x22, 0x23, 0x4d2, 0x44, 0x72, 0x2018, 0x1fff, /* unclaimed */
 };
 #define NPORTS (sizeof(port_pool) / sizeof(port_pool[0]))
@@ -693,6 +693,15 @@ static void check_rep_io(void)
 	n = 2;
 	__asm__ volatile("rep outsl" : "+S"(src), "+c"(n) : "d"((uint16_t)0xe0) : "memory");
 	CHECK(inl(0xe0) == 0xa1b2c3d4, "rep outsl scratch", "%x", inl(0xe0));
+
+	/* ACPI PM1a event block (recorder/pm.c): no status bit is ever set,
+	 * PM1_EN keeps only its defined enable bits */
+	outw(0x600, 0xffff);
+	outw(0x602, 0xffff);
+	uint16_t sts = inw(0x600), en = inw(0x602);
+	outw(0x602, 0);
+	CHECK(sts == 0 && en == 0x4721 && inw(0x602) == 0, "PM1a event block: PM1_STS 0, PM1_EN bits",
+	      "sts %04x en %04x", sts, en);
 
 	/* the board: IMR written three times in order, the last stays */
 	static const uint8_t imr[3] = {0xff, 0x00, 0xfb};

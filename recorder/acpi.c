@@ -8,8 +8,8 @@
  *
  * The machine described: LAPIC per vCPU (APIC ID = vCPU index), one I/O
  * APIC at 0xfec00000 with GSI base 0, the 8259 pair (PCAT_COMPAT), ISA IRQ0
- * on GSI 2, the SCI on IRQ 9 (level, active high; it never fires: there is
- * no event hardware behind PM1a_EVT), no PM timer, no reset register (Linux
+ * on GSI 2, the SCI on IRQ 9 (level, active high; it never fires: PM1a_EVT
+ * has status and enable registers but no event source, pm.c), no PM timer, no reset register (Linux
  * falls back to the i8042 pulse), 8042 and legacy devices present.
  */
 #include <string.h>

@@ -89,6 +89,8 @@ static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 		scratch_access(vm, port, write, val);
 	} else if (port == PM1A_CNT_PORT || port == PM1A_CNT_PORT + 1) {
 		pm1a_access(vm, port, write, val);
+	} else if (port >= PM1A_EVT_PORT && port < PM1A_EVT_PORT + 4) {
+		pm1a_evt_access(vm, port, write, val);
 	} else if (vm->split && board_owns_port(port)) {
 		if (write && pic_setup_write(port, *val)) {
 			/* KVM does not report LVT changes. A guest programs

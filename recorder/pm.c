@@ -8,6 +8,16 @@
  * SCI_EN (bit 0) reads 1: the machine is always in ACPI mode. SLP_EN is
  * write-only and reads 0. A 16-bit access arrives as two byte accesses
  * (pio.c), low byte first; the sleep request is acted on after each byte.
+ *
+ * The PM1a event block (PM1a_EVT_BLK, 4 bytes at port 0x600; ACPI 6.5,
+ * 4.8.3.1): PM1_STS at 0x600 and PM1_EN at 0x602, 16 bits each. This
+ * machine has no fixed-event hardware (no PM timer, no power or sleep
+ * button, no RTC alarm wired to the SCI), so no status bit is ever set and
+ * writes of 1 to clear them have nothing to clear; PM1_EN keeps its
+ * defined enable bits (TMR_EN 0, GBL_EN 5, PWRBTN_EN 8, SLPBTN_EN 9,
+ * RTC_EN 10, PCIEXP_WAKE_DIS 14) and reads reserved bits as 0. Without it
+ * ports 0x600-0x603 read all-ones and Linux logged "ACPI Error: Could not
+ * disable RealTimeClock events".
  */
 #include "vmm.h"
 
@@ -15,6 +25,25 @@
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_EN 0x2000u
 #define PM1_SLP_TYP_S5 5u
+
+#define PM1_EN_DEFINED 0x4721u
+
+void pm1a_evt_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
+{
+	unsigned off = port - PM1A_EVT_PORT;
+	if (off < 2) { /* PM1_STS: never set, write-1-to-clear */
+		if (!write)
+			*val = 0;
+		return;
+	}
+	unsigned shift = (off - 2) * 8;
+	if (!write) {
+		*val = (uint8_t)(vm->pm1a_en >> shift);
+		return;
+	}
+	uint16_t v = (uint16_t)((vm->pm1a_en & ~(0xffu << shift)) | ((unsigned)*val << shift));
+	vm->pm1a_en = (uint16_t)(v & PM1_EN_DEFINED);
+}
 
 void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 {

@@ -79,6 +79,7 @@ struct vm {
 	uint8_t testdev_level[24];
 	uint8_t scratch[4];        /* ports 0xe0-0xe3 (testdev.c) */
 	uint16_t pm1a_cnt;         /* port 0x604 (pm.c) */
+	uint16_t pm1a_en;          /* port 0x602, PM1_EN (pm.c) */
 	struct fwcfg_state {       /* ports 0x510/0x511 (fwcfg.c) */
 		pthread_mutex_t lock;
 		uint16_t key;
@@ -202,7 +203,9 @@ void debug_exit_write(struct vm *vm, uint32_t value);
 void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 /* pm.c: ACPI PM1a control register, power-off */
 #define PM1A_CNT_PORT 0x604
+#define PM1A_EVT_PORT 0x600 /* PM1_STS, PM1_EN */
 void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+void pm1a_evt_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 /* fwcfg.c: QEMU fw_cfg, legacy I/O interface */
 #define FWCFG_SELECTOR_PORT 0x510
 #define FWCFG_DATA_PORT 0x511
