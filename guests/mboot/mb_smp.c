@@ -6,48 +6,9 @@
  * destinations.
  */
 #include "mb.h"
+#include "smp_fire.h"
 
-#define PIN 13
 #define VEC 0x61
-
-static volatile unsigned hits[BOOTINFO_MAX_CPUS], ap_ready;
-
-static void on_vec(struct rt_frame *f)
-{
-	(void)f;
-	__atomic_fetch_add(&hits[rt_cpu()], 1, __ATOMIC_RELAXED);
-	lapic_eoi();
-}
-
-static void set_logical(unsigned cpu)
-{
-	lapic_write(LAPIC_DFR, 0xffffffff);
-	lapic_write(LAPIC_LDR, (1u << cpu) << 24);
-}
-
-void guest_ap(unsigned cpu)
-{
-	lapic_enable();
-	set_logical(cpu);
-	__atomic_fetch_add(&ap_ready, 1, __ATOMIC_RELEASE);
-	for (;;)
-		sti_hlt();
-}
-
-/* One rising edge with the RTE set to `rte`; deliveries per cpu in got. */
-static void fire(uint64_t rte, unsigned expect, unsigned got[2])
-{
-	unsigned b0 = hits[0], b1 = hits[1];
-	ioapic_set_rte(PIN, rte);
-	testdev_set(PIN, 1);
-	for (int i = 0; i < 3000 && hits[0] + hits[1] - b0 - b1 < expect; i++)
-		rt_settle(1);
-	rt_settle(100);
-	testdev_set(PIN, 0);
-	ioapic_set_rte(PIN, RTE_MASKED);
-	got[0] = hits[0] - b0;
-	got[1] = hits[1] - b1;
-}
 
 int guest_main(void)
 {
