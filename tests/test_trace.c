@@ -608,6 +608,45 @@ static void patch_header(uint8_t *b, size_t off, uint16_t v16, bool is32, uint32
 	put_le32(b + hlen - 4, trace_crc32c(0, b, hlen - 4));
 }
 
+/* A chunk whose checksums hold but whose LZ4 block has a match at offset 0
+ * (invalid; it would copy bytes that were never written). The whole-block
+ * decoder refuses it; reading the keyframe alone must refuse it too, not
+ * return the unwritten bytes (found by fuzz_reader: LZ4's partial decoder
+ * accepts offset 0). */
+static void test_keyframe_of_malformed_lz4(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *orig = small_trace(&len, &nev);
+	uint32_t hlen = get_le32(orig + 24);
+	/* raw: keyframe_len 8 | 4 bytes from the offset-0 match | "abcd" | "e" */
+	static const uint8_t lz4[] = { 0x40, 8, 0, 0, 0, 0x00, 0x00, 0x50, 'a', 'b', 'c', 'd', 'e' };
+	size_t n = hlen + CHUNK_HDR_LEN + sizeof lz4;
+	uint8_t *b = calloc(1, n), *h = b + hlen;
+	memcpy(b, orig, hlen);
+	put_le32(h, CHUNK_MAGIC);
+	put_le16(h + 4, CHUNK_HDR_LEN);
+	put_le32(h + 24, 1);            /* one record */
+	put_le32(h + 48, 13);           /* raw_size */
+	put_le32(h + 52, sizeof lz4);   /* comp_size */
+	memcpy(h + CHUNK_HDR_LEN, lz4, sizeof lz4);
+	put_le32(h + 56, trace_crc32c(0, lz4, sizeof lz4));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	char err[256];
+	struct trace_reader *r = trace_reader_open_mem(b, n, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_chunk_count(r), 1);
+	assert_null(trace_reader_load_chunk(r, 0));
+	uint8_t kf[64];
+	size_t kflen = 0;
+	assert_int_equal(trace_reader_load_keyframe(r, 0, kf, sizeof kf, &kflen), TRACE_E_CORRUPT);
+	assert_non_null(strstr(trace_reader_error(r), "LZ4"));
+	trace_reader_close(r);
+	free(b);
+	free(orig);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -838,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_payload_checksum_message),
 		cmocka_unit_test(test_missing_footer_rebuilds_index),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_keyframe_of_malformed_lz4),
 		cmocka_unit_test(test_unwritable_path),
 		cmocka_unit_test(test_background_write_error),
 		cmocka_unit_test(test_ring_mode),

@@ -234,10 +234,11 @@ int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk);
  * trace_reader_error, e.g. "chunk 17 at offset 0x4a000: checksum mismatch"). */
 struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i);
 const uint8_t *trace_chunk_keyframe(const struct trace_chunk *c, size_t *len);
-/* Chunk i's keyframe alone, into buf (cap bytes; *len = its length, 0 for
- * an empty keyframe): the payload's checksum is verified, but only its head
- * is decompressed. 0, or a TRACE_E_* status (message in
- * trace_reader_error); TRACE_E_RANGE if the keyframe exceeds cap. */
+/* Chunk i's keyframe, copied into buf (cap bytes; *len = its length, 0 for
+ * an empty keyframe): the chunk is read, checked and decompressed as by
+ * trace_reader_load_chunk, its records are not decoded. 0, or a TRACE_E_*
+ * status (message in trace_reader_error); TRACE_E_RANGE if the keyframe
+ * exceeds cap. */
 int trace_reader_load_keyframe(struct trace_reader *r, size_t i, uint8_t *buf, size_t cap, size_t *len);
 const struct trace_chunk_info *trace_chunk_get_info(const struct trace_chunk *c);
 /* 1: *rec filled; 0: end of chunk (all records seen and consumed exactly);
