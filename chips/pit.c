@@ -530,10 +530,18 @@ static uint8_t read_count(struct pit_channel *c, uint64_t T)
 	return (uint8_t)(c->rd_msb ? v : v >> 8);
 }
 
+void pit_init(struct pit *p, uint64_t now)
+{
+	memset(p, 0, sizeof(*p));
+	pit_reset(p, now);
+}
+
 void pit_reset(struct pit *p, uint64_t now)
 {
 	(void)now;
+	uint8_t variant = p->cw_keeps_counting; /* a model setting, not chip state */
 	memset(p, 0, sizeof(*p));
+	p->cw_keeps_counting = variant;
 	for (unsigned i = 0; i < 3; i++) {
 		struct pit_channel *c = &p->ch[i];
 		/* Power-on (DS: undefined): as if control word 0x36 (LSB/MSB,

@@ -59,6 +59,9 @@ struct pit {
 	uint8_t pad[6];
 };
 
+/* Power-on state, model variants off. */
+void pit_init(struct pit *p, uint64_t now);
+/* Reset to the power-on state, keeping the model variant (cw_keeps_counting). */
 void pit_reset(struct pit *p, uint64_t now);
 bool pit_owns_port(uint16_t port); /* 0x40-0x43, 0x61 */
 void pit_write(struct pit *p, uint64_t now, uint16_t port, uint8_t value);

@@ -316,12 +316,19 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 		FUZZ_CHECK(rc == 0 || !EV_IS_INPUT(ev.kind) || ev.kind == EV_IRQ ||
 				   ev.kind == EV_INTACK || ev.kind == EV_LVT,
 			   "board_apply rejected kind 0x%x", ev.kind);
-		/* Untracked PIT traffic: stop predicting status bytes. */
-		if (rc == 0 && (ev.kind == EV_RESET ||
-				((ev.kind == EV_PIO_WRITE || ev.kind == EV_PIO_READ) &&
-				 ev.u.pio.port >= 0x40 && ev.u.pio.port <= 0x43))) {
+		/* Untracked PIT traffic: stop predicting status bytes. A reset
+		 * clears every latch; a raw access may have latched a status or
+		 * left one latched (a control word keeps it), so until each
+		 * channel's next read its status is unknown (2), not absent
+		 * (finding 8: 0 here made the harness expect a fresh status
+		 * where the board rightly returned one latched before). */
+		if (rc == 0 && ev.kind == EV_RESET) {
 			memset(s->control_known, 0, sizeof s->control_known);
 			memset(s->status_pending, 0, sizeof s->status_pending);
+		} else if (rc == 0 && (ev.kind == EV_PIO_WRITE || ev.kind == EV_PIO_READ) &&
+			   ev.u.pio.port >= 0x40 && ev.u.pio.port <= 0x43) {
+			memset(s->control_known, 0, sizeof s->control_known);
+			memset(s->status_pending, 2, sizeof s->status_pending);
 		}
 		break;
 	}
