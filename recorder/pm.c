@@ -28,6 +28,13 @@
 
 #define PM1_EN_DEFINED 0x4721u
 
+/* reg with its byte at bit `shift` replaced: 16-bit registers arrive a
+ * byte at a time (pio.c) */
+static uint16_t set_byte(uint16_t reg, unsigned shift, uint8_t v)
+{
+	return (uint16_t)((reg & ~(0xffu << shift)) | ((unsigned)v << shift));
+}
+
 void pm1a_evt_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 {
 	unsigned off = port - PM1A_EVT_PORT;
@@ -41,8 +48,7 @@ void pm1a_evt_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 		*val = (uint8_t)(vm->pm1a_en >> shift);
 		return;
 	}
-	uint16_t v = (uint16_t)((vm->pm1a_en & ~(0xffu << shift)) | ((unsigned)*val << shift));
-	vm->pm1a_en = (uint16_t)(v & PM1_EN_DEFINED);
+	vm->pm1a_en = (uint16_t)(set_byte(vm->pm1a_en, shift, *val) & PM1_EN_DEFINED);
 }
 
 void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
@@ -53,7 +59,7 @@ void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 		*val = (uint8_t)(r >> shift);
 		return;
 	}
-	uint16_t v = (uint16_t)((vm->pm1a_cnt & ~(0xffu << shift)) | ((unsigned)*val << shift));
+	uint16_t v = set_byte(vm->pm1a_cnt, shift, *val);
 	vm->pm1a_cnt = v;
 	if ((v & PM1_SLP_EN) && ((v >> PM1_SLP_TYP_SHIFT) & 7) == PM1_SLP_TYP_S5) {
 		vm->pm1a_cnt = (uint16_t)(v & ~PM1_SLP_EN);

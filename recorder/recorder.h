@@ -23,6 +23,8 @@ enum recorder_cpuid {
 	RECORDER_CPUID_SAFE,     /* minus instructions an emulating KVM cannot run */
 };
 
+#define RECORDER_CHUNK_MS_DEFAULT 250
+
 struct recorder_options {
 	const char *guest;       /* built-in guest name; NULL: default (demo) */
 	const char *kernel;      /* bzImage or multiboot ELF (kernel.c) */
@@ -42,7 +44,7 @@ struct recorder_options {
 	const char *report_path; /* --report FILE: text hang report (default stderr) */
 	const char *report_json; /* --report-json FILE */
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
-	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (default 250) */
+	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
 	enum recorder_cpuid cpuid;
 };
 

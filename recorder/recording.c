@@ -51,7 +51,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	if (!r)
 		return -1;
 	r->vm = vm;
-	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : 250) * 1000000ull;
+	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : RECORDER_CHUNK_MS_DEFAULT) * 1000000ull;
 	r->keyframe_size = board_state_size(&vm->bus.board);
 	r->keyframe = malloc(r->keyframe_size);
 	char cpus[16], mem[16], err[256];

@@ -28,7 +28,7 @@ void recorder_options_default(struct recorder_options *o)
 	memset(o, 0, sizeof(*o));
 	o->cpus = 1;
 	o->mem_mib = 64;
-	o->chunk_ms = 250;
+	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
 }
 
 static void uart_irq(void *ctx, int level)

@@ -104,7 +104,8 @@ static int try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_
 	if (trace_reader_load_keyframe(r, ci + 1, kf, sizeof(kf), &kflen) ||
 	    !kflen || board_load(tmp, kf, kflen) || (pred_state_mask(e->p, tmp) & watch))
 		return 0;
-	return pred_eval_restart(e, kf, kflen) ? 0 : 1;
+	pred_eval_restart(e, tmp);
+	return 1;
 }
 
 /* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
@@ -156,6 +157,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 	struct board *tmp = malloc(sizeof(*tmp));
 	if (!tmp)
 		return unusable(res, "out of memory");
+	board_init_blank(tmp); /* board_load keeps its sink */
 	bool started = false;
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	res->outcome = BISECT_NOT_FOUND;

@@ -192,16 +192,11 @@ uint32_t pred_watch_mask(const struct predicate *p)
 	return 1u << p->target;
 }
 
-const char *pred_eval_restart(struct pred_eval *e, const uint8_t *kf, size_t kflen)
+void pred_eval_restart(struct pred_eval *e, const struct board *b)
 {
-	if (!kflen)
-		return "chunk has no keyframe";
-	const char *why = board_load(e->b, kf, kflen);
-	if (why)
-		return why;
+	*e->b = *b;
 	board_set_sink(e->b, null_sink, NULL);
 	eval_reset(e, e->p);
-	return NULL;
 }
 
 /* Targets whose "since" restarts at this event: deliveries. */

@@ -69,10 +69,10 @@ const char *pred_eval_start_cfg(struct pred_eval *e, const struct predicate *p,
  * filled), 0 otherwise, -1 for an input the board rejects. */
 int pred_eval_feed(struct pred_eval *e, uint64_t num, const struct irq_event *ev);
 void pred_eval_end(struct pred_eval *e);
-/* As pred_eval_start, into e's board: continue from another keyframe
- * (conditions that hold in it count from the next event fed). Returns NULL
- * or a message (e unchanged). */
-const char *pred_eval_restart(struct pred_eval *e, const uint8_t *kf, size_t kflen);
+/* As pred_eval_start, from a board already loaded from another keyframe
+ * (copied into e's board; conditions that hold in it count from the next
+ * event fed). */
+void pred_eval_restart(struct pred_eval *e, const struct board *b);
 /* The targets whose state condition holds in board b (bit = GSI, pin or
  * IRQ; bit 0 = PIC INT for no-intack). */
 uint32_t pred_state_mask(const struct predicate *p, const struct board *b);
