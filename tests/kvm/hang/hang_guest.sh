@@ -1,15 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# hang_guest.sh IRQRR GUEST LINE CAUSE: record a buggy guest under the
-# watchdog; expect exit 4, a text report naming the stuck line, a JSON
-# report whose stuck finding has that line and cause, and a trace that
-# replays identical (with the hang marks in it).
+# hang_guest.sh IRQRR GUEST LINE CAUSE [IRQRR OPTION...]: record a buggy
+# guest under the watchdog; expect exit 4, a text report naming the stuck
+# line, a JSON report whose stuck finding has that line and cause, and a
+# trace that replays identical (with the hang marks in it).
+# CAUSE may be REAL/EOI_AT_INJECTION: the cause expected on a KVM with a
+# real local APIC, and the one expected where the guest saw its LAPIC EOI at
+# injection (kvm_pvm; bug-noeoi prints which it saw, docs/recorder.md).
 . "$(dirname "$0")/common.sh"
 guest=$2 line=$3 cause=$4
+shift 4
 "$irqrr" record -o "$tmp/t.irqrr" --guest "$guest" --hang-timeout 2 --timeout 20 \
-	--report "$tmp/r.txt" --report-json "$tmp/r.json" >"$tmp/out" 2>"$tmp/err"
+	--report "$tmp/r.txt" --report-json "$tmp/r.json" "$@" >"$tmp/out" 2>"$tmp/err"
 status=$?
 cat "$tmp/err"
+case $cause in
+*/*)
+	if grep -q "this LAPIC EOIs at injection" "$tmp/out"; then
+		echo "host KVM property: the LAPIC EOIs at injection (remote IRR cleared without a guest EOI)"
+		cause=${cause#*/}
+	else
+		echo "host KVM property: a real local APIC (remote IRR stays set without a guest EOI)"
+		cause=${cause%/*}
+	fi ;;
+esac
 [ $status -eq 4 ] || fail "$guest: exit status $status, expected 4 (hang)"
 grep -q "^irqrr: hang: no guest progress" "$tmp/err" || fail "no watchdog line on stderr"
 cat "$tmp/r.txt"
