@@ -100,11 +100,18 @@ struct vm {
 	enum recorder_cpuid cpuid_policy; /* resolved: host or safe */
 	char cpuid_masked[256];    /* features "safe" cleared, comma-separated */
 	char cpuid_linux_clear[128]; /* "safe": Linux feature numbers for clearcpuid= */
+	bool cpuid_tsc_deadline_cap; /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool cpuid_tsc_deadline;   /* the guest's CPUID offers the TSC-deadline timer */
 };
 
 /* kvm.c */
 int kvm_ioctl_fail(const char *name);
 int vm_create(struct vm *vm, const struct recorder_options *o);
+/* KVM_CAP_NR_VCPUS / KVM_CAP_MAX_VCPUS, with api.rst's defaults when absent. */
+void vm_cpu_limits(int kvm_fd, int *recommended, int *max);
+/* 0 when --cpus n fits (1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS)); else
+ * -1 and one line (without "irqrr: ") naming the limit in err. */
+int vm_check_cpu_count(unsigned n, int recommended, int kvm_max, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 /* Ends the run with this status (first caller wins) and wakes everyone. */
 void vm_request_exit(struct vm *vm, int status);
@@ -149,6 +156,10 @@ size_t cpuid_linux_clear_list(const struct kvm_cpuid2 *supported, const struct c
 /* A bzImage's command line: append, plus " clearcpuid=..." under "safe"
  * unless append already has a clearcpuid= (buf holds the result). */
 const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *buf, size_t size);
+/* Sets CPUID.1:ECX[24] (TSC-deadline timer) when KVM emulates it
+ * (KVM_CAP_TSC_DEADLINE_TIMER); returns whether leaf 1 now offers it. */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);

@@ -199,6 +199,99 @@ static void test_mxcsr_operand(void **state)
 	assert_int_equal(emufail_mem_operand(ld_rsp4, 4, &r, &s, &ea, &len), -1); /* truncated */
 }
 
+/* CPUID.1:ECX[24]: set when KVM_CAP_TSC_DEADLINE_TIMER says KVM emulates
+ * the TSC-deadline timer (Debian 12's 6.1 reports ECX without it), kept when
+ * KVM already reports it (6.15+), never invented; "safe" keeps it. */
+static void test_tsc_deadline(void **state)
+{
+	(void)state;
+	struct cpuid_buf b;
+	memset(&b, 0, sizeof(b));
+	add(&b, 0, 0, 0xd, 0x68747541, 0x444d4163, 0x69746e65);
+	add(&b, 1, 0, 0x830f10, 0x00000800, 0xfed83203, 0x178bfbff); /* bit 24 clear, as before 6.15 */
+	add(&b, 7, 0, 0, 0x219c91a9, 0x400004, 0);
+	struct cpuid_buf c = b;
+	assert_false(cpuid_offer_tsc_deadline(&c.h, false));
+	assert_memory_equal(&c, &b, sizeof(b));
+	assert_true(cpuid_offer_tsc_deadline(&b.h, true));
+	assert_int_equal(b.e[1].ecx, 0xfed83203u | CPUID_1_ECX_TSC_DEADLINE);
+	assert_int_equal(b.e[0].ecx, 0x444d4163); /* other leaves untouched */
+	assert_int_equal(b.e[2].ebx, 0x219c91a9);
+	/* already reported (kvm_pvm on 6.18: 0x81202000): kept either way */
+	struct cpuid_buf d;
+	memset(&d, 0, sizeof(d));
+	add(&d, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff);
+	assert_true(cpuid_offer_tsc_deadline(&d.h, false));
+	assert_int_equal(d.e[0].ecx, 0x81202000);
+	/* the safe mask leaves it alone */
+	char names[256];
+	cpuid_apply_safe(&b.h, names, sizeof(names));
+	assert_true(b.e[1].ecx & CPUID_1_ECX_TSC_DEADLINE);
+	/* no leaf 1 at all: nothing to offer */
+	struct cpuid_buf e;
+	memset(&e, 0, sizeof(e));
+	add(&e, 0, 0, 0xd, 0, 0, 0);
+	assert_false(cpuid_offer_tsc_deadline(&e.h, true));
+}
+
+/* --cpus: 1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS); KVM_CAP_NR_VCPUS
+ * (recommended) is no limit. One line naming the limit in decimal. */
+static void test_cpu_count(void **state)
+{
+	(void)state;
+	char err[160];
+	/* kvm_pvm here: NR_VCPUS 2, MAX_VCPUS 1024 */
+	assert_int_equal(vm_check_cpu_count(3, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(1, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(RECORDER_MAX_CPUS, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(RECORDER_MAX_CPUS + 1, 2, 1024, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 65: irqrr runs at most 64 vCPUs (the board's limit; KVM allows 1024)");
+	/* a KVM below the board's limit names its own */
+	assert_int_equal(vm_check_cpu_count(12, 4, 12, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(13, 4, 12, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 13: this KVM allows at most 12 vCPUs (KVM_CAP_MAX_VCPUS; 4 recommended)");
+	assert_int_equal(vm_check_cpu_count(0, 2, 1024, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 0: a VM needs at least 1 vCPU (1..64 here)");
+	assert_int_equal(vm_check_cpu_count(0, 4, 12, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 0: a VM needs at least 1 vCPU (1..12 here)");
+	assert_int_equal(vm_check_cpu_count(4000000000u, 2, 1024, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 64 vCPUs"));
+	assert_null(strchr(err, '\n'));
+}
+
+/* With the board's 64 vCPUs the MADT (8 bytes a vCPU) must not run into
+ * another ACPI table (recorder/acpi.c puts it last). */
+static uint32_t rd32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void test_acpi_max_cpus(void **state)
+{
+	(void)state;
+	uint8_t *mem = calloc(1, 1 << 20);
+	assert_non_null(mem);
+	uint64_t rsdp = acpi_build(mem, RECORDER_MAX_CPUS);
+	const uint8_t *rsdt = mem + rd32le(mem + rsdp + 16);
+	unsigned n = (rd32le(rsdt + 4) - 36) / 4, seen = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *t = mem + rd32le(rsdt + 36 + 4 * i);
+		assert_int_equal(acpi_checksum(t, rd32le(t + 4)), 0);
+		if (!memcmp(t, "APIC", 4)) {
+			assert_int_equal(rd32le(t + 4), 44 + RECORDER_MAX_CPUS * 8 + 12 + 2 * 10 + 6);
+			assert_int_equal(t[44 + 63 * 8 + 3], 63); /* last vCPU's APIC ID */
+			seen++;
+		} else if (!memcmp(t, "FACP", 4)) {
+			const uint8_t *dsdt = mem + rd32le(t + 40);
+			assert_memory_equal(dsdt, "DSDT", 4);
+			assert_int_equal(acpi_checksum(dsdt, rd32le(dsdt + 4)), 0);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +300,9 @@ int main(void)
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test(test_linux_clear_list),
 		cmocka_unit_test(test_mxcsr_operand),
+		cmocka_unit_test(test_tsc_deadline),
+		cmocka_unit_test(test_cpu_count),
+		cmocka_unit_test(test_acpi_max_cpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
