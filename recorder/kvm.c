@@ -3,6 +3,7 @@
  * The VM: /dev/kvm, KVM_CAP_SPLIT_IRQCHIP (or KVM's own chips with
  * --irqchip=kernel), guest RAM. Every ioctl failure names the ioctl.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -76,6 +77,49 @@ static int vm_create_kernel_irqchip(struct vm *vm)
 	return vm_kernel_irq_routing(vm);
 }
 
+/*
+ * Guest RAM is a memfd mapped shared, so that one page's mapping can be
+ * replaced in a single mmap(MAP_FIXED) of the same file page: the page-flush
+ * port (testdev.c) drops the page from the VMM's page tables, and through
+ * the MMU notifier from KVM's (NPT/EPT or shadow), with no instant at which
+ * the address is unmapped for another vCPU or thread; the contents stay.
+ */
+uint8_t *guest_ram_map(uint64_t size, int *fd_out)
+{
+	int fd = memfd_create("irqrr-guest-ram", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		fprintf(stderr, "irqrr: guest RAM (memfd of %llu MiB): %s\n", (unsigned long long)(size >> 20),
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "irqrr: mmap of %llu MiB guest RAM: %s\n", (unsigned long long)(size >> 20),
+			strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return p;
+}
+
+int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa)
+{
+	uint64_t page = gpa & ~(uint64_t)(GUEST_PAGE_SIZE - 1);
+	if (page >= size)
+		return 0; /* not RAM: nothing is mapped there */
+	void *p = mmap(ram + page, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		       fd, (off_t)page);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "irqrr: page-flush port: remapping guest page %#llx: %s\n",
+			(unsigned long long)page, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int vm_add_ram(struct vm *vm, uint64_t mib)
 {
 	vm->ram_size = mib << 20;
@@ -84,13 +128,9 @@ static int vm_add_ram(struct vm *vm, uint64_t mib)
 			(unsigned long long)mib, RAM_LIMIT >> 20);
 		return -1;
 	}
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		fprintf(stderr, "irqrr: mmap of %llu MiB guest RAM: %s\n", (unsigned long long)mib, strerror(errno));
+	vm->ram = guest_ram_map(vm->ram_size, &vm->ram_fd);
+	if (!vm->ram)
 		return -1;
-	}
 	struct kvm_userspace_memory_region r = {
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -154,7 +194,7 @@ int vm_create(struct vm *vm, const struct recorder_options *o)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->opt = o;
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = -1;
 	vm->split = !o->kernel_irqchip;
 	vm->ncpus = o->cpus;
 	vm->main_thread = pthread_self();
@@ -205,6 +245,8 @@ void vm_destroy(struct vm *vm)
 	}
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
 	free(vm->cpuid);
 	vm->cpuid = NULL;
 	if (vm->vm_fd >= 0)

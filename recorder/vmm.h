@@ -71,6 +71,8 @@ struct vm {
 	size_t run_size;
 	uint8_t *ram;
 	uint64_t ram_size;
+	int ram_fd;                /* the memfd behind ram (kvm.c) */
+	atomic_ulong page_flushes; /* port 0xe4 writes done (testdev.c) */
 	unsigned ncpus;
 	bool split;
 	struct vcpu vcpu[RECORDER_MAX_CPUS];
@@ -116,6 +118,13 @@ void vm_destroy(struct vm *vm);
 /* Ends the run with this status (first caller wins) and wakes everyone. */
 void vm_request_exit(struct vm *vm, int status);
 bool vm_exiting(struct vm *vm);
+/* Guest RAM: a shared memfd mapping (NULL and one error line on failure). */
+#define GUEST_PAGE_SIZE 4096u
+uint8_t *guest_ram_map(uint64_t size, int *fd);
+/* Replaces the mapping of the RAM page holding gpa with a fresh mapping of
+ * the same memfd page (contents kept): KVM must fault it in again. A gpa
+ * outside RAM is ignored. 0, or -1 with one error line. */
+int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa);
 
 /* boot.c */
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
@@ -208,10 +217,14 @@ void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_
 void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 #define DEBUG_EXIT_PORT 0xf4
 void debug_exit_write(struct vm *vm, uint32_t value);
-/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (no-op) */
+/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (QEMU pc-testdev) */
 #define SCRATCH_PORT 0xe0
 #define FLUSH_PORT 0xe4
 void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+/* A whole access to port 0xe4: a 32-bit write of a guest physical address
+ * flushes that page (guest_ram_flush_page); other sizes are ignored,
+ * reads return 0. */
+void flush_port_access(struct vm *vm, bool write, unsigned size, uint8_t *data);
 /* pm.c: ACPI PM1a control register, power-off */
 #define PM1A_CNT_PORT 0x604
 #define PM1A_EVT_PORT 0x600 /* PM1_STS, PM1_EN */
