@@ -143,6 +143,23 @@ int boot_load_multiboot(struct vm *vm, const uint8_t *image, size_t size,
 			const struct recorder_options *o);
 int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size,
 		      const struct recorder_options *o);
+/* multiboot.c: the kernel's segments and the VMM's boot area (GDT,
+ * information, memory map, module list, strings), exposed for tests. */
+struct mb_range {
+	uint64_t start, end; /* [start, end), guest physical */
+};
+#define MB_AREA_DEFAULT 0x9000u
+#define MB_LOW_MEM_END 0x9fc00u
+#define MB_HIGH_MEM_START 0x100000u
+/* Every segment in RAM, none in 0x9fc00-0xfffff (reserved in the memory
+ * map), no two overlapping; else -1 and one line naming both ranges. */
+int mb_check_segments(const struct mb_range *segs, unsigned n, uint64_t ram_size, char *err, size_t errlen);
+/* Where `need` bytes of boot area go: MB_AREA_DEFAULT when no segment is
+ * there, else the highest free page-aligned place in 0x1000-0x9fbff, else
+ * the first page at or after high_start (the end of the kernel and
+ * modules) inside RAM; 0 when there is no room. */
+uint64_t mb_place_area(const struct mb_range *segs, unsigned n, uint64_t need, uint64_t high_start,
+		       uint64_t ram_size);
 /* Reads a whole file for a loader (one error line on failure). */
 uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, size_t *size);
 

@@ -356,6 +356,51 @@ static void test_flush_page(void **state)
 	close(fd);
 }
 
+/* Multiboot segments below 1 MiB (recorder/multiboot.c): loaded where
+ * they do not overlap the VMM's boot area, which moves out of their way;
+ * refused only in the reserved 0x9fc00-0xfffff, past RAM or on each other. */
+static void test_multiboot_low_segments(void **state)
+{
+	(void)state;
+	char err[200];
+	const uint64_t ram = 128ull << 20;
+	/* a unit-test kernel: real-mode code at 0x8000, the rest at 4 MiB */
+	struct mb_range kut[] = {{0x8000, 0x8200}, {0x400000, 0x452000}};
+	assert_int_equal(mb_check_segments(kut, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(kut, 2, 0x500, 0x452000, ram), MB_AREA_DEFAULT);
+	/* 0x8000-0x9fff covers the default area: it goes to the top of low memory */
+	struct mb_range big[] = {{0x8000, 0xa000}, {0x100000, 0x120000}};
+	assert_int_equal(mb_check_segments(big, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(big, 2, 0x500, 0x120000, ram), 0x9f000);
+	assert_int_equal(mb_place_area(big, 2, 0x1000, 0x120000, ram), 0x9e000);
+	/* segments up to the top of low memory: the next hole below them */
+	struct mb_range top[] = {{0x9000, 0x9fc00}};
+	assert_int_equal(mb_place_area(top, 1, 0x800, 0x100000, ram), 0x8000);
+	/* all of low memory taken: after the kernel and modules */
+	struct mb_range low[] = {{0x0, 0x9fc00}, {0x100000, 0x180123}};
+	assert_int_equal(mb_check_segments(low, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(low, 2, 0x500, 0x190010, ram), 0x191000);
+	/* and no room there either */
+	assert_int_equal(mb_place_area(low, 2, 0x500, ram - 0x100, ram), 0);
+	/* a string part larger than low memory goes high */
+	assert_int_equal(mb_place_area(kut, 2, 0xa0000, 0x452000, ram), 0x452000);
+	/* refused: the reserved EBDA/VGA/BIOS range, past RAM, overlapping */
+	struct mb_range vga[] = {{0x9f000, 0xa1000}};
+	assert_int_equal(mb_check_segments(vga, 1, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x9f000-0xa0fff overlaps 0x9fc00-0xfffff, which the memory map reserves "
+				 "(EBDA, VGA, BIOS: not RAM on a PC)");
+	struct mb_range bios[] = {{0xf0000, 0x100000}};
+	assert_int_equal(mb_check_segments(bios, 1, ram, err, sizeof(err)), -1);
+	struct mb_range below[] = {{0x9f000, 0x9fc00}, {0x100000, 0x101000}};
+	assert_int_equal(mb_check_segments(below, 2, ram, err, sizeof(err)), 0);
+	struct mb_range past[] = {{0x7fff000, 0x8001000}};
+	assert_int_equal(mb_check_segments(past, 1, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x7fff000-0x8000fff ends past guest RAM (0x8000000 bytes; raise --mem)");
+	struct mb_range twice[] = {{0x8000, 0x9000}, {0x100000, 0x200000}, {0x8800, 0x8900}};
+	assert_int_equal(mb_check_segments(twice, 3, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x8800-0x88ff overlaps segment 0x8000-0x8fff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_count),
 		cmocka_unit_test(test_acpi_max_cpus),
 		cmocka_unit_test(test_flush_page),
+		cmocka_unit_test(test_multiboot_low_segments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
