@@ -6,8 +6,9 @@
 # information elsewhere, the default RAM (128 MiB, no --mem), the page-flush
 # port, the TSC-deadline timer exactly when the VMM says it offered it, and
 # with --cpus 3 (above KVM_CAP_NR_VCPUS on a 2-CPU host) starts the APs by
-# SIPI into that segment. Then a recorded run replays identical, and a
-# segment moved into the reserved 0x9fc00-0xfffff is refused in one line.
+# SIPI into that segment. Then a recorded run replays identical, a segment
+# moved into the reserved 0x9fc00-0xfffff is refused in one line, and so
+# are --cpus 0 and --cpus 65.
 # Exit 77 only when /dev/kvm is missing.
 set -u
 irqrr=$1 elf=$2
@@ -73,5 +74,14 @@ if [ $st -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] ||
    ! grep -q 'ELF segment 0x9f000-0xa[0-9a-f]* overlaps 0x9fc00-0xfffff' "$tmp/err"; then
 	bad "a segment over 0x9fc00: status $st, expected 2 and one line naming both ranges"
 fi
+# --cpus outside 1..min(KVM_CAP_MAX_VCPUS, 64): one line naming the limit.
+for n in 0 65; do
+	"$irqrr" run --kernel "$elf" --cpus $n --timeout 10 >/dev/null 2>"$tmp/err"
+	st=$?
+	cat "$tmp/err"
+	if [ $st -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -Eq "^irqrr: --cpus $n: .*(1\.\.|at most )[0-9]+" "$tmp/err"; then
+		bad "--cpus $n: status $st, expected 2 and one line naming the limit"
+	fi
+done
 [ $fail -eq 0 ] && echo "mb_lowmem: ok"
 exit $fail
