@@ -154,9 +154,9 @@ int mb_check_segments(const struct mb_range *segs, unsigned n, uint64_t ram_size
 			return -1;
 		}
 		if (a < HIGH_MEM_START && b > LOW_MEM_END) {
-			snprintf(err, errlen, "ELF segment %#llx-%#llx overlaps %#x-%#x, which the memory map reserves "
-				 "(EBDA, VGA, BIOS: not RAM on a PC)", (unsigned long long)a, (unsigned long long)b - 1,
-				 LOW_MEM_END, HIGH_MEM_START - 1);
+			snprintf(err, errlen, "ELF segment %#llx-%#llx overlaps %#x-%#x (EBDA, VGA, BIOS), "
+				 "which the memory map does not offer as RAM (nor is it RAM on a PC)",
+				 (unsigned long long)a, (unsigned long long)b - 1, LOW_MEM_END, HIGH_MEM_START - 1);
 			return -1;
 		}
 		for (unsigned j = 0; j < i; j++) {

@@ -387,8 +387,8 @@ static void test_multiboot_low_segments(void **state)
 	/* refused: the reserved EBDA/VGA/BIOS range, past RAM, overlapping */
 	struct mb_range vga[] = {{0x9f000, 0xa1000}};
 	assert_int_equal(mb_check_segments(vga, 1, ram, err, sizeof(err)), -1);
-	assert_string_equal(err, "ELF segment 0x9f000-0xa0fff overlaps 0x9fc00-0xfffff, which the memory map reserves "
-				 "(EBDA, VGA, BIOS: not RAM on a PC)");
+	assert_string_equal(err, "ELF segment 0x9f000-0xa0fff overlaps 0x9fc00-0xfffff (EBDA, VGA, BIOS), "
+				 "which the memory map does not offer as RAM (nor is it RAM on a PC)");
 	struct mb_range bios[] = {{0xf0000, 0x100000}};
 	assert_int_equal(mb_check_segments(bios, 1, ram, err, sizeof(err)), -1);
 	struct mb_range below[] = {{0x9f000, 0x9fc00}, {0x100000, 0x101000}};
