@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `irqrr run` and `irqrr record`: parse the guest options, run the recorder. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,9 @@ static void run_usage(FILE *f, bool record)
 		"  --module FILE[,CMDLINE]  multiboot module (repeatable, up to 16)\n"
 		"  --initrd FILE        initrd of a bzImage\n"
 		"  --kernel-decompress host|guest   bzImage: unpack vmlinux in the VMM (default) or run its decompressor\n"
-		"  --cpus N             vCPUs (default 1)\n"
-		"  --mem MIB            guest RAM (default 64)\n"
+		"  --cpus N             vCPUs (default 1; up to KVM_CAP_MAX_VCPUS, at most %d;\n"
+		"                       built-in guests at most 8)\n"
+		"  --mem MIB            guest RAM (default %d; below 0xfec00000, at most 4076)\n"
 		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
 		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
 		"  --cpuid auto|host|safe   guest CPUID: as KVM supports it (host), minus what an emulating\n"
@@ -44,6 +46,7 @@ static void run_usage(FILE *f, bool record)
 		"2 VMM error, 4 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N.\n",
 		record ? "record" : "run",
 		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "",
+		RECORDER_MAX_CPUS, RECORDER_MEM_MIB_DEFAULT,
 		record ? "  --ring MIB           flight recorder: keep only the newest MIB of trace in memory,\n"
 			 "                       written on exit, hang, SIGUSR1, SIGINT/SIGTERM\n"
 			 "  --chunk-ms MS        seal a chunk (with a keyframe) every MS ms of virtual time\n"
@@ -132,7 +135,7 @@ int cmd_run(int argc, char **argv)
 			o.modules[o.nmodules++] = optarg;
 			break;
 		case OPT_CPUS:
-			if (parse_uint("--cpus", optarg, 64, &o.cpus) < 0)
+			if (parse_uint("--cpus", optarg, UINT_MAX, &o.cpus) < 0)
 				return 2;
 			break;
 		case OPT_MEM:

@@ -3,7 +3,8 @@
  * The port and MMIO map seen by the guest.
  *
  *   0xe0-0xe3        scratch: reads back what was written (testdev.c)
- *   0xe4-0xe7        flush-page port: writes accepted, no-op (testdev.c)
+ *   0xe4             flush-page port: a 32-bit write of a guest physical address
+ *                    makes KVM fault that page in again (testdev.c)
  *   0xf4             debug exit (8/16/32-bit): status (v<<1)|1 (debug_exit.c)
  *   0x510, 0x511     fw_cfg selector (16-bit) and data (fwcfg.c)
  *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (pm.c)
@@ -123,6 +124,10 @@ void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_
 		uint32_t value = 0;
 		memcpy(&value, data, size <= 4 ? size : 4);
 		debug_exit_write(v->vm, value);
+		return;
+	}
+	if (port == FLUSH_PORT) {
+		flush_port_access(v->vm, write, size, data);
 		return;
 	}
 	if (port == FWCFG_SELECTOR_PORT || port == FWCFG_DATA_PORT) {

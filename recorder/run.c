@@ -27,7 +27,7 @@ void recorder_options_default(struct recorder_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cpus = 1;
-	o->mem_mib = 64;
+	o->mem_mib = RECORDER_MEM_MIB_DEFAULT;
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
 }
 
@@ -357,7 +357,7 @@ int recorder_run(const struct recorder_options *o)
 			fprintf(stderr, "irqrr: --guest %s: no such built-in guest (see --list-guests)\n", name);
 			return RECORDER_EXIT_ERROR;
 		}
-		if (o->cpus < g->min_cpus) {
+		if (o->cpus && o->cpus < g->min_cpus) { /* 0: kvm.c names the limits */
 			fprintf(stderr, "irqrr: guest %s needs --cpus %u or more\n", name, g->min_cpus);
 			return RECORDER_EXIT_ERROR;
 		}
