@@ -17,13 +17,29 @@
 #include <string.h>
 
 #include "clock.h"
+#include "history.h"
 
 #define LVT_MASKED (1u << 16)
 #define LVT_LEVEL (1u << 15)
 #define LVT_DM(v) (((v) >> 8) & 7u)
 
+/* The event that caused the state changes being booked: the input being
+ * processed (its echo comes next), or, during a time advance, the timed
+ * output just emitted (a PIT or RTC edge). */
+static uint64_t cause_num(const struct board *b)
+{
+	return b->deferring ? b->event_num : b->last_num;
+}
+
 static void emit_now(struct board *b, const struct irq_event *ev)
 {
+	uint64_t num = b->event_num++;
+	if (ev->kind == EV_APIC_MSG) {
+		/* book the request the message answers before the delivery */
+		board_history_observe(b, cause_num(b));
+		board_history_message(b, num, &ev->u.apic);
+	}
+	b->last_num = num;
 	if (b->sink)
 		b->sink(b->sink_ctx, ev);
 }
@@ -129,6 +145,23 @@ static unsigned ioapic_pin_of(unsigned gsi)
 	return gsi == 0 ? 2 : gsi;
 }
 
+unsigned board_line_pin(unsigned line)
+{
+	return ioapic_pin_of(line);
+}
+
+bool board_line_has_pic(unsigned line)
+{
+	return line < 16 && line != 2;
+}
+
+bool board_line_level(const struct board *b, unsigned line)
+{
+	if (line >= BOARD_GSIS)
+		return false;
+	return line < 16 ? isa_level(b, line) != 0 : ((b->s.lines >> line) & 1u) != 0;
+}
+
 /* Electrical level at IOAPIC pin p. */
 static int ioapic_pin_level(const struct board *b, unsigned p)
 {
@@ -209,6 +242,7 @@ static void advance_to(struct board *b, uint64_t t)
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
+		board_history_observe(b, b->last_num);
 	}
 	b->s.now = t;
 }
@@ -240,6 +274,7 @@ static void begin_input(struct board *b, uint64_t now)
 
 static void end_input(struct board *b, struct irq_event *in)
 {
+	board_history_observe(b, b->event_num);
 	b->deferring = 0;
 	in->t = b->s.now;
 	emit_now(b, in);
@@ -325,6 +360,7 @@ int board_init(struct board *b, const struct board_config *cfg,
 	b->rtc_next = rtc_next_edge(&b->s.rtc, 0);
 	chips_reset(b);
 	b->s.deadline = board_next_deadline(b);
+	board_history_start(b);
 	return 0;
 }
 
@@ -479,6 +515,7 @@ void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
 	in.u.eoi.vector = vector;
 	in.u.eoi.cpu = (uint8_t)cpu;
 	begin_input(b, now);
+	b->hist.eoi[vector] = b->event_num;
 	unsigned n = ioapic_eoi(&b->s.ioapic, vector, m);
 	out_msgs(b, m, n);
 	end_input(b, &in);
@@ -494,6 +531,8 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
 		b->s.lvt[cpu][pin] = value;
+		if (pin == 0 && old != value)
+			b->hist.lvt0[cpu] = b->event_num;
 		if (pin == 0) {
 			/* A level consumer appearing or going away while INT is
 			 * high sees the level change; edge modes see no edge. */
@@ -642,8 +681,10 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return "trailing bytes after board state";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
+	tmp.event_num = b->event_num;
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
+	board_history_start(&tmp);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
 }

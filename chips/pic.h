@@ -32,6 +32,8 @@ struct pic {
 	uint8_t literal_edge; /* 1: a withdrawn edge request is lost (DS), 0: latched */
 	uint8_t poll_no_0x80; /* 1: poll word without bit 7 (KVM/crosvm), 0: DS */
 	uint8_t out;          /* INT output (derived cache, not saved) */
+	uint8_t acked;        /* IRs acknowledged (INTA or poll) since the owner
+	                       * last cleared it (bookkeeping, not saved) */
 };
 
 struct pic_pair {
@@ -51,6 +53,24 @@ uint8_t pic_pair_intack(struct pic_pair *p);
 /* Master INT output level. */
 bool pic_pair_int(const struct pic_pair *p);
 bool pic_pair_owns_port(uint16_t port);
+
+/* Why ISA line irq (0..15, not 2) is not acknowledged by the next INTA
+ * (DS "Interrupt sequence", "Fully nested mode"). */
+enum pic_block {
+	PIC_BLOCK_NONE,            /* the request reaches INT: the next INTA takes it */
+	PIC_BLOCK_NO_REQUEST,      /* no request held (IRR bit clear) */
+	PIC_BLOCK_MASKED,          /* its IMR bit (blocker = irq) */
+	PIC_BLOCK_CASCADE_MASKED,  /* a slave line, the master's IMR bit 2 (blocker = 2) */
+	PIC_BLOCK_IN_SERVICE,      /* an in-service level of same or higher priority */
+	PIC_BLOCK_HIGHER_REQUEST,  /* a higher-priority request goes first */
+};
+/* *blocker: the ISA irq (0..15; 2 = the master's IR2) that blocks. */
+enum pic_block pic_pair_why(const struct pic_pair *p, unsigned irq, unsigned *blocker);
+/* The chip holds a request for irq (IRR bit; in the literal-edge variant
+ * only while the input is still high). */
+bool pic_pair_holds(const struct pic_pair *p, unsigned irq);
+/* irq's input is level-sensed (ELCR bit or ICW1 LTIM). */
+bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq);
 void pic_pair_serialize(struct pic_pair *p, struct ser *s);
 /* Readable register dump (layout in docs/chips-pic.md). */
 void pic_pair_print(const struct pic_pair *p, FILE *f);
