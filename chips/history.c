@@ -151,7 +151,7 @@ static bool new_request(const struct board *b, const struct chips_view *v, unsig
 	if ((v->level & ~h->level) & (1u << n))
 		return true;
 	unsigned pin = board_line_pin(n);
-	if ((h->remote_irr & ~v->remote_irr) & (1u << pin))
+	if (((h->remote_irr & ~v->remote_irr) & (1u << pin)) && (v->level & (1u << n)))
 		return true; /* EOI with the pin still asserted: the IOAPIC asks again */
 	if (!board_line_has_pic(n))
 		return false;
