@@ -84,6 +84,7 @@ struct board_history {
 	uint64_t request[BOARD_GSIS];   /* event that began line n's pending request */
 	uint64_t coalesced[BOARD_GSIS]; /* requests that arrived while one was pending */
 	uint64_t delivered[BOARD_GSIS]; /* last delivery of line n */
+	uint64_t delivered_t[BOARD_GSIS];
 	uint8_t delivered_vector[BOARD_GSIS];
 	uint8_t delivered_by_intack[BOARD_GSIS]; /* 1: INTACK/poll, 0: IOAPIC message */
 	uint64_t ack[16];               /* INTA/poll that set ISR for irq n (2: master IR2) */

@@ -102,10 +102,12 @@ void board_history_start(struct board *b)
 	view_save(h, &v);
 }
 
-static void deliver(struct board_history *h, unsigned n, uint64_t num, uint8_t vector, bool intack)
+static void deliver(struct board *b, unsigned n, uint64_t num, uint8_t vector, bool intack)
 {
+	struct board_history *h = &b->hist;
 	h->pending &= ~(1u << n);
 	h->delivered[n] = num;
+	h->delivered_t[n] = b->s.now;
 	h->delivered_vector[n] = vector;
 	h->delivered_by_intack[n] = intack;
 }
@@ -122,7 +124,7 @@ static void book_acks(struct board *b, uint64_t stamp)
 			unsigned irq = chip * 8 + ir;
 			b->hist.ack[irq] = stamp;
 			if (irq != 2)
-				deliver(&b->hist, irq, stamp, (uint8_t)(c->base | ir), true);
+				deliver(b, irq, stamp, (uint8_t)(c->base | ir), true);
 		}
 		c->acked = 0;
 	}
@@ -200,6 +202,7 @@ void board_history_message(struct board *b, uint64_t num, const struct apic_msg 
 	/* pin 0 is the PIC's INT (virtual wire B): the INTA delivers; pin 2
 	 * carries ISA IRQ0 and GSI 2 */
 	for (unsigned n = 0; n < BOARD_GSIS; n++)
-		if (pin != 0 && board_line_pin(n) == pin && (b->hist.pending & (1u << n)))
-			deliver(&b->hist, n, num, m->vector, false);
+		if (pin != 0 && board_line_pin(n) == pin &&
+		    ((b->hist.pending & (1u << n)) || board_line_level(b, n)))
+			deliver(b, n, num, m->vector, false);
 }

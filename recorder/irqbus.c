@@ -54,8 +54,12 @@ static uint64_t bus_enter(struct irqbus *bus)
 	pthread_mutex_lock(&bus->lock);
 	bus->entered = mono_ns();
 	uint64_t now = bus->entered - bus->t0 - bus->lag;
-	if (bus->rec)
+	if (bus->rec) {
 		recording_before_board_call(bus->rec, &bus->board, now);
+		/* the board numbers its events as the trace does (its line
+		 * history's `since`, chips/history.c) */
+		bus->board.event_num = recording_next_event(bus->rec);
+	}
 	return now;
 }
 
@@ -196,8 +200,7 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 {
 	struct irqbus *bus = ctx;
 	if (bus->track)
-		hang_track_event(bus->track, &bus->board,
-				 bus->rec ? recording_next_event(bus->rec) : bus->track->next_num++, ev);
+		hang_track_event(bus->track, bus->board.last_num, ev);
 	if (bus->rec)
 		recording_event(bus->rec, ev);
 	switch (ev->kind) {
@@ -222,6 +225,9 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 	default:
 		break;
 	}
+	/* after the MSI result records the event may have added */
+	if (bus->rec)
+		bus->board.event_num = recording_next_event(bus->rec);
 }
 
 static void *timer_thread(void *arg)
