@@ -318,7 +318,13 @@ static const char *config_check(const struct board_config *cfg)
 static void chips_reset(struct board *b)
 {
 	struct apic_msg m[IOAPIC_PINS];
+	/* model variants are board configuration: a reset keeps them */
+	uint8_t literal = b->s.pic.chip[0].literal_edge, poll = b->s.pic.chip[0].poll_no_0x80;
 	pic_pair_init(&b->s.pic, b->cfg.pic_imr_reset);
+	for (unsigned i = 0; i < 2; i++) {
+		b->s.pic.chip[i].literal_edge = literal;
+		b->s.pic.chip[i].poll_no_0x80 = poll;
+	}
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);

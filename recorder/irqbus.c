@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chips/variants.h"
 #include "vmm.h"
 
 static uint64_t mono_ns(void)
@@ -230,6 +231,20 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 		bus->board.event_num = recording_next_event(bus->rec);
 }
 
+/* run|record --model: the board as a peer's chips behave (a setting of
+ * the board, saved with it in every keyframe). */
+static int bus_apply_models(struct irqbus *bus)
+{
+	for (unsigned i = 0; i < bus->vm->opt->nmodels; i++) {
+		enum board_variant v;
+		unsigned value;
+		if (board_variant_parse(bus->vm->opt->models[i], &v, &value) ||
+		    board_set_variant(&bus->board, v, value))
+			return -1;
+	}
+	return 0;
+}
+
 static void *timer_thread(void *arg)
 {
 	struct irqbus *bus = arg;
@@ -310,7 +325,7 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	 * recorded in every keyframe, so replay never reads a host clock. */
 	cfg.rtc_epoch = (uint64_t)time(NULL);
 	cmos_set_memory(cfg.cmos, vm->ram_size);
-	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0) {
+	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0 || bus_apply_models(bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}

@@ -15,6 +15,7 @@
 
 #define RECORDER_MAX_CPUS 8
 #define RECORDER_MAX_MODULES 16
+#define RECORDER_MAX_MODELS 8
 
 /* --cpuid: the guest's CPUID (recorder/cpuid.c, docs/recorder.md) */
 enum recorder_cpuid {
@@ -46,6 +47,8 @@ struct recorder_options {
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
 	enum recorder_cpuid cpuid;
+	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */
+	unsigned nmodels;
 };
 
 void recorder_options_default(struct recorder_options *o);
