@@ -34,7 +34,7 @@ static uint64_t cause_num(const struct board *b)
 static void emit_now(struct board *b, const struct irq_event *ev)
 {
 	uint64_t num = b->event_num++;
-	if (ev->kind == EV_APIC_MSG) {
+	if (ev->kind == EV_APIC_MSG && b->hist_on) {
 		/* book the request the message answers before the delivery */
 		board_history_observe(b, cause_num(b));
 		board_history_message(b, num, &ev->u.apic);
@@ -127,6 +127,7 @@ static void lint0_on_int_change(struct board *b, bool level)
 static void ioapic_pin(struct board *b, unsigned pin, int electrical)
 {
 	struct apic_msg m[IOAPIC_PINS];
+	b->hist.io_dirty |= 1u << pin;
 	unsigned n = ioapic_set_irq(&b->s.ioapic, pin, electrical, m);
 	out_msgs(b, m, n);
 }
@@ -153,6 +154,11 @@ unsigned board_line_pin(unsigned line)
 bool board_line_has_pic(unsigned line)
 {
 	return line < 16 && line != 2;
+}
+
+uint32_t board_line_levels(const struct board *b)
+{
+	return (b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8) & ((1u << BOARD_GSIS) - 1u);
 }
 
 bool board_line_level(const struct board *b, unsigned line)
@@ -242,7 +248,8 @@ static void advance_to(struct board *b, uint64_t t)
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
-		board_history_observe(b, b->last_num);
+		if (b->hist_on)
+			board_history_observe(b, b->last_num);
 	}
 	b->s.now = t;
 }
@@ -274,7 +281,8 @@ static void begin_input(struct board *b, uint64_t now)
 
 static void end_input(struct board *b, struct irq_event *in)
 {
-	board_history_observe(b, b->event_num);
+	if (b->hist_on)
+		board_history_observe(b, b->event_num);
 	b->deferring = 0;
 	in->t = b->s.now;
 	emit_now(b, in);
@@ -327,6 +335,7 @@ static void chips_reset(struct board *b)
 	}
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
+	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 	/* The PIC's edge detectors start at the current input levels: a line
@@ -375,6 +384,12 @@ void board_init_blank(struct board *b)
 	struct board_config cfg;
 	board_config_default(&cfg);
 	(void)board_init(b, &cfg, NULL, NULL);
+}
+
+void board_keep_history(struct board *b)
+{
+	b->hist_on = 1;
+	board_history_start(b);
 }
 
 void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
@@ -469,6 +484,7 @@ void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t val
 	begin_input(b, now);
 	if (board_owns_mmio(addr)) {
 		struct apic_msg m[IOAPIC_PINS];
+		b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 		unsigned n = ioapic_mmio_write(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE), value, m);
 		out_msgs(b, m, n);
 	}
@@ -522,6 +538,7 @@ void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
 	in.u.eoi.cpu = (uint8_t)cpu;
 	begin_input(b, now);
 	b->hist.eoi[vector] = b->event_num;
+	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	unsigned n = ioapic_eoi(&b->s.ioapic, vector, m);
 	out_msgs(b, m, n);
 	end_input(b, &in);
@@ -688,6 +705,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
 	tmp.event_num = b->event_num;
+	tmp.hist_on = b->hist_on;
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	board_history_start(&tmp);

@@ -98,6 +98,9 @@ struct board_history {
 	/* what the last observation saw, for edge detection */
 	uint8_t irr[2], isr[2], imr[2];
 	uint32_t level, remote_irr, masked;
+	/* IOAPIC pin status now (kept for the pins the board touched:
+	 * io_dirty), bit n = pin n */
+	uint32_t io_remote_irr, io_masked, io_held, io_dirty;
 };
 
 struct board {
@@ -108,6 +111,9 @@ struct board {
 	 * interleaves records of its own moves it on). Context, not state. */
 	uint64_t event_num;
 	uint64_t last_num;  /* number of the last event emitted */
+	/* 1: keep the line history (board_keep_history); a driver setting,
+	 * kept across board_load, off by default (replay at full speed) */
+	uint8_t hist_on;
 	struct board_history hist;
 	irq_event_sink sink;
 	void *sink_ctx;
@@ -156,6 +162,12 @@ int board_apply(struct board *b, const struct irq_event *in);
 unsigned board_line_pin(unsigned line);
 bool board_line_has_pic(unsigned line);
 bool board_line_level(const struct board *b, unsigned line);
+uint32_t board_line_levels(const struct board *b); /* bit n = line n */
+
+/* Keep the line history from now on (the hang report, `irqrr explain`):
+ * it starts from the board's state, stamps unknown. Without it,
+ * board_explain_line() infers the pending lines from the state alone. */
+void board_keep_history(struct board *b);
 
 /* Which ports / MMIO ranges the board decodes. */
 bool board_owns_port(uint16_t port);

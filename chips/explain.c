@@ -264,7 +264,10 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 		return false;
 	struct ioapic_entry e;
 	ioapic_entry_get(&b->s.ioapic, board_line_pin(line), &e);
-	w->pending = (b->hist.pending & (1u << line)) && board_line_holds(b, line);
+	if (b->hist_on)
+		w->pending = (b->hist.pending & (1u << line)) && board_line_holds(b, line);
+	else
+		w->pending = (board_lines_looking_pending(b) >> line) & 1u;
 	if (!w->pending) {
 		note_latent(b, line, &e, w);
 		return false;

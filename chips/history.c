@@ -8,10 +8,16 @@
  * holds it, an IRR bit that rises, or a level input still asserted when its
  * in-service bit (8259A DS "Level triggered mode") or Remote IRR (82093AA
  * DS 3.2.4 bit 14) is cleared by an EOI.
+ *
+ * Hot path (runs after every input and timed edge): bit masks over the
+ * lines, the IOAPIC's pins re-read only where the board touched them, work
+ * per changed bit only.
  */
 #include "history.h"
 
 #include <string.h>
+
+#define LINES_MASK ((1u << BOARD_GSIS) - 1u)
 
 static void stamps_unknown(uint64_t *a, size_t n)
 {
@@ -19,48 +25,57 @@ static void stamps_unknown(uint64_t *a, size_t n)
 		a[i] = BOARD_NO_EVENT;
 }
 
-struct chips_view {
-	uint8_t irr[2], isr[2], imr[2];
-	uint32_t level, remote_irr, masked;
-};
-
-static void view_of(const struct board *b, struct chips_view *v)
+/* IOAPIC pin bits -> line bits: pin n carries line n, pin 2 also line 0
+ * (ISA IRQ0 override); pin 0 (the PIC's INT) carries no line. */
+static uint32_t pins_to_lines(uint32_t pins)
 {
-	memset(v, 0, sizeof(*v));
-	for (unsigned i = 0; i < 2; i++) {
-		v->irr[i] = b->s.pic.chip[i].irr;
-		v->isr[i] = b->s.pic.chip[i].isr;
-		v->imr[i] = b->s.pic.chip[i].imr;
-	}
-	for (unsigned n = 0; n < BOARD_GSIS; n++) {
-		struct ioapic_entry e;
-		ioapic_entry_get(&b->s.ioapic, n, &e);
-		v->level |= (uint32_t)board_line_level(b, n) << n;
-		v->remote_irr |= (uint32_t)e.remote_irr << n;
-		v->masked |= (uint32_t)e.masked << n;
+	return (pins & ~1u) | ((pins >> 2) & 1u);
+}
+
+/* Re-read the status of the pins the board touched since the last look. */
+static void refresh_ioapic(struct board *b)
+{
+	struct board_history *h = &b->hist;
+	uint32_t dirty = h->io_dirty;
+	h->io_dirty = 0;
+	while (dirty) {
+		unsigned pin = (unsigned)__builtin_ctz(dirty);
+		uint32_t bit = 1u << pin;
+		unsigned st = ioapic_pin_status(&b->s.ioapic, pin);
+		dirty &= dirty - 1;
+		h->io_remote_irr = (st & IOAPIC_PIN_REMOTE_IRR) ? h->io_remote_irr | bit : h->io_remote_irr & ~bit;
+		h->io_masked = (st & IOAPIC_PIN_MASKED) ? h->io_masked | bit : h->io_masked & ~bit;
+		h->io_held = (st & IOAPIC_PIN_HELD) ? h->io_held | bit : h->io_held & ~bit;
 	}
 }
 
-static void view_save(struct board_history *h, const struct chips_view *v)
+/* Lines whose request a chip holds: the PIC's IRR, or a level IOAPIC entry
+ * keeping its asserted pin (masked, or waiting for the EOI). */
+static uint32_t holds_mask(const struct board *b, uint32_t levels)
 {
-	memcpy(h->irr, v->irr, 2);
-	memcpy(h->isr, v->isr, 2);
-	memcpy(h->imr, v->imr, 2);
-	h->level = v->level;
-	h->remote_irr = v->remote_irr;
-	h->masked = v->masked;
-}
-
-static bool io_holds(const struct board *b, unsigned n)
-{
-	struct ioapic_entry e;
-	ioapic_entry_get(&b->s.ioapic, board_line_pin(n), &e);
-	return e.level && e.asserted && board_line_level(b, n) && (e.masked || e.remote_irr);
+	return pic_pair_holds_mask(&b->s.pic) | (pins_to_lines(b->hist.io_held) & levels);
 }
 
 bool board_line_holds(const struct board *b, unsigned n)
 {
-	return n < BOARD_GSIS && (pic_pair_holds(&b->s.pic, n) || io_holds(b, n));
+	if (n >= BOARD_GSIS)
+		return false;
+	if ((pic_pair_holds_mask(&b->s.pic) >> n) & 1u)
+		return true;
+	return (ioapic_pin_status(&b->s.ioapic, board_line_pin(n)) & IOAPIC_PIN_HELD) && board_line_level(b, n);
+}
+
+static void save_view(struct board *b, uint32_t levels)
+{
+	struct board_history *h = &b->hist;
+	for (unsigned i = 0; i < 2; i++) {
+		h->irr[i] = b->s.pic.chip[i].irr;
+		h->isr[i] = b->s.pic.chip[i].isr;
+		h->imr[i] = b->s.pic.chip[i].imr;
+	}
+	h->level = levels;
+	h->remote_irr = h->io_remote_irr;
+	h->masked = h->io_masked;
 }
 
 /* At a keyframe the history is unknown: a held request counts as pending
@@ -68,22 +83,35 @@ bool board_line_holds(const struct board *b, unsigned n)
  * IRR bit of a line whose IOAPIC entry is unmasked (APIC mode: the IOAPIC
  * delivered it, the masked PIC kept a stale IRR bit), an IOAPIC level pin
  * awaiting its EOI. */
-static bool looks_pending(const struct board *b, unsigned n)
+struct io_bits {
+	uint32_t remote_irr, masked, held;
+};
+
+static uint32_t looks_pending(const struct board *b, const struct io_bits *io, uint32_t levels)
 {
-	struct ioapic_entry e;
-	ioapic_entry_get(&b->s.ioapic, board_line_pin(n), &e);
-	if (io_holds(b, n) && e.masked && !e.remote_irr)
-		return true;
-	if (!pic_pair_holds(&b->s.pic, n) || !e.masked)
-		return false;
-	uint8_t bit = (uint8_t)(1u << (n & 7));
-	return !(pic_pair_level_sensed(&b->s.pic, n) && (b->s.pic.chip[n >> 3].isr & bit));
+	uint32_t io_masked_lines = pins_to_lines(io->masked);
+	uint32_t io_masked_held = pins_to_lines(io->held & io->masked & ~io->remote_irr) & levels;
+	uint32_t isr = (uint32_t)(b->s.pic.chip[0].isr | b->s.pic.chip[1].isr << 8);
+	uint32_t in_service_level = isr & pic_pair_level_mask(&b->s.pic);
+	uint32_t pic = pic_pair_holds_mask(&b->s.pic) & io_masked_lines & ~in_service_level;
+	return io_masked_held | pic;
+}
+
+uint32_t board_lines_looking_pending(const struct board *b)
+{
+	struct io_bits io = { 0, 0, 0 };
+	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
+		unsigned st = ioapic_pin_status(&b->s.ioapic, pin);
+		io.remote_irr |= (uint32_t)!!(st & IOAPIC_PIN_REMOTE_IRR) << pin;
+		io.masked |= (uint32_t)!!(st & IOAPIC_PIN_MASKED) << pin;
+		io.held |= (uint32_t)!!(st & IOAPIC_PIN_HELD) << pin;
+	}
+	return looks_pending(b, &io, board_line_levels(b));
 }
 
 void board_history_start(struct board *b)
 {
 	struct board_history *h = &b->hist;
-	struct chips_view v;
 	memset(h, 0, sizeof(*h));
 	stamps_unknown(h->request, BOARD_GSIS);
 	stamps_unknown(h->delivered, BOARD_GSIS);
@@ -94,12 +122,13 @@ void board_history_start(struct board *b)
 	stamps_unknown(h->rte_masked, 24);
 	stamps_unknown(h->eoi, 256);
 	stamps_unknown(h->lvt0, BOARD_MAX_CPUS);
-	for (unsigned n = 0; n < BOARD_GSIS; n++)
-		if (looks_pending(b, n))
-			h->pending |= 1u << n;
+	h->io_dirty = LINES_MASK;
+	refresh_ioapic(b);
+	uint32_t levels = board_line_levels(b);
+	struct io_bits io = { h->io_remote_irr, h->io_masked, h->io_held };
+	h->pending = looks_pending(b, &io, levels);
 	b->s.pic.chip[0].acked = b->s.pic.chip[1].acked = 0;
-	view_of(b, &v);
-	view_save(h, &v);
+	save_view(b, levels);
 }
 
 static void deliver(struct board *b, unsigned n, uint64_t num, uint8_t vector, bool intack)
@@ -114,82 +143,75 @@ static void deliver(struct board *b, unsigned n, uint64_t num, uint8_t vector, b
 
 /* INTA and poll reads: the IRs the chips acknowledged. A master IR2 is the
  * cascade: the slave's acknowledge names the line. */
-static void book_acks(struct board *b, uint64_t stamp)
+static void book_acks(struct board *b, uint32_t acked, uint64_t stamp)
 {
-	for (unsigned chip = 0; chip < 2; chip++) {
-		struct pic *c = &b->s.pic.chip[chip];
-		for (unsigned ir = 0; ir < 8; ir++) {
-			if (!(c->acked & (1u << ir)))
-				continue;
-			unsigned irq = chip * 8 + ir;
-			b->hist.ack[irq] = stamp;
-			if (irq != 2)
-				deliver(b, irq, stamp, (uint8_t)(c->base | ir), true);
-		}
-		c->acked = 0;
+	while (acked) {
+		unsigned irq = (unsigned)__builtin_ctz(acked);
+		acked &= acked - 1;
+		b->hist.ack[irq] = stamp;
+		if (irq != 2)
+			deliver(b, irq, stamp, (uint8_t)(b->s.pic.chip[irq >> 3].base | (irq & 7)), true);
 	}
 }
 
-static void book_pic_changes(struct board_history *h, const struct chips_view *v, uint64_t stamp)
+static void stamp_bits(uint64_t *stamps, uint32_t bits, uint64_t stamp)
 {
-	for (unsigned chip = 0; chip < 2; chip++) {
-		uint8_t masked = v->imr[chip] & (uint8_t)~h->imr[chip];
-		for (unsigned ir = 0; ir < 8; ir++)
-			if (masked & (1u << ir))
-				h->imr_set[chip * 8 + ir] = stamp;
-		if (h->isr[chip] & (uint8_t)~v->isr[chip])
-			h->pic_eoi[chip] = stamp;
+	while (bits) {
+		stamps[__builtin_ctz(bits)] = stamp;
+		bits &= bits - 1;
 	}
-	uint32_t masked = v->masked & ~h->masked;
-	for (unsigned pin = 0; pin < 24; pin++)
-		if (masked & (1u << pin))
-			h->rte_masked[pin] = stamp;
 }
 
-/* Did line n get a new request between the last observation and v? */
-static bool new_request(const struct board *b, const struct chips_view *v, unsigned n, uint8_t acked)
+/* Lines with a new request: rising line, rising IRR, a level input still
+ * high as its ISR bit clears (EOI, or AEOI at the acknowledge), an
+ * asserted level pin whose Remote IRR an EOI cleared. */
+static uint32_t new_requests(const struct board *b, uint32_t levels, uint32_t irr, uint32_t isr, uint32_t acked)
 {
 	const struct board_history *h = &b->hist;
-	if ((v->level & ~h->level) & (1u << n))
-		return true;
-	unsigned pin = board_line_pin(n);
-	if (((h->remote_irr & ~v->remote_irr) & (1u << pin)) && (v->level & (1u << n)))
-		return true; /* EOI with the pin still asserted: the IOAPIC asks again */
-	if (!board_line_has_pic(n))
-		return false;
-	unsigned chip = n >> 3;
-	uint8_t bit = (uint8_t)(1u << (n & 7));
-	if ((v->irr[chip] & ~h->irr[chip]) & bit)
-		return true;
-	/* a level input still high once its IR left service (EOI, or AEOI
-	 * at the acknowledge itself) requests again */
-	bool left_service = ((h->isr[chip] & ~v->isr[chip]) & bit) || ((acked & bit) && !(v->isr[chip] & bit));
-	return left_service && pic_pair_level_sensed(&b->s.pic, n) && (v->irr[chip] & bit);
+	uint32_t old_irr = (uint32_t)(h->irr[0] | h->irr[1] << 8);
+	uint32_t old_isr = (uint32_t)(h->isr[0] | h->isr[1] << 8);
+	uint32_t left_service = ((old_isr & ~isr) | (acked & ~isr)) & pic_pair_level_mask(&b->s.pic) & irr;
+	uint32_t rirr_cleared = pins_to_lines(h->remote_irr & ~h->io_remote_irr) & levels;
+	uint32_t pic = ((irr & ~old_irr) | left_service) & ~(1u << 2);
+	return (levels & ~h->level) | rirr_cleared | pic;
 }
 
 void board_history_observe(struct board *b, uint64_t stamp)
 {
 	struct board_history *h = &b->hist;
-	struct chips_view v;
-	uint8_t acked[2] = { b->s.pic.chip[0].acked, b->s.pic.chip[1].acked };
-	view_of(b, &v);
-	book_acks(b, stamp);
-	book_pic_changes(h, &v, stamp);
-	for (unsigned n = 0; n < BOARD_GSIS; n++) {
-		bool holds = board_line_holds(b, n);
-		uint8_t a = board_line_has_pic(n) ? acked[n >> 3] : 0;
-		if (holds && new_request(b, &v, n, a)) {
-			if (h->pending & (1u << n)) {
-				h->coalesced[n]++;
-			} else {
-				h->pending |= 1u << n;
-				h->request[n] = stamp;
-			}
-		} else if (!holds) {
-			h->pending &= ~(1u << n); /* withdrawn before delivery */
+	struct pic *m = &b->s.pic.chip[0], *sl = &b->s.pic.chip[1];
+	uint32_t acked = (uint32_t)(m->acked | sl->acked << 8);
+	uint32_t levels = board_line_levels(b);
+	refresh_ioapic(b);
+	if (!acked && levels == h->level && m->irr == h->irr[0] && sl->irr == h->irr[1] && m->isr == h->isr[0] &&
+	    sl->isr == h->isr[1] && m->imr == h->imr[0] && sl->imr == h->imr[1] &&
+	    h->io_remote_irr == h->remote_irr && h->io_masked == h->masked)
+		return; /* nothing the history looks at changed */
+	m->acked = sl->acked = 0;
+	book_acks(b, acked, stamp);
+	uint32_t irr = (uint32_t)(m->irr | sl->irr << 8), isr = (uint32_t)(m->isr | sl->isr << 8);
+	uint32_t imr = (uint32_t)(m->imr | sl->imr << 8);
+	uint32_t old_imr = (uint32_t)(h->imr[0] | h->imr[1] << 8);
+	stamp_bits(h->imr_set, imr & ~old_imr, stamp);
+	if (h->isr[0] & ~m->isr)
+		h->pic_eoi[0] = stamp;
+	if (h->isr[1] & ~sl->isr)
+		h->pic_eoi[1] = stamp;
+	stamp_bits(h->rte_masked, h->io_masked & ~h->masked, stamp);
+	uint32_t holds = holds_mask(b, levels);
+	uint32_t starts = new_requests(b, levels, irr, isr, acked) & holds;
+	while (starts) {
+		unsigned n = (unsigned)__builtin_ctz(starts);
+		starts &= starts - 1;
+		if (h->pending & (1u << n)) {
+			h->coalesced[n]++;
+		} else {
+			h->pending |= 1u << n;
+			h->request[n] = stamp;
 		}
 	}
-	view_save(h, &v);
+	h->pending &= holds; /* withdrawn before delivery */
+	save_view(b, levels);
 }
 
 void board_history_message(struct board *b, uint64_t num, const struct apic_msg *m)
@@ -201,8 +223,10 @@ void board_history_message(struct board *b, uint64_t num, const struct apic_msg 
 	b->hist.msg_vector[pin] = m->vector;
 	/* pin 0 is the PIC's INT (virtual wire B): the INTA delivers; pin 2
 	 * carries ISA IRQ0 and GSI 2 */
-	for (unsigned n = 0; n < BOARD_GSIS; n++)
-		if (pin != 0 && board_line_pin(n) == pin &&
-		    ((b->hist.pending & (1u << n)) || board_line_level(b, n)))
-			deliver(b, n, num, m->vector, false);
+	uint32_t lines = pins_to_lines(1u << pin) & (b->hist.pending | board_line_levels(b));
+	while (lines) {
+		unsigned n = (unsigned)__builtin_ctz(lines);
+		lines &= lines - 1;
+		deliver(b, n, num, m->vector, false);
+	}
 }

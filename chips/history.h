@@ -20,6 +20,9 @@ void board_history_observe(struct board *b, uint64_t stamp);
 /* An APIC message the board emits as event num delivers its pin's lines. */
 void board_history_message(struct board *b, uint64_t num, const struct apic_msg *m);
 
+/* Lines that look pending from the state alone (no history). */
+uint32_t board_lines_looking_pending(const struct board *b);
+
 /* The chips hold a request for line n (PIC IRR, or a level IOAPIC entry
  * that keeps an asserted pin because it is masked or awaits its EOI). */
 bool board_line_holds(const struct board *b, unsigned n);

@@ -139,6 +139,17 @@ void ioapic_entry_get(const struct ioapic *s, unsigned pin, struct ioapic_entry 
 	e->asserted = pin_asserted(s, pin, rte);
 }
 
+unsigned ioapic_pin_status(const struct ioapic *s, unsigned pin)
+{
+	if (pin >= IOAPIC_PINS)
+		return 0;
+	uint64_t rte = s->rte[pin];
+	unsigned st = ((rte & RTE_REMOTE_IRR) ? IOAPIC_PIN_REMOTE_IRR : 0) | ((rte & RTE_MASKED) ? IOAPIC_PIN_MASKED : 0);
+	if (st && rte_is_level(rte) && pin_asserted(s, pin, rte))
+		st |= IOAPIC_PIN_HELD;
+	return st;
+}
+
 void ioapic_init(struct ioapic *s, uint8_t version)
 {
 	memset(s, 0, sizeof(*s));

@@ -60,6 +60,13 @@ struct ioapic_entry {
 	bool asserted;      /* input level XOR polarity */
 };
 void ioapic_entry_get(const struct ioapic *s, unsigned pin, struct ioapic_entry *e);
+/* The same, as bits for the hot path: IOAPIC_PIN_REMOTE_IRR, _MASKED, and
+ * _HELD (a level entry keeps an asserted pin's request: masked, or its
+ * Remote IRR awaits the EOI). */
+#define IOAPIC_PIN_REMOTE_IRR 1u
+#define IOAPIC_PIN_MASKED 2u
+#define IOAPIC_PIN_HELD 4u
+unsigned ioapic_pin_status(const struct ioapic *s, unsigned pin);
 
 /* Saves, or loads and validates (on error sets ser->err, *s unchanged). */
 void ioapic_serialize(struct ioapic *s, struct ser *ser);

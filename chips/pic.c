@@ -441,6 +441,22 @@ bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq)
 	return irq < 16 && (level_mask(&p->chip[irq >> 3]) & (1u << (irq & 7)));
 }
 
+uint16_t pic_pair_holds_mask(const struct pic_pair *p)
+{
+	uint16_t m = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct pic *c = &p->chip[i];
+		m |= (uint16_t)((c->irr & (c->literal_edge ? c->line : 0xff)) << (8 * i));
+	}
+	return m & (uint16_t)~(1u << PIC_CASCADE_IR);
+}
+
+uint16_t pic_pair_level_mask(const struct pic_pair *p)
+{
+	uint16_t m = (uint16_t)(level_mask(&p->chip[0]) | level_mask(&p->chip[1]) << 8);
+	return m & (uint16_t)~(1u << PIC_CASCADE_IR);
+}
+
 /*
  * Why IR ir of chip c (holding an unmasked request) is not the one the chip
  * resolves to: the same scan as pending_ir(), asked for one IR. DS "Fully

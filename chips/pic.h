@@ -71,6 +71,10 @@ enum pic_block pic_pair_why(const struct pic_pair *p, unsigned irq, unsigned *bl
 bool pic_pair_holds(const struct pic_pair *p, unsigned irq);
 /* irq's input is level-sensed (ELCR bit or ICW1 LTIM). */
 bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq);
+/* The same for all 16 irqs at once (bit n = irq n; bit 2, the cascade,
+ * never set). */
+uint16_t pic_pair_holds_mask(const struct pic_pair *p);
+uint16_t pic_pair_level_mask(const struct pic_pair *p);
 void pic_pair_serialize(struct pic_pair *p, struct ser *s);
 /* Readable register dump (layout in docs/chips-pic.md). */
 void pic_pair_print(const struct pic_pair *p, FILE *f);

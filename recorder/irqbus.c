@@ -329,6 +329,8 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}
+	/* the hang report's diagnosis (docs/hang.md) */
+	board_keep_history(&bus->board);
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	bus->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (bus->timerfd < 0 || bus->stopfd < 0) {

@@ -110,6 +110,7 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 				return -1;
 			}
 			res->first = trace_chunk_get_info(c)->first_event;
+			board_keep_history(b);
 		}
 		board_set_sink(b, numbering_sink, &x);
 		if (collect(c, &x)) {

@@ -39,6 +39,7 @@ static struct fx *fx_new(unsigned ncpus)
 	board_config_default(&cfg);
 	cfg.ncpus = (uint8_t)ncpus;
 	assert_int_equal(board_init(&f->b, &cfg, fx_sink, f), 0);
+	board_keep_history(&f->b);
 	return f;
 }
 
@@ -392,6 +393,39 @@ static void test_stale_irr_in_apic_mode(void **state)
 	free(f);
 }
 
+/* A board that keeps no history (replay at full speed, a freshly loaded
+ * keyframe) infers the pending lines from its state; stamps unknown. */
+static void test_without_history(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1);
+	f->b.hist_on = 0;
+	pic_init(f, 0x01);
+	irq(f, 1, 1);
+	intack(f, 0x21);
+	out(f, 0x20, 0x68);
+	irq(f, 4, 1);
+	expect(f, 4, "isr_blocks", BOARD_NO_EVENT);
+	expect_not_pending(f, 1);
+	/* the same state through a keyframe, history kept from there on */
+	uint8_t buf[4096];
+	size_t n = board_save(&f->b, buf, sizeof(buf));
+	struct fx *g = fx_new(1);
+	assert_null(board_load(&g->b, buf, n));
+	board_keep_history(&g->b);
+	expect(g, 4, "isr_blocks", BOARD_NO_EVENT);
+	uint64_t eoi = out(g, 0x20, 0x20);
+	expect(g, 4, "undelivered", BOARD_NO_EVENT);
+	uint64_t ack = intack(g, 0x24);
+	(void)eoi;
+	expect_not_pending(g, 4);
+	irq(g, 4, 0);
+	irq(g, 4, 1);
+	assert_int_equal(g->b.hist.ack[4], ack);
+	free(g);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_ioapic_masked_pci_line),
 		cmocka_unit_test(test_undelivered_open_path),
 		cmocka_unit_test(test_stale_irr_in_apic_mode),
+		cmocka_unit_test(test_without_history),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
