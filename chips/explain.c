@@ -188,6 +188,24 @@ static void explain_extint(const struct board *b, unsigned line, unsigned ahead,
 static void explain_lint0(const struct board *b, unsigned line, unsigned ahead,
 			  const struct board_cpu_view *cpus, struct board_why *w)
 {
+	struct ioapic_entry vw;
+	if (!b->s.pic_int) {
+		/* the chips resolve to it, yet the master's INT is low (e.g. the
+		 * cascade input saw no new edge) */
+		why_set(w, BOARD_CAUSE_UNDELIVERED, w->request,
+			"line %u: requested at the PIC, but the master's INT is low (IRR=0x%02x/0x%02x)", line,
+			b->s.pic.chip[0].irr, b->s.pic.chip[1].irr);
+		return;
+	}
+	ioapic_entry_get(&b->s.ioapic, 0, &vw);
+	if (!vw.masked && vw.delivery == APIC_DM_EXTINT) {
+		/* MP spec 1.4 sec. 3.6.2.2, virtual wire B: INT reaches the
+		 * vCPUs through IOAPIC pin 0 as ExtINT, LVT0 aside */
+		why_set(w, BOARD_CAUSE_UNDELIVERED, w->request,
+			"line %u: the PIC requests (INT high) through IOAPIC pin 0 (ExtINT to 0x%02x); the INTACK has"
+			" not come", line, vw.dest);
+		return;
+	}
 	int x = extint_cpu(b, cpus);
 	if (x >= 0) {
 		explain_extint(b, line, ahead, (unsigned)x, cpus, w);

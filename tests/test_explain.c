@@ -426,6 +426,20 @@ static void test_without_history(void **state)
 	free(f);
 }
 
+/* MP spec virtual wire B: LVT0 masked, INT reaches the vCPU through
+ * IOAPIC pin 0 as ExtINT: not lvt0_masked. */
+static void test_virtual_wire_b(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1);
+	pic_init(f, 0x01);
+	lvt0(f, 0x10700);
+	rte(f, 0, 0x0700); /* ExtINT, unmasked */
+	uint64_t raised = irq(f, 3, 1);
+	expect(f, 3, "undelivered", raised);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_undelivered_open_path),
 		cmocka_unit_test(test_stale_irr_in_apic_mode),
 		cmocka_unit_test(test_without_history),
+		cmocka_unit_test(test_virtual_wire_b),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
