@@ -470,6 +470,12 @@ void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const st
 	/* The trace (and the durations the report and `irqrr bisect` compute)
 	 * must reach the moment the hang was detected, not stop at the guest's
 	 * last chip access. */
+	for (unsigned cpu = 0; cpu < vm->ncpus; cpu++) {
+		if (!snaps[cpu].valid)
+			continue;
+		irqbus_sync_lvt(&vm->bus, cpu, 0, snaps[cpu].lvt0);
+		irqbus_sync_lvt(&vm->bus, cpu, 1, snaps[cpu].lvt1);
+	}
 	irqbus_advance(&vm->bus);
 	pthread_mutex_lock(&vm->bus.lock);
 	c->b = vm->bus.board;

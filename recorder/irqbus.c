@@ -440,6 +440,20 @@ void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t val
 	bus_leave(bus);
 }
 
+/* An LVT the hang report's vCPU snapshot saw and the board has not (KVM
+ * does not report LVT writes; the vCPUs look when the PIC's INT rises):
+ * give it to the board as vcpu_report_lvt() would, an EV_LVT input, so the
+ * report and `irqrr explain` of the trace read the same LVT0. */
+void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value)
+{
+	if (!bus->vm->split || cpu >= bus->vm->ncpus || pin > 1)
+		return;
+	uint64_t now = bus_enter(bus);
+	if (bus->board.s.lvt[cpu][pin] != value)
+		board_set_lvt(&bus->board, now, cpu, pin, value);
+	bus_leave(bus);
+}
+
 /* Advance the board to now (an EV_TIME input): used before a hang report,
  * so the trace reaches the moment the hang was detected. */
 void irqbus_advance(struct irqbus *bus)
