@@ -441,6 +441,17 @@ bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq)
 	return irq < 16 && (level_mask(&p->chip[irq >> 3]) & (1u << (irq & 7)));
 }
 
+int pic_pair_irq_of_vector(const struct pic_pair *p, uint8_t vector)
+{
+	unsigned ir = vector & 7u;
+	/* DS ICW2: T7-T3 of the vector are the base, the IR level fills 2:0 */
+	if ((vector & 0xf8) == p->chip[PIC_MASTER].base && ir != PIC_CASCADE_IR)
+		return (int)ir;
+	if ((vector & 0xf8) == p->chip[PIC_SLAVE].base)
+		return (int)(8 + ir);
+	return -1;
+}
+
 uint16_t pic_pair_holds_mask(const struct pic_pair *p)
 {
 	uint16_t m = 0;

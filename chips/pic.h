@@ -71,6 +71,10 @@ enum pic_block pic_pair_why(const struct pic_pair *p, unsigned irq, unsigned *bl
 bool pic_pair_holds(const struct pic_pair *p, unsigned irq);
 /* irq's input is level-sensed (ELCR bit or ICW1 LTIM). */
 bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq);
+/* The ISA irq (0..15) an INTA vector names by the chips' vector bases, or
+ * -1 (the master's IR2 is the cascade: its lines answer with the slave's
+ * vectors). A spurious IR7/IR15 vector names irq 7/15. */
+int pic_pair_irq_of_vector(const struct pic_pair *p, uint8_t vector);
 /* The same for all 16 irqs at once (bit n = irq n; bit 2, the cascade,
  * never set). */
 uint16_t pic_pair_holds_mask(const struct pic_pair *p);
