@@ -80,13 +80,17 @@ uint64_t irqbus_virtual_now(const struct irqbus *bus)
 	return mono_ns() - bus->t0 - bus->lag;
 }
 
-/* A level-triggered, unmasked RTE as the MSI route KVM needs to report its
+/* A level-triggered, unmasked entry as the MSI route KVM needs to report its
  * EOIs (0: no route). Only vector, destination, mode and trigger matter. */
-static uint64_t route_key(uint64_t rte)
+static uint64_t route_key(const struct ioapic *io, unsigned pin)
 {
-	if (!(rte & (1ull << 15)) || (rte & (1ull << 16)))
+	struct ioapic_entry e;
+	ioapic_entry_get(io, pin, &e);
+	if (!e.level || e.masked)
 		return 0;
-	return (rte & 0xff00000000000fffull) | (1ull << 15);
+	/* packed as bus_sync_routes() unpacks it (the RTE's own layout) */
+	return (uint64_t)e.vector | (uint64_t)e.delivery << 8 | (uint64_t)e.logical << 11 | 1ull << 15 |
+	       (uint64_t)e.dest << 56;
 }
 
 static void msi_from(const struct apic_msg *m, uint32_t *addr, uint32_t *data)
@@ -105,7 +109,7 @@ static void bus_sync_routes(struct irqbus *bus)
 	uint64_t key[BOARD_GSIS];
 	bool changed = !bus->routes_valid;
 	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
-		key[pin] = route_key(bus->board.s.ioapic.rte[pin]);
+		key[pin] = route_key(&bus->board.s.ioapic, pin);
 		changed |= key[pin] != bus->routed[pin];
 	}
 	if (!changed)
