@@ -332,6 +332,12 @@ bool pic_pair_owns_port(uint16_t port)
 	return chip_index(port) >= 0 || elcr_index(port) >= 0;
 }
 
+bool pic_pair_is_setup_write(uint16_t port, uint8_t value)
+{
+	int i = chip_index(port);
+	return i >= 0 && ((port & 1) || (value & ICW1_SELECT));
+}
+
 void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value)
 {
 	int i = chip_index(port);
