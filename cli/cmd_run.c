@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/variants.h"
 #include "cli/commands.h"
 #include "guests/guests.h"
 #include "recorder/recorder.h"
@@ -14,6 +15,7 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
+	OPT_MODEL,
 };
 
 static void run_usage(FILE *f, bool record)
@@ -35,6 +37,8 @@ static void run_usage(FILE *f, bool record)
 		"  --cpuid auto|host|safe   guest CPUID: as KVM supports it (host), minus what an emulating\n"
 		"                       KVM cannot run (safe); auto: safe if the CPU lacks vmx/svm (default)\n"
 		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
+		"  --model KEY=VALUE    run against a model variant of the chips (repeatable;\n"
+		"                       irqrr replay --list-models); recorded in the trace\n"
 		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
 		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 4\n"
 		"  --report FILE        hang report text (default stderr; also on SIGUSR1, triple fault)\n"
@@ -52,6 +56,24 @@ static void run_usage(FILE *f, bool record)
 			 "  --chunk-ms MS        seal a chunk (with a keyframe) every MS ms of virtual time\n"
 			 "                       (default 250; 1..60000): less lost on a kill, and bisect\n"
 			 "                       passes over chunks shorter than a predicate's duration\n" : "");
+}
+
+/* --model KEY=VALUE: checked here, applied to the board by the bus. */
+static int parse_model(struct recorder_options *o, const char *spec)
+{
+	enum board_variant v;
+	unsigned value;
+	const char *why = board_variant_parse(spec, &v, &value);
+	if (why) {
+		fprintf(stderr, "irqrr: --model %s: %s (irqrr replay --list-models)\n", spec, why);
+		return -1;
+	}
+	if (o->nmodels == RECORDER_MAX_MODELS) {
+		fprintf(stderr, "irqrr: --model %s: at most %d models\n", spec, RECORDER_MAX_MODELS);
+		return -1;
+	}
+	o->models[o->nmodels++] = spec;
+	return 0;
 }
 
 static void list_guests(void)
@@ -101,6 +123,7 @@ int cmd_run(int argc, char **argv)
 		{"ring", required_argument, NULL, OPT_RING},
 		{"chunk-ms", required_argument, NULL, OPT_CHUNK_MS},
 		{"cpuid", required_argument, NULL, OPT_CPUID},
+		{"model", required_argument, NULL, OPT_MODEL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -204,6 +227,10 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "irqrr: --lint0 %s: expected broadcast or bsp\n", optarg);
 				return 2;
 			}
+			break;
+		case OPT_MODEL:
+			if (parse_model(&o, optarg))
+				return 2;
 			break;
 		case OPT_CPUID:
 			if (!strcmp(optarg, "auto")) {

@@ -39,12 +39,6 @@ static void log_unclaimed_port(struct vm *vm, uint16_t port, bool write)
 		write ? "ignored" : "reads all-ones");
 }
 
-/* ICW1 or an IMR write: the PIC is being set up or unmasked. */
-static bool pic_setup_write(uint16_t port, uint8_t val)
-{
-	return port == 0x21 || port == 0xa1 || ((port == 0x20 || port == 0xa0) && (val & 0x10));
-}
-
 static void legacy_reset(struct vm *vm, uint16_t port, uint8_t val)
 {
 	fprintf(stderr, "irqrr: guest requested reset (port %#x value %#x): ending the run, status %d\n",
@@ -93,7 +87,7 @@ static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 	} else if (port >= PM1A_EVT_PORT && port < PM1A_EVT_PORT + 4) {
 		pm1a_evt_access(vm, port, write, val);
 	} else if (vm->split && board_owns_port(port)) {
-		if (write && pic_setup_write(port, *val)) {
+		if (write && pic_pair_is_setup_write(port, *val)) {
 			/* KVM does not report LVT changes. A guest programs
 			 * LVT0 before it sets up or unmasks the PIC: bring the
 			 * board's view up to date before INT can rise. */

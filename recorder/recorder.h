@@ -17,6 +17,7 @@
  * may lower it (kvm.c). Built-in guests run up to BOOTINFO_MAX_CPUS. */
 #define RECORDER_MAX_CPUS 64
 #define RECORDER_MAX_MODULES 16
+#define RECORDER_MAX_MODELS 8
 
 /* --cpuid: the guest's CPUID (recorder/cpuid.c, docs/recorder.md) */
 enum recorder_cpuid {
@@ -50,6 +51,8 @@ struct recorder_options {
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
 	enum recorder_cpuid cpuid;
+	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */
+	unsigned nmodels;
 };
 
 void recorder_options_default(struct recorder_options *o);

@@ -219,6 +219,7 @@ void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
 uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
 void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
 void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
+void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
 void irqbus_advance(struct irqbus *bus);
 bool irqbus_pic_int(struct irqbus *bus);
 /* Virtual time now (ns since VM start, slowed under overload); lock held. */
