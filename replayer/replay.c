@@ -209,7 +209,9 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			status = unusable(res, "%s%s", trace_reader_error(r), "");
 			break;
 		}
-		const struct trace_chunk_info *info = trace_chunk_get_info(c);
+		/* a copy: the progress report below comes after the chunk is freed */
+		const struct trace_chunk_info chunk_info = *trace_chunk_get_info(c);
+		const struct trace_chunk_info *info = &chunk_info;
 		if (info->first_event > o->to) {
 			trace_chunk_free(c);
 			break;
