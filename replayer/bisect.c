@@ -145,6 +145,12 @@ static void context_from_skipped(struct trace_reader *r, size_t ci, size_t skipp
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
 		 unsigned flags, struct bisect_result *res)
 {
+	return bisect_trace_until(r, p, from, to, flags, 0, res);
+}
+
+int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64_t from,
+		       uint64_t to, unsigned flags, double deadline, struct bisect_result *res)
+{
 	memset(res, 0, sizeof(*res));
 	if (p->kind == PRED_DIVERGE)
 		return bisect_diverge(r, p, from, to, res);
@@ -195,6 +201,8 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 				trace_chunk_free(c);
 				break;
 			}
+			e.lim = work_limit_for_trace(r);
+			e.lim.deadline = deadline;
 			started = true;
 		}
 		while ((k = trace_chunk_next(c, &rec)) == 1) {
@@ -206,8 +214,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			}
 			int hit = pred_eval_feed(&e, rec.num, &rec.ev);
 			if (hit < 0) {
-				snprintf(msg, sizeof(msg),
-					 "event %" PRIu64 ": an input the board rejects (out of range)", rec.num);
+				work_status_message(hit, rec.num, rec.t, &e.lim, msg, sizeof(msg));
 				unusable(res, msg);
 				break;
 			}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "replay.h"
 
+#include "bounded.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,16 +415,23 @@ int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *e
 		trace_chunk_free(c);
 		return -1;
 	}
+	struct work_limit lim = work_limit_for_trace(r);
+	int work = WORK_OK;
 	board_set_sink(b, null_sink, NULL);
-	while ((rc = trace_chunk_next(c, &rec)) == 1 && rec.num <= n) {
+	while (work != WORK_OUTPUTS && (rc = trace_chunk_next(c, &rec)) == 1 && rec.num <= n) {
 		if (EV_IS_INPUT(rec.kind)) {
-			(void)board_apply(b, &rec.ev);
+			work = board_apply_bounded(b, &rec.ev, &lim);
 		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
 			/* a timed output revealed by the next input: advance to it */
-			board_advance(b, rec.t);
+			work = board_advance_bounded(b, rec.t, &lim);
 		}
 	}
 	board_set_sink(b, NULL, NULL);
+	if (work == WORK_OUTPUTS) {
+		work_status_message(work, rec.num, rec.t, &lim, err, errlen);
+		trace_chunk_free(c);
+		return -1;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", trace_chunk_error(c));
 		trace_chunk_free(c);
