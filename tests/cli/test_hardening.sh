@@ -55,5 +55,84 @@ else
 	echo "SKIP: no pseudo-terminal (script -qfec failed): progress not tested"
 fi
 
+# --- 2. export and plot remove only a regular file they created themselves
+t=$tmp/many.irqrr
+unchanged() { [ "$(cat "$1")" = keep ]; }
+for cmd in "export $t --perfetto" "plot $t -o"; do
+	c=${cmd%% *}
+	# a failure after the output was opened (--from past the end)
+	echo keep >"$tmp/pre.out"
+	check "$c: failure exits 2" status_is 2 "$irqrr" $cmd "$tmp/pre.out" --from 99999999
+	check "$c: a pre-existing file is left as it was" unchanged "$tmp/pre.out"
+	check "$c: nothing new is left behind" test "$(ls "$tmp" | grep -c 'pre.out')" -eq 1
+	check "$c: failure into a new file exits 2" status_is 2 "$irqrr" $cmd "$tmp/new.out" --from 99999999
+	check "$c: the new file is removed" test ! -e "$tmp/new.out"
+	echo keep >"$tmp/target"
+	ln -sf "$tmp/target" "$tmp/link"
+	check "$c: failure through a symlink exits 2" status_is 2 "$irqrr" $cmd "$tmp/link" --from 99999999
+	check "$c: the symlink stays" test -L "$tmp/link"
+	check "$c: its target stays" test -f "$tmp/target"
+	if [ "$(id -u)" = 0 ] && mknod "$tmp/full" c 1 7 2>/dev/null; then
+		check "$c: a full device: exit 2" status_is 2 "$irqrr" $cmd "$tmp/full"
+		check "$c: a full device: write error named" stderr_has "write error on $tmp/full"
+		check "$c: the device node stays" test -c "$tmp/full"
+		ln -sf "$tmp/full" "$tmp/link-full"
+		check "$c: a symlink to a full device: exit 2" status_is 2 "$irqrr" $cmd "$tmp/link-full"
+		check "$c: that symlink stays" test -L "$tmp/link-full"
+		rm -f "$tmp/full" "$tmp/link-full"
+	else
+		echo "SKIP: $c into a device node (needs root and mknod)"
+	fi
+	check "$c: success into a pre-existing file" status_is 0 "$irqrr" $cmd "$tmp/pre.out" --to 100
+	check "$c: it holds the new output" test "$(head -c 1 "$tmp/pre.out")" != k
+done
+
+# --- 5. an output naming an input is refused, the input left alone
+cp "$t" "$tmp/same.irqrr"
+sum=$(cksum <"$tmp/same.irqrr")
+intact() { [ "$(cksum <"$tmp/same.irqrr")" = "$sum" ]; }
+check "export onto its input: exit 2" status_is 2 "$irqrr" export "$tmp/same.irqrr" --perfetto "$tmp/same.irqrr"
+check "export onto its input: said" stderr_has "is the input"
+check "export onto its input: input intact" intact
+ln -sf "$tmp/same.irqrr" "$tmp/same-link"
+check "export onto a symlink to its input: exit 2" status_is 2 "$irqrr" export "$tmp/same.irqrr" --perfetto "$tmp/same-link"
+check "export onto a symlink to its input: input intact" intact
+check "plot onto its input: exit 2" status_is 2 "$irqrr" plot "$tmp/same.irqrr" -o "$tmp/same.irqrr"
+check "plot onto its input: input intact" intact
+ln -f "$tmp/same.irqrr" "$tmp/same-hard"
+check "plot onto a hard link of its input: exit 2" status_is 2 "$irqrr" plot "$tmp/same.irqrr" -o "$tmp/same-hard"
+check "plot onto a hard link of its input: input intact" intact
+cp "$examples/linux-pit-1khz.script" "$tmp/s.script"
+check "chips --record onto its script: exit 2" status_is 2 "$irqrr" chips --record "$tmp/s.script" "$tmp/s.script"
+check "chips --record onto its script: said" stderr_has "is the input"
+check "chips --record onto its script: script intact" cmp -s "$tmp/s.script" "$examples/linux-pit-1khz.script"
+check "reduce onto its input: exit 2" status_is 2 "$irqrr" reduce "$tmp/same.irqrr" --until 'no-intack>1ms' -o "$tmp/same.irqrr"
+check "reduce onto its input: input intact" intact
+# reduce's printed verify command must not overwrite the script it wrote
+printf 'board cpus=1\nmmiow 0xfec00000 0x18\nmmiow 0xfec00010 0x8030\nirq 4 1\ntime 5000000\n' >"$tmp/r.script"
+"$irqrr" chips --record "$tmp/r.irqrr" "$tmp/r.script" >/dev/null
+check "reduce a level-triggered hang" status_is 0 "$irqrr" reduce "$tmp/r.irqrr" --until 'remote-irr:4>1ms' -o "$tmp/r.min.script"
+verify_cmd=$(sed -n 's/^verified: `\(.*\)` records.*/\1/p' "$tmp/stdout")
+check "reduce prints a verify command" test -n "$verify_cmd"
+cp "$tmp/r.min.script" "$tmp/r.min.copy"
+eval "'$irqrr' ${verify_cmd#irqrr }" >/dev/null 2>&1
+check "the verify command runs" test $? -eq 0
+check "the verify command leaves the script alone" cmp -s "$tmp/r.min.script" "$tmp/r.min.copy"
+
+# --- 7. a failed chips --record leaves no trace that passes for complete
+printf 'out 0x43 0x34\nout 0x40 0x02\nout 0x40 0x00\ntime 100000\nfrobnicate\n' >"$tmp/fail.script"
+check "failing script with --record: exit 2" status_is 2 "$irqrr" chips --record "$tmp/fail.irqrr" "$tmp/fail.script"
+check "failing script: no trace left" test ! -e "$tmp/fail.irqrr"
+check "failing script: said so" stderr_has "no trace written"
+echo keep >"$tmp/fail.irqrr"
+check "failing script over a file: exit 2" status_is 2 "$irqrr" chips --record "$tmp/fail.irqrr" "$tmp/fail.script"
+check "failing script over a file: the file is left as it was" unchanged "$tmp/fail.irqrr"
+"$irqrr" chips --record "$tmp/ok.irqrr" "$examples/linux-pit-1khz.script" >/dev/null
+ln -sf "$tmp/ok.irqrr" "$tmp/fail-link"
+check "failing script through a symlink: exit 2" status_is 2 "$irqrr" chips --record "$tmp/fail-link" "$tmp/fail.script"
+check "failing script through a symlink: the link stays" test -L "$tmp/fail-link"
+check "failing script through a symlink: replay does not call it identical" status_is 2 "$irqrr" replay "$tmp/fail-link"
+check "no temporary files left" test -z "$(ls "$tmp" | grep 'irqrr-')"
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
