@@ -115,13 +115,30 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress_bar(void *ctx, uint64_t done, uint64_t total)
+/* The count is the summary's (board events checked); the percentage is of
+ * the records (events and context) in the chunks to replay. */
+static void progress_bar(void *ctx, uint64_t events, uint64_t records_done, uint64_t records_total)
 {
 	(void)ctx;
-	if (!total)
+	if (!records_total)
 		return;
-	unsigned pct = (unsigned)(done * 100 / total);
-	fprintf(stderr, "\rreplaying: %3u%% (%" PRIu64 "/%" PRIu64 " events)", pct, done, total);
+	if (records_done > records_total)
+		records_done = records_total;
+	unsigned pct = (unsigned)(records_done * 100 / records_total);
+	fprintf(stderr, "\rreplaying: %3u%% (%" PRIu64 " events)", pct, events);
+}
+
+/* "events" are board events (inputs and outputs), as in the progress line;
+ * context records (console, marks, ...) are never replayed: say so. */
+static void print_identical(const struct replay_result *res)
+{
+	printf("identical: %" PRIu64 " events (%" PRIu64 " inputs) in %" PRIu64
+	       " chunks, events %" PRIu64 "..%" PRIu64,
+	       res->events, res->inputs, res->chunks, res->first, res->last);
+	if (res->context)
+		printf("; %" PRIu64 " context record%s not replayed", res->context,
+		       res->context == 1 ? "" : "s");
+	printf("\n");
 }
 
 int cmd_replay(int argc, char **argv)
@@ -165,9 +182,7 @@ int cmd_replay(int argc, char **argv)
 	switch (rc) {
 	case REPLAY_IDENTICAL:
 		if (!a.quiet)
-			printf("identical: %" PRIu64 " events (%" PRIu64 " inputs) in %" PRIu64
-			       " chunks, events %" PRIu64 "..%" PRIu64 "\n",
-			       res.events, res.inputs, res.chunks, res.first, res.last);
+			print_identical(&res);
 		break;
 	case REPLAY_DIVERGED:
 		if (res.div)

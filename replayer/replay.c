@@ -80,8 +80,10 @@ static int unusable(struct replay_result *res, const char *fmt, const char *a, c
 	return REPLAY_UNUSABLE;
 }
 
-/* Decode a chunk's board events (context records are not replayed). */
-static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
+/* Decode a chunk's board events (context records are not replayed; their
+ * number is added to *context). */
+static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n,
+			uint64_t *context)
 {
 	const struct trace_chunk_info *info = trace_chunk_get_info(c);
 	struct recorded *arr = malloc(((size_t)info->count + 1) * sizeof(*arr));
@@ -91,8 +93,10 @@ static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
 	if (!arr)
 		return -1;
 	while ((rc = trace_chunk_next(c, &rec)) == 1) {
-		if (EV_IS_CONTEXT(rec.kind))
+		if (EV_IS_CONTEXT(rec.kind)) {
+			++*context;
 			continue;
+		}
 		if (k > info->count) { /* the reader guarantees count; be safe */
 			rc = -1;
 			break;
@@ -183,11 +187,24 @@ static void state_before(const uint8_t *kf, size_t kflen, const struct recorded 
 			(void)board_apply(out, &arr[i].ev);
 }
 
+/* Records in the chunks from first up to the one holding event `to`. */
+static uint64_t records_in_range(struct trace_reader *r, size_t first, uint64_t to)
+{
+	struct trace_chunk_info info;
+	uint64_t n = 0;
+	for (size_t ci = first; trace_reader_chunk_info(r, ci, &info) == 0; ci++) {
+		if (info.first_event > to)
+			break;
+		n += info.count;
+	}
+	return n;
+}
+
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
 {
 	struct board *b = calloc(1, sizeof(*b));
 	size_t nchunks = trace_reader_chunk_count(r), first = 0;
-	uint64_t total = trace_reader_event_count(r);
+	uint64_t records_done = 0, records_total = 0;
 	int status = REPLAY_IDENTICAL;
 	bool loaded = false;
 
@@ -203,6 +220,8 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		free(b);
 		return unusable(res, "%s%s", "--from: no such event in the trace", "");
 	}
+	if (o->progress)
+		records_total = records_in_range(r, first, o->to);
 	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
 		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
 		struct recorded *arr = NULL;
@@ -265,7 +284,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 				break;
 			}
 		}
-		if (decode_chunk(c, &arr, &n)) {
+		if (decode_chunk(c, &arr, &n, &res->context)) {
 			status = unusable(res, "%s%s", trace_chunk_error(c), "");
 			trace_chunk_free(c);
 			break;
@@ -330,8 +349,9 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		board_set_sink(b, NULL, NULL);
 		free(arr);
 		trace_chunk_free(c);
+		records_done += info->count;
 		if (o->progress)
-			o->progress(o->progress_ctx, info->first_event + info->count, total);
+			o->progress(o->progress_ctx, res->events, records_done, records_total);
 	}
 	if (res->first == UINT64_MAX)
 		res->first = 0;

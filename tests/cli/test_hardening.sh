@@ -3,9 +3,9 @@
 # Issue 14: what a user must be able to trust (docs/HARDENING.md): progress
 # on a terminal, outputs that never clobber inputs or device nodes, failed
 # recordings that do not pass for good ones, replay ranges and skipped
-# damage that are reported. Usage: test_hardening.sh IRQRR EXAMPLES_DIR
+# damage that are reported. Usage: test_hardening.sh IRQRR EXAMPLES_DIR GEN_HOSTILE_TRACES
 set -u
-irqrr=$1 examples=$2
+irqrr=$1 examples=$2 gen=$3
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0 checks=0
@@ -51,6 +51,13 @@ if [ $have_pty = 1 ]; then
 	script -qfec "'$irqrr' replay '$tmp/many.irqrr'" /dev/null >"$tmp/pty" 2>&1
 	check "replay on a terminal exits 0" test $? -eq 0
 	check "replay progress: rises to at most 100%, no sanitizer report" progress_ok
+	# --- 6. a flight-recorder trace starts at a high event number: progress
+	# must still count what the file holds and end at 100%
+	mkdir "$tmp/corpus" && "$gen" "$tmp/corpus" || echo "FAIL: gen_hostile_traces" >&2
+	script -qfec "'$irqrr' replay '$tmp/corpus/ring.irqrr'" /dev/null >"$tmp/pty" 2>&1
+	check "ring trace on a terminal exits 0" test $? -eq 0
+	check "ring trace progress: at most 100%" progress_ok
+	check "ring trace progress: counts events, as the summary does" grep -q 'replaying: *[0-9]*% ([0-9]* events)' "$tmp/pty"
 else
 	echo "SKIP: no pseudo-terminal (script -qfec failed): progress not tested"
 fi
@@ -133,6 +140,14 @@ check "failing script through a symlink: exit 2" status_is 2 "$irqrr" chips --re
 check "failing script through a symlink: the link stays" test -L "$tmp/fail-link"
 check "failing script through a symlink: replay does not call it identical" status_is 2 "$irqrr" replay "$tmp/fail-link"
 check "no temporary files left" test -z "$(ls "$tmp" | grep 'irqrr-')"
+
+# --- 6. the summary says what it counts
+check "replay of a trace with context records" status_is 0 "$irqrr" replay "$tmp/corpus/escapes-in-strings.irqrr"
+check "the summary names the context records it leaves out" stdout_has '; 2 context records not replayed'
+check "replay --stats counts the same events" status_is 0 "$irqrr" replay --stats "$tmp/corpus/ring.irqrr"
+n_summary=$(sed -n 's/^identical: \([0-9]*\) events.*/\1/p' "$tmp/stdout")
+n_stats=$(sed -n 's/^replay: .*(\([0-9]*\) events in.*/\1/p' "$tmp/stdout")
+check "summary and --stats agree" test -n "$n_summary" -a "$n_summary" = "$n_stats"
 
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]

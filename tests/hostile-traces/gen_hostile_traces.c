@@ -300,7 +300,7 @@ static int gen_ring(const char *dir, const char *name)
 {
 	struct trace_writer_opts o = { .chunk_events = 3000 };
 	struct forge f;
-	if (forge_open(&f, dir, name, NULL, 0, &o, 64 << 10))
+	if (forge_open(&f, dir, name, NULL, 0, &o, 96 << 10))
 		return -1;
 	setup_pic(&f);
 	setup_pit(&f, 0, 1193);
