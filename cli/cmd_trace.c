@@ -128,6 +128,9 @@ static void progress_bar(void *ctx, uint64_t events, uint64_t records_done, uint
 	fprintf(stderr, "\rreplaying: %3u%% (%" PRIu64 " events)", pct, events);
 }
 
+/* Exit status: identical where checked, but damaged chunks skipped. */
+#define REPLAY_EXIT_UNVERIFIED 3
+
 /* "events" are board events (inputs and outputs), as in the progress line;
  * context records (console, marks, ...) are never replayed: say so. */
 static void print_identical(const struct replay_result *res)
@@ -153,7 +156,10 @@ int cmd_replay(int argc, char **argv)
 		"  --stats            print events/s\n"
 		"  --git-bisect       exit 125 instead of 2 for unusable input\n"
 		"  -q                 no summary line\n"
-		"Exit status: 0 identical, 1 divergence (report on stderr), 2 unusable input.\n";
+		"Exit status: 0 identical, 1 divergence (report on stderr), 2 unusable input,\n"
+		"3 identical where checked, but the reader's recovery skipped damaged chunks\n"
+		"in the range and their events were not verified (stderr says which; a torn\n"
+		"tail is not counted). --git-bisect: 125 for 2 and 3.\n";
 	struct trace_args a;
 	int rc = parse_trace_args(argc, argv, usage, &a);
 	if (a.list_models) {
@@ -183,6 +189,10 @@ int cmd_replay(int argc, char **argv)
 	case REPLAY_IDENTICAL:
 		if (!a.quiet)
 			print_identical(&res);
+		if (res.gaps) {
+			fprintf(stderr, "irqrr: %s: not verified: %s\n", a.path, res.unverified);
+			rc = REPLAY_EXIT_UNVERIFIED;
+		}
 		break;
 	case REPLAY_DIVERGED:
 		if (res.div)
@@ -199,7 +209,9 @@ int cmd_replay(int argc, char **argv)
 		       (double)res.events / dt / 1e6, res.events, dt);
 	replay_result_free(&res);
 	trace_reader_close(r);
-	return rc == REPLAY_UNUSABLE && a.git_bisect ? 125 : rc;
+	if (a.git_bisect && (rc == REPLAY_UNUSABLE || rc == REPLAY_EXIT_UNVERIFIED))
+		return 125;
+	return rc;
 }
 
 /* -------------------------------------------------------------------- dump */

@@ -187,6 +187,32 @@ static void state_before(const uint8_t *kf, size_t kflen, const struct recorded 
 			(void)board_apply(out, &arr[i].ev);
 }
 
+/* Chunks lost before chunk `info` (the previous one, if any, ended at event
+ * prev_end with sequence number prev_seq): recovery skipped them, so their
+ * events cannot be verified. Noted in res; returns true when there is a gap. */
+static bool note_gap(struct replay_result *res, const struct trace_chunk_info *info,
+		     bool have_prev, uint64_t prev_end, uint64_t prev_seq)
+{
+	uint64_t lost = have_prev ? info->seq - prev_seq - 1 : info->seq;
+	if (have_prev ? info->seq == prev_seq + 1 && info->first_event == prev_end : !info->seq)
+		return false;
+	if (res->gaps++) {
+		char more[40];
+		snprintf(more, sizeof(more), "%s", res->gaps == 2 ? "; and more" : "");
+		strncat(res->unverified, more, sizeof(res->unverified) - strlen(res->unverified) - 1);
+		return true;
+	}
+	if (have_prev)
+		snprintf(res->unverified, sizeof(res->unverified),
+			 "events %" PRIu64 "..%" PRIu64 " (%" PRIu64 " damaged chunk%s skipped)", prev_end,
+			 info->first_event - 1, lost, lost == 1 ? "" : "s");
+	else
+		snprintf(res->unverified, sizeof(res->unverified),
+			 "events before %" PRIu64 " (%" PRIu64 " damaged chunk%s skipped)",
+			 info->first_event, lost, lost == 1 ? "" : "s");
+	return true;
+}
+
 /* Records in the chunks from first up to the one holding event `to`. */
 static uint64_t records_in_range(struct trace_reader *r, size_t first, uint64_t to)
 {
@@ -204,9 +230,9 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 {
 	struct board *b = calloc(1, sizeof(*b));
 	size_t nchunks = trace_reader_chunk_count(r), first = 0;
-	uint64_t records_done = 0, records_total = 0;
+	uint64_t records_done = 0, records_total = 0, prev_end = 0, prev_seq = 0;
 	int status = REPLAY_IDENTICAL;
-	bool loaded = false;
+	bool loaded = false, in_range = false;
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
@@ -237,6 +263,13 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			trace_chunk_free(c);
 			break;
 		}
+		/* after lost chunks, the state is unknown: start again from this
+		 * chunk's keyframe (a keyframe comparison would report the gap as
+		 * a divergence) */
+		if ((ci > first || !o->from) && note_gap(res, info, ci > first, prev_end, prev_seq))
+			loaded = false;
+		prev_end = info->first_event + info->count;
+		prev_seq = info->seq;
 		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
 		if (!loaded) {
 			const char *why = load_keyframe(b, kf, kflen, o->variants);
@@ -303,7 +336,9 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 				cmp.kind = DIV_MISSING;
 				cmp.at = pos;
 				cmp.has_actual = false;
-			} else if (arr[j].num > o->to) {
+			} else if (arr[pos].num > o->to) {
+				/* outputs before input j are its own (timer edges on
+				 * its time advance): run it when they are in range */
 				break;
 			} else if (board_apply(b, &arr[j].ev)) {
 				cmp.diverged = true;
@@ -343,6 +378,8 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			if (res->first == UINT64_MAX)
 				res->first = arr[pos].num;
 			res->last = arr[cmp.cursor - 1].num;
+			if (arr[pos].num <= o->to && res->last >= o->from)
+				in_range = true;
 			res->events += cmp.cursor - pos;
 			pos = cmp.cursor;
 		}
@@ -356,6 +393,11 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	if (res->first == UINT64_MAX)
 		res->first = 0;
 	free(b);
+	if (status == REPLAY_IDENTICAL && !in_range && (o->from || o->to != UINT64_MAX)) {
+		char range[80];
+		snprintf(range, sizeof(range), "events %" PRIu64 "..%" PRIu64, o->from, o->to);
+		status = unusable(res, "%s%s", range, " hold no board event to check");
+	}
 	res->outcome = status;
 	return status;
 }

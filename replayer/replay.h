@@ -70,6 +70,12 @@ struct replay_result {
 	uint64_t context;   /* context records in the chunks replayed (not replayed) */
 	uint64_t chunks;
 	uint64_t first, last; /* range of event numbers checked */
+	/* REPLAY_IDENTICAL with gaps > 0: chunks the reader's recovery skipped
+	 * (damage at the start or in the middle; a torn tail is not a gap)
+	 * lie in the range, and their events were not verified: replay
+	 * restarted at the next keyframe. unverified says which. */
+	unsigned gaps;
+	char unverified[200];
 	char message[300];  /* REPLAY_UNUSABLE: why */
 	struct divergence *div; /* REPLAY_DIVERGED: allocated, free with replay_result_free */
 };

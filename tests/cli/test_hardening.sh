@@ -149,5 +149,26 @@ n_summary=$(sed -n 's/^identical: \([0-9]*\) events.*/\1/p' "$tmp/stdout")
 n_stats=$(sed -n 's/^replay: .*(\([0-9]*\) events in.*/\1/p' "$tmp/stdout")
 check "summary and --stats agree" test -n "$n_summary" -a "$n_summary" = "$n_stats"
 
+# --- 10. replay says what it did not verify
+p=$tmp/corpus/plain.irqrr
+# events 12..13 are timer outputs of the input at 15: they must be checked
+check "replay --from 12 --to 13: exit 0" status_is 0 "$irqrr" replay --from 12 --to 13 "$p"
+checked_range() { # A B: the summary's checked range covers A..B
+	local r; r=$(sed -n 's/.*, events \([0-9]*\)\.\.\([0-9]*\).*/\1 \2/p' "$tmp/stdout")
+	set -- $1 $2 $r
+	[ $# -eq 4 ] && [ "$3" -le "$1" ] && [ "$4" -ge "$2" ] || { echo "  checked $3..$4, asked $1..$2" >&2; return 1; }
+}
+check "replay --from 12 --to 13 checks events 12..13" checked_range 12 13
+check "replay --from 9 --to 9 checks event 9" sh -c "'$irqrr' replay --from 9 --to 9 '$p' >'$tmp/stdout'"
+check "  (its range)" checked_range 9 9
+check "a torn tail is fine: exit 0" status_is 0 "$irqrr" replay "$tmp/corpus/torn-tail.irqrr"
+check "damage at the start: exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/damaged-first-chunk.irqrr"
+check "damage at the start: what was not verified" stderr_has "not verified: events before 1000"
+check "damage in the middle: exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/damaged-middle-chunk.irqrr"
+check "damage in the middle: what was not verified" stderr_has "not verified: events 15000..15999"
+check "damage in the middle: the rest is checked" stdout_has "^identical: 29014 events"
+check "damage outside --from/--to: exit 0" status_is 0 "$irqrr" replay --from 20000 --to 21000 "$tmp/corpus/damaged-middle-chunk.irqrr"
+check "--git-bisect: skipped damage is 125 (cannot test)" status_is 125 "$irqrr" replay --git-bisect "$tmp/corpus/damaged-middle-chunk.irqrr"
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
