@@ -80,37 +80,97 @@ static int unusable(struct replay_result *res, const char *fmt, const char *a, c
 	return REPLAY_UNUSABLE;
 }
 
-/* Decode a chunk's board events (context records are not replayed; their
- * number is added to *context). */
-static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n,
-			uint64_t *context)
+/* Board events of a run of chunks: a chunk and its continuations. */
+struct group {
+	struct recorded *arr;
+	size_t n, cap;
+	size_t last_ci;           /* the group's last chunk */
+	struct trace_chunk_info last; /* its header */
+	struct trace_chunk *next; /* the chunk after it, already loaded, or NULL */
+};
+
+/* Append a chunk's board events to g (context records are not replayed;
+ * their number is added to *context). */
+static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *context)
 {
 	const struct trace_chunk_info *info = trace_chunk_get_info(c);
-	struct recorded *arr = malloc(((size_t)info->count + 1) * sizeof(*arr));
+	size_t need = g->n + (size_t)info->count + 1;
 	struct trace_record rec;
-	size_t k = 0;
 	int rc;
-	if (!arr)
-		return -1;
+	if (need > g->cap) {
+		struct recorded *p = realloc(g->arr, need * sizeof(*p));
+		if (!p)
+			return -1;
+		g->arr = p;
+		g->cap = need;
+	}
 	while ((rc = trace_chunk_next(c, &rec)) == 1) {
 		if (EV_IS_CONTEXT(rec.kind)) {
 			++*context;
 			continue;
 		}
-		if (k > info->count) { /* the reader guarantees count; be safe */
+		if (g->n >= need) { /* the reader guarantees count; be safe */
 			rc = -1;
 			break;
 		}
-		arr[k].num = rec.num;
-		arr[k].ev = rec.ev;
-		k++;
+		g->arr[g->n].num = rec.num;
+		g->arr[g->n].ev = rec.ev;
+		g->n++;
 	}
-	if (rc < 0) {
-		free(arr);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Does chunk c continue the chunk before it (info)? An empty keyframe
+ * right after it means "continue from the previous chunk" (FORMAT.md):
+ * the writer starts one when an input's outputs pass the 16 MiB chunk
+ * limit, so an input's outputs may run on into it. */
+static bool continues(const struct trace_chunk *c, const struct trace_chunk_info *prev)
+{
+	const struct trace_chunk_info *info = trace_chunk_get_info(c);
+	size_t kflen;
+	trace_chunk_keyframe(c, &kflen);
+	return !kflen && info->seq == prev->seq + 1 &&
+	       info->first_event == prev->first_event + prev->count;
+}
+
+/* Decode chunk ci (c) and the continuation chunks after it into g. The
+ * chunk after the group, when read, is kept in g->next; a chunk that
+ * cannot be read ends the group (the main loop meets the error). 0, or -1
+ * with the chunk's error in err. */
+static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, struct group *g,
+		      struct replay_result *res, uint64_t *records_done, char *err, size_t errlen)
+{
+	struct trace_chunk_info prev = *trace_chunk_get_info(c);
+	size_t nchunks = trace_reader_chunk_count(r);
+	g->n = 0;
+	g->last_ci = ci;
+	g->next = NULL;
+	if (decode_append(c, g, &res->context)) {
+		snprintf(err, errlen, "%s", trace_chunk_error(c));
 		return -1;
 	}
-	*out = arr;
-	*n = k;
+	*records_done += prev.count;
+	g->last = prev;
+	while (g->last_ci + 1 < nchunks) {
+		struct trace_chunk *nc = trace_reader_load_chunk(r, g->last_ci + 1);
+		if (!nc)
+			break;
+		if (!continues(nc, &prev)) {
+			g->next = nc;
+			break;
+		}
+		prev = *trace_chunk_get_info(nc);
+		int rc = decode_append(nc, g, &res->context);
+		if (rc)
+			snprintf(err, errlen, "%s", trace_chunk_error(nc));
+		trace_chunk_free(nc);
+		if (rc)
+			return -1;
+		*records_done += prev.count;
+		g->last = prev;
+		g->last_ci++;
+		res->chunks++;
+	}
 	return 0;
 }
 
@@ -164,6 +224,19 @@ static void fill_context(struct trace_reader *r, size_t ci, struct trace_chunk *
 		push_context(d, &rec);
 }
 
+/* fill_context for event num wherever it is (a group spans chunks). */
+static void fill_context_at(struct trace_reader *r, uint64_t num, struct divergence *d)
+{
+	size_t cj;
+	struct trace_chunk *c;
+	if (trace_reader_find_event(r, num, &cj) || !(c = trace_reader_load_chunk(r, cj))) {
+		d->ncontext = 0;
+		return;
+	}
+	fill_context(r, cj, c, num, d);
+	trace_chunk_free(c);
+}
+
 /* A keyframe as this replay sees it: loaded, with the variants applied. */
 static const char *load_keyframe(struct board *b, const uint8_t *kf, size_t kflen,
 				 const struct variant_set *variants)
@@ -213,6 +286,23 @@ static bool note_gap(struct replay_result *res, const struct trace_chunk_info *i
 	return true;
 }
 
+/* The chunk whose keyframe starts the group holding chunk ci: ci, or the
+ * last chunk before it with a keyframe when ci continues another. */
+static size_t group_start(struct trace_reader *r, size_t ci)
+{
+	while (ci > 0) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		size_t kflen = 1;
+		if (c)
+			trace_chunk_keyframe(c, &kflen);
+		trace_chunk_free(c);
+		if (kflen)
+			break;
+		ci--;
+	}
+	return ci;
+}
+
 /* Records in the chunks from first up to the one holding event `to`. */
 static uint64_t records_in_range(struct trace_reader *r, size_t first, uint64_t to)
 {
@@ -246,12 +336,14 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		free(b);
 		return unusable(res, "%s%s", "--from: no such event in the trace", "");
 	}
+	first = group_start(r, first);
 	if (o->progress)
 		records_total = records_in_range(r, first, o->to);
+	struct group g = { 0 };
 	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		struct recorded *arr = NULL;
-		size_t n = 0, kflen = 0;
+		struct trace_chunk *c = g.next ? g.next : trace_reader_load_chunk(r, ci);
+		size_t kflen = 0;
+		g.next = NULL;
 		if (!c) {
 			status = unusable(res, "%s%s", trace_reader_error(r), "");
 			break;
@@ -268,8 +360,6 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		 * a divergence) */
 		if ((ci > first || !o->from) && note_gap(res, info, ci > first, prev_end, prev_seq))
 			loaded = false;
-		prev_end = info->first_event + info->count;
-		prev_seq = info->seq;
 		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
 		if (!loaded) {
 			const char *why = load_keyframe(b, kf, kflen, o->variants);
@@ -317,12 +407,17 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 				break;
 			}
 		}
-		if (decode_chunk(c, &arr, &n, &res->context)) {
-			status = unusable(res, "%s%s", trace_chunk_error(c), "");
+		char err[300];
+		if (load_group(r, ci, c, &g, res, &records_done, err, sizeof(err))) {
+			status = unusable(res, "%s%s", err, "");
 			trace_chunk_free(c);
 			break;
 		}
 		res->chunks++;
+		prev_end = g.last.first_event + g.last.count;
+		prev_seq = g.last.seq;
+		const struct recorded *arr = g.arr;
+		size_t n = g.n;
 		struct cmp cmp = { .b = b, .arr = arr, .n = n };
 		board_set_sink(b, cmp_sink, &cmp);
 		size_t pos = 0;
@@ -367,7 +462,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 						d->input = arr[j].ev;
 					}
 					state_before(kf, kflen, arr, j < n ? j : n, o->variants, &d->before);
-					fill_context(r, ci, c, d->num, d);
+					fill_context_at(r, d->num, d);
 				}
 				res->div = d;
 				status = REPLAY_DIVERGED;
@@ -384,12 +479,14 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			pos = cmp.cursor;
 		}
 		board_set_sink(b, NULL, NULL);
-		free(arr);
 		trace_chunk_free(c);
-		records_done += info->count;
+		ci = g.last_ci;
 		if (o->progress)
 			o->progress(o->progress_ctx, res->events, records_done, records_total);
 	}
+	if (g.next)
+		trace_chunk_free(g.next);
+	free(g.arr);
 	if (res->first == UINT64_MAX)
 		res->first = 0;
 	free(b);
@@ -455,50 +552,68 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 	}
 }
 
+/* Apply chunk c's records up to event n to b. 1: n reached; 0: go on with
+ * the next chunk; -1: error (message in err). */
+static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
+			    const struct work_limit *lim, char *err, size_t errlen)
+{
+	struct trace_record rec;
+	int rc, work = WORK_OK;
+	while ((rc = trace_chunk_next(c, &rec)) == 1) {
+		if (rec.num > n)
+			return 1;
+		if (EV_IS_INPUT(rec.kind)) {
+			work = board_apply_bounded(b, &rec.ev, lim);
+		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
+			/* a timed output revealed by the next input: advance to it */
+			work = board_advance_bounded(b, rec.t, lim);
+		}
+		if (work == WORK_OUTPUTS) {
+			work_status_message(work, rec.num, rec.t, lim, err, errlen);
+			return -1;
+		}
+		if (rec.num == n)
+			return 1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", trace_chunk_error(c));
+		return -1;
+	}
+	return 0;
+}
+
 int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen)
 {
 	size_t ci, kflen = 0;
-	struct trace_record rec;
-	int rc;
 	if (trace_reader_find_event(r, n, &ci)) {
 		snprintf(err, errlen, "event %" PRIu64 " is not in the trace (it holds %" PRIu64 " events)",
 			 n, trace_reader_event_count(r));
 		return -1;
 	}
-	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-	if (!c) {
-		snprintf(err, errlen, "%s", trace_reader_error(r));
-		return -1;
-	}
-	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-	const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
-	if (why) {
-		snprintf(err, errlen, "chunk %zu: keyframe: %s", ci, why);
-		trace_chunk_free(c);
-		return -1;
-	}
+	/* from the keyframe of the group holding n (its chunk may continue
+	 * an earlier one) */
+	size_t c0 = group_start(r, ci);
 	struct work_limit lim = work_limit_for_trace(r);
-	int work = WORK_OK;
-	board_set_sink(b, null_sink, NULL);
-	while (work != WORK_OUTPUTS && (rc = trace_chunk_next(c, &rec)) == 1 && rec.num <= n) {
-		if (EV_IS_INPUT(rec.kind)) {
-			work = board_apply_bounded(b, &rec.ev, &lim);
-		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
-			/* a timed output revealed by the next input: advance to it */
-			work = board_advance_bounded(b, rec.t, &lim);
+	int done = 0;
+	for (size_t cj = c0; cj <= ci && !done; cj++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, cj);
+		if (!c) {
+			snprintf(err, errlen, "%s", trace_reader_error(r));
+			return -1;
 		}
+		if (cj == c0) {
+			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+			if (why) {
+				snprintf(err, errlen, "chunk %zu: keyframe: %s", cj, why);
+				trace_chunk_free(c);
+				return -1;
+			}
+			board_set_sink(b, null_sink, NULL);
+		}
+		done = state_walk_chunk(c, n, b, &lim, err, errlen);
+		trace_chunk_free(c);
 	}
 	board_set_sink(b, NULL, NULL);
-	if (work == WORK_OUTPUTS) {
-		work_status_message(work, rec.num, rec.t, &lim, err, errlen);
-		trace_chunk_free(c);
-		return -1;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", trace_chunk_error(c));
-		trace_chunk_free(c);
-		return -1;
-	}
-	trace_chunk_free(c);
-	return 0;
+	return done < 0 ? -1 : 0;
 }

@@ -149,6 +149,18 @@ n_summary=$(sed -n 's/^identical: \([0-9]*\) events.*/\1/p' "$tmp/stdout")
 n_stats=$(sed -n 's/^replay: .*(\([0-9]*\) events in.*/\1/p' "$tmp/stdout")
 check "summary and --stats agree" test -n "$n_summary" -a "$n_summary" = "$n_stats"
 
+# --- 3. one input whose outputs pass the 16 MiB chunk limit: the writer
+# continues them in a chunk with an empty keyframe, which replay, state and
+# bisect must read as the continuation it is
+{ cat "$examples/linux-pit-1khz.script"; echo "time 1800000000000"; } >"$tmp/long.script"
+check "30 min of 1 kHz PIT in one step: recorded" status_is 0 "$irqrr" chips --record "$tmp/long.irqrr" "$tmp/long.script"
+check "  in more than one chunk" test "$("$irqrr" info "$tmp/long.irqrr" | sed -n 's/^chunks: //p')" -gt 1
+check "  replays identical" status_is 0 "$irqrr" replay "$tmp/long.irqrr"
+check "  replay --from in the continuation chunk" status_is 0 "$irqrr" replay --from 3100000 --to 3100010 "$tmp/long.irqrr"
+check "  state in the continuation chunk" status_is 0 "$irqrr" state --at 3100000 "$tmp/long.irqrr"
+check "  state there is at the event's time" stdout_has "^board: t=1549751576038 "
+check "  bisect reads through it" status_is 1 "$irqrr" bisect "$tmp/long.irqrr" --until 'isr-held:0>1s'
+
 # --- 10. replay says what it did not verify
 p=$tmp/corpus/plain.irqrr
 # events 12..13 are timer outputs of the input at 15: they must be checked
