@@ -13,8 +13,7 @@ struct bounded_sink {
 	irq_event_sink sink;
 	void *ctx;
 	struct board *b;
-	const struct work_limit *lim;
-	uint64_t emitted;
+	struct work_limit *lim;
 	int status;
 };
 
@@ -37,13 +36,18 @@ static void bounded_sink(void *ctx, const struct irq_event *ev)
 	struct bounded_sink *s = ctx;
 	if (s->status)
 		return;
-	s->emitted++;
-	if (s->lim->max_outputs && s->emitted > s->lim->max_outputs) {
+	/* What a timer edge emits: wire changes and what they cause. Not the
+	 * input's own echo, nor deadlines: a reader that advances the board to
+	 * each recorded output's time (pred_eval) makes more of those than the
+	 * recording holds. */
+	if (EV_IS_OUTPUT(ev->kind) && ev->kind != EV_DEADLINE)
+		s->lim->used++;
+	if (s->lim->max_outputs && s->lim->used > s->lim->max_outputs) {
 		s->status = WORK_OUTPUTS;
 		s->b->stop = 1;
 		return;
 	}
-	if (s->lim->deadline && s->emitted % CLOCK_EVERY == 0 &&
+	if (s->lim->deadline && s->lim->used % CLOCK_EVERY == 0 &&
 	    work_clock_now() > s->lim->deadline) {
 		s->status = WORK_TIMEOUT;
 		s->b->stop = 1;
@@ -53,7 +57,7 @@ static void bounded_sink(void *ctx, const struct irq_event *ev)
 		s->sink(s->ctx, ev);
 }
 
-int board_apply_bounded(struct board *b, const struct irq_event *in, const struct work_limit *lim)
+int board_apply_bounded(struct board *b, const struct irq_event *in, struct work_limit *lim)
 {
 	if (!lim || (!lim->max_outputs && !lim->deadline))
 		return board_apply(b, in) ? WORK_REJECTED : WORK_OK;
@@ -64,7 +68,7 @@ int board_apply_bounded(struct board *b, const struct irq_event *in, const struc
 	return s.status ? s.status : rc;
 }
 
-int board_advance_bounded(struct board *b, uint64_t t, const struct work_limit *lim)
+int board_advance_bounded(struct board *b, uint64_t t, struct work_limit *lim)
 {
 	struct irq_event ev = { .t = t, .kind = EV_TIME };
 	return board_apply_bounded(b, &ev, lim);
@@ -80,7 +84,7 @@ void work_status_message(int status, uint64_t num, uint64_t t, const struct work
 	case WORK_OUTPUTS:
 		snprintf(buf, len,
 			 "event %" PRIu64 " (t=%" PRIu64 " ns): the board would emit more than %" PRIu64
-			 " outputs for this one input, more than the trace holds records"
+			 " outputs, more than the trace holds records"
 			 " (a forged or damaged time jump?)",
 			 num, t, lim->max_outputs);
 		break;

@@ -21,14 +21,15 @@
 #define WORK_OUTPUT_SLACK 4096u
 
 struct work_limit {
-	uint64_t max_outputs; /* per input; 0: no bound */
+	uint64_t max_outputs; /* over every call made with this limit; 0: no bound */
 	double deadline;      /* CLOCK_MONOTONIC seconds; 0: none */
+	uint64_t used;        /* outputs counted so far under this limit */
 };
 
 enum work_status {
 	WORK_OK = 0,
 	WORK_REJECTED = -1, /* the board rejects the input (out of range) */
-	WORK_OUTPUTS = -2,  /* it would emit more than max_outputs */
+	WORK_OUTPUTS = -2,  /* the outputs would pass max_outputs */
 	WORK_TIMEOUT = -3,  /* the deadline passed during it */
 };
 
@@ -39,9 +40,9 @@ double work_clock_now(void);
 
 /* board_apply(b, in), stopped early past the limit. After WORK_OUTPUTS or
  * WORK_TIMEOUT the board's state is incomplete: do not use it further. */
-int board_apply_bounded(struct board *b, const struct irq_event *in, const struct work_limit *lim);
+int board_apply_bounded(struct board *b, const struct irq_event *in, struct work_limit *lim);
 /* board_advance(b, t), bounded the same way. */
-int board_advance_bounded(struct board *b, uint64_t t, const struct work_limit *lim);
+int board_advance_bounded(struct board *b, uint64_t t, struct work_limit *lim);
 
 /* One line for a WORK_* status at event num (time t) of a trace. */
 void work_status_message(int status, uint64_t num, uint64_t t, const struct work_limit *lim,

@@ -71,7 +71,7 @@ static void eval_sink(void *ctx, const struct irq_event *ev)
 
 /* The script's view of input i: a `time` first when time moves. */
 static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started,
-		 const struct work_limit *lim)
+		 struct work_limit *lim)
 {
 	if (in->kind != EV_TIME && (in->t != *now || !*started)) {
 		if (in->t > *now || !*started) {
@@ -87,8 +87,11 @@ static int drive(struct board *b, const struct irq_event *in, uint64_t *now, boo
 }
 
 int reduce_test(const struct predicate *p, const struct board_config *cfg,
-		const struct irq_event *inputs, size_t n, const struct work_limit *lim)
+		const struct irq_event *inputs, size_t n, const struct work_limit *limit)
 {
+	/* each run (each board) has the whole budget */
+	struct work_limit none = { 0 }, lim_a = limit ? *limit : none, lim_v = lim_a;
+	lim_a.used = lim_v.used = 0;
 	uint64_t now = 0;
 	bool started = false;
 	int rc = 0;
@@ -101,7 +104,7 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 		}
 		board_init(b, cfg, eval_sink, &s);
 		for (size_t i = 0; i < n && !s.result; i++) {
-			int k = drive(b, &inputs[i], &now, &started, lim);
+			int k = drive(b, &inputs[i], &now, &started, &lim_a);
 			if (k)
 				s.result = k;
 		}
@@ -121,8 +124,8 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 		uint64_t now_v = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
 			ea.n = ev.n = 0;
-			int ka = drive(a, &inputs[i], &now, &started, lim);
-			int kv = ka ? ka : drive(v, &inputs[i], &now_v, &started_v, lim);
+			int ka = drive(a, &inputs[i], &now, &started, &lim_a);
+			int kv = ka ? ka : drive(v, &inputs[i], &now_v, &started_v, &lim_v);
 			if (ka || kv || ea.oom || ev.oom) {
 				rc = ka ? ka : kv ? kv : -1;
 				break;

@@ -555,7 +555,7 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 /* Apply chunk c's records up to event n to b. 1: n reached; 0: go on with
  * the next chunk; -1: error (message in err). */
 static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
-			    const struct work_limit *lim, char *err, size_t errlen)
+			    struct work_limit *lim, char *err, size_t errlen)
 {
 	struct trace_record rec;
 	int rc, work = WORK_OK;

@@ -62,6 +62,10 @@ else
 	echo "SKIP: no pseudo-terminal (script -qfec failed): progress not tested"
 fi
 
+# --- 4. the work bound never trips on a genuine trace
+check "bisect --linear over the 20-chunk trace" status_is 1 "$irqrr" bisect --linear "$tmp/many.irqrr" --until 'isr-held:0>10ms'
+check "state at its last event" status_is 0 "$irqrr" state --at 1200049 "$tmp/many.irqrr"
+
 # --- 2. export and plot remove only a regular file they created themselves
 t=$tmp/many.irqrr
 unchanged() { [ "$(cat "$1")" = keep ]; }

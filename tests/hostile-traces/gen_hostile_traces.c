@@ -182,6 +182,34 @@ static int gen_time_jump_mid(const char *dir, const char *name)
 	return forge_close(&f, name);
 }
 
+/* Many forged jumps, each bounded on its own by the trace's size: a bound
+ * per input would cost (jumps x records), quadratic; the bound is on all
+ * the inputs of a run (bounded.h). Each 10 ms step at count 2 emits some
+ * 10^4 outputs, well under the bound. */
+static int gen_many_jumps(const char *dir, const char *name)
+{
+	struct forge f;
+	if (forge_open(&f, dir, name, NULL, 0, NULL, 0))
+		return -1;
+	setup_pic(&f);
+	setup_pit(&f, 1000, 2);
+	for (uint64_t i = 1; i <= 100000; i++)
+		forge_raw(&f, at_time(i * 10000000));
+	return forge_close(&f, name);
+}
+
+/* The jump made by an INTACK's time (any input advances the board). */
+static int gen_jump_by_intack(const char *dir, const char *name)
+{
+	struct forge f;
+	if (forge_open(&f, dir, name, NULL, 0, NULL, 0))
+		return -1;
+	setup_pic(&f);
+	setup_pit(&f, 1000, 2);
+	forge_raw(&f, intack(UINT64_MAX));
+	return forge_close(&f, name);
+}
+
 /* Inputs whose time goes backwards, and a deadline at the end of time. */
 static int gen_time_backwards(const char *dir, const char *name)
 {
@@ -461,6 +489,8 @@ int main(int argc, char **argv)
 	bad |= gen_time_jump(d, "time-jump-after-ticks.irqrr", UINT64_MAX / 3, 30);
 	bad |= gen_time_jump_mid(d, "time-jump-mid-trace.irqrr");
 	bad |= gen_time_backwards(d, "time-backwards.irqrr");
+	bad |= gen_many_jumps(d, "time-jumps-many.irqrr");
+	bad |= gen_jump_by_intack(d, "time-jump-by-intack.irqrr");
 	bad |= gen_bad_inputs(d, "bad-inputs.irqrr");
 	bad |= gen_escapes(d, "escapes-in-strings.irqrr");
 	bad |= gen_no_keyframe(d, "no-keyframe.irqrr");
