@@ -316,13 +316,150 @@ static uint64_t records_in_range(struct trace_reader *r, size_t first, uint64_t 
 	return n;
 }
 
+/* Does b's state equal keyframe kf (loaded with this replay's variants)? */
+static bool state_matches_keyframe(const struct board *b, const uint8_t *kf, size_t kflen,
+				   const struct variant_set *variants)
+{
+	size_t size = board_state_size(b);
+	uint8_t *mine = malloc(2 * size);
+	struct board *theirs = malloc(sizeof(*theirs));
+	bool same = false;
+	if (mine && theirs) {
+		board_init_blank(theirs);
+		if (!load_keyframe(theirs, kf, kflen, variants)) {
+			size_t m = board_save(b, mine, size);
+			size_t k = board_save(theirs, mine + size, size);
+			same = m && m == k && !memcmp(mine, mine + size, m);
+		}
+	}
+	free(mine);
+	free(theirs);
+	return same;
+}
+
+/* The report of a keyframe (chunk ci, c) that differs from the state b
+ * replay reached; NULL when out of memory. */
+static struct divergence *keyframe_divergence(struct trace_reader *r, size_t ci,
+					      struct trace_chunk *c, const struct board *b,
+					      const struct variant_set *variants)
+{
+	const struct trace_chunk_info *info = trace_chunk_get_info(c);
+	struct divergence *d = calloc(1, sizeof(*d));
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	if (!d)
+		return NULL;
+	d->kind = DIV_KEYFRAME;
+	d->num = info->first_event;
+	d->t = info->first_t;
+	d->chunk = ci;
+	d->before = *b;
+	board_init_blank(&d->keyframe);
+	(void)load_keyframe(&d->keyframe, kf, kflen, variants);
+	fill_context(r, ci, c, info->first_event, d);
+	return d;
+}
+
+/* One group's replay: its keyframe, where it starts in the trace. */
+struct group_run {
+	const struct replay_opts *o;
+	struct board *b;
+	const uint8_t *kf;
+	size_t kflen;
+	size_t ci;
+	uint64_t first_event;
+	bool in_range; /* an event of o->from..o->to was checked */
+};
+
+/* The report of the divergence cmp found while input j ran. */
+static struct divergence *group_divergence(struct trace_reader *r, const struct cmp *cmp,
+					   const struct group *g, size_t j,
+					   const struct group_run *run)
+{
+	const struct recorded *arr = g->arr;
+	size_t n = g->n;
+	struct divergence *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->kind = cmp->kind;
+	d->chunk = run->ci;
+	d->has_actual = cmp->has_actual;
+	d->actual = cmp->actual;
+	if (cmp->at < n) {
+		d->has_expected = true;
+		d->expected = arr[cmp->at].ev;
+		d->num = arr[cmp->at].num;
+		d->t = arr[cmp->at].ev.t;
+	} else {
+		d->num = n ? arr[n - 1].num + 1 : run->first_event;
+		d->t = cmp->actual.t;
+	}
+	if (j < n) {
+		d->input_num = arr[j].num;
+		d->input = arr[j].ev;
+	}
+	state_before(run->kf, run->kflen, arr, j < n ? j : n, run->o->variants, &d->before);
+	fill_context_at(r, d->num, d);
+	return d;
+}
+
+/* Re-execute the group's inputs up to o->to, each checked against the
+ * outputs recorded with it. REPLAY_IDENTICAL, or REPLAY_DIVERGED with
+ * res->div set (NULL when out of memory for the report). */
+static int replay_group(struct trace_reader *r, const struct group *g, struct group_run *run,
+			struct replay_result *res)
+{
+	const struct recorded *arr = g->arr;
+	size_t n = g->n, pos = 0;
+	struct cmp cmp = { .b = run->b, .arr = arr, .n = n };
+	int status = REPLAY_IDENTICAL;
+	board_set_sink(run->b, cmp_sink, &cmp);
+	while (pos < n) {
+		size_t j = pos;
+		while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
+			j++;
+		if (j == n) {
+			/* outputs that no input of this chunk produced */
+			cmp.diverged = true;
+			cmp.kind = DIV_MISSING;
+			cmp.at = pos;
+			cmp.has_actual = false;
+		} else if (arr[pos].num > run->o->to) {
+			/* outputs before input j are its own (timer edges on its
+			 * time advance): run it when they are in range */
+			break;
+		} else if (board_apply(run->b, &arr[j].ev)) {
+			cmp.diverged = true;
+			cmp.kind = DIV_BAD_INPUT;
+			cmp.at = j;
+			cmp.has_actual = false;
+		}
+		if (cmp.diverged) {
+			res->div = group_divergence(r, &cmp, g, j, run);
+			status = REPLAY_DIVERGED;
+			break;
+		}
+		res->inputs++;
+		if (res->first == UINT64_MAX)
+			res->first = arr[pos].num;
+		res->last = arr[cmp.cursor - 1].num;
+		if (arr[pos].num <= run->o->to && res->last >= run->o->from)
+			run->in_range = true;
+		res->events += cmp.cursor - pos;
+		pos = cmp.cursor;
+	}
+	board_set_sink(run->b, NULL, NULL);
+	return status;
+}
+
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
 {
 	struct board *b = calloc(1, sizeof(*b));
 	size_t nchunks = trace_reader_chunk_count(r), first = 0;
 	uint64_t records_done = 0, records_total = 0, prev_end = 0, prev_seq = 0;
 	int status = REPLAY_IDENTICAL;
-	bool loaded = false, in_range = false;
+	bool loaded = false;
+	struct group_run run = { .o = o, .b = b };
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
@@ -342,15 +479,13 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	struct group g = { 0 };
 	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
 		struct trace_chunk *c = g.next ? g.next : trace_reader_load_chunk(r, ci);
-		size_t kflen = 0;
+		char err[300];
 		g.next = NULL;
 		if (!c) {
 			status = unusable(res, "%s%s", trace_reader_error(r), "");
 			break;
 		}
-		/* a copy: the progress report below comes after the chunk is freed */
-		const struct trace_chunk_info chunk_info = *trace_chunk_get_info(c);
-		const struct trace_chunk_info *info = &chunk_info;
+		const struct trace_chunk_info *info = trace_chunk_get_info(c);
 		if (info->first_event > o->to) {
 			trace_chunk_free(c);
 			break;
@@ -360,128 +495,34 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		 * a divergence) */
 		if ((ci > first || !o->from) && note_gap(res, info, ci > first, prev_end, prev_seq))
 			loaded = false;
-		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+		run.ci = ci;
+		run.first_event = info->first_event;
+		run.kf = trace_chunk_keyframe(c, &run.kflen);
 		if (!loaded) {
-			const char *why = load_keyframe(b, kf, kflen, o->variants);
+			const char *why = load_keyframe(b, run.kf, run.kflen, o->variants);
 			if (why) {
 				char where[64];
 				snprintf(where, sizeof(where), "chunk %zu: keyframe: ", ci);
 				status = unusable(res, "%s%s", where, why);
-				trace_chunk_free(c);
-				break;
 			}
 			loaded = true;
-		} else if (kflen) {
-			/* The state the recorder saved (with this replay's variants)
-			 * must be the state we reached. */
-			size_t size = board_state_size(b);
-			uint8_t *mine = malloc(2 * size);
-			struct board *theirs = malloc(sizeof(*theirs));
-			bool same = false;
-			if (mine && theirs) {
-				board_init_blank(theirs);
-				if (!load_keyframe(theirs, kf, kflen, o->variants)) {
-					size_t m = board_save(b, mine, size);
-					size_t k = board_save(theirs, mine + size, size);
-					same = m && m == k && !memcmp(mine, mine + size, m);
-				}
-			}
-			free(mine);
-			free(theirs);
-			if (!same) {
-				struct divergence *d = calloc(1, sizeof(*d));
-				if (d) {
-					d->kind = DIV_KEYFRAME;
-					d->num = info->first_event;
-					d->t = info->first_t;
-					d->chunk = ci;
-					d->before = *b;
-					board_init_blank(&d->keyframe);
-					(void)load_keyframe(&d->keyframe, kf, kflen, o->variants);
-					fill_context(r, ci, c, info->first_event, d);
-				}
-				res->div = d;
-				status = REPLAY_DIVERGED;
-				res->outcome = REPLAY_DIVERGED;
-				trace_chunk_free(c);
-				break;
-			}
+		} else if (run.kflen && !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+			/* the state the recorder saved must be the state we reached */
+			res->div = keyframe_divergence(r, ci, c, b, o->variants);
+			status = REPLAY_DIVERGED;
 		}
-		char err[300];
-		if (load_group(r, ci, c, &g, res, &records_done, err, sizeof(err))) {
+		if (status == REPLAY_IDENTICAL &&
+		    load_group(r, ci, c, &g, res, &records_done, err, sizeof(err)))
 			status = unusable(res, "%s%s", err, "");
-			trace_chunk_free(c);
-			break;
+		if (status == REPLAY_IDENTICAL) {
+			res->chunks++;
+			prev_end = g.last.first_event + g.last.count;
+			prev_seq = g.last.seq;
+			status = replay_group(r, &g, &run, res);
+			ci = g.last_ci;
 		}
-		res->chunks++;
-		prev_end = g.last.first_event + g.last.count;
-		prev_seq = g.last.seq;
-		const struct recorded *arr = g.arr;
-		size_t n = g.n;
-		struct cmp cmp = { .b = b, .arr = arr, .n = n };
-		board_set_sink(b, cmp_sink, &cmp);
-		size_t pos = 0;
-		while (pos < n) {
-			size_t j = pos;
-			while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
-				j++;
-			if (j == n) {
-				/* outputs that no input of this chunk produced */
-				cmp.diverged = true;
-				cmp.kind = DIV_MISSING;
-				cmp.at = pos;
-				cmp.has_actual = false;
-			} else if (arr[pos].num > o->to) {
-				/* outputs before input j are its own (timer edges on
-				 * its time advance): run it when they are in range */
-				break;
-			} else if (board_apply(b, &arr[j].ev)) {
-				cmp.diverged = true;
-				cmp.kind = DIV_BAD_INPUT;
-				cmp.at = j;
-				cmp.has_actual = false;
-			}
-			if (cmp.diverged) {
-				struct divergence *d = calloc(1, sizeof(*d));
-				if (d) {
-					d->kind = cmp.kind;
-					d->chunk = ci;
-					d->has_actual = cmp.has_actual;
-					d->actual = cmp.actual;
-					if (cmp.at < n) {
-						d->has_expected = true;
-						d->expected = arr[cmp.at].ev;
-						d->num = arr[cmp.at].num;
-						d->t = arr[cmp.at].ev.t;
-					} else {
-						d->num = n ? arr[n - 1].num + 1 : info->first_event;
-						d->t = cmp.actual.t;
-					}
-					if (j < n) {
-						d->input_num = arr[j].num;
-						d->input = arr[j].ev;
-					}
-					state_before(kf, kflen, arr, j < n ? j : n, o->variants, &d->before);
-					fill_context_at(r, d->num, d);
-				}
-				res->div = d;
-				status = REPLAY_DIVERGED;
-				res->outcome = REPLAY_DIVERGED;
-				break;
-			}
-			res->inputs++;
-			if (res->first == UINT64_MAX)
-				res->first = arr[pos].num;
-			res->last = arr[cmp.cursor - 1].num;
-			if (arr[pos].num <= o->to && res->last >= o->from)
-				in_range = true;
-			res->events += cmp.cursor - pos;
-			pos = cmp.cursor;
-		}
-		board_set_sink(b, NULL, NULL);
 		trace_chunk_free(c);
-		ci = g.last_ci;
-		if (o->progress)
+		if (status == REPLAY_IDENTICAL && o->progress)
 			o->progress(o->progress_ctx, res->events, records_done, records_total);
 	}
 	if (g.next)
@@ -490,7 +531,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	if (res->first == UINT64_MAX)
 		res->first = 0;
 	free(b);
-	if (status == REPLAY_IDENTICAL && !in_range && (o->from || o->to != UINT64_MAX)) {
+	if (status == REPLAY_IDENTICAL && !run.in_range && (o->from || o->to != UINT64_MAX)) {
 		char range[80];
 		snprintf(range, sizeof(range), "events %" PRIu64 "..%" PRIu64, o->from, o->to);
 		status = unusable(res, "%s%s", range, " hold no board event to check");
