@@ -108,6 +108,12 @@ static int try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_
 	return 1;
 }
 
+/* Did the reader's recovery drop chunks between prev and info? */
+static bool follows_gap(const struct trace_chunk_info *info, const struct trace_chunk_info *prev)
+{
+	return info->seq != prev->seq + 1 || info->first_event != prev->first_event + prev->count;
+}
+
 /* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
  * complete the "events before it" from their tails, as a linear scan would
  * have seen them. */
@@ -160,11 +166,15 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	if (from && trace_reader_find_event(r, from, &first))
 		return unusable(res, "--from: no such event in the trace");
 	struct pred_eval e = { 0 };
+	/* one bound for the whole search, restarts after gaps included */
+	e.lim = work_limit_for_trace(r);
+	e.lim.deadline = deadline;
 	struct board *tmp = malloc(sizeof(*tmp));
 	if (!tmp)
 		return unusable(res, "out of memory");
 	board_init_blank(tmp); /* board_load keeps its sink */
 	bool started = false;
+	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
@@ -177,9 +187,10 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 		if (info.first_event > to)
 			break;
 		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks) {
-			if (try_skip(r, ci, &info, &e, tmp)) {
+			if (!follows_gap(&info, &prev) && try_skip(r, ci, &info, &e, tmp)) {
 				res->skipped++;
 				skipped++;
+				prev = info;
 				continue;
 			}
 		}
@@ -191,6 +202,13 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 			break;
 		}
 		res->chunks++;
+		if (started && follows_gap(&info, &prev)) {
+			/* chunks lost to damage: the evaluator's board is stale;
+			 * start again from this keyframe, as from --from */
+			pred_eval_end(&e);
+			started = false;
+		}
+		prev = info;
 		if (!started) {
 			size_t kflen;
 			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
@@ -201,8 +219,6 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 				trace_chunk_free(c);
 				break;
 			}
-			e.lim = work_limit_for_trace(r);
-			e.lim.deadline = deadline;
 			started = true;
 		}
 		while ((k = trace_chunk_next(c, &rec)) == 1) {

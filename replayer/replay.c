@@ -287,16 +287,17 @@ static bool note_gap(struct replay_result *res, const struct trace_chunk_info *i
 }
 
 /* The chunk whose keyframe starts the group holding chunk ci: ci, or the
- * last chunk before it with a keyframe when ci continues another. */
+ * last chunk before it with a keyframe when ci continues another (never
+ * across a gap: a continuation after lost chunks has no start, and the
+ * caller then meets "chunk has no keyframe"). */
 static size_t group_start(struct trace_reader *r, size_t ci)
 {
 	while (ci > 0) {
+		struct trace_chunk_info prev;
 		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		size_t kflen = 1;
-		if (c)
-			trace_chunk_keyframe(c, &kflen);
+		bool cont = c && !trace_reader_chunk_info(r, ci - 1, &prev) && continues(c, &prev);
 		trace_chunk_free(c);
-		if (kflen)
+		if (!cont)
 			break;
 		ci--;
 	}

@@ -184,6 +184,11 @@ check "damage in the middle: exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/da
 check "damage in the middle: what was not verified" stderr_has "not verified: events 15000..15999"
 check "damage in the middle: the rest is checked" stdout_has "^identical: 29014 events"
 check "damage outside --from/--to: exit 0" status_is 0 "$irqrr" replay --from 20000 --to 21000 "$tmp/corpus/damaged-middle-chunk.irqrr"
+# the damaged chunk held the IRQ0 mask: a reader that carries its board
+# across the gap sees ticks nobody acknowledges
+check "damage hiding a mask: replay exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/damaged-hides-mask.irqrr"
+check "damage hiding a mask: bisect restarts at the keyframe after it" status_is 1 "$irqrr" bisect "$tmp/corpus/damaged-hides-mask.irqrr" --until 'no-intack>5ms'
+check "damage hiding a mask: so does bisect --linear" status_is 1 "$irqrr" bisect --linear "$tmp/corpus/damaged-hides-mask.irqrr" --until 'no-intack>5ms'
 check "--git-bisect: skipped damage is 125 (cannot test)" status_is 125 "$irqrr" replay --git-bisect "$tmp/corpus/damaged-middle-chunk.irqrr"
 
 echo "$checks checks, $fails failed"

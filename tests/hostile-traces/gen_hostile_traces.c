@@ -349,6 +349,29 @@ static int gen_plain(const char *dir, const char *name, unsigned nticks, uint32_
 	return forge_close(&f, name);
 }
 
+/* Three chunks: set-up and ticks; IRQ0 masked at the PIC; then 100 ms of
+ * time with no INTACK. Honest: the PIC's INT stays low (no-intack>5ms never
+ * holds). gen_damaged_mask() then damages the middle chunk: a reader that
+ * carried its board across the gap would still see IRQ0 unmasked. */
+static int gen_mask_then_idle(const char *dir, const char *name)
+{
+	struct forge f;
+	if (forge_open(&f, dir, name, NULL, 0, NULL, 0))
+		return -1;
+	setup_pic(&f);
+	setup_pit(&f, 0, 1193);
+	uint64_t t = ticks(&f, 1500000, 20);
+	size_t n = board_save(&f.b, f.kf, board_state_size(&f.b));
+	trace_writer_begin_chunk(f.w, f.kf, n);
+	forge_input(&f, pio_write(t, 0x21, 0x01));
+	forge_input(&f, at_time(t + 1000000));
+	n = board_save(&f.b, f.kf, board_state_size(&f.b));
+	trace_writer_begin_chunk(f.w, f.kf, n);
+	for (int i = 2; i <= 100; i++)
+		forge_input(&f, at_time(t + (uint64_t)i * 1000000));
+	return forge_close(&f, name);
+}
+
 /* ------------------------------------------------------------ patched bytes */
 
 struct file {
@@ -477,6 +500,20 @@ static int gen_damaged(const char *dir, const char *base)
 	return 0;
 }
 
+/* mask-then-idle.irqrr with its middle chunk (the mask) damaged. */
+static int gen_damaged_mask(const char *dir, const char *base)
+{
+	struct file fl;
+	if (file_read(dir, base, &fl))
+		return -1;
+	uint64_t off = chunk_offset(&fl, 1);
+	fl.p[off + 1] ^= 0xff;
+	fl.len = index_offset(&fl);
+	int rc = file_write(dir, "damaged-hides-mask.irqrr", &fl);
+	free(fl.p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -499,5 +536,7 @@ int main(int argc, char **argv)
 	bad |= gen_plain(d, "plain.irqrr", 3000, 1000);
 	bad |= gen_huge_counts(d, "plain.irqrr");
 	bad |= gen_damaged(d, "plain.irqrr");
+	bad |= gen_mask_then_idle(d, "mask-then-idle.irqrr");
+	bad |= gen_damaged_mask(d, "mask-then-idle.irqrr");
 	return bad ? 1 : 0;
 }
