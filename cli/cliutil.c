@@ -100,6 +100,8 @@ int cli_output_open(struct cli_output *o, const char *cmd, const char *path,
 	bool exists = !lstat(path, &st);
 	if (!exists && errno != ENOENT) {
 		fd = -1;
+	} else if (exists && S_ISREG(st.st_mode) && access(path, W_OK)) {
+		fd = -1; /* a file we may not write is not replaced either */
 	} else if (!exists || S_ISREG(st.st_mode)) {
 		fd = open_temp_beside(o, exists ? &st : NULL);
 		/* a directory we may not create in: write an existing file in place */
