@@ -110,8 +110,10 @@ int cli_output_open(struct cli_output *o, const char *cmd, const char *path,
 	} else {
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 		if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && ftruncate(fd, 0)) {
-			close(fd); /* a symlink to a regular file we may not truncate */
+			int e = errno; /* a symlink to a regular file we may not truncate */
+			close(fd);
 			fd = -1;
+			errno = e;
 		}
 	}
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {

@@ -29,7 +29,9 @@ bool cli_same_file(const char *a, const char *b);
  *  - a new path or an existing regular file is written under a temporary
  *    name in the same directory and renamed over the path only when the
  *    output is complete: on failure the temporary file (which this run
- *    created) is removed and an existing file is left as it was;
+ *    created) is removed and an existing file is left as it was (unless
+ *    the directory does not let us create the temporary file: the existing
+ *    file is then written in place, as through a symlink below);
  *  - anything else (a symlink, a device node, a FIFO) is written in place
  *    and never removed; a regular file reached through a symlink is
  *    emptied when the output is incomplete. */
