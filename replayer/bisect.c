@@ -173,7 +173,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	if (!tmp)
 		return unusable(res, "out of memory");
 	board_init_blank(tmp); /* board_load keeps its sink */
-	bool started = false;
+	bool started = false, after_gap = false;
 	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	res->outcome = BISECT_NOT_FOUND;
@@ -201,17 +201,23 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 			unusable(res, trace_reader_error(r));
 			break;
 		}
-		res->chunks++;
 		if (started && follows_gap(&info, &prev)) {
 			/* chunks lost to damage: the evaluator's board is stale;
 			 * start again from this keyframe, as from --from */
 			pred_eval_end(&e);
 			started = false;
+			after_gap = true;
 		}
 		prev = info;
 		if (!started) {
 			size_t kflen;
 			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			if (after_gap && !kflen) {
+				/* it continues a lost chunk: nothing to start from */
+				trace_chunk_free(c);
+				continue;
+			}
+			after_gap = false;
 			const char *why = pred_eval_start(&e, p, kf, kflen);
 			if (why) {
 				snprintf(msg, sizeof(msg), "chunk %zu: keyframe: %s", ci, why);
@@ -221,6 +227,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 			}
 			started = true;
 		}
+		res->chunks++;
 		while ((k = trace_chunk_next(c, &rec)) == 1) {
 			if (rec.num > to)
 				break;

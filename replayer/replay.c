@@ -260,30 +260,60 @@ static void state_before(const uint8_t *kf, size_t kflen, const struct recorded 
 			(void)board_apply(out, &arr[i].ev);
 }
 
+/* What replay could not verify: the first gap in full, and a count. */
+struct unverified {
+	unsigned gaps;
+	bool at_start;     /* the first gap is before the first chunk read */
+	uint64_t from, to; /* its events, from..to (to: the last one) */
+	uint64_t lost;     /* chunks recovery skipped there */
+	uint64_t orphans;  /* chunks after them that continue a lost chunk */
+};
+
 /* Chunks lost before chunk `info` (the previous one, if any, ended at event
  * prev_end with sequence number prev_seq): recovery skipped them, so their
- * events cannot be verified. Noted in res; returns true when there is a gap. */
-static bool note_gap(struct replay_result *res, const struct trace_chunk_info *info,
-		     bool have_prev, uint64_t prev_end, uint64_t prev_seq)
+ * events cannot be verified. Noted in u; returns true when there is a gap. */
+static bool note_gap(struct unverified *u, const struct trace_chunk_info *info, bool have_prev,
+		     uint64_t prev_end, uint64_t prev_seq)
 {
-	uint64_t lost = have_prev ? info->seq - prev_seq - 1 : info->seq;
 	if (have_prev ? info->seq == prev_seq + 1 && info->first_event == prev_end : !info->seq)
 		return false;
-	if (res->gaps++) {
-		char more[40];
-		snprintf(more, sizeof(more), "%s", res->gaps == 2 ? "; and more" : "");
-		strncat(res->unverified, more, sizeof(res->unverified) - strlen(res->unverified) - 1);
+	if (u->gaps++)
 		return true;
-	}
-	if (have_prev)
-		snprintf(res->unverified, sizeof(res->unverified),
-			 "events %" PRIu64 "..%" PRIu64 " (%" PRIu64 " damaged chunk%s skipped)", prev_end,
-			 info->first_event - 1, lost, lost == 1 ? "" : "s");
-	else
-		snprintf(res->unverified, sizeof(res->unverified),
-			 "events before %" PRIu64 " (%" PRIu64 " damaged chunk%s skipped)",
-			 info->first_event, lost, lost == 1 ? "" : "s");
+	u->at_start = !have_prev;
+	u->from = have_prev ? prev_end : 0;
+	u->to = info->first_event - 1;
+	u->lost = have_prev ? info->seq - prev_seq - 1 : info->seq;
 	return true;
+}
+
+/* Chunk info continues a chunk that was lost (its keyframe is empty): no
+ * state to replay it from, so it is not verified either. */
+static void note_orphan(struct unverified *u, const struct trace_chunk_info *info)
+{
+	if (u->gaps == 1 && info->first_event == u->to + 1) {
+		u->to = info->first_event + info->count - 1;
+		u->orphans++;
+	}
+}
+
+static void unverified_format(const struct unverified *u, struct replay_result *res)
+{
+	char what[120], orphans[60] = "", more[40] = "";
+	res->gaps = u->gaps;
+	if (!u->gaps)
+		return;
+	if (u->at_start)
+		snprintf(what, sizeof(what), "events before %" PRIu64, u->to + 1);
+	else
+		snprintf(what, sizeof(what), "events %" PRIu64 "..%" PRIu64, u->from, u->to);
+	if (u->orphans)
+		snprintf(orphans, sizeof(orphans), ", %" PRIu64 " chunk%s continuing them", u->orphans,
+			 u->orphans == 1 ? "" : "s");
+	if (u->gaps > 1)
+		snprintf(more, sizeof(more), "; and %u more gap%s", u->gaps - 1,
+			 u->gaps == 2 ? "" : "s");
+	snprintf(res->unverified, sizeof(res->unverified), "%s (%" PRIu64 " damaged chunk%s skipped%s)%s",
+		 what, u->lost, u->lost == 1 ? "" : "s", orphans, more);
 }
 
 /* The chunk whose keyframe starts the group holding chunk ci: ci, or the
@@ -461,6 +491,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	int status = REPLAY_IDENTICAL;
 	bool loaded = false;
 	struct group_run run = { .o = o, .b = b };
+	struct unverified u = { 0 };
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
@@ -494,11 +525,18 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		/* after lost chunks, the state is unknown: start again from this
 		 * chunk's keyframe (a keyframe comparison would report the gap as
 		 * a divergence) */
-		if ((ci > first || !o->from) && note_gap(res, info, ci > first, prev_end, prev_seq))
+		if ((ci > first || !o->from) && note_gap(&u, info, ci > first, prev_end, prev_seq))
 			loaded = false;
 		run.ci = ci;
 		run.first_event = info->first_event;
 		run.kf = trace_chunk_keyframe(c, &run.kflen);
+		prev_end = info->first_event + info->count;
+		prev_seq = info->seq;
+		if (!loaded && !run.kflen && u.gaps) {
+			note_orphan(&u, info);
+			trace_chunk_free(c);
+			continue;
+		}
 		if (!loaded) {
 			const char *why = load_keyframe(b, run.kf, run.kflen, o->variants);
 			if (why) {
@@ -529,6 +567,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	if (g.next)
 		trace_chunk_free(g.next);
 	free(g.arr);
+	unverified_format(&u, res);
 	if (res->first == UINT64_MAX)
 		res->first = 0;
 	free(b);

@@ -189,6 +189,12 @@ check "damage outside --from/--to: exit 0" status_is 0 "$irqrr" replay --from 20
 check "damage hiding a mask: replay exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/damaged-hides-mask.irqrr"
 check "damage hiding a mask: bisect restarts at the keyframe after it" status_is 1 "$irqrr" bisect "$tmp/corpus/damaged-hides-mask.irqrr" --until 'no-intack>5ms'
 check "damage hiding a mask: so does bisect --linear" status_is 1 "$irqrr" bisect --linear "$tmp/corpus/damaged-hides-mask.irqrr" --until 'no-intack>5ms'
+# the damaged chunk's last input ran on into a continuation chunk, which
+# then has no state to replay from: skipped, and said
+check "a continuation chunk: replay identical" status_is 0 "$irqrr" replay "$tmp/corpus/continuation.irqrr"
+check "damage before a continuation: exit 3" status_is 3 "$irqrr" replay "$tmp/corpus/damaged-before-continuation.irqrr"
+check "damage before a continuation: both chunks named" stderr_has "not verified: events 214..416 (1 damaged chunk skipped, 1 chunk continuing them)"
+check "damage before a continuation: bisect goes on after them" status_is 1 "$irqrr" bisect "$tmp/corpus/damaged-before-continuation.irqrr" --until 'no-intack>5ms'
 check "--git-bisect: skipped damage is 125 (cannot test)" status_is 125 "$irqrr" replay --git-bisect "$tmp/corpus/damaged-middle-chunk.irqrr"
 
 echo "$checks checks, $fails failed"

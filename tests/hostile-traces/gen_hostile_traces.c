@@ -23,12 +23,17 @@ struct forge {
 	struct board b;
 	uint8_t *kf;
 	int failed;
+	uint64_t split_in; /* outputs until a flush in mid-input (0: none) */
 };
 
 static void forge_sink(void *ctx, const struct irq_event *ev)
 {
 	struct forge *f = ctx;
 	if (trace_writer_append(f->w, ev) < 0)
+		f->failed = 1;
+	/* as the writer does at 16 MiB: the rest of this input's outputs go
+	 * to a chunk with an empty keyframe */
+	if (f->split_in && EV_IS_OUTPUT(ev->kind) && !--f->split_in && trace_writer_flush(f->w) < 0)
 		f->failed = 1;
 }
 
@@ -372,6 +377,31 @@ static int gen_mask_then_idle(const char *dir, const char *name)
 	return forge_close(&f, name);
 }
 
+/* Four chunks: set-up and ticks; ticks; one 50 ms step whose outputs run
+ * on into a chunk with an empty keyframe (as at the 16 MiB limit); ticks.
+ * Honest: replays identical. gen_damaged_before_continuation() damages the
+ * second chunk: its continuation then has no state to start from. */
+static int gen_continuation(const char *dir, const char *name)
+{
+	struct forge f;
+	if (forge_open(&f, dir, name, NULL, 0, NULL, 0))
+		return -1;
+	setup_pic(&f);
+	setup_pit(&f, 0, 1193);
+	uint64_t t = ticks(&f, 1500000, 20);
+	size_t n = board_save(&f.b, f.kf, board_state_size(&f.b));
+	trace_writer_begin_chunk(f.w, f.kf, n);
+	t = ticks(&f, t, 10);
+	forge_input(&f, pio_write(t, 0x21, 0x01)); /* IRQ0 masked: no INTACK due */
+	f.split_in = 40;
+	forge_input(&f, at_time(t + 50000000));
+	n = board_save(&f.b, f.kf, board_state_size(&f.b));
+	trace_writer_begin_chunk(f.w, f.kf, n);
+	forge_input(&f, pio_write(t + 50000000, 0x21, 0x00));
+	ticks(&f, t + 50000000, 10);
+	return forge_close(&f, name);
+}
+
 /* ------------------------------------------------------------ patched bytes */
 
 struct file {
@@ -514,6 +544,20 @@ static int gen_damaged_mask(const char *dir, const char *base)
 	return rc;
 }
 
+/* continuation.irqrr with its second chunk damaged. */
+static int gen_damaged_before_continuation(const char *dir, const char *base)
+{
+	struct file fl;
+	if (file_read(dir, base, &fl))
+		return -1;
+	uint64_t off = chunk_offset(&fl, 1);
+	fl.p[off + 1] ^= 0xff;
+	fl.len = index_offset(&fl);
+	int rc = file_write(dir, "damaged-before-continuation.irqrr", &fl);
+	free(fl.p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -538,5 +582,7 @@ int main(int argc, char **argv)
 	bad |= gen_damaged(d, "plain.irqrr");
 	bad |= gen_mask_then_idle(d, "mask-then-idle.irqrr");
 	bad |= gen_damaged_mask(d, "mask-then-idle.irqrr");
+	bad |= gen_continuation(d, "continuation.irqrr");
+	bad |= gen_damaged_before_continuation(d, "continuation.irqrr");
 	return bad ? 1 : 0;
 }
