@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliutil.h"
 #include "commands.h"
 #include "replayer/script.h"
 
@@ -39,6 +40,30 @@ static int parse_u8(const char *opt, const char *s, unsigned max, uint8_t *out)
 	}
 	*out = (uint8_t)v;
 	return 0;
+}
+
+/* chips --record: the trace is an output file like export's (cliutil.h):
+ * never the script itself, and when the script fails (exit 2) no trace of
+ * the prefix is left that could pass for a complete one. */
+static int run_recorded(FILE *in, const char *name, const struct board_config *cfg,
+			const char *rec_path)
+{
+	const char *inputs[] = { name, NULL };
+	struct cli_output out;
+	if (in == stdin)
+		inputs[0] = NULL;
+	if (!strcmp(rec_path, "-")) {
+		fprintf(stderr, "irqrr chips: --record needs a file name (standard output has the outputs)\n");
+		return 2;
+	}
+	if (cli_output_open(&out, "chips", rec_path, inputs))
+		return 2;
+	int status = script_run_record(in, name, cfg, stdout, stderr, cli_output_name(&out), NULL);
+	if (cli_output_close(&out, "chips", status == 0))
+		status = 2;
+	if (status)
+		fprintf(stderr, "irqrr chips: %s: no trace written (the run failed)\n", rec_path);
+	return status;
 }
 
 int cmd_chips(int argc, char **argv)
@@ -113,7 +138,7 @@ int cmd_chips(int argc, char **argv)
 			return 2;
 		}
 	}
-	int status = rec_path ? script_run_record(in, name, &cfg, stdout, stderr, rec_path, NULL)
+	int status = rec_path ? run_recorded(in, name, &cfg, rec_path)
 			      : script_run(in, name, &cfg, stdout, stderr, NULL);
 	if (in != stdin)
 		fclose(in);

@@ -175,6 +175,16 @@ int cmd_diff(int argc, char **argv)
 
 /* ------------------------------------------------------------------ reduce */
 
+/* The trace a user records the reduced script into: SCRIPT without its
+ * ".script" suffix, plus ".irqrr" (never the script itself). */
+static void reduce_trace_name(const char *script, char *buf, size_t len)
+{
+	size_t n = strlen(script), sfx = strlen(".script");
+	if (n > sfx && !strcmp(script + n - sfx, ".script"))
+		n -= sfx;
+	snprintf(buf, len, "%.*s.irqrr", (int)n, script);
+}
+
 int cmd_reduce(int argc, char **argv)
 {
 	static const char usage[] =
@@ -233,6 +243,12 @@ int cmd_reduce(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind];
+	const char *inputs[] = { path, NULL };
+	if (cli_same_file(outp, path)) {
+		fprintf(stderr, "irqrr reduce: %s: is the input %s; give another output file\n", outp,
+			path);
+		return 2;
+	}
 	struct trace_reader *r = cli_open_trace(path, "");
 	if (!r)
 		return 2;
@@ -247,9 +263,13 @@ int cmd_reduce(int argc, char **argv)
 		fprintf(stderr, "irqrr: %s: %s\n", path, res.message);
 		return 2;
 	}
-	FILE *f = fopen(outp, "w");
-	if (!f || fputs(res.script, f) < 0 || fclose(f)) {
-		fprintf(stderr, "irqrr reduce: cannot write %s: %s\n", outp, strerror(errno));
+	struct cli_output out;
+	if (cli_output_open(&out, "reduce", outp, inputs)) {
+		reduce_result_free(&res);
+		return 2;
+	}
+	bool wrote = fputs(res.script, out.f) >= 0;
+	if (cli_output_close(&out, "reduce", wrote) || !wrote) {
 		reduce_result_free(&res);
 		return 2;
 	}
@@ -257,12 +277,14 @@ int cmd_reduce(int argc, char **argv)
 		printf("note: %s does not start at power-on (ring mode); the script starts from power-on"
 		       " and the predicate was checked on the script itself\n",
 		       path);
+	char trace_out[4096];
+	reduce_trace_name(outp, trace_out, sizeof(trace_out));
 	printf("first hit in the trace: event %" PRIu64 "\n", res.first_hit);
 	printf("reduced %zu inputs to %zu (%s) in %" PRIu64 " tests, %.3f s\n", res.inputs_prefix,
 	       res.inputs_kept, res.minimal ? "1-minimal" : "budget reached, not 1-minimal", res.tests,
 	       res.seconds);
-	printf("verified: `irqrr chips --record %s` satisfies %s at event %" PRIu64 "\n", outp, p.text,
-	       res.verified_hit);
+	printf("verified: `irqrr chips --record %s %s` records a trace in which %s holds at event"
+	       " %" PRIu64 "\n", trace_out, outp, p.text, res.verified_hit);
 	printf("wrote %s\n", outp);
 	reduce_result_free(&res);
 	return 0;

@@ -232,12 +232,16 @@ int pred_eval_feed(struct pred_eval *e, uint64_t num, const struct irq_event *ev
 	if (e->hit)
 		return 0;
 	if (EV_IS_INPUT(ev->kind)) {
-		if (board_apply(e->b, ev))
-			return -1;
+		int rc = board_apply_bounded(e->b, ev, &e->lim);
+		if (rc)
+			return rc;
 	} else if (EV_IS_OUTPUT(ev->kind)) {
 		/* a timed output: the board reaches it at its own time */
-		if (ev->t > e->b->s.now)
-			board_advance(e->b, ev->t);
+		if (ev->t > e->b->s.now) {
+			int rc = board_advance_bounded(e->b, ev->t, &e->lim);
+			if (rc)
+				return rc;
+		}
 	} else {
 		return 0;
 	}

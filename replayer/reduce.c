@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bisect.h"
@@ -28,13 +27,6 @@ void reduce_result_free(struct reduce_result *res)
 {
 	free(res->script);
 	res->script = NULL;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ candidate runs */
@@ -78,23 +70,28 @@ static void eval_sink(void *ctx, const struct irq_event *ev)
 }
 
 /* The script's view of input i: a `time` first when time moves. */
-static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started)
+static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started,
+		 struct work_limit *lim)
 {
 	if (in->kind != EV_TIME && (in->t != *now || !*started)) {
-		struct irq_event t = { .t = in->t, .kind = EV_TIME };
-		if (in->t > *now || !*started)
-			if (board_apply(b, &t))
-				return -1;
+		if (in->t > *now || !*started) {
+			int rc = board_advance_bounded(b, in->t, lim);
+			if (rc)
+				return rc;
+		}
 	}
 	*started = true;
 	if (in->t > *now)
 		*now = in->t;
-	return board_apply(b, in);
+	return board_apply_bounded(b, in, lim);
 }
 
 int reduce_test(const struct predicate *p, const struct board_config *cfg,
-		const struct irq_event *inputs, size_t n)
+		const struct irq_event *inputs, size_t n, const struct work_limit *limit)
 {
+	/* each run (each board) has the whole budget */
+	struct work_limit none = { 0 }, lim_a = limit ? *limit : none, lim_v = lim_a;
+	lim_a.used = lim_v.used = 0;
 	uint64_t now = 0;
 	bool started = false;
 	int rc = 0;
@@ -106,9 +103,11 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 			return -1;
 		}
 		board_init(b, cfg, eval_sink, &s);
-		for (size_t i = 0; i < n && !s.result; i++)
-			if (drive(b, &inputs[i], &now, &started))
-				s.result = -1;
+		for (size_t i = 0; i < n && !s.result; i++) {
+			int k = drive(b, &inputs[i], &now, &started, &lim_a);
+			if (k)
+				s.result = k;
+		}
 		pred_eval_end(&s.e);
 		free(b);
 		return s.result;
@@ -125,9 +124,10 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 		uint64_t now_v = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
 			ea.n = ev.n = 0;
-			if (drive(a, &inputs[i], &now, &started) ||
-			    drive(v, &inputs[i], &now_v, &started_v) || ea.oom || ev.oom) {
-				rc = -1;
+			int ka = drive(a, &inputs[i], &now, &started, &lim_a);
+			int kv = ka ? ka : drive(v, &inputs[i], &now_v, &started_v, &lim_v);
+			if (ka || kv || ea.oom || ev.oom) {
+				rc = ka ? ka : kv ? kv : -1;
 				break;
 			}
 			if (ea.n != ev.n)
@@ -218,21 +218,26 @@ struct ddmin {
 	struct irq_event *scratch;
 	uint64_t tests, max_tests;
 	double deadline;
+	struct work_limit lim; /* per input: the trace's size, and the deadline */
 	bool out_of_budget;
 	int error;
 };
 
 static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
 {
-	if (d->tests >= d->max_tests || now_s() > d->deadline) {
+	if (d->tests >= d->max_tests || work_clock_now() > d->deadline) {
 		d->out_of_budget = true;
 		return 0;
 	}
 	d->tests++;
 	for (size_t i = 0; i < n; i++)
 		d->scratch[i] = d->all[idx[i]];
-	int k = reduce_test(d->p, d->cfg, d->scratch, n);
-	if (k < 0)
+	int k = reduce_test(d->p, d->cfg, d->scratch, n, &d->lim);
+	/* a candidate whose inputs make the board do more work than the
+	 * whole trace holds is not the bug being reduced: not interesting */
+	if (k == WORK_TIMEOUT)
+		d->out_of_budget = true;
+	else if (k < 0 && k != WORK_OUTPUTS)
 		d->error = 1;
 	return k == 1;
 }
@@ -419,13 +424,13 @@ static int verify_script(const char *script, const struct board_config *cfg,
 int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
 		 struct reduce_result *res)
 {
-	double t0 = now_s();
+	double t0 = work_clock_now();
 	char err[300];
 	memset(res, 0, sizeof(*res));
 	struct bisect_result *br = malloc(sizeof(*br));
 	if (!br)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
-	int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
+	int k = bisect_trace_until(r, p, 0, UINT64_MAX, 0, t0 + o->max_seconds, br);
 	uint64_t last = br->num;
 	if (k == BISECT_FOUND && br->div && br->div->input_num > last)
 		last = br->div->input_num;
@@ -448,7 +453,16 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
 	res->inputs_prefix = n;
-	int whole = reduce_test(p, &cfg, inputs, n);
+	struct work_limit lim = work_limit_for_trace(r);
+	lim.deadline = t0 + o->max_seconds;
+	int whole = reduce_test(p, &cfg, inputs, n, &lim);
+	if (whole == WORK_OUTPUTS || whole == WORK_TIMEOUT) {
+		free(inputs);
+		return fail(res, REDUCE_UNUSABLE,
+			    whole == WORK_TIMEOUT
+				    ? "--max-time reached replaying the inputs up to the first hit from power-on"
+				    : "an input, replayed from power-on, makes the board emit more outputs than the trace holds records (a forged or damaged time jump?)");
+	}
 	if (whole != 1) {
 		free(inputs);
 		return fail(res, REDUCE_UNUSABLE,
@@ -458,7 +472,7 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	}
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
 	struct ddmin d = { .p = p, .cfg = &cfg, .all = inputs, .max_tests = o->max_tests,
-			   .deadline = t0 + o->max_seconds };
+			   .deadline = t0 + o->max_seconds, .lim = lim };
 	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
 	if (!idx || !d.scratch) {
 		free(idx);
@@ -491,7 +505,7 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 		reduce_result_free(res);
 		return fail(res, REDUCE_UNUSABLE, err);
 	}
-	res->seconds = now_s() - t0;
+	res->seconds = work_clock_now() - t0;
 	res->outcome = REDUCE_OK;
 	return REDUCE_OK;
 }
