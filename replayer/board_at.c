@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "board_at.h"
 
+#include "bounded.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,31 +57,43 @@ static int collect(struct trace_chunk *c, struct numbering *x)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Apply chunk's inputs up to event `at`. Returns 1 when `at` was reached. */
-static int walk_chunk(struct numbering *x, uint64_t at)
+/* Apply chunk's inputs up to event `at`, within lim. Returns 1 when `at`
+ * was reached, 0 to go on, or a WORK_* status (message in err). */
+static int walk_chunk(struct numbering *x, uint64_t at, struct work_limit *lim, char *err,
+		      size_t errlen)
 {
 	struct board *b = x->b;
+	int work = WORK_OK, reached = 0;
 	for (size_t i = 0; i < x->n; i++) {
 		if (x->num[i] > at) {
+			reached = 1;
 			/* `at` is a timed output revealed by this input: advance
 			 * to it (numbered on from it; the EV_TIME this adds is
 			 * not the trace's, so nothing is compared) */
-			for (size_t k = x->cursor; k < i; k++) {
+			for (size_t k = x->cursor; k < i && work == WORK_OK; k++) {
 				if (x->num[k] != at || x->ev[k].t <= b->s.now)
 					continue;
 				b->event_num = x->num[x->cursor];
 				x->n = 0;
-				board_advance(b, x->ev[k].t);
+				work = board_advance_bounded(b, x->ev[k].t, lim);
 			}
-			return 1;
+			break;
 		}
 		if (!EV_IS_INPUT(x->ev[i].kind))
 			continue;
 		if (x->cursor < x->n)
 			b->event_num = x->num[x->cursor];
-		(void)board_apply(b, &x->ev[i]);
+		work = board_apply_bounded(b, &x->ev[i], lim);
+		if (work == WORK_OUTPUTS || work == WORK_TIMEOUT) {
+			work_status_message(work, x->num[i], x->ev[i].t, lim, err, errlen);
+			return work;
+		}
 	}
-	return 0;
+	if (work == WORK_OUTPUTS || work == WORK_TIMEOUT) {
+		work_status_message(work, at, b->s.now, lim, err, errlen);
+		return work;
+	}
+	return reached;
 }
 
 int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_at_result *res, char *err,
@@ -87,6 +101,7 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 {
 	size_t nchunks = trace_reader_chunk_count(r), kflen = 0;
 	struct numbering x = { .b = b, .diverged = UINT64_MAX };
+	struct work_limit lim = work_limit_for_trace(r);
 	int done = 0, status = 0;
 	memset(res, 0, sizeof(*res));
 	res->at = at;
@@ -118,7 +133,11 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 			status = -1;
 		} else {
 			const struct trace_chunk_info *info = trace_chunk_get_info(c);
-			done = walk_chunk(&x, at) || info->first_event + info->count > at;
+			int w = walk_chunk(&x, at, &lim, err, errlen);
+			if (w < 0)
+				status = -1;
+			else
+				done = w || info->first_event + info->count > at;
 		}
 		board_set_sink(b, NULL, NULL);
 		free(x.ev);
