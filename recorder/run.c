@@ -267,6 +267,14 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 			recording_tick(vm->bus.rec, &vm->bus.board, irqbus_virtual_now(&vm->bus));
 			pthread_mutex_unlock(&vm->bus.lock);
 		}
+		/* KVM reports no LVT write, and a vCPU halted in the kernel
+		 * makes no exit: while the PIC's INT is up, look at LVT0/LVT1
+		 * every slice, so a masking (or unmasking) done after the rise
+		 * reaches the board within 100 ms, not only at a hang report.
+		 * INT stays up only while nobody takes the INTACK. */
+		if (vm->split && irqbus_pic_int(&vm->bus))
+			for (unsigned i = 0; i < vm->ncpus; i++)
+				vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
 		int sig = sigtimedwait(set, NULL, &slice);
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

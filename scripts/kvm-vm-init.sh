@@ -24,10 +24,6 @@ busybox mount -t tmpfs -o mode=0755 tmpfs /ovl
 busybox mkdir -p /ovl/upper /ovl/work
 busybox mount -t overlay -o lowerdir=/host,upperdir=/ovl/upper,workdir=/ovl/work overlay /root ||
 	fatal "cannot mount the overlay"
-while read -r tag dir; do
-	busybox mkdir -p "/root$dir"
-	busybox mount -t 9p -o "$p9,cache=none" "$tag" "/root$dir" || fatal "cannot mount $dir"
-done </ctl/rw
 busybox mount -t proc proc /root/proc
 busybox mount -t sysfs sysfs /root/sys
 busybox mount -t devtmpfs devtmpfs /root/dev
@@ -37,6 +33,11 @@ busybox mount -t tmpfs tmpfs /root/dev/shm
 busybox mount -t tmpfs tmpfs /root/tmp
 busybox mount -t tmpfs tmpfs /root/run
 busybox mount -t tmpfs tmpfs /root/var/tmp
+# the writable folders last: one under /tmp or /run stays visible
+while read -r tag dir; do
+	busybox mkdir -p "/root$dir"
+	busybox mount -t 9p -o "$p9,cache=none" "$tag" "/root$dir" || fatal "cannot mount $dir"
+done </ctl/rw
 busybox mkdir -p /root/ctl
 busybox mount --bind /ctl /root/ctl
 for t in ttyS1 ttyS2; do busybox stty -F /dev/$t raw -echo 115200; done

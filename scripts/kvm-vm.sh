@@ -168,7 +168,13 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm -smp "$cpus" -m "$mem"
 	"${virtfs[@]}" </dev/null >/dev/null 2>"$run/qemu.err" &
 qpid=$!
 timed_out=0
-( sleep "$timeout"; kill -TERM "$qpid" 2>/dev/null ) & tpid=$!
+# the watchdog holds none of our output open, and its sleep ends with it
+(
+	exec >/dev/null 2>&1
+	sleep "$timeout" & spid=$!
+	trap 'kill $spid; exit 0' TERM
+	wait $spid && kill -TERM "$qpid"
+) & tpid=$!
 wait "$qpid" && qstatus=0 || qstatus=$?
 qpid=
 kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null || true

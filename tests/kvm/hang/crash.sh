@@ -4,7 +4,18 @@
 # times, different guests; `irqrr replay` must verify every complete chunk
 # (exit 0, "identical") and name the damage in one warning line. A kill
 # before the first chunk is sealed leaves a header only: exit 2, one line.
+# Delays count from the moment the trace file exists, so a slow host (the
+# nested test bed, ~100 us per exit) shifts nothing.
 . "$(dirname "$0")/common.sh"
+# wait_file PATH PID: until PATH exists (10 s at most, or the recorder ends)
+wait_file() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ] && kill -0 "$2" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -e "$1" ] || fail "the recorder did not create $1 within 10 s"
+}
 n=0
 for guest in demo pit-modes bug-lvt0 demo pic-modes bug-noeoi; do
 	# 0.40 .. 1.90 s: after the first chunk (250 ms) is sealed
@@ -12,6 +23,7 @@ for guest in demo pit-modes bug-lvt0 demo pic-modes bug-noeoi; do
 	rm -f "$tmp/k.irqrr"
 	"$irqrr" record -o "$tmp/k.irqrr" --guest "$guest" --timeout 20 >/dev/null 2>&1 &
 	pid=$!
+	wait_file "$tmp/k.irqrr" $pid
 	sleep "$d"
 	kill -KILL $pid 2>/dev/null
 	wait $pid
@@ -28,10 +40,11 @@ for guest in demo pit-modes bug-lvt0 demo pic-modes bug-noeoi; do
 	fi
 done
 [ $n -ge 3 ] || fail "only $n recorders were actually killed"
-# killed before any chunk is complete
-"$irqrr" record -o "$tmp/e.irqrr" --timeout 20 >/dev/null 2>&1 &
+# killed before any chunk is complete: a chunk spans 10 s of recording
+"$irqrr" record -o "$tmp/e.irqrr" --chunk-ms 10000 --timeout 20 >/dev/null 2>&1 &
 pid=$!
-sleep 0.05
+wait_file "$tmp/e.irqrr" $pid
+sleep 0.3
 kill -KILL $pid
 wait $pid
 "$irqrr" replay "$tmp/e.irqrr" >"$tmp/out" 2>"$tmp/err"
