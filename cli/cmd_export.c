@@ -65,8 +65,23 @@ static int report(const char *trace, const char *out, const struct window_result
 struct common_args {
 	const char *trace, *out, *format;
 	uint64_t from, to, width;
+	uint64_t from_t, to_t; /* --from-time, --to-time */
 	bool io;
 };
+
+/* The trace, narrowed to the time window; NULL after a message (an empty
+ * trace is refused, as by every command that needs events). */
+static struct trace_reader *open_input(struct common_args *a)
+{
+	struct trace_reader *r = cli_open_trace(a->trace, " (exporting the readable part)");
+	if (r && (cli_require_events(r, a->trace) ||
+		  ((a->from_t || a->to_t != UINT64_MAX) &&
+		   cli_time_window(r, a->trace, a->from_t, a->to_t, &a->from, &a->to)))) {
+		trace_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
 
 /* -1: go on; else the exit status. */
 static int parse_args(int argc, char **argv, const char *usage, bool plot, struct common_args *a)
@@ -77,6 +92,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 		{ "format", required_argument, NULL, 'F' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "from-time", required_argument, NULL, 'T' },
+		{ "to-time", required_argument, NULL, 'U' },
 		{ "io", no_argument, NULL, 'i' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,7 +102,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 	const char *cmd = argv[0];
 	int c;
 	memset(a, 0, sizeof(*a));
-	a->to = UINT64_MAX;
+	a->to = a->to_t = UINT64_MAX;
 	a->width = 1200;
 	optind = 1;
 	opterr = 0;
@@ -109,6 +126,14 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 			break;
 		case 't':
 			if (cli_parse_u64(cmd, "--to", optarg, &a->to))
+				return 2;
+			break;
+		case 'T':
+			if (cli_parse_time(cmd, "--from-time", optarg, &a->from_t))
+				return 2;
+			break;
+		case 'U':
+			if (cli_parse_time(cmd, "--to-time", optarg, &a->to_t))
 				return 2;
 			break;
 		case 'i':
@@ -140,12 +165,12 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1) {
 		fprintf(stderr, "irqrr %s: expected one trace file (see irqrr %s --help)\n", cmd, cmd);
 		return 2;
 	}
-	a->trace = argv[optind];
-	if (a->from > a->to) {
+	a->trace = optind < argc ? argv[optind] : CLI_DEFAULT_TRACE;
+	if (a->from > a->to || a->from_t > a->to_t) {
 		fprintf(stderr, "irqrr %s: --from is after --to\n", cmd);
 		return 2;
 	}
@@ -155,7 +180,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 int cmd_export(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: irqrr export FILE --perfetto OUT.json [--from N] [--to N] [--io]\n"
+		"usage: irqrr export [FILE] --perfetto OUT.json [--from N] [--to N] [--io]\n"
 		"Write events N..M of a trace as Chrome/Perfetto trace-event JSON: open OUT\n"
 		"in https://ui.perfetto.dev or chrome://tracing. Tracks: a counter per GSI\n"
 		"line, irq0 and pic.int and the PIT deadline; one track per vCPU (INTACK,\n"
@@ -163,6 +188,7 @@ int cmd_export(int argc, char **argv)
 		"  --perfetto OUT   output file ('-': standard output); also -o OUT\n"
 		"  --format F       perfetto (the only format; the default)\n"
 		"  --from N --to N  event numbers (inclusive), as in irqrr dump\n"
+		"  --from-time T --to-time T  virtual times (inclusive): 1.5s, 250ms, 20us\n"
 		"  --io             also port and MMIO accesses, on a \"chip I/O\" track\n"
 		"Exit status: 0 done, 2 unusable input or output, or only part of the\n"
 		"trace could be read (the readable part is written). docs/timeline.md.\n";
@@ -178,7 +204,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "irqrr export: no output: give --perfetto OUT.json\n");
 		return 2;
 	}
-	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
+	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
 	FILE *f = open_output("export", a.out);
@@ -222,13 +248,14 @@ static int svg_to_png(const char *svg, const char *png)
 int cmd_plot(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: irqrr plot FILE -o OUT.svg [--from N] [--to N] [--width PX]\n"
+		"usage: irqrr plot [FILE] -o OUT.svg [--from N] [--to N] [--width PX]\n"
 		"Draw events N..M of a trace as a self-contained SVG: a waveform row per\n"
 		"line that changed (GSIs, irq0, pic.int), a marker row per vCPU (INTACK\n"
 		"vectors, NMIs, APIC messages), a time axis and a legend.\n"
 		"  -o OUT           output file ('-': standard output)\n"
 		"  --format F       svg (default), or png when " CONVERT " exists\n"
 		"  --from N --to N  event numbers (inclusive)\n"
+		"  --from-time T --to-time T  virtual times (inclusive): 1.5s, 250ms, 20us\n"
 		"  --width PX       plot area width, 100..20000 (default 1200); a pixel\n"
 		"                   holding 2+ transitions is drawn as a band\n"
 		"Exit status: 0 done, 2 unusable input or output. docs/timeline.md.\n";
@@ -258,7 +285,7 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "irqrr plot: PNG needs a file name, not '-'\n");
 		return 2;
 	}
-	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
+	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
 	char svg_path[4096];

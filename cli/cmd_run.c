@@ -60,12 +60,12 @@ static void list_guests(void)
 		       g[i].min_cpus > 1 ? " (needs --cpus 2)" : "");
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
+static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 0);
-	if (!*s || *end || v > max) {
-		fprintf(stderr, "irqrr: %s %s: expected a number up to %u\n", opt, s, max);
+	if (!*s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "irqrr: %s %s: expected %u..%u\n", opt, s, min, max);
 		return -1;
 	}
 	*out = (unsigned)v;
@@ -132,11 +132,11 @@ int cmd_run(int argc, char **argv)
 			o.modules[o.nmodules++] = optarg;
 			break;
 		case OPT_CPUS:
-			if (parse_uint("--cpus", optarg, 64, &o.cpus) < 0)
+			if (parse_uint("--cpus", optarg, 1, 64, &o.cpus) < 0)
 				return 2;
 			break;
 		case OPT_MEM:
-			if (parse_uint("--mem", optarg, 1u << 20, &o.mem_mib) < 0)
+			if (parse_uint("--mem", optarg, 1, 1u << 20, &o.mem_mib) < 0)
 				return 2;
 			break;
 		case OPT_IRQCHIP:
@@ -183,12 +183,8 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "irqrr: run: --chunk-ms is for `irqrr record`\n");
 				return 2;
 			}
-			if (parse_uint("--chunk-ms", optarg, 60000, &o.chunk_ms))
+			if (parse_uint("--chunk-ms", optarg, 1, 60000, &o.chunk_ms))
 				return 2;
-			if (o.chunk_ms == 0) {
-				fprintf(stderr, "irqrr: --chunk-ms 0: expected 1..60000\n");
-				return 2;
-			}
 			break;
 		case OPT_REPORT: o.report_path = optarg; break;
 		case OPT_REPORT_JSON: o.report_json = optarg; break;
