@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,41 @@ static double now_s(void)
 
 /* ------------------------------------------------------------ candidate runs */
 
+/* A candidate run ends early when the clock passes the deadline: looked at
+ * every CLOCK_EVERY board events, so one time advance that emits millions
+ * of timer edges cannot overrun --max-time (the board's stop flag ends it). */
+#define CLOCK_EVERY 65536u
+#define RUN_TIMEOUT (-2)
+
+struct run_clock {
+	double deadline;
+	uint64_t events;
+	struct board *board;
+	bool expired;
+};
+
+static bool clock_expired(struct run_clock *c)
+{
+	if (!c->expired && ++c->events % CLOCK_EVERY == 0 && now_s() > c->deadline) {
+		c->expired = true;
+		if (c->board)
+			c->board->stop = 1;
+	}
+	return c->expired;
+}
+
 struct evbuf {
 	struct irq_event *ev;
 	size_t n, cap;
 	bool oom;
+	struct run_clock *clock;
 };
 
 static void evbuf_sink(void *ctx, const struct irq_event *ev)
 {
 	struct evbuf *b = ctx;
+	if (clock_expired(b->clock))
+		return;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 256;
 		struct irq_event *p = realloc(b->ev, cap * sizeof(*p));
@@ -65,7 +92,8 @@ static void evbuf_sink(void *ctx, const struct irq_event *ev)
 struct eval_sink {
 	struct pred_eval e;
 	uint64_t num;
-	int result; /* 1 hit, -1 rejected */
+	int result; /* 1 hit, -1 rejected, RUN_TIMEOUT */
+	struct run_clock *clock;
 };
 
 static void eval_sink(void *ctx, const struct irq_event *ev)
@@ -73,6 +101,10 @@ static void eval_sink(void *ctx, const struct irq_event *ev)
 	struct eval_sink *s = ctx;
 	if (s->result)
 		return;
+	if (clock_expired(s->clock)) {
+		s->result = RUN_TIMEOUT;
+		return;
+	}
 	int k = pred_eval_feed(&s->e, s->num++, ev);
 	if (k)
 		s->result = k;
@@ -93,45 +125,54 @@ static int drive(struct board *b, const struct irq_event *in, uint64_t *now, boo
 	return board_apply(b, in);
 }
 
-int reduce_test(const struct predicate *p, const struct board_config *cfg,
-		const struct irq_event *inputs, size_t n)
+/* reduce_test, or RUN_TIMEOUT once the clock passes the deadline. */
+static int run_eval(const struct predicate *p, const struct board_config *cfg,
+		    const struct irq_event *inputs, size_t n, struct run_clock *clock)
 {
 	uint64_t now = 0;
 	bool started = false;
-	int rc = 0;
-	if (p->kind != PRED_DIVERGE) {
-		struct eval_sink s = { .result = 0 };
-		struct board *b = malloc(sizeof(*b));
-		if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
-			free(b);
-			return -1;
-		}
-		board_init(b, cfg, eval_sink, &s);
-		for (size_t i = 0; i < n && !s.result; i++)
-			if (drive(b, &inputs[i], &now, &started))
-				s.result = -1;
-		pred_eval_end(&s.e);
+	struct eval_sink s = { .result = 0, .clock = clock };
+	struct board *b = malloc(sizeof(*b));
+	if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
 		free(b);
-		return s.result;
+		return -1;
 	}
-	/* Divergence: the default board and the variant board, in lockstep,
-	 * input by input, must emit the same events. */
+	board_init(b, cfg, eval_sink, &s);
+	clock->board = b;
+	for (size_t i = 0; i < n && !s.result; i++)
+		if (drive(b, &inputs[i], &now, &started))
+			s.result = clock->expired ? RUN_TIMEOUT : -1;
+	pred_eval_end(&s.e);
+	free(b);
+	return s.result;
+}
+
+/* Divergence: the default board and the variant board, in lockstep,
+ * input by input, must emit the same events. */
+static int run_diverge(const struct predicate *p, const struct board_config *cfg,
+		       const struct irq_event *inputs, size_t n, struct run_clock *clock)
+{
+	int rc = 0;
 	struct board *a = malloc(sizeof(*a)), *v = malloc(sizeof(*v));
-	struct evbuf ea = { 0 }, ev = { 0 };
+	struct evbuf ea = { .clock = clock }, ev = { .clock = clock };
 	if (!a || !v || board_init(a, cfg, evbuf_sink, &ea) || board_init(v, cfg, evbuf_sink, &ev)) {
 		rc = -1;
 	} else {
 		variant_apply(&p->variants, v);
-		bool started_v = false;
-		uint64_t now_v = 0;
+		bool started = false, started_v = false;
+		uint64_t now = 0, now_v = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
 			ea.n = ev.n = 0;
-			if (drive(a, &inputs[i], &now, &started) ||
-			    drive(v, &inputs[i], &now_v, &started_v) || ea.oom || ev.oom) {
-				rc = -1;
+			clock->board = a;
+			int bad = drive(a, &inputs[i], &now, &started);
+			clock->board = v;
+			if (bad || drive(v, &inputs[i], &now_v, &started_v) || ea.oom || ev.oom) {
+				rc = clock->expired ? RUN_TIMEOUT : -1;
 				break;
 			}
-			if (ea.n != ev.n)
+			if (clock->expired)
+				rc = RUN_TIMEOUT;
+			else if (ea.n != ev.n)
 				rc = 1;
 			for (size_t k = 0; k < ea.n && !rc; k++)
 				if (!irq_event_equal(&ea.ev[k], &ev.ev[k]))
@@ -143,6 +184,20 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 	free(a);
 	free(v);
 	return rc;
+}
+
+static int run_until(const struct predicate *p, const struct board_config *cfg,
+		     const struct irq_event *inputs, size_t n, double deadline)
+{
+	struct run_clock clock = { .deadline = deadline };
+	return p->kind == PRED_DIVERGE ? run_diverge(p, cfg, inputs, n, &clock)
+				       : run_eval(p, cfg, inputs, n, &clock);
+}
+
+int reduce_test(const struct predicate *p, const struct board_config *cfg,
+		const struct irq_event *inputs, size_t n)
+{
+	return run_until(p, cfg, inputs, n, HUGE_VAL);
 }
 
 /* ------------------------------------------------------------------ script */
@@ -232,8 +287,10 @@ static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
 	d->tests++;
 	for (size_t i = 0; i < n; i++)
 		d->scratch[i] = d->all[idx[i]];
-	int k = reduce_test(d->p, d->cfg, d->scratch, n);
-	if (k < 0)
+	int k = run_until(d->p, d->cfg, d->scratch, n, d->deadline);
+	if (k == RUN_TIMEOUT)
+		d->out_of_budget = true;
+	else if (k < 0)
 		d->error = 1;
 	return k == 1;
 }
@@ -453,8 +510,10 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
 	res->inputs_prefix = n;
-	int whole = reduce_test(p, &cfg, inputs, n);
-	if (whole != 1) {
+	/* past the deadline already: the script keeps every input (the
+	 * verification below still checks it) */
+	int whole = run_until(p, &cfg, inputs, n, t0 + o->max_seconds);
+	if (whole != 1 && whole != RUN_TIMEOUT) {
 		free(inputs);
 		return fail(res, REDUCE_UNUSABLE,
 			    res->power_on
@@ -465,6 +524,7 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	struct ddmin d = { .p = p, .cfg = &cfg, .all = inputs, .max_tests = o->max_tests,
 			   .deadline = t0 + o->max_seconds };
 	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
+	d.out_of_budget = whole == RUN_TIMEOUT;
 	if (!idx || !d.scratch) {
 		free(idx);
 		free(d.scratch);
