@@ -297,8 +297,10 @@ static const struct cli_cmd reduce_cmd = {
 	"Shrink the trace's inputs (up to the predicate's first hit) to a\n"
 	"minimal chip script that `irqrr chips` runs from power-on and that still\n"
 	"satisfies PREDICATE (same syntax as bisect). The script is recorded and\n"
-	"checked before it is written. Past the budget (--max-tests, --max-time)\n"
-	"the result is smaller but not 1-minimal. Temporary traces go to TMPDIR\n"
+	"checked before it is written. Past the budget (--max-tests, --max-time;\n"
+	"a candidate run in progress ends at the deadline) the result is smaller\n"
+	"but not 1-minimal. Finding the first hit and checking the script, one\n"
+	"pass each, are outside the budget. Temporary traces go to TMPDIR\n"
 	"(default /tmp).\n",
 	reduce_opts,
 	"--json prints {\"result\": \"written\"|\"not-found\"|\"unusable\", \"predicate\",\n"
