@@ -75,6 +75,11 @@ static int take_chips_option(int c, const char *v, struct board_config *cfg, con
 		cfg->lint0_bsp_only = !strcmp(v, "bsp");
 		return 0;
 	case OPT_RECORD:
+		if (!strcmp(v, "-")) { /* standard output carries the outputs */
+			fprintf(stderr, "irqrr chips: --record -: a trace cannot go to standard output"
+					" (the writer seeks back to it); give a file name\n");
+			return -1;
+		}
 		*rec = v;
 		return 0;
 	default:

@@ -111,6 +111,11 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "irqrr: run: -o is for `irqrr record`\n");
 				return 2;
 			}
+			if (!strcmp(optarg, "-")) {
+				fprintf(stderr, "irqrr: record -o -: a trace cannot go to standard output"
+						" (the writer seeks back to it); give a file name\n");
+				return 2;
+			}
 			output = optarg;
 			break;
 		case OPT_GUEST: o.guest = optarg; break;

@@ -219,6 +219,15 @@ mkdir -p "$tmp/spool"
 run 0 "spool in TMPDIR" sh -c "cat '$T' | TMPDIR='$tmp/spool' '$irqrr' stats -"
 test "$(ls -A "$tmp/spool" | wc -l)" -eq 0 && ok "the spooled copy is gone" || bad "the spooled copy is gone"
 : "$spool_left"
+mkdir "$tmp/dash"
+run 2 "chips --record - refused" sh -c "cd '$tmp/dash' && '$irqrr' chips --record - '$script'"
+has "$tmp/err" "a trace cannot go to standard output" "chips --record -: why"
+test ! -e "$tmp/dash/-" && ok "no file named '-'" || bad "no file named '-'"
+if "$irqrr" run --list-guests >/dev/null 2>&1; then
+	run 2 "record -o - refused" sh -c "cd '$tmp/dash' && '$irqrr' record -o - --timeout 1"
+	has "$tmp/err" "a trace cannot go to standard output" "record -o -: why"
+	test ! -e "$tmp/dash/-" && ok "record: no file named '-'" || bad "record: no file named '-'"
+fi
 run 2 "not a trace on standard input" sh -c "echo hello | '$irqrr' info -"
 has "$tmp/err" "not an irqrr trace" "stdin: not a trace"
 
