@@ -80,6 +80,11 @@ static struct trace_reader *open_input(struct common_args *a)
 		trace_reader_close(r);
 		return NULL;
 	}
+	if (r && a->from > a->to) {
+		fprintf(stderr, "irqrr: %s: no events in the time window\n", a->trace);
+		trace_reader_close(r);
+		return NULL;
+	}
 	return r;
 }
 

@@ -143,11 +143,20 @@ static int parse_trace_args(const struct cli_cmd *cmd, int argc, char **argv, st
 	return -1;
 }
 
-/* Open a's trace and narrow a's event range to its time window. */
-static struct trace_reader *open_window(struct trace_args *a)
+/* Open a's trace and narrow a's event range to its time window. With
+ * need_events, an empty trace or window is refused (cli_require_events). */
+static struct trace_reader *open_window(struct trace_args *a, bool need_events)
 {
 	struct trace_reader *r = cli_open_trace(a->path, "");
-	if (r && a->have_time && cli_time_window(r, a->path, a->from_t, a->to_t, &a->from, &a->to)) {
+	if (!r)
+		return NULL;
+	if ((need_events && cli_require_events(r, a->path)) ||
+	    (a->have_time && cli_time_window(r, a->path, a->from_t, a->to_t, &a->from, &a->to))) {
+		trace_reader_close(r);
+		return NULL;
+	}
+	if (need_events && a->from > a->to) {
+		fprintf(stderr, "irqrr: %s: no events in the time window\n", a->path);
 		trace_reader_close(r);
 		return NULL;
 	}
@@ -234,11 +243,7 @@ int cmd_replay(int argc, char **argv)
 	int rc = parse_trace_args(&replay_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc == 2 && a.git_bisect ? 125 : rc;
-	struct trace_reader *r = open_window(&a);
-	if (r && cli_require_events(r, a.path)) {
-		trace_reader_close(r);
-		r = NULL;
-	}
+	struct trace_reader *r = open_window(&a, true);
 	if (!r)
 		return a.git_bisect ? 125 : 2;
 	struct replay_opts o;
@@ -462,7 +467,7 @@ int cmd_dump(int argc, char **argv)
 		return rc;
 	if (dump_format_of(&a, &fmt))
 		return 2;
-	struct trace_reader *r = open_window(&a);
+	struct trace_reader *r = open_window(&a, false);
 	if (!r)
 		return 2;
 	size_t first = 0, n = trace_reader_chunk_count(r);
@@ -813,7 +818,7 @@ int cmd_stats(int argc, char **argv)
 	int rc = parse_trace_args(&stats_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = open_window(&a);
+	struct trace_reader *r = open_window(&a, false);
 	if (!r)
 		return 2;
 	struct trace_stats *st = calloc(1, sizeof(*st));

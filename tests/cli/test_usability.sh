@@ -193,6 +193,13 @@ run 2 "bad time" "$irqrr" dump --from-time 5 "$T"
 has "$tmp/err" "bad time '5' for --from-time" "a time needs a unit"
 run 0 "empty window" "$irqrr" dump --from-time 100s "$T"
 test ! -s "$tmp/out" && ok "a window past the end prints nothing" || bad "a window past the end prints nothing"
+run 0 "stats of an empty window" "$irqrr" stats --from-time 100s "$T"
+has "$tmp/out" "^events: 0 " "stats: 0 events in an empty window"
+for c in replay "export --perfetto $tmp/w2.json" "plot -o $tmp/w2.svg"; do
+	run 2 "$c of an empty window" "$irqrr" $c --from-time 100s "$T"
+	has "$tmp/err" "no events in the time window" "$c: empty window named"
+done
+run 2 "a window between two events" "$irqrr" replay --from-time 1ns --to-time 500ns "$H"
 : "$n_win"
 
 # --- default trace
