@@ -155,6 +155,15 @@ run 1 "diff --json different" "$irqrr" diff --json "$T" "$H"
 json_ok "$tmp/out" "diff --json different" 'd["result"] == "different"'
 run 0 "reduce --json" "$irqrr" reduce --json "$H" --until 'isr-held:5>50us' -o "$tmp/r.script"
 json_ok "$tmp/out" "reduce --json parses" 'd["result"] == "written" and d["kept"] <= d["inputs"]'
+run 0 "reduce" "$irqrr" reduce "$H" --until 'isr-held:5>50us' -o "$tmp/r.script"
+cp "$tmp/r.script" "$tmp/r.script.orig"
+verify=$(sed -n 's/^verified: `irqrr \(.*\)` satisfies.*/\1/p' "$tmp/out")
+if [ -n "$verify" ] && (cd "$tmp" && eval "'$irqrr' $verify" </dev/null >/dev/null 2>&1) &&
+	cmp -s "$tmp/r.script" "$tmp/r.script.orig"; then
+	ok "reduce's verify command runs and leaves the script alone"
+else
+	bad "reduce's verify command ($verify) runs and leaves the script alone"
+fi
 run 0 "reduce -o -" "$irqrr" reduce "$H" --until 'isr-held:5>50us' -o -
 has "$tmp/out" "^irq 5 1" "reduce -o - writes the script on standard output"
 has "$tmp/err" "reduced" "reduce -o -: the summary on standard error"
