@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* irqrr export (Perfetto/Chrome trace-event JSON) and irqrr plot (SVG). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,95 +87,101 @@ static struct trace_reader *open_input(struct common_args *a)
 	return r;
 }
 
-/* -1: go on; else the exit status. */
-static int parse_args(int argc, char **argv, const char *usage, bool plot, struct common_args *a)
+enum { OPT_PERFETTO = 0x100, OPT_FORMAT, OPT_FROM, OPT_TO, OPT_FROM_TIME, OPT_TO_TIME, OPT_IO,
+       OPT_WIDTH };
+
+#define O_WINDOW                                                                              \
+	{ "from", OPT_FROM, "N", "first event number (default 0), as in irqrr dump" },         \
+	{ "to", OPT_TO, "N", "last event number, inclusive (default: the last)" },             \
+	{ "from-time", OPT_FROM_TIME, "T", "first virtual time: 1.5s, 250ms, 20us, 1500ns" }, \
+	{ "to-time", OPT_TO_TIME, "T", "last virtual time (inclusive)" }
+
+static const struct cli_opt export_opts[] = {
+	{ "perfetto", OPT_PERFETTO, "OUT", "output file ('-': standard output)" },
+	{ "output", 'o', "OUT", "the same as --perfetto" },
+	{ "format", OPT_FORMAT, "F", "perfetto (the only format; the default)" },
+	O_WINDOW,
+	{ "io", OPT_IO, NULL, "also port and MMIO accesses, on a \"chip I/O\" track" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd export_cmd = {
+	"export", "[FILE] --perfetto OUT.json [OPTIONS]",
+	"Write events N..M of a trace as Chrome/Perfetto trace-event JSON: open OUT\n"
+	"in https://ui.perfetto.dev or chrome://tracing. Tracks: a counter per GSI\n"
+	"line, irq0 and pic.int and the PIT deadline; one track per vCPU (INTACK,\n"
+	"LINT0, EOI, LVT, console); IOAPIC pins with flows to the receiving vCPUs.\n",
+	export_opts,
+	"docs/timeline.md.\n",
+	"0 done, 2 unusable input or output, or only part of the\n"
+	"trace could be read (the readable part is written).",
+};
+
+static const struct cli_opt plot_opts[] = {
+	{ "output", 'o', "OUT", "output file ('-': standard output)" },
+	{ "format", OPT_FORMAT, "F", "svg (default), or png when " CONVERT " exists" },
+	O_WINDOW,
+	{ "width", OPT_WIDTH, "PX", "plot area width, 100..20000 (default 1200); a pixel\n"
+				    "holding 2+ transitions is drawn as a band" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd plot_cmd = {
+	"plot", "[FILE] -o OUT.svg [OPTIONS]",
+	"Draw events N..M of a trace as a self-contained SVG: a waveform row per\n"
+	"line that changed (GSIs, irq0, pic.int), a marker row per vCPU (INTACK\n"
+	"vectors, NMIs, APIC messages), a time axis and a legend.\n",
+	plot_opts,
+	"docs/timeline.md.\n",
+	"0 done, 2 unusable input or output.",
+};
+
+/* One option into a; 0, or 2 after a message. */
+static int take_option(struct common_args *a, const char *cmd, int key, const char *v)
 {
-	static const struct option opts[] = {
-		{ "perfetto", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "from-time", required_argument, NULL, 'T' },
-		{ "to-time", required_argument, NULL, 'U' },
-		{ "io", no_argument, NULL, 'i' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argv[0];
-	int c;
+	switch (key) {
+	case OPT_PERFETTO:
+		a->out = v;
+		a->format = a->format ? a->format : "perfetto";
+		return 0;
+	case 'o': a->out = v; return 0;
+	case OPT_FORMAT: a->format = v; return 0;
+	case OPT_FROM: return cli_parse_u64(cmd, "--from", v, &a->from) ? 2 : 0;
+	case OPT_TO: return cli_parse_u64(cmd, "--to", v, &a->to) ? 2 : 0;
+	case OPT_FROM_TIME: return cli_parse_time(cmd, "--from-time", v, &a->from_t) ? 2 : 0;
+	case OPT_TO_TIME: return cli_parse_time(cmd, "--to-time", v, &a->to_t) ? 2 : 0;
+	case OPT_IO: a->io = true; return 0;
+	case OPT_WIDTH:
+		if (cli_parse_u64(cmd, "--width", v, &a->width))
+			return 2;
+		if (a->width >= PLOT_WIDTH_MIN && a->width <= PLOT_WIDTH_MAX)
+			return 0;
+		fprintf(stderr, "irqrr %s: --width takes %u..%u pixels\n", cmd, PLOT_WIDTH_MIN,
+			PLOT_WIDTH_MAX);
+		return 2;
+	default:
+		return 2;
+	}
+}
+
+/* -1: go on; else the exit status. */
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct common_args *a)
+{
+	struct cli_parser p;
+	int c, status;
 	memset(a, 0, sizeof(*a));
 	a->to = a->to_t = UINT64_MAX;
 	a->width = 1200;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (plot)
-				goto unknown;
-			a->out = optarg;
-			a->format = a->format ? a->format : "perfetto";
-			break;
-		case 'o':
-			a->out = optarg;
-			break;
-		case 'F':
-			a->format = optarg;
-			break;
-		case 'f':
-			if (cli_parse_u64(cmd, "--from", optarg, &a->from))
-				return 2;
-			break;
-		case 't':
-			if (cli_parse_u64(cmd, "--to", optarg, &a->to))
-				return 2;
-			break;
-		case 'T':
-			if (cli_parse_time(cmd, "--from-time", optarg, &a->from_t))
-				return 2;
-			break;
-		case 'U':
-			if (cli_parse_time(cmd, "--to-time", optarg, &a->to_t))
-				return 2;
-			break;
-		case 'i':
-			if (plot)
-				goto unknown;
-			a->io = true;
-			break;
-		case 'w':
-			if (!plot)
-				goto unknown;
-			if (cli_parse_u64(cmd, "--width", optarg, &a->width))
-				return 2;
-			if (a->width < PLOT_WIDTH_MIN || a->width > PLOT_WIDTH_MAX) {
-				fprintf(stderr, "irqrr %s: --width takes %u..%u pixels\n", cmd,
-					PLOT_WIDTH_MIN, PLOT_WIDTH_MAX);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case ':':
-			fprintf(stderr, "irqrr %s: option %s needs a value\n", cmd, argv[optind - 1]);
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((c = cli_parser_next(&p, &status)) != -1)
+		if (take_option(a, cmd->name, c, optarg))
 			return 2;
-		default:
-		unknown:
-			fprintf(stderr, "irqrr %s: unknown option '%s' (see irqrr %s --help)\n", cmd,
-				argv[optind - 1], cmd);
-			return 2;
-		}
-	}
-	if (optind < argc - 1) {
-		fprintf(stderr, "irqrr %s: expected one trace file (see irqrr %s --help)\n", cmd, cmd);
+	if (status >= 0)
+		return status;
+	if (!(a->trace = cli_trace_operand(cmd, argc, argv)))
 		return 2;
-	}
-	a->trace = optind < argc ? argv[optind] : CLI_DEFAULT_TRACE;
 	if (a->from > a->to || a->from_t > a->to_t) {
-		fprintf(stderr, "irqrr %s: --from is after --to\n", cmd);
+		fprintf(stderr, "irqrr %s: --from is after --to\n", cmd->name);
 		return 2;
 	}
 	return -1;
@@ -184,21 +189,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 
 int cmd_export(int argc, char **argv)
 {
-	static const char usage[] =
-		"usage: irqrr export [FILE] --perfetto OUT.json [--from N] [--to N] [--io]\n"
-		"Write events N..M of a trace as Chrome/Perfetto trace-event JSON: open OUT\n"
-		"in https://ui.perfetto.dev or chrome://tracing. Tracks: a counter per GSI\n"
-		"line, irq0 and pic.int and the PIT deadline; one track per vCPU (INTACK,\n"
-		"LINT0, EOI, LVT, console); IOAPIC pins with flows to the receiving vCPUs.\n"
-		"  --perfetto OUT   output file ('-': standard output); also -o OUT\n"
-		"  --format F       perfetto (the only format; the default)\n"
-		"  --from N --to N  event numbers (inclusive), as in irqrr dump\n"
-		"  --from-time T --to-time T  virtual times (inclusive): 1.5s, 250ms, 20us\n"
-		"  --io             also port and MMIO accesses, on a \"chip I/O\" track\n"
-		"Exit status: 0 done, 2 unusable input or output, or only part of the\n"
-		"trace could be read (the readable part is written). docs/timeline.md.\n";
 	struct common_args a;
-	int rc = parse_args(argc, argv, usage, false, &a);
+	int rc = parse_args(&export_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	if (a.format && strcmp(a.format, "perfetto") && strcmp(a.format, "json")) {
@@ -252,20 +244,8 @@ static int svg_to_png(const char *svg, const char *png)
 
 int cmd_plot(int argc, char **argv)
 {
-	static const char usage[] =
-		"usage: irqrr plot [FILE] -o OUT.svg [--from N] [--to N] [--width PX]\n"
-		"Draw events N..M of a trace as a self-contained SVG: a waveform row per\n"
-		"line that changed (GSIs, irq0, pic.int), a marker row per vCPU (INTACK\n"
-		"vectors, NMIs, APIC messages), a time axis and a legend.\n"
-		"  -o OUT           output file ('-': standard output)\n"
-		"  --format F       svg (default), or png when " CONVERT " exists\n"
-		"  --from N --to N  event numbers (inclusive)\n"
-		"  --from-time T --to-time T  virtual times (inclusive): 1.5s, 250ms, 20us\n"
-		"  --width PX       plot area width, 100..20000 (default 1200); a pixel\n"
-		"                   holding 2+ transitions is drawn as a band\n"
-		"Exit status: 0 done, 2 unusable input or output. docs/timeline.md.\n";
 	struct common_args a;
-	int rc = parse_args(argc, argv, usage, true, &a);
+	int rc = parse_args(&plot_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	if (!a.out) {

@@ -91,6 +91,9 @@ run 2 "bisect --tolerance refused" "$irqrr" bisect --until 'no-intack>1ms' --tol
 run 2 "diff --from refused" "$irqrr" diff --from 3 "$T" "$T"
 run 2 "reduce --from refused" "$irqrr" reduce --until 'no-intack>1ms' -o "$tmp/x" --from 3 "$T"
 run 2 "chips --format refused" "$irqrr" chips --format json "$script"
+run 2 "plot --io refused" "$irqrr" plot --io -o "$tmp/x.svg" "$T"
+has "$tmp/err" "option '--io' is not one of plot's" "plot --io: message"
+run 2 "export --width refused" "$irqrr" export --width 500 --perfetto "$tmp/x.json" "$T"
 run 2 "a missing value is named" "$irqrr" dump "$T" --from
 has "$tmp/err" "option --from needs a value" "missing value message"
 run 0 "replay --model still taken" "$irqrr" replay --model pic.poll_no_0x80=1 "$T"
