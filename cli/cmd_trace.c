@@ -734,10 +734,15 @@ static int stats_chunk(struct trace_reader *r, size_t ci, const struct trace_arg
 	return k < 0 ? 2 : k == 1;
 }
 
-static const char *kind_label(unsigned k)
+/* A kind's name; "kind_0xNN" for one this irqrr does not know (as dump
+ * shows it), so JSON keys stay distinct. */
+static const char *kind_label(unsigned k, char *buf, size_t len)
 {
 	const char *name = EV_IS_CONTEXT(k) ? trace_ctx_kind_name(k) : irq_event_kind_name(k);
-	return name ? name : "?";
+	if (name)
+		return name;
+	snprintf(buf, len, "kind_0x%02x", k);
+	return buf;
 }
 
 static double stats_seconds(const struct trace_stats *st)
@@ -755,7 +760,8 @@ static void stats_print_text(const struct trace_stats *st)
 	for (unsigned k = 0; k < 256; k++) {
 		if (!st->kinds[k])
 			continue;
-		printf("  %-12s %12" PRIu64, kind_label(k), st->kinds[k]);
+		char buf[16];
+		printf("  %-12s %12" PRIu64, kind_label(k, buf, sizeof(buf)), st->kinds[k]);
 		if (secs > 0)
 			printf("  %12.1f/s", (double)st->kinds[k] / secs);
 		printf("\n");
@@ -787,7 +793,8 @@ static void stats_print_json(const struct trace_stats *st)
 	printf("{\"events\":%" PRIu64 ",\"seconds\":%.9f,\"kinds\":{", st->total, stats_seconds(st));
 	for (unsigned k = 0; k < 256; k++)
 		if (st->kinds[k]) {
-			printf("%s\"%s\":%" PRIu64, sep, kind_label(k), st->kinds[k]);
+			char buf[16];
+			printf("%s\"%s\":%" PRIu64, sep, kind_label(k, buf, sizeof(buf)), st->kinds[k]);
 			sep = ",";
 		}
 	printf("},\"lines\":[");
