@@ -113,6 +113,19 @@ run 2 "chips --cpus 0" "$irqrr" chips --cpus 0 "$script"
 has "$tmp/err" "irqrr chips: --cpus 0: expected 1..64" "chips --cpus 0 message"
 run 2 "chips --cpus 65" "$irqrr" chips --cpus 65 "$script"
 has "$tmp/err" "irqrr chips: --cpus 65: expected 1..64" "chips --cpus 65: same kind"
+if "$irqrr" run --list-guests >/dev/null 2>&1; then
+	run 2 "run --cpus 0" "$irqrr" run --cpus 0 --timeout 1
+	has "$tmp/err" "irqrr: --cpus 0: expected 1..64" "run --cpus 0 message"
+	run 2 "run --cpus 65" "$irqrr" run --cpus 65 --timeout 1
+	has "$tmp/err" "irqrr: --cpus 65: expected 1..64" "run --cpus 65: the same kind"
+	run 2 "run --ring refused" "$irqrr" run --ring 1 --timeout 1
+	has "$tmp/err" "option '--ring' is not one of run's" "run --ring: message"
+	run 2 "run --from refused" "$irqrr" run --from 3 --timeout 1
+	for c in run record; do
+		run 0 "$c --help" "$irqrr" "$c" --help
+		has "$tmp/out" "^Exit status: " "$c --help lists exit statuses"
+	done
+fi
 for c in replay dump info stats state bisect diff reduce export plot chips; do
 	run 0 "$c --help" "$irqrr" "$c" --help
 	has "$tmp/out" "^Exit status: " "$c --help lists exit statuses"
