@@ -3,11 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define HELP_COL 22 /* where an option's help text starts */
 
@@ -31,8 +31,13 @@ void cli_parser_init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, 
 	p->argc = argc;
 	p->argv = argv;
 	p->so[s++] = ':'; /* a missing value is ':', an unknown option '?' */
-	for (const struct cli_opt *o = cmd->opts; o && o->name && n < CLI_MAX_OPTS; o++)
+	for (const struct cli_opt *o = cmd->opts; o && o->name; o++) {
+		if (n == CLI_MAX_OPTS) { /* a programming error: raise CLI_MAX_OPTS */
+			fprintf(stderr, "irqrr %s: more than %d options\n", cmd->name, CLI_MAX_OPTS);
+			abort();
+		}
 		add_option(p, &n, &s, o);
+	}
 	add_option(p, &n, &s, &help_opt);
 	p->lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	p->so[s] = '\0';
@@ -70,7 +75,7 @@ int cli_parser_next(struct cli_parser *p, int *status)
 		return -1;
 	}
 	if (c == '?') {
-		fprintf(stderr, "irqrr %s: option '%s' is not one of %s's (see irqrr %s --help)\n", cmd,
+		fprintf(stderr, "irqrr %s: '%s' is not an option of %s (see irqrr %s --help)\n", cmd,
 			typed_option(p), cmd, cmd);
 		*status = 2;
 		return -1;

@@ -77,9 +77,9 @@ fi
 
 # --- item 9: each command takes only its own options
 run 2 "dump --at refused" "$irqrr" dump --at 5 "$T"
-has "$tmp/err" "irqrr dump: option '--at' is not one of dump's" "dump --at: message names it"
+has "$tmp/err" "irqrr dump: '--at' is not an option of dump" "dump --at: message names it"
 run 2 "stats --format refused" "$irqrr" stats --format json "$T"
-has "$tmp/err" "option '--format' is not one of stats'" "stats --format: message"
+has "$tmp/err" "'--format' is not an option of stats" "stats --format: message"
 run 2 "info --model refused" "$irqrr" info --model pic.poll_no_0x80=1 "$T"
 run 2 "info --from refused" "$irqrr" info --from 3 "$T"
 run 2 "state --format refused" "$irqrr" state --at 3 --format json "$T"
@@ -92,7 +92,7 @@ run 2 "diff --from refused" "$irqrr" diff --from 3 "$T" "$T"
 run 2 "reduce --from refused" "$irqrr" reduce --until 'no-intack>1ms' -o "$tmp/x" --from 3 "$T"
 run 2 "chips --format refused" "$irqrr" chips --format json "$script"
 run 2 "plot --io refused" "$irqrr" plot --io -o "$tmp/x.svg" "$T"
-has "$tmp/err" "option '--io' is not one of plot's" "plot --io: message"
+has "$tmp/err" "'--io' is not an option of plot" "plot --io: message"
 run 2 "export --width refused" "$irqrr" export --width 500 --perfetto "$tmp/x.json" "$T"
 run 2 "a missing value is named" "$irqrr" dump "$T" --from
 has "$tmp/err" "option --from needs a value" "missing value message"
@@ -119,7 +119,7 @@ if "$irqrr" run --list-guests >/dev/null 2>&1; then
 	run 2 "run --cpus 65" "$irqrr" run --cpus 65 --timeout 1
 	has "$tmp/err" "irqrr: --cpus 65: expected 1..64" "run --cpus 65: the same kind"
 	run 2 "run --ring refused" "$irqrr" run --ring 1 --timeout 1
-	has "$tmp/err" "option '--ring' is not one of run's" "run --ring: message"
+	has "$tmp/err" "'--ring' is not an option of run" "run --ring: message"
 	run 2 "run --from refused" "$irqrr" run --from 3 --timeout 1
 	for c in run record; do
 		run 0 "$c --help" "$irqrr" "$c" --help
