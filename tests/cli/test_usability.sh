@@ -271,6 +271,8 @@ if "$irqrr" run --list-guests >/dev/null 2>&1; then
 	has "$tmp/err" "a trace cannot go to standard output" "record -o -: why"
 	test ! -e "$tmp/dash/-" && ok "record: no file named '-'" || bad "record: no file named '-'"
 fi
+run 2 "spool: TMPDIR unusable" sh -c "cat '$T' | TMPDIR='$tmp/nonexistent' '$irqrr' info -"
+has "$tmp/err" "cannot spool to $tmp/nonexistent" "spool: the TMPDIR is named"
 run 2 "not a trace on standard input" sh -c "echo hello | '$irqrr' info -"
 has "$tmp/err" "not an irqrr trace" "stdin: not a trace"
 
