@@ -17,13 +17,29 @@
 #include <string.h>
 
 #include "clock.h"
+#include "history.h"
 
 #define LVT_MASKED (1u << 16)
 #define LVT_LEVEL (1u << 15)
 #define LVT_DM(v) (((v) >> 8) & 7u)
 
+/* The event that caused the state changes being booked: the input being
+ * processed (its echo comes next), or, during a time advance, the timed
+ * output just emitted (a PIT or RTC edge). */
+static uint64_t cause_num(const struct board *b)
+{
+	return b->deferring ? b->event_num : b->last_num;
+}
+
 static void emit_now(struct board *b, const struct irq_event *ev)
 {
+	uint64_t num = b->event_num++;
+	if (ev->kind == EV_APIC_MSG && b->hist_on) {
+		/* book the request the message answers before the delivery */
+		board_history_observe(b, cause_num(b));
+		board_history_message(b, num, &ev->u.apic);
+	}
+	b->last_num = num;
 	if (b->sink)
 		b->sink(b->sink_ctx, ev);
 }
@@ -111,6 +127,7 @@ static void lint0_on_int_change(struct board *b, bool level)
 static void ioapic_pin(struct board *b, unsigned pin, int electrical)
 {
 	struct apic_msg m[IOAPIC_PINS];
+	b->hist.io_dirty |= 1u << pin;
 	unsigned n = ioapic_set_irq(&b->s.ioapic, pin, electrical, m);
 	out_msgs(b, m, n);
 }
@@ -127,6 +144,28 @@ static int isa_level(const struct board *b, unsigned n)
 static unsigned ioapic_pin_of(unsigned gsi)
 {
 	return gsi == 0 ? 2 : gsi;
+}
+
+unsigned board_line_pin(unsigned line)
+{
+	return ioapic_pin_of(line);
+}
+
+bool board_line_has_pic(unsigned line)
+{
+	return line < 16 && line != 2;
+}
+
+uint32_t board_line_levels(const struct board *b)
+{
+	return (b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8) & ((1u << BOARD_GSIS) - 1u);
+}
+
+bool board_line_level(const struct board *b, unsigned line)
+{
+	if (line >= BOARD_GSIS)
+		return false;
+	return line < 16 ? isa_level(b, line) != 0 : ((b->s.lines >> line) & 1u) != 0;
 }
 
 /* Electrical level at IOAPIC pin p. */
@@ -209,6 +248,8 @@ static void advance_to(struct board *b, uint64_t t)
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
+		if (b->hist_on)
+			board_history_observe(b, b->last_num);
 	}
 	b->s.now = t;
 }
@@ -240,6 +281,8 @@ static void begin_input(struct board *b, uint64_t now)
 
 static void end_input(struct board *b, struct irq_event *in)
 {
+	if (b->hist_on)
+		board_history_observe(b, b->event_num);
 	b->deferring = 0;
 	in->t = b->s.now;
 	emit_now(b, in);
@@ -283,9 +326,16 @@ static const char *config_check(const struct board_config *cfg)
 static void chips_reset(struct board *b)
 {
 	struct apic_msg m[IOAPIC_PINS];
+	/* model variants are board configuration: a reset keeps them */
+	uint8_t literal = b->s.pic.chip[0].literal_edge, poll = b->s.pic.chip[0].poll_no_0x80;
 	pic_pair_init(&b->s.pic, b->cfg.pic_imr_reset);
+	for (unsigned i = 0; i < 2; i++) {
+		b->s.pic.chip[i].literal_edge = literal;
+		b->s.pic.chip[i].poll_no_0x80 = poll;
+	}
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
+	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
 	/* The PIC's edge detectors start at the current input levels: a line
@@ -325,6 +375,7 @@ int board_init(struct board *b, const struct board_config *cfg,
 	b->rtc_next = rtc_next_edge(&b->s.rtc, 0);
 	chips_reset(b);
 	b->s.deadline = board_next_deadline(b);
+	board_history_start(b);
 	return 0;
 }
 
@@ -333,6 +384,12 @@ void board_init_blank(struct board *b)
 	struct board_config cfg;
 	board_config_default(&cfg);
 	(void)board_init(b, &cfg, NULL, NULL);
+}
+
+void board_keep_history(struct board *b)
+{
+	b->hist_on = 1;
+	board_history_start(b);
 }
 
 void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
@@ -427,6 +484,7 @@ void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t val
 	begin_input(b, now);
 	if (board_owns_mmio(addr)) {
 		struct apic_msg m[IOAPIC_PINS];
+		b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 		unsigned n = ioapic_mmio_write(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE), value, m);
 		out_msgs(b, m, n);
 	}
@@ -479,6 +537,8 @@ void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
 	in.u.eoi.vector = vector;
 	in.u.eoi.cpu = (uint8_t)cpu;
 	begin_input(b, now);
+	b->hist.eoi[vector] = b->event_num;
+	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	unsigned n = ioapic_eoi(&b->s.ioapic, vector, m);
 	out_msgs(b, m, n);
 	end_input(b, &in);
@@ -494,6 +554,8 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
 		b->s.lvt[cpu][pin] = value;
+		if (pin == 0 && old != value)
+			b->hist.lvt0[cpu] = b->event_num;
 		if (pin == 0) {
 			/* A level consumer appearing or going away while INT is
 			 * high sees the level change; edge modes see no edge. */
@@ -642,8 +704,11 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return "trailing bytes after board state";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
+	tmp.event_num = b->event_num;
+	tmp.hist_on = b->hist_on;
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
+	board_history_start(&tmp);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
 }

@@ -67,9 +67,54 @@ struct board_state {
 	uint32_t lvt[BOARD_MAX_CPUS][2];
 };
 
+/* No event (a `since` that is unknown or does not exist). */
+#define BOARD_NO_EVENT UINT64_MAX
+
+/*
+ * What the board remembers about its lines, for board_explain_line()
+ * (chips/explain.h): which request of each line is still undelivered and
+ * the events that began each blocking state. Kept by the board from its own
+ * inputs and outputs (chips/history.c), stamped with the driver's event
+ * numbers (board.event_num). Not part of the keyframe: a board loaded from
+ * one starts with stamps unknown and the pending set inferred from its
+ * state. O(1) per event, no allocation.
+ */
+struct board_history {
+	uint32_t pending;               /* bit n: line n holds an undelivered request */
+	uint64_t request[BOARD_GSIS];   /* event that began line n's pending request */
+	uint64_t coalesced[BOARD_GSIS]; /* requests that arrived while one was pending */
+	uint64_t delivered[BOARD_GSIS]; /* last delivery of line n */
+	uint64_t delivered_t[BOARD_GSIS];
+	uint8_t delivered_vector[BOARD_GSIS];
+	uint8_t delivered_by_intack[BOARD_GSIS]; /* 1: INTACK/poll, 0: IOAPIC message */
+	uint64_t ack[16];               /* INTA/poll that set ISR for irq n (2: master IR2) */
+	uint64_t imr_set[16];           /* the write that set irq n's IMR bit */
+	uint64_t pic_eoi[2];            /* last write that cleared an ISR bit, per chip */
+	uint64_t msg[24];               /* last APIC message per IOAPIC pin */
+	uint8_t msg_vector[24];
+	uint64_t rte_masked[24];        /* the write (or reset) that masked the entry */
+	uint64_t eoi[256];              /* last LAPIC EOI per vector */
+	uint64_t lvt0[BOARD_MAX_CPUS];  /* last change of each vCPU's LVT0 */
+	/* what the last observation saw, for edge detection */
+	uint8_t irr[2], isr[2], imr[2];
+	uint32_t level, remote_irr, masked;
+	/* IOAPIC pin status now (kept for the pins the board touched:
+	 * io_dirty), bit n = pin n */
+	uint32_t io_remote_irr, io_masked, io_held, io_dirty;
+};
+
 struct board {
 	struct board_config cfg;
 	struct board_state s;
+	/* The driver's number of the next event the board emits (the trace's
+	 * event numbers; the board adds one per event it emits, a driver that
+	 * interleaves records of its own moves it on). Context, not state. */
+	uint64_t event_num;
+	uint64_t last_num;  /* number of the last event emitted */
+	/* 1: keep the line history (board_keep_history); a driver setting,
+	 * kept across board_load, off by default (replay at full speed) */
+	uint8_t hist_on;
+	struct board_history hist;
 	irq_event_sink sink;
 	void *sink_ctx;
 	/* pit_next_edge(ch 0, now) and rtc_next_edge(now): derived from s,
@@ -110,6 +155,19 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 /* Feed one recorded input event (any EV_IS_INPUT kind). Returns -1 for a
  * kind that is not an input or fields out of range, else 0. */
 int board_apply(struct board *b, const struct irq_event *in);
+
+/* The wiring, as questions: the IOAPIC pin line n reaches (ISA IRQ0 ->
+ * pin 2), whether it has a PIC input (n < 16, not 2: IR2 is the cascade),
+ * its level (PIT OUT0 and the RTC ORed in on lines 0 and 8). */
+unsigned board_line_pin(unsigned line);
+bool board_line_has_pic(unsigned line);
+bool board_line_level(const struct board *b, unsigned line);
+uint32_t board_line_levels(const struct board *b); /* bit n = line n */
+
+/* Keep the line history from now on (the hang report, `irqrr explain`):
+ * it starts from the board's state, stamps unknown. Without it,
+ * board_explain_line() infers the pending lines from the state alone. */
+void board_keep_history(struct board *b);
 
 /* Which ports / MMIO ranges the board decodes. */
 bool board_owns_port(uint16_t port);

@@ -123,6 +123,33 @@ static unsigned ioapic_service_level(struct ioapic *s, unsigned pin, struct apic
 	return ioapic_deliver(s, pin, out);
 }
 
+void ioapic_entry_get(const struct ioapic *s, unsigned pin, struct ioapic_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (pin >= IOAPIC_PINS)
+		return;
+	uint64_t rte = s->rte[pin];
+	e->vector = (uint8_t)(rte & RTE_VECTOR);
+	e->delivery = (uint8_t)rte_dm(rte);
+	e->dest = (uint8_t)(rte >> RTE_DEST_SHIFT);
+	e->logical = (rte & RTE_DESTMODE) != 0;
+	e->level = rte_is_level(rte);
+	e->masked = (rte & RTE_MASKED) != 0;
+	e->remote_irr = (rte & RTE_REMOTE_IRR) != 0;
+	e->asserted = pin_asserted(s, pin, rte);
+}
+
+unsigned ioapic_pin_status(const struct ioapic *s, unsigned pin)
+{
+	if (pin >= IOAPIC_PINS)
+		return 0;
+	uint64_t rte = s->rte[pin];
+	unsigned st = ((rte & RTE_REMOTE_IRR) ? IOAPIC_PIN_REMOTE_IRR : 0) | ((rte & RTE_MASKED) ? IOAPIC_PIN_MASKED : 0);
+	if (st && rte_is_level(rte) && pin_asserted(s, pin, rte))
+		st |= IOAPIC_PIN_HELD;
+	return st;
+}
+
 void ioapic_init(struct ioapic *s, uint8_t version)
 {
 	memset(s, 0, sizeof(*s));

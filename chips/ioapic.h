@@ -48,6 +48,26 @@ unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, st
 uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset);
 /* LAPIC EOI broadcast of a vector (also what the EOI register does). */
 unsigned ioapic_eoi(struct ioapic *s, uint8_t vector, struct apic_msg *out);
+/* One redirection entry as the chip acts on it (DS 3.2.4). */
+struct ioapic_entry {
+	uint8_t vector;
+	uint8_t delivery;   /* enum apic_delivery */
+	uint8_t dest;
+	bool logical;
+	bool level;         /* effectively level-triggered (fixed/lowest with bit 15) */
+	bool masked;
+	bool remote_irr;
+	bool asserted;      /* input level XOR polarity */
+};
+void ioapic_entry_get(const struct ioapic *s, unsigned pin, struct ioapic_entry *e);
+/* The same, as bits for the hot path: IOAPIC_PIN_REMOTE_IRR, _MASKED, and
+ * _HELD (a level entry keeps an asserted pin's request: masked, or its
+ * Remote IRR awaits the EOI). */
+#define IOAPIC_PIN_REMOTE_IRR 1u
+#define IOAPIC_PIN_MASKED 2u
+#define IOAPIC_PIN_HELD 4u
+unsigned ioapic_pin_status(const struct ioapic *s, unsigned pin);
+
 /* Saves, or loads and validates (on error sets ser->err, *s unchanged). */
 void ioapic_serialize(struct ioapic *s, struct ser *ser);
 /* Readable register dump. */

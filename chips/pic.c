@@ -165,6 +165,7 @@ static void chip_ack(struct pic *c, unsigned ir)
 	uint8_t bit = (uint8_t)(1u << ir);
 	if (!(level_mask(c) & bit))
 		c->irr &= (uint8_t)~bit;
+	c->acked |= bit;
 	if (c->auto_eoi) {
 		/* DS "Automatic rotation": rotate-in-AEOI makes the IR just
 		 * serviced the lowest priority. */
@@ -331,6 +332,12 @@ bool pic_pair_owns_port(uint16_t port)
 	return chip_index(port) >= 0 || elcr_index(port) >= 0;
 }
 
+bool pic_pair_is_setup_write(uint16_t port, uint8_t value)
+{
+	int i = chip_index(port);
+	return i >= 0 && ((port & 1) || (value & ICW1_SELECT));
+}
+
 void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value)
 {
 	int i = chip_index(port);
@@ -424,6 +431,104 @@ uint8_t pic_pair_intack(struct pic_pair *p)
 bool pic_pair_int(const struct pic_pair *p)
 {
 	return p->chip[PIC_MASTER].out != 0;
+}
+
+bool pic_pair_holds(const struct pic_pair *p, unsigned irq)
+{
+	if (irq >= 16 || irq == PIC_CASCADE_IR)
+		return false;
+	const struct pic *c = &p->chip[irq >> 3];
+	uint8_t bit = (uint8_t)(1u << (irq & 7));
+	return (c->irr & bit) && (!c->literal_edge || (c->line & bit));
+}
+
+bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq)
+{
+	return irq < 16 && (level_mask(&p->chip[irq >> 3]) & (1u << (irq & 7)));
+}
+
+int pic_pair_irq_of_vector(const struct pic_pair *p, uint8_t vector)
+{
+	unsigned ir = vector & 7u;
+	/* DS ICW2: T7-T3 of the vector are the base, the IR level fills 2:0 */
+	if ((vector & 0xf8) == p->chip[PIC_MASTER].base && ir != PIC_CASCADE_IR)
+		return (int)ir;
+	if ((vector & 0xf8) == p->chip[PIC_SLAVE].base)
+		return (int)(8 + ir);
+	return -1;
+}
+
+uint16_t pic_pair_holds_mask(const struct pic_pair *p)
+{
+	uint16_t m = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct pic *c = &p->chip[i];
+		m |= (uint16_t)((c->irr & (c->literal_edge ? c->line : 0xff)) << (8 * i));
+	}
+	return m & (uint16_t)~(1u << PIC_CASCADE_IR);
+}
+
+uint16_t pic_pair_level_mask(const struct pic_pair *p)
+{
+	uint16_t m = (uint16_t)(level_mask(&p->chip[0]) | level_mask(&p->chip[1]) << 8);
+	return m & (uint16_t)~(1u << PIC_CASCADE_IR);
+}
+
+/*
+ * Why IR ir of chip c (holding an unmasked request) is not the one the chip
+ * resolves to: the same scan as pending_ir(), asked for one IR. DS "Fully
+ * nested mode": only a strictly higher in-service level blocks, or the
+ * same level; "Special mask mode": masked in-service levels do not block;
+ * "Special fully nested mode": the master's cascade input is not blocked
+ * by its own in-service level.
+ */
+static enum pic_block chip_why(const struct pic *c, unsigned ir, int is_master, unsigned *blocker_ir)
+{
+	uint8_t in_service = c->isr;
+	if (c->special_mask)
+		in_service &= (uint8_t)~c->imr;
+	unsigned my_lvl = (ir - c->priority_add) & 7u;
+	for (unsigned lvl = 0; lvl <= my_lvl; lvl++) {
+		unsigned j = (lvl + c->priority_add) & 7u;
+		if (!(in_service & (1u << j)))
+			continue;
+		if (lvl == my_lvl && is_master && c->sfnm && ir == PIC_CASCADE_IR)
+			break;
+		*blocker_ir = j;
+		return PIC_BLOCK_IN_SERVICE;
+	}
+	unsigned req_lvl = priority_of(requests(c), c->priority_add);
+	if (req_lvl < my_lvl) {
+		*blocker_ir = (req_lvl + c->priority_add) & 7u;
+		return PIC_BLOCK_HIGHER_REQUEST;
+	}
+	return PIC_BLOCK_NONE;
+}
+
+enum pic_block pic_pair_why(const struct pic_pair *p, unsigned irq, unsigned *blocker)
+{
+	const struct pic *m = &p->chip[PIC_MASTER];
+	unsigned chip = irq >> 3, ir = irq & 7u, j = 0;
+	*blocker = irq;
+	if (!pic_pair_holds(p, irq))
+		return PIC_BLOCK_NO_REQUEST;
+	if (p->chip[chip].imr & (1u << ir))
+		return PIC_BLOCK_MASKED;
+	if (chip == PIC_SLAVE && (m->imr & (1u << PIC_CASCADE_IR))) {
+		*blocker = PIC_CASCADE_IR;
+		return PIC_BLOCK_CASCADE_MASKED;
+	}
+	enum pic_block why = chip_why(&p->chip[chip], ir, chip == PIC_MASTER, &j);
+	if (why != PIC_BLOCK_NONE) {
+		*blocker = chip * 8 + j;
+		return why;
+	}
+	if (chip == PIC_SLAVE) {
+		/* The slave answers this IR: now the master must take IR2. */
+		why = chip_why(m, PIC_CASCADE_IR, 1, &j);
+		*blocker = j;
+	}
+	return why;
 }
 
 static void ser_chip(struct ser *s, struct pic *c)

@@ -32,6 +32,8 @@ struct pic {
 	uint8_t literal_edge; /* 1: a withdrawn edge request is lost (DS), 0: latched */
 	uint8_t poll_no_0x80; /* 1: poll word without bit 7 (KVM/crosvm), 0: DS */
 	uint8_t out;          /* INT output (derived cache, not saved) */
+	uint8_t acked;        /* IRs acknowledged (INTA or poll) since the owner
+	                       * last cleared it (bookkeeping, not saved) */
 };
 
 struct pic_pair {
@@ -51,6 +53,35 @@ uint8_t pic_pair_intack(struct pic_pair *p);
 /* Master INT output level. */
 bool pic_pair_int(const struct pic_pair *p);
 bool pic_pair_owns_port(uint16_t port);
+/* A write that sets a chip up or unmasks it: ICW1 or a write to the A0=1
+ * port (IMR, or an ICW2-4 in an init sequence). */
+bool pic_pair_is_setup_write(uint16_t port, uint8_t value);
+
+/* Why ISA line irq (0..15, not 2) is not acknowledged by the next INTA
+ * (DS "Interrupt sequence", "Fully nested mode"). */
+enum pic_block {
+	PIC_BLOCK_NONE,            /* the request reaches INT: the next INTA takes it */
+	PIC_BLOCK_NO_REQUEST,      /* no request held (IRR bit clear) */
+	PIC_BLOCK_MASKED,          /* its IMR bit (blocker = irq) */
+	PIC_BLOCK_CASCADE_MASKED,  /* a slave line, the master's IMR bit 2 (blocker = 2) */
+	PIC_BLOCK_IN_SERVICE,      /* an in-service level of same or higher priority */
+	PIC_BLOCK_HIGHER_REQUEST,  /* a higher-priority request goes first */
+};
+/* *blocker: the ISA irq (0..15; 2 = the master's IR2) that blocks. */
+enum pic_block pic_pair_why(const struct pic_pair *p, unsigned irq, unsigned *blocker);
+/* The chip holds a request for irq (IRR bit; in the literal-edge variant
+ * only while the input is still high). */
+bool pic_pair_holds(const struct pic_pair *p, unsigned irq);
+/* irq's input is level-sensed (ELCR bit or ICW1 LTIM). */
+bool pic_pair_level_sensed(const struct pic_pair *p, unsigned irq);
+/* The ISA irq (0..15) an INTA vector names by the chips' vector bases, or
+ * -1 (the master's IR2 is the cascade: its lines answer with the slave's
+ * vectors). A spurious IR7/IR15 vector names irq 7/15. */
+int pic_pair_irq_of_vector(const struct pic_pair *p, uint8_t vector);
+/* The same for all 16 irqs at once (bit n = irq n; bit 2, the cascade,
+ * never set). */
+uint16_t pic_pair_holds_mask(const struct pic_pair *p);
+uint16_t pic_pair_level_mask(const struct pic_pair *p);
 void pic_pair_serialize(struct pic_pair *p, struct ser *s);
 /* Readable register dump (layout in docs/chips-pic.md). */
 void pic_pair_print(const struct pic_pair *p, FILE *f);

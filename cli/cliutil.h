@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the subcommands: one option table per command (from
  * which the parser, --help, the man pages and the shell completion all
- * come), number parsing, trace opening, standard output checks. */
+ * come), number parsing, trace opening, output files, standard output
+ * checks. */
 #ifndef IRQRR_CLIUTIL_H
 #define IRQRR_CLIUTIL_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -94,9 +96,49 @@ void cli_put_json_string(FILE *f, const char *s);
  * events; commands that need events for an answer call this, which says
  * "FILE: the trace holds no events" and returns 2 (else 0). */
 int cli_require_events(struct trace_reader *r, const char *path);
+/* cli_open_trace() for a command that needs events: NULL, after the
+ * message, also when the trace holds none. */
+struct trace_reader *cli_open_events(const char *path, const char *note);
 
 /* Flush standard output; on a write error say so and return 2, else
  * status. Every command's status goes through it (cli/main.c). */
 int cli_check_stdout(int status);
+
+/* True when paths a and b name the same file (device and inode, symlinks
+ * followed); false when either does not exist. */
+bool cli_same_file(const char *a, const char *b);
+
+/* An output file that never costs the user anything but the file asked
+ * for (docs/user-guide.md, "Output files"):
+ *  - '-' is standard output;
+ *  - a path naming one of the inputs (same device and inode) is refused;
+ *  - a new path or an existing regular file is written under a temporary
+ *    name in the same directory and renamed over the path only when the
+ *    output is complete: on failure the temporary file (which this run
+ *    created) is removed and an existing file is left as it was (unless
+ *    the directory does not let us create the temporary file: the existing
+ *    file is then written in place, as through a symlink below);
+ *  - anything else (a symlink, a device node, a FIFO) is written in place
+ *    and never removed; a regular file reached through a symlink is
+ *    emptied when the output is incomplete. */
+struct cli_output {
+	const char *path;
+	FILE *f;
+	char tmp[4096]; /* "" unless writing under a temporary name */
+};
+/* Open; on refusal print one line ("irqrr CMD: OUT: ...") and return -1.
+ * inputs: the paths the command reads (NULL-terminated; may be NULL). */
+int cli_output_open(struct cli_output *o, const char *cmd, const char *path,
+		    const char *const *inputs);
+/* A new temporary file "$TMPDIR/irqrr-CMD-XXXXXX" + suffix (TMPDIR unset:
+ * /tmp), its name in o->tmp; closing it with keep leaves it in place for
+ * the caller to use and remove. */
+int cli_temp_output(struct cli_output *o, const char *cmd, const char *suffix);
+/* The name to write to: the temporary file, or the path itself. */
+const char *cli_output_name(const struct cli_output *o);
+/* Flush and close. keep: the output is complete (rename it into place);
+ * otherwise (or on a write error, reported in one line) only what this run
+ * created is removed. Returns 0, or 2 on a write error. */
+int cli_output_close(struct cli_output *o, const char *cmd, bool keep);
 
 #endif

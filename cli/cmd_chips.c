@@ -87,23 +87,42 @@ static int take_chips_option(int c, const char *v, struct board_config *cfg, con
 	}
 }
 
-/* Run the script; its messages quote the script's text, so they reach the
- * terminal escaped (\xNN), as dump shows a trace's bytes. */
+/* Run the script (trace: also record it there, or NULL); its messages
+ * quote the script's text, so they reach the terminal escaped (\xNN), as
+ * dump shows a trace's bytes. */
 static int run_script(FILE *in, const char *name, const struct board_config *cfg,
-		      const char *rec_path)
+		      const char *trace)
 {
 	char *msgs = NULL;
 	size_t len = 0;
 	FILE *errf = open_memstream(&msgs, &len);
 	if (!errf)
 		errf = stderr;
-	int status = rec_path ? script_run_record(in, name, cfg, stdout, errf, rec_path, NULL)
-			      : script_run(in, name, cfg, stdout, errf, NULL);
+	int status = trace ? script_run_record(in, name, cfg, stdout, errf, trace, NULL)
+			   : script_run(in, name, cfg, stdout, errf, NULL);
 	if (errf != stderr) {
 		if (!fclose(errf))
 			cli_put_lines(stderr, msgs);
 		free(msgs);
 	}
+	return status;
+}
+
+/* chips --record: the trace is an output file like export's (cliutil.h):
+ * never the script itself, and when the script fails (exit 2) no trace of
+ * the prefix is left that could pass for a complete one. */
+static int run_recorded(FILE *in, const char *name, const struct board_config *cfg,
+			const char *rec_path)
+{
+	const char *inputs[] = { in == stdin ? NULL : name, NULL };
+	struct cli_output out;
+	if (cli_output_open(&out, "chips", rec_path, inputs))
+		return 2;
+	int status = run_script(in, name, cfg, cli_output_name(&out));
+	if (cli_output_close(&out, "chips", status == 0))
+		status = 2;
+	if (status)
+		fprintf(stderr, "irqrr chips: %s: no trace written (the run failed)\n", rec_path);
 	return status;
 }
 
@@ -141,7 +160,7 @@ int cmd_chips(int argc, char **argv)
 			return 2;
 		}
 	}
-	status = run_script(in, name, &cfg, rec_path);
+	status = rec_path ? run_recorded(in, name, &cfg, rec_path) : run_script(in, name, &cfg, NULL);
 	if (in != stdin)
 		fclose(in);
 	return status; /* main() checks standard output */

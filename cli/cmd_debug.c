@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Offline debugging commands: bisect, diff, reduce (docs/debugging.md). */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -144,13 +143,9 @@ int cmd_bisect(int argc, char **argv)
 	int rc = bisect_parse(argc, argv, &a, &p);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = cli_open_trace(a.path, "");
+	struct trace_reader *r = cli_open_events(a.path, "");
 	if (!r)
 		return 2;
-	if (cli_require_events(r, a.path)) {
-		trace_reader_close(r);
-		return 2;
-	}
 	struct bisect_result *res = malloc(sizeof(*res));
 	if (!res) {
 		trace_reader_close(r);
@@ -283,6 +278,16 @@ int cmd_diff(int argc, char **argv)
 
 /* ------------------------------------------------------------------ reduce */
 
+/* The trace a user records the reduced script into: SCRIPT without its
+ * ".script" suffix, plus ".irqrr" (never the script itself). */
+static void reduce_trace_name(const char *script, char *buf, size_t len)
+{
+	size_t n = strlen(script), sfx = strlen(".script");
+	if (n > sfx && !strcmp(script + n - sfx, ".script"))
+		n -= sfx;
+	snprintf(buf, len, "%.*s.irqrr", (int)n, script);
+}
+
 static const struct cli_opt reduce_opts[] = {
 	{ "until", OPT_UNTIL, "PREDICATE", "the condition to keep (required; as in bisect)" },
 	{ "output", 'o', "SCRIPT", "where to write the script (required; '-': standard\noutput, the summary then going to standard error)" },
@@ -297,11 +302,12 @@ static const struct cli_cmd reduce_cmd = {
 	"Shrink the trace's inputs (up to the predicate's first hit) to a\n"
 	"minimal chip script that `irqrr chips` runs from power-on and that still\n"
 	"satisfies PREDICATE (same syntax as bisect). The script is recorded and\n"
-	"checked before it is written. Past the budget (--max-tests, --max-time;\n"
-	"a candidate run in progress ends at the deadline) the result is smaller\n"
-	"but not 1-minimal. Finding the first hit and checking the script, one\n"
-	"pass each, are outside the budget. Temporary traces go to TMPDIR\n"
-	"(default /tmp).\n",
+	"checked before it is written. Past the budget (--max-tests, --max-time)\n"
+	"the result is smaller but not 1-minimal. --max-time also bounds the\n"
+	"search for the first hit and each candidate run; no run may make the\n"
+	"chips emit more outputs than the trace holds records. Checking the\n"
+	"script is outside the budget. Temporary traces go to TMPDIR (default\n"
+	"/tmp).\n",
 	reduce_opts,
 	"--json prints {\"result\": \"written\"|\"not-found\"|\"unusable\", \"predicate\",\n"
 	"\"first_hit\", \"inputs\", \"kept\", \"minimal\", \"tests\", \"seconds\",\n"
@@ -354,6 +360,12 @@ static int reduce_parse(int argc, char **argv, struct reduce_args *a, struct pre
 		fprintf(stderr, "irqrr reduce: --until %s: %s\n", a->until, why);
 		return 2;
 	}
+	if (strcmp(a->out, "-") && strcmp(a->path, "-") && cli_same_file(a->out, a->path)) {
+		/* refused before the work, as cli_output_open would after it */
+		fprintf(stderr, "irqrr reduce: %s: is the input %s; give another output file\n",
+			a->out, a->path);
+		return 2;
+	}
 	return -1;
 }
 
@@ -389,24 +401,27 @@ static void reduce_print_text(FILE *f, const struct reduce_args *a, const struct
 	fprintf(f, "reduced %zu inputs to %zu (%s) in %" PRIu64 " tests, %.3f s\n",
 		res->inputs_prefix, res->inputs_kept,
 		res->minimal ? "1-minimal" : "budget reached, not 1-minimal", res->tests, res->seconds);
-	fprintf(f, "verified: `irqrr chips --record %s.irqrr %s` satisfies %s at event %" PRIu64 "\n",
-		strcmp(a->out, "-") ? a->out : "reduced", strcmp(a->out, "-") ? a->out : "SCRIPT",
-		p->text, res->verified_hit);
-	if (strcmp(a->out, "-"))
+	/* -o -: the user saves the script first; name it SCRIPT */
+	bool to_file = strcmp(a->out, "-");
+	char trace[4096];
+	reduce_trace_name(to_file ? a->out : "reduced.script", trace, sizeof(trace));
+	fprintf(f, "verified: `irqrr chips --record %s %s` records a trace in which %s holds at"
+		   " event %" PRIu64 "\n",
+		trace, to_file ? a->out : "SCRIPT", p->text, res->verified_hit);
+	if (to_file)
 		fprintf(f, "wrote %s\n", a->out);
 }
 
-/* Write the script: 0, or 2 after a message. */
+/* Write the script ('-': standard output) as an output file (cliutil.h):
+ * 0, or 2 after a message. */
 static int reduce_write(const struct reduce_args *a, const char *script)
 {
-	if (!strcmp(a->out, "-"))
-		return fputs(script, stdout) < 0 ? 2 : 0;
-	FILE *f = fopen(a->out, "w");
-	if (!f || fputs(script, f) < 0 || fclose(f)) {
-		fprintf(stderr, "irqrr reduce: cannot write %s: %s\n", a->out, strerror(errno));
+	const char *inputs[] = { a->path, NULL };
+	struct cli_output out;
+	if (cli_output_open(&out, "reduce", a->out, inputs))
 		return 2;
-	}
-	return 0;
+	bool wrote = fputs(script, out.f) >= 0;
+	return cli_output_close(&out, "reduce", wrote) || !wrote ? 2 : 0;
 }
 
 int cmd_reduce(int argc, char **argv)
@@ -417,13 +432,9 @@ int cmd_reduce(int argc, char **argv)
 	int rc = reduce_parse(argc, argv, &a, &p);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = cli_open_trace(a.path, "");
+	struct trace_reader *r = cli_open_events(a.path, "");
 	if (!r)
 		return 2;
-	if (cli_require_events(r, a.path)) {
-		trace_reader_close(r);
-		return 2;
-	}
 	FILE *report = strcmp(a.out, "-") ? stdout : stderr;
 	rc = reduce_trace(r, &p, &a.ro, &res);
 	trace_reader_close(r);

@@ -20,41 +20,17 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-static FILE *open_output(const char *cmd, const char *path)
+/* After a complete write: whether the window was read in full (0), in part
+ * (2; the output keeps that part) or not at all (2; the output is dropped). */
+static int window_status(const char *trace, const char *out, const struct window_result *res,
+			 bool *keep)
 {
-	if (!strcmp(path, "-"))
-		return stdout;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "irqrr %s: cannot write %s: %s\n", cmd, path, strerror(errno));
-	return f;
-}
-
-/* Close out; on a write error remove a half-written file. 0 or 2. */
-static int close_output(const char *cmd, const char *path, FILE *f, bool discard)
-{
-	int err = 0;
-	if (fflush(f) || ferror(f))
-		err = errno ? errno : EIO;
-	if (f != stdout && fclose(f) && !err)
-		err = errno ? errno : EIO;
-	if (err)
-		fprintf(stderr, "irqrr %s: write error on %s: %s\n", cmd, path, strerror(err));
-	if ((err || discard) && strcmp(path, "-"))
-		unlink(path);
-	return err ? 2 : 0;
-}
-
-/* After a complete write: 0 if the whole window was read; 2 if only part
- * of it was (the output keeps that part) or none (the output is removed). */
-static int report(const char *trace, const char *out, const struct window_result *res)
-{
+	*keep = true;
 	if (!res->partial)
 		return 0;
 	if (!res->events) {
 		fprintf(stderr, "irqrr: %s: %s\n", trace, res->message);
-		if (strcmp(out, "-"))
-			unlink(out);
+		*keep = false;
 	} else {
 		fprintf(stderr, "irqrr: %s: %s (%s holds them)\n", trace, res->message, out);
 	}
@@ -204,25 +180,26 @@ int cmd_export(int argc, char **argv)
 	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
-	FILE *f = open_output("export", a.out);
-	if (!f) {
+	const char *inputs[] = { a.trace, NULL };
+	struct cli_output out;
+	if (cli_output_open(&out, "export", a.out, inputs)) {
 		trace_reader_close(r);
 		return 2;
 	}
 	static char buf[1 << 16];
-	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	setvbuf(out.f, buf, _IOFBF, sizeof(buf));
 	struct export_opts o = { a.from, a.to, a.io, a.trace };
 	struct window_result res;
-	rc = export_perfetto(r, &o, f, &res);
+	rc = export_perfetto(r, &o, out.f, &res);
 	trace_reader_close(r);
 	if (rc) {
 		fprintf(stderr, "irqrr: %s: %s\n", a.trace, res.message);
-		close_output("export", a.out, f, true);
+		cli_output_close(&out, "export", false);
 		return 2;
 	}
-	if (close_output("export", a.out, f, false))
-		return 2;
-	return report(a.trace, a.out, &res);
+	bool keep;
+	int status = window_status(a.trace, a.out, &res, &keep);
+	return cli_output_close(&out, "export", keep) ? 2 : status;
 }
 
 /* Render an SVG file to PNG with ImageMagick, when it is installed. */
@@ -270,43 +247,47 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "irqrr plot: PNG needs a file name, not '-'\n");
 		return 2;
 	}
+	if (png && cli_same_file(a.out, a.trace)) {
+		fprintf(stderr, "irqrr plot: %s: is the input %s; give another output file\n", a.out,
+			a.trace);
+		return 2;
+	}
 	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
-	char svg_path[4096];
-	const char *svg_out = a.out;
-	if (png) {
-		if (snprintf(svg_path, sizeof(svg_path), "%s.tmp.svg", a.out) >= (int)sizeof(svg_path)) {
-			fprintf(stderr, "irqrr plot: output name too long\n");
-			trace_reader_close(r);
-			return 2;
-		}
-		svg_out = svg_path;
+	/* PNG: the SVG goes to a temporary file of our own, which convert reads */
+	const char *inputs[] = { a.trace, NULL };
+	struct cli_output out;
+	if (png && cli_temp_output(&out, "plot", ".svg")) {
+		trace_reader_close(r);
+		return 2;
 	}
-	FILE *f = open_output("plot", svg_out);
-	if (!f) {
+	if (!png && cli_output_open(&out, "plot", a.out, inputs)) {
 		trace_reader_close(r);
 		return 2;
 	}
 	struct plot_opts o = { a.from, a.to, (unsigned)a.width, a.trace };
 	struct window_result res;
-	rc = plot_svg(r, &o, f, &res);
+	rc = plot_svg(r, &o, out.f, &res);
 	trace_reader_close(r);
 	if (rc) {
 		fprintf(stderr, "irqrr: %s: %s\n", a.trace, res.message);
-		close_output("plot", svg_out, f, true);
+		cli_output_close(&out, "plot", false);
 		return 2;
 	}
-	if (close_output("plot", svg_out, f, false))
+	bool keep;
+	int status = window_status(a.trace, a.out, &res, &keep);
+	if (cli_output_close(&out, "plot", keep || png))
 		return 2;
 	if (png) {
-		int ok = svg_to_png(svg_path, a.out);
-		unlink(svg_path);
-		if (ok) {
+		int bad = keep ? svg_to_png(out.tmp, a.out) : 0;
+		unlink(out.tmp);
+		if (bad) {
 			fprintf(stderr, "irqrr plot: %s failed to make %s from the SVG\n", CONVERT, a.out);
 			return 2;
 		}
-		fprintf(stderr, "irqrr plot: %s made by %s from the SVG\n", a.out, CONVERT);
+		if (keep)
+			fprintf(stderr, "irqrr plot: %s made by %s from the SVG\n", a.out, CONVERT);
 	}
-	return report(a.trace, a.out, &res);
+	return status;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/variants.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "guests/guests.h"
@@ -13,7 +14,12 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
+	OPT_MODEL,
 };
+
+/* A number macro as a string, for the help texts. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define GUEST_OPTS                                                                                \
 	{ "guest", OPT_GUEST, "NAME", "built-in guest (default: demo; see --list-guests)" },       \
@@ -23,14 +29,18 @@ enum {
 	{ "initrd", OPT_INITRD, "FILE", "initrd of a bzImage" },                                   \
 	{ "kernel-decompress", OPT_KERNEL_DECOMPRESS, "host|guest",                                \
 	  "bzImage: unpack vmlinux in the VMM (default) or run its\ndecompressor" },               \
-	{ "cpus", OPT_CPUS, "N", "vCPUs, 1..64 (default 1)" },                                     \
-	{ "mem", OPT_MEM, "MIB", "guest RAM (default 64)" },                                       \
+	{ "cpus", OPT_CPUS, "N", "vCPUs, 1..min(KVM_CAP_MAX_VCPUS, " STR(RECORDER_MAX_CPUS) ")\n"   \
+	  "(default 1; built-in guests at most 8)" },                                               \
+	{ "mem", OPT_MEM, "MIB", "guest RAM (default " STR(RECORDER_MEM_MIB_DEFAULT)              \
+	  "; below 0xfec00000, at most 4076)" },                                                   \
 	{ "irqchip", OPT_IRQCHIP, "split|kernel", "irqrr's chips (default) or KVM's (baseline, no trace)" }, \
 	{ "timeout", OPT_TIMEOUT, "SEC", "stop after SEC seconds (exit status 124)" },             \
 	{ "cpuid", OPT_CPUID, "auto|host|safe",                                                    \
 	  "guest CPUID: as KVM supports it (host), minus what an\n"                                \
 	  "emulating KVM cannot run (safe); auto: safe if the CPU\nlacks vmx/svm (default)" },     \
 	{ "lint0", OPT_LINT0, "broadcast|bsp", "PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only" }, \
+	{ "model", OPT_MODEL, "KEY=VALUE", "run against a model variant of the chips (repeatable;\n" \
+	  "irqrr replay --list-models); recorded in the trace" },                                   \
 	{ "verbose", 'v', NULL, "log unclaimed ports/MMIO and print exit statistics" },            \
 	{ "hang-timeout", OPT_HANG_TIMEOUT, "SEC", "watchdog: no guest progress for SEC s -> hang report, exit 4" }, \
 	{ "report", OPT_REPORT, "FILE", "hang report text (default stderr; also on SIGUSR1, triple\nfault)" }, \
@@ -74,6 +84,24 @@ static void list_guests(void)
 	for (size_t i = 0; i < n; i++)
 		printf("%-14s %s%s\n", g[i].name, g[i].summary,
 		       g[i].min_cpus > 1 ? " (needs --cpus 2)" : "");
+}
+
+/* --model KEY=VALUE: checked here, applied to the board by the bus. */
+static int parse_model(struct recorder_options *o, const char *spec)
+{
+	enum board_variant v;
+	unsigned value;
+	const char *why = board_variant_parse(spec, &v, &value);
+	if (why) {
+		fprintf(stderr, "irqrr: --model %s: %s (irqrr replay --list-models)\n", spec, why);
+		return -1;
+	}
+	if (o->nmodels == RECORDER_MAX_MODELS) {
+		fprintf(stderr, "irqrr: --model %s: at most %d models\n", spec, RECORDER_MAX_MODELS);
+		return -1;
+	}
+	o->models[o->nmodels++] = spec;
+	return 0;
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
@@ -172,7 +200,9 @@ static int take_run_option(struct recorder_options *o, int c, const char *v, con
 		}
 		o->modules[o->nmodules++] = v;
 		return 0;
-	case OPT_CPUS: return parse_uint("--cpus", v, 1, 64, &o->cpus) ? 2 : 0;
+	case OPT_MODEL: return parse_model(o, v) ? 2 : 0;
+	/* 1..the board's limit here; a lower KVM_CAP_MAX_VCPUS is named by kvm.c */
+	case OPT_CPUS: return parse_uint("--cpus", v, 1, RECORDER_MAX_CPUS, &o->cpus) ? 2 : 0;
 	case OPT_MEM: return parse_uint("--mem", v, 1, 1u << 20, &o->mem_mib) ? 2 : 0;
 	case OPT_CHUNK_MS: return parse_uint("--chunk-ms", v, 1, 60000, &o->chunk_ms) ? 2 : 0;
 	case OPT_TIMEOUT: return parse_positive("--timeout", v, "seconds", 1e12, &o->timeout) ? 2 : 0;

@@ -172,13 +172,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress_bar(void *ctx, uint64_t done, uint64_t total)
+/* The count is the summary's (board events checked); the percentage is of
+ * the records (events and context) in the chunks to replay. */
+static void progress_bar(void *ctx, uint64_t events, uint64_t records_done, uint64_t records_total)
 {
 	(void)ctx;
-	if (!total)
+	if (!records_total)
 		return;
-	unsigned pct = (unsigned)(done * 100 / total);
-	fprintf(stderr, "\rreplaying: %3u%% (%" PRIu64 "/%" PRIu64 " events)", pct, done, total);
+	if (records_done > records_total)
+		records_done = records_total;
+	unsigned pct = (unsigned)(records_done * 100 / records_total);
+	fprintf(stderr, "\rreplaying: %3u%% (%" PRIu64 " events)", pct, events);
+}
+
+/* Exit status: identical where checked, but damaged chunks skipped. */
+#define REPLAY_EXIT_UNVERIFIED 3
+
+/* "events" are board events (inputs and outputs), as in the progress line;
+ * context records (console, marks, ...) are never replayed: say so. */
+static void print_identical(const struct replay_result *res)
+{
+	printf("identical: %" PRIu64 " events (%" PRIu64 " inputs) in %" PRIu64
+	       " chunks, events %" PRIu64 "..%" PRIu64,
+	       res->events, res->inputs, res->chunks, res->first, res->last);
+	if (res->context)
+		printf("; %" PRIu64 " context record%s not replayed", res->context,
+		       res->context == 1 ? "" : "s");
+	printf("\n");
 }
 
 static const struct cli_opt replay_opts[] = {
@@ -187,7 +207,7 @@ static const struct cli_opt replay_opts[] = {
 	  "replay with an alternative chip behaviour (what-if);\nrepeatable; --list-models shows them" },
 	{ "list-models", OPT_LIST_MODELS, NULL, "list the --model keys and values" },
 	{ "stats", OPT_STATS, NULL, "print events/s" },
-	{ "git-bisect", OPT_GIT_BISECT, NULL, "exit 125 instead of 2 for unusable input" },
+	{ "git-bisect", OPT_GIT_BISECT, NULL, "exit 125 instead of 2 or 3 (git bisect skip)" },
 	{ "quiet", 'q', NULL, "no summary line" },
 	O_JSON,
 	{ NULL, 0, NULL, NULL },
@@ -198,20 +218,30 @@ static const struct cli_cmd replay_cmd = {
 	"Re-execute a trace's inputs against the chip models and check every\n"
 	"output. Replay starts at the keyframe of the chunk holding --from.\n",
 	replay_opts,
-	"--json prints {\"result\": \"identical\"|\"diverged\"|\"unusable\", \"events\",\n"
-	"\"inputs\", \"chunks\", \"first\", \"last\", \"divergence_at\", \"message\"}.\n",
-	"0 identical, 1 divergence (report on stderr), 2 unusable input.",
+	"--json prints {\"result\": \"identical\"|\"diverged\"|\"unusable\"|\"unverified\",\n"
+	"\"events\", \"inputs\", \"context\", \"chunks\", \"first\", \"last\",\n"
+	"\"divergence_at\", \"not_verified\", \"message\"}.\n",
+	"0 identical, 1 divergence (report on stderr), 2 unusable input,\n"
+	"3 identical where checked, but the reader's recovery skipped damaged chunks\n"
+	"in the range and their events were not verified (stderr says which; a torn\n"
+	"tail is not counted). --git-bisect: 125 for 2 and 3.",
 };
 
+/* rc: the exit status (REPLAY_EXIT_UNVERIFIED included). */
 static void replay_print_json(int rc, const struct replay_result *res)
 {
-	static const char *const names[] = { "identical", "diverged", "unusable" };
-	printf("{\"result\":\"%s\",\"events\":%" PRIu64 ",\"inputs\":%" PRIu64 ",\"chunks\":%" PRIu64
-	       ",\"first\":%" PRIu64 ",\"last\":%" PRIu64,
-	       names[rc < 0 || rc > 2 ? 2 : rc], res->events, res->inputs, res->chunks, res->first,
-	       res->last);
+	static const char *const names[] = { "identical", "diverged", "unusable", "unverified" };
+	printf("{\"result\":\"%s\",\"events\":%" PRIu64 ",\"inputs\":%" PRIu64
+	       ",\"context\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"first\":%" PRIu64
+	       ",\"last\":%" PRIu64,
+	       names[rc < 0 || rc > 3 ? 2 : rc], res->events, res->inputs, res->context, res->chunks,
+	       res->first, res->last);
 	if (rc == REPLAY_DIVERGED && res->div)
 		printf(",\"divergence_at\":%" PRIu64 ",\"t\":%" PRIu64, res->div->num, res->div->t);
+	if (rc == REPLAY_EXIT_UNVERIFIED) {
+		printf(",\"not_verified\":");
+		cli_put_json_string(stdout, res->unverified);
+	}
 	if (rc == REPLAY_UNUSABLE) {
 		printf(",\"message\":");
 		cli_put_json_string(stdout, res->message);
@@ -219,15 +249,18 @@ static void replay_print_json(int rc, const struct replay_result *res)
 	printf("}\n");
 }
 
-static void replay_print_summary(int rc, const struct replay_result *res, const struct trace_args *a)
+/* The summary of replay_trace's outcome rc; returns the exit status. */
+static int replay_print_summary(int rc, const struct replay_result *res, const struct trace_args *a)
 {
+	if (rc == REPLAY_IDENTICAL && res->gaps)
+		rc = REPLAY_EXIT_UNVERIFIED;
 	if (a->json)
 		replay_print_json(rc, res);
-	else if (rc == REPLAY_IDENTICAL && !a->quiet)
-		printf("identical: %" PRIu64 " events (%" PRIu64 " inputs) in %" PRIu64
-		       " chunks, events %" PRIu64 "..%" PRIu64 "\n",
-		       res->events, res->inputs, res->chunks, res->first, res->last);
-	if (rc == REPLAY_DIVERGED) {
+	else if ((rc == REPLAY_IDENTICAL || rc == REPLAY_EXIT_UNVERIFIED) && !a->quiet)
+		print_identical(res);
+	if (rc == REPLAY_EXIT_UNVERIFIED) {
+		fprintf(stderr, "irqrr: %s: not verified: %s\n", a->path, res->unverified);
+	} else if (rc == REPLAY_DIVERGED) {
 		if (res->div)
 			replay_print_divergence(res->div, stderr);
 		else
@@ -235,6 +268,7 @@ static void replay_print_summary(int rc, const struct replay_result *res, const 
 	} else if (rc != REPLAY_IDENTICAL) {
 		fprintf(stderr, "irqrr: %s: %s\n", a->path, res->message);
 	}
+	return rc;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -260,13 +294,15 @@ int cmd_replay(int argc, char **argv)
 	double dt = now_s() - t0;
 	if (o.progress)
 		fprintf(stderr, "\r\033[K");
-	replay_print_summary(rc, &res, &a);
+	rc = replay_print_summary(rc, &res, &a);
 	if (a.stats && dt > 0)
 		printf("replay: %.1f Mevents/s (%" PRIu64 " events in %.3f s)\n",
 		       (double)res.events / dt / 1e6, res.events, dt);
 	replay_result_free(&res);
 	trace_reader_close(r);
-	return rc == REPLAY_UNUSABLE && a.git_bisect ? 125 : rc;
+	if (a.git_bisect && (rc == REPLAY_UNUSABLE || rc == REPLAY_EXIT_UNVERIFIED))
+		return 125;
+	return rc;
 }
 
 /* -------------------------------------------------------------------- dump */
@@ -903,13 +939,9 @@ int cmd_state(int argc, char **argv)
 		fprintf(stderr, "irqrr state: --at N is required\n");
 		return 2;
 	}
-	struct trace_reader *r = cli_open_trace(a.path, "");
+	struct trace_reader *r = cli_open_events(a.path, "");
 	if (!r)
 		return 2;
-	if (cli_require_events(r, a.path)) {
-		trace_reader_close(r);
-		return 2;
-	}
 	struct board *b = malloc(sizeof(*b));
 	char err[300];
 	if (!b) {

@@ -11,6 +11,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_state(int argc, char **argv);
+int cmd_explain(int argc, char **argv); /* cli/cmd_explain.c */
 int cmd_export(int argc, char **argv); /* cli/cmd_export.c */
 int cmd_plot(int argc, char **argv);
 int cmd_bisect(int argc, char **argv); /* cli/cmd_debug.c */

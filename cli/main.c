@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "print a trace's header, configuration and chunks" },
 	{ "stats", cmd_stats, "count events per kind and per IRQ line" },
 	{ "state", cmd_state, "print the full chip state after event N" },
+	{ "explain", cmd_explain, "why each pending line is not delivered after event N" },
 #endif
 #ifdef IRQRR_HAVE_DEBUG
 	{ "bisect", cmd_bisect, "find the first event where a predicate holds" },

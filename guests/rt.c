@@ -391,3 +391,45 @@ void rt_settle(unsigned n)
 	rt_io_delay(n);
 	cli();
 }
+
+bool rt_cmdline_has(const char *word)
+{
+	const char *s = rt_boot->cmdline;
+	for (unsigned i = 0; i < BOOTINFO_CMDLINE_MAX && s[i];) {
+		unsigned n = 0;
+		while (word[n] && i + n < BOOTINFO_CMDLINE_MAX && s[i + n] == word[n])
+			n++;
+		if (!word[n] && (i + n == BOOTINFO_CMDLINE_MAX || s[i + n] == ' ' || !s[i + n]))
+			return true;
+		while (i < BOOTINFO_CMDLINE_MAX && s[i] && s[i] != ' ')
+			i++;
+		while (i < BOOTINFO_CMDLINE_MAX && s[i] == ' ')
+			i++;
+	}
+	return false;
+}
+
+static bool host_poll_no_bit7;
+
+void rt_probe_poll_bit7(void)
+{
+	if (rt_boot->irqchip != BOOTINFO_IRQCHIP_KERNEL)
+		return;
+	uint8_t imr = inb(0x21);
+	outb(0x21, (uint8_t)~(1u << 3));
+	testdev_set(3, 0);
+	testdev_set(3, 1);
+	outb(0x20, 0x0c);
+	uint8_t p = inb(0x20);
+	testdev_set(3, 0);
+	outb(0x20, 0x63); /* specific EOI of IR3: the datasheet's poll set ISR3 */
+	outb(0x21, imr);
+	host_poll_no_bit7 = p == 0x03;
+	if (host_poll_no_bit7)
+		rt_puts("HOSTBUG: KVM's in-kernel 8259 returns the poll byte without bit 7 (poll 0x03 for IR3)\n");
+}
+
+bool rt_poll_is(uint8_t got, uint8_t want)
+{
+	return got == want || (host_poll_no_bit7 && got == (want & 0x7f));
+}

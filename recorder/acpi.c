@@ -22,8 +22,8 @@
 #define RSDT_ADDR (LINUX_ACPI_ADDR + 0x080)
 #define XSDT_ADDR (LINUX_ACPI_ADDR + 0x0c0)
 #define FADT_ADDR (LINUX_ACPI_ADDR + 0x100)
-#define MADT_ADDR (LINUX_ACPI_ADDR + 0x240)
-#define DSDT_ADDR (LINUX_ACPI_ADDR + 0x400)
+#define DSDT_ADDR (LINUX_ACPI_ADDR + 0x240)
+#define MADT_ADDR (LINUX_ACPI_ADDR + 0x300) /* last: grows by 8 bytes a vCPU */
 
 #define SDT_HEADER_LEN 36
 #define FADT_LEN 276          /* revision 6 (ACPI 6.0+) */

@@ -126,6 +126,12 @@ static int boot_vcpu_state(struct vm *vm, struct vcpu *v, uint64_t entry)
 
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size)
 {
+	if (vm->ncpus > BOOTINFO_MAX_CPUS) {
+		/* the boot info's APIC ID table and the stacks below 0x80000 */
+		fprintf(stderr, "irqrr: --cpus %u: built-in guests run at most %d vCPUs (--kernel takes more)\n",
+			vm->ncpus, BOOTINFO_MAX_CPUS);
+		return -1;
+	}
 	uint64_t stack_bottom = GUEST_STACK_TOP - (uint64_t)vm->ncpus * GUEST_STACK_SIZE;
 	if (GUEST_LOAD_ADDR + size + (1u << 20) > vm->ram_size || stack_bottom < 0x10000) {
 		fprintf(stderr, "irqrr: guest image of %zu bytes does not fit in %llu MiB\n", size,

@@ -210,6 +210,39 @@ struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
 	return NULL;
 }
 
+/*
+ * Documentation/virt/kvm/api.rst, "Known KVM API problems", x86,
+ * KVM_GET_SUPPORTED_CPUID: CPUID[EAX=1]:ECX[24] (TSC_DEADLINE) is not
+ * reported (before Linux 6.15), yet may be enabled when
+ * KVM_CAP_TSC_DEADLINE_TIMER is present and the local APIC is emulated in
+ * the kernel, which it always is here (split or kernel irqchip). Arming the
+ * timer is a WRMSR to IA32_TSC_DEADLINE, which KVM handles itself under
+ * every --cpuid policy, so "safe" keeps it too.
+ */
+bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates)
+{
+	bool offered = false;
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function != 1)
+			continue;
+		if (kvm_emulates)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+		offered = e->ecx & CPUID_1_ECX_TSC_DEADLINE;
+	}
+	return offered;
+}
+
+static int cpuid_tsc_deadline(struct vm *vm)
+{
+	int cap = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER);
+	if (cap < 0)
+		return kvm_ioctl_fail("KVM_CHECK_EXTENSION(KVM_CAP_TSC_DEADLINE_TIMER)");
+	vm->cpuid_tsc_deadline_cap = cap > 0;
+	vm->cpuid_tsc_deadline = cpuid_offer_tsc_deadline(vm->cpuid, cap > 0);
+	return 0;
+}
+
 int cpuid_setup_vm(struct vm *vm)
 {
 	vm->cpuid = cpuid_get_supported(vm->kvm_fd);
@@ -235,6 +268,12 @@ int cpuid_setup_vm(struct vm *vm)
 		cpuid_linux_clear_list(vm->cpuid, &nat, vm->cpuid_linux_clear, sizeof(vm->cpuid_linux_clear));
 		cpuid_apply_safe(vm->cpuid, vm->cpuid_masked, sizeof(vm->cpuid_masked));
 	}
+	if (cpuid_tsc_deadline(vm) < 0)
+		return -1;
+	if (vm->opt->verbose)
+		fprintf(stderr, "irqrr: cpuid: tsc_deadline_timer %s (KVM_CAP_TSC_DEADLINE_TIMER %s)\n",
+			vm->cpuid_tsc_deadline ? "offered" : "not offered",
+			vm->cpuid_tsc_deadline_cap ? "present" : "absent");
 	if (vm->opt->verbose)
 		fprintf(stderr, "irqrr: --cpuid %s%s: %s%s%s%s\n", cpuid_policy_name(vm->cpuid_policy),
 			req == RECORDER_CPUID_AUTO ? " (auto)" : "",

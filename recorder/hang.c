@@ -9,44 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/explain.h"
 #include "hang.h"
 #include "replayer/replay.h"
 #include "vmm.h"
 
 /* ------------------------------------------------------------ tracking */
 
-static int pic_irq_of_vector(const struct board *b, uint8_t v)
-{
-	const struct pic *m = &b->s.pic.chip[0], *s = &b->s.pic.chip[1];
-	if (v >= m->base && v < m->base + 8 && v - m->base != 2)
-		return v - m->base;
-	if (v >= s->base && v < s->base + 8)
-		return 8 + v - s->base;
-	return -1;
-}
-
-static void line_assert(struct hang_line *l, uint64_t num, uint64_t t)
-{
-	if (l->pending) {
-		l->coalesced++;
-		return;
-	}
-	l->pending = true;
-	l->assert_num = num;
-	l->assert_t = t;
-}
-
-static void line_deliver(struct hang_line *l, uint64_t num, uint64_t t, uint8_t vector, bool intack)
-{
-	l->pending = false;
-	l->delivered = true;
-	l->deliver_num = num;
-	l->deliver_t = t;
-	l->deliver_vector = vector;
-	l->deliver_intack = intack;
-}
-
-void hang_track_event(struct hang_track *t, const struct board *b, uint64_t num, const struct irq_event *ev)
+void hang_track_event(struct hang_track *t, uint64_t num, const struct irq_event *ev)
 {
 	unsigned slot = (t->ring_head + t->ring_len) % HANG_RING;
 	if (t->ring_len == HANG_RING)
@@ -55,56 +25,6 @@ void hang_track_event(struct hang_track *t, const struct board *b, uint64_t num,
 		t->ring_len++;
 	t->ring[slot] = *ev;
 	t->ring_num[slot] = num;
-
-	switch (ev->kind) {
-	case EV_IRQ:
-		if (ev->u.irq.gsi < HANG_LINES && ev->u.irq.level)
-			line_assert(&t->line[ev->u.irq.gsi], num, ev->t);
-		break;
-	case EV_WIRE:
-		if (ev->u.wire.id == WIRE_IRQ0 && ev->u.wire.level)
-			line_assert(&t->line[0], num, ev->t);
-		break;
-	case EV_APIC_MSG: {
-		unsigned pin = ev->u.apic.pin;
-		if (pin >= HANG_LINES)
-			break;
-		t->pin_msg_num[pin] = num + 1;
-		t->pin_msg_vector[pin] = ev->u.apic.vector;
-		if (pin != 0) /* pin 0 is the PIC's INT (virtual wire B), not a line */
-			line_deliver(&t->line[pin == 2 ? 0 : pin], num, ev->t, ev->u.apic.vector, false);
-		break;
-	}
-	case EV_INTACK: {
-		int irq = pic_irq_of_vector(b, ev->u.intack.vector);
-		if (irq < 0)
-			break;
-		const struct pic *p = &b->s.pic.chip[irq >> 3];
-		/* IR7 with ISR clear is the 8259A's spurious answer, not a delivery */
-		if ((irq & 7) == 7 && !(p->isr & 0x80) && !p->auto_eoi)
-			break;
-		t->pic_intack_num[irq] = num + 1;
-		line_deliver(&t->line[irq], num, ev->t, ev->u.intack.vector, true);
-		break;
-	}
-	case EV_EOI:
-		t->eoi_num[ev->u.eoi.vector] = num + 1;
-		break;
-	case EV_PIO_WRITE: {
-		uint16_t port = ev->u.pio.port;
-		uint8_t v = ev->u.pio.value;
-		/* OCW2 (A0=0, bits 4:3 = 00) with the EOI bit */
-		if ((port == 0x20 || port == 0xa0) && (v & 0x18) == 0 && (v & 0x20))
-			t->pic_eoi_num[port == 0xa0] = num + 1;
-		break;
-	}
-	case EV_LVT:
-		if (ev->u.lvt.cpu < 8 && ev->u.lvt.pin < 2)
-			t->lvt_num[ev->u.lvt.cpu][ev->u.lvt.pin] = num + 1;
-		break;
-	default:
-		break;
-	}
 }
 
 void hang_track_console(struct hang_track *t, uint8_t byte)
@@ -125,7 +45,8 @@ struct diag {
 	int line;          /* -1: not about one line */
 	int cpu;           /* -1: not about one vCPU */
 	const char *cause; /* stable key (docs/hang.md) */
-	bool stuck;        /* explains why a pending request is not delivered */
+	bool stuck;        /* a chip state blocks a pending request */
+	bool pending;      /* about a pending line (stuck, or undelivered) */
 	uint64_t since;    /* event number, UINT64_MAX: none */
 	char text[300];
 };
@@ -150,7 +71,8 @@ static void diag_add(struct report_ctx *c, int line, int cpu, const char *cause,
 	d->line = line;
 	d->cpu = cpu;
 	d->cause = cause;
-	d->stuck = line >= 0;
+	d->stuck = false;
+	d->pending = false;
 	d->since = since;
 	va_list ap;
 	va_start(ap, fmt);
@@ -158,199 +80,35 @@ static void diag_add(struct report_ctx *c, int line, int cpu, const char *cause,
 	va_end(ap);
 }
 
-static unsigned pic_prio(const struct pic *p, unsigned ir)
+/* What the vCPU snapshots add to the board's view: KVM's LVT0 and IF. */
+static void cpu_views(const struct report_ctx *c, struct board_cpu_view *v)
 {
-	return (ir - p->priority_add) & 7;
-}
-
-/* The in-service IR of chip p that blocks ir (same or higher priority), or -1. */
-static int pic_blocking_isr(const struct pic *p, unsigned ir)
-{
-	if (p->special_mask)
-		return (p->isr & (1u << ir)) ? (int)ir : -1;
-	int best = -1;
-	for (unsigned j = 0; j < 8; j++)
-		if ((p->isr & (1u << j)) && pic_prio(p, j) <= pic_prio(p, ir) &&
-		    (best < 0 || pic_prio(p, j) < pic_prio(p, (unsigned)best)))
-			best = (int)j;
-	return best;
-}
-
-static bool cpu_gets_lint0(const struct report_ctx *c, unsigned cpu)
-{
-	return !c->b.cfg.lint0_bsp_only || cpu == 0;
-}
-
-static uint32_t cpu_lvt0(const struct report_ctx *c, unsigned cpu)
-{
-	const struct vcpu_snap *s = &c->snaps[cpu];
-	return s->valid ? s->lvt0 : c->b.s.lvt[cpu][0];
-}
-
-static bool cpu_if(const struct report_ctx *c, unsigned cpu)
-{
-	const struct vcpu_snap *s = &c->snaps[cpu];
-	return s->valid && (s->regs.rflags & 0x200);
-}
-
-static uint64_t since_of(uint64_t plus1)
-{
-	return plus1 ? plus1 - 1 : UINT64_MAX;
-}
-
-/* Why the PIC does not get the request of line L to a vCPU; false if it
- * found no reason. */
-static bool diagnose_pic(struct report_ctx *c, unsigned L)
-{
-	const struct pic_pair *pp = &c->b.s.pic;
-	const struct pic *m = &pp->chip[0], *sl = &pp->chip[1];
-	unsigned chip = L >> 3, ir = L & 7;
-	const struct pic *p = &pp->chip[chip];
-	const char *cn = chip ? "slave" : "master";
-	if (p->imr & (1u << ir)) {
-		diag_add(c, (int)L, -1, "pic_masked", UINT64_MAX,
-			 "line %u: masked at the PIC: %s IMR=0x%02x has bit %u set", L, cn, p->imr, ir);
-		return true;
-	}
-	if (chip == 1 && (m->imr & 4)) {
-		diag_add(c, (int)L, -1, "pic_masked", UINT64_MAX,
-			 "line %u: masked at the PIC: master IMR=0x%02x masks the cascade (IR2)", L, m->imr);
-		return true;
-	}
-	if (!(p->irr & (1u << ir)))
-		return false;
-	int j = pic_blocking_isr(p, ir);
-	if (j >= 0) {
-		unsigned irq = chip * 8 + (unsigned)j;
-		uint64_t since = since_of(c->t.pic_intack_num[irq]);
-		uint64_t eoi = since_of(c->t.pic_eoi_num[chip]);
-		char eoitxt[64];
-		if (eoi != UINT64_MAX && since != UINT64_MAX && eoi > since)
-			snprintf(eoitxt, sizeof(eoitxt), "last %s EOI at event %" PRIu64 " did not clear it", cn, eoi);
-		else
-			snprintf(eoitxt, sizeof(eoitxt), "no %s EOI since", cn);
-		char sincetxt[40] = "";
-		if (since != UINT64_MAX)
-			snprintf(sincetxt, sizeof(sincetxt), " since event %" PRIu64 " (INTACK)", since);
-		diag_add(c, (int)L, -1, "isr_blocks", since,
-			 "line %u: PIC %s IRR bit %u set but blocked: IRQ%u in service (ISR=0x%02x)%s, %s",
-			 L, cn, ir, irq, p->isr, sincetxt, eoitxt);
-		return true;
-	}
-	if (chip == 1) {
-		int mj = pic_blocking_isr(m, 2);
-		if (mj >= 0 && !m->sfnm) {
-			uint64_t since = since_of(c->t.pic_intack_num[(unsigned)mj == 2 ? 8 + 0 : (unsigned)mj]);
-			diag_add(c, (int)L, -1, "isr_blocks", since,
-				 "line %u: blocked at the master: IR%d in service (master ISR=0x%02x), no master EOI since",
-				 L, mj, m->isr);
-			return true;
-		}
-	}
-	(void)sl;
-	if (!c->b.s.pic_int)
-		return false;
-	/* INT is high: why does no vCPU take it? */
-	bool any = false;
 	for (unsigned cpu = 0; cpu < c->b.cfg.ncpus; cpu++) {
-		if (!cpu_gets_lint0(c, cpu))
-			continue;
-		uint32_t lvt0 = cpu_lvt0(c, cpu);
-		uint64_t since = since_of(c->t.lvt_num[cpu < 8 ? cpu : 0][0]);
-		if (lvt0 & 0x10000) {
-			diag_add(c, (int)L, (int)cpu, "lvt0_masked", since,
-				 "line %u: the PIC requests (INT high, IRR=0x%02x) but cpu %u's LVT0=0x%05x is masked"
-				 " (seen at event %" PRIu64 "): nobody runs the INTACK",
-				 L, m->irr, cpu, lvt0, since);
-			any = true;
-		} else if (((lvt0 >> 8) & 7) == 7 && !cpu_if(c, cpu)) {
-			diag_add(c, (int)L, (int)cpu, "if_clear", UINT64_MAX,
-				 "line %u: ExtINT pending for cpu %u but its RFLAGS.IF=0", L, cpu);
-			any = true;
-		} else if (((lvt0 >> 8) & 7) == 7) {
-			diag_add(c, (int)L, (int)cpu, "extint_not_ready", UINT64_MAX,
-				 "line %u: ExtINT pending for cpu %u (LVT0=0x%05x, IF=1) but the vCPU never became ready"
-				 " for injection", L, cpu, lvt0);
-			any = true;
-		} else if (((lvt0 >> 8) & 7) == 4) {
-			diag_add(c, (int)L, (int)cpu, "lvt0_nmi", since,
-				 "line %u: cpu %u's LVT0=0x%05x is in NMI mode: the request arrives as NMIs, no INTACK",
-				 L, cpu, lvt0);
-			any = true;
-		}
+		const struct vcpu_snap *s = cpu < c->vm->ncpus ? &c->snaps[cpu] : NULL;
+		v[cpu].known = s && s->valid;
+		v[cpu].if_set = s && s->valid && (s->regs.rflags & 0x200);
+		v[cpu].lvt0 = s && s->valid ? s->lvt0 : 0;
 	}
-	return any;
 }
 
-static bool diagnose_ioapic(struct report_ctx *c, unsigned L)
-{
-	unsigned pin = L == 0 ? 2 : L;
-	uint64_t rte = c->b.s.ioapic.rte[pin];
-	uint8_t vec = (uint8_t)rte;
-	if (!(rte & (1ull << 15)) || !(rte & (1ull << 14)))
-		return false;
-	uint64_t since = since_of(c->t.pin_msg_num[pin]);
-	uint8_t sent = c->t.pin_msg_vector[pin];
-	char sincetxt[64] = "";
-	if (since != UINT64_MAX)
-		snprintf(sincetxt, sizeof(sincetxt), " since event %" PRIu64 " (message vector 0x%02x)", since, sent);
-	if (since != UINT64_MAX && sent != vec) {
-		uint64_t eoi = since_of(c->t.eoi_num[sent]);
-		char eoitxt[80];
-		if (eoi != UINT64_MAX && eoi > since)
-			snprintf(eoitxt, sizeof(eoitxt), "the EOI of 0x%02x at event %" PRIu64 " matched no entry", sent, eoi);
-		else
-			snprintf(eoitxt, sizeof(eoitxt), "no EOI of 0x%02x seen", sent);
-		diag_add(c, (int)L, -1, "vector_changed", since,
-			 "line %u: IOAPIC pin %u remote IRR set%s, but the entry's vector is now 0x%02x"
-			 " (reprogrammed while remote IRR was set): %s, and only an EOI of 0x%02x (never delivered) could clear it",
-			 L, pin, sincetxt, vec, eoitxt, vec);
-		return true;
-	}
-	uint64_t eoi = since_of(c->t.eoi_num[vec]);
-	diag_add(c, (int)L, -1, "remote_irr", since,
-		 "line %u: IOAPIC pin %u (vector 0x%02x, level) remote IRR set%s, no EOI of 0x%02x since%s",
-		 L, pin, vec, sincetxt, vec, eoi == UINT64_MAX ? " (none ever)" : "");
-	return true;
-}
-
+/* The board answers for every line (chips/explain.h, the same query as
+ * `irqrr explain`); the vCPU notes are the report's own. */
 static void diagnose(struct report_ctx *c)
 {
+	struct board_cpu_view views[BOARD_MAX_CPUS];
+	cpu_views(c, views);
 	for (unsigned L = 0; L < HANG_LINES; L++) {
-		const struct hang_line *l = &c->t.line[L];
-		unsigned pin = L == 0 ? 2 : L;
-		uint64_t rte = c->b.s.ioapic.rte[pin];
-		bool level_now = L == 0 ? c->b.s.irq0 : (c->b.s.lines >> L) & 1;
-		if (l->pending) {
-			bool io_open = !(rte & (1ull << 16));
-			bool pic_open = L < 16 && !(c->b.s.pic.chip[L >> 3].imr & (1u << (L & 7)));
-			bool found = false;
-			if (io_open)
-				found = diagnose_ioapic(c, L);
-			if (!found && L < 16 && (pic_open || !io_open))
-				found = diagnose_pic(c, L);
-			if (!io_open && !found) {
-				diag_add(c, (int)L, -1, "ioapic_masked", UINT64_MAX,
-					 "line %u: masked at the IOAPIC (pin %u RTE=0x%016" PRIx64 ")%s", L, pin, rte,
-					 L < 16 ? " and not delivered through the PIC" : "");
-				found = true;
-			}
-			if (!found)
-				diag_add(c, (int)L, -1, "undelivered", l->assert_num,
-					 "line %u: asserted at event %" PRIu64 ", not delivered, no blocking state found"
-					 " (the vCPU may not have taken it yet)", L, l->assert_num);
-		} else if ((rte & (1ull << 14)) && (rte & (1ull << 15)) && !(rte & (1ull << 16))) {
-			/* latent: the next request on this line will not be delivered */
-			size_t before = c->nd;
-			diagnose_ioapic(c, L);
-			for (size_t i = before; i < c->nd; i++)
-				c->d[i].stuck = false;
+		struct board_why w;
+		bool pending = board_explain_line(&c->b, L, views, &w);
+		if (w.cause != BOARD_CAUSE_NONE) {
+			diag_add(c, (int)L, w.cpu, board_cause_key(w.cause), w.since, "%s", w.text);
+			c->d[c->nd - 1].stuck = pending && w.cause != BOARD_CAUSE_UNDELIVERED;
+			c->d[c->nd - 1].pending = pending;
 		}
-		(void)level_now;
-		if (l->coalesced)
+		if (c->b.hist.coalesced[L])
 			diag_add(c, -1, -1, "coalesced", UINT64_MAX,
 				 "line %u: %" PRIu64 " request(s) coalesced (asserted again before being delivered)",
-				 L, l->coalesced);
+				 L, c->b.hist.coalesced[L]);
 	}
 	for (unsigned cpu = 0; cpu < c->vm->ncpus; cpu++) {
 		const struct vcpu_snap *s = &c->snaps[cpu];
@@ -420,6 +178,28 @@ static void event_line(const struct hang_track *t, unsigned i, char *buf, size_t
 	record_format_text(&rec, buf, len);
 }
 
+/* One line's history as the board kept it (chips/history.c). */
+struct line_state {
+	bool pending, by_intack;
+	uint64_t request, delivered, delivered_t, coalesced;
+	uint8_t vector;
+};
+
+/* false when the line has nothing to show */
+static bool line_state_of(const struct report_ctx *c, unsigned L, struct line_state *l)
+{
+	struct board_why w;
+	const struct board_history *h = &c->b.hist;
+	l->pending = board_explain_line(&c->b, L, NULL, &w);
+	l->request = w.request;
+	l->delivered = h->delivered[L];
+	l->delivered_t = h->delivered_t[L];
+	l->vector = h->delivered_vector[L];
+	l->by_intack = h->delivered_by_intack[L];
+	l->coalesced = h->coalesced[L];
+	return l->pending || l->delivered != BOARD_NO_EVENT || l->coalesced;
+}
+
 static void text_cpu(struct report_ctx *c, unsigned cpu, FILE *f)
 {
 	const struct vcpu_snap *s = &c->snaps[cpu];
@@ -475,14 +255,13 @@ static void text_board(struct report_ctx *c, FILE *f)
 	}
 	fprintf(f, "  pic.int %u, irq0 %u, device lines 0x%06x\n", b->s.pic_int, b->s.irq0, b->s.lines);
 	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
-		uint64_t rte = b->s.ioapic.rte[pin];
-		bool level = pin == 2 ? b->s.irq0 : pin == 0 ? b->s.pic_int : (b->s.lines >> pin) & 1;
-		if ((rte & (1ull << 16)) && !level && !(rte & (1ull << 14)))
+		struct ioapic_entry e;
+		ioapic_entry_get(&b->s.ioapic, pin, &e);
+		if (e.masked && !e.asserted && !e.remote_irr)
 			continue; /* masked, idle: not interesting */
 		fprintf(f, "  ioapic pin %2u: rte 0x%016" PRIx64 " vector 0x%02x %s %s dest 0x%02x%s%s, input %u\n",
-			pin, rte, (unsigned)(rte & 0xff), apic_delivery_name((rte >> 8) & 7),
-			rte & (1ull << 15) ? "level" : "edge", (unsigned)(rte >> 56),
-			rte & (1ull << 16) ? " MASKED" : "", rte & (1ull << 14) ? " REMOTE-IRR" : "", level);
+			pin, b->s.ioapic.rte[pin], e.vector, apic_delivery_name(e.delivery), e.level ? "level" : "edge",
+			e.dest, e.masked ? " MASKED" : "", e.remote_irr ? " REMOTE-IRR" : "", e.asserted);
 	}
 	fprintf(f, "  (ioapic pins masked and idle not shown)\n");
 	for (unsigned ch = 0; ch < 3; ch++) {
@@ -510,7 +289,7 @@ static void text_report(struct report_ctx *c, enum hang_cause cause, const char 
 		}
 	for (unsigned i = 0; i < c->nd; i++)
 		if (!c->d[i].stuck)
-			fprintf(f, "  note: %s\n", c->d[i].text);
+			fprintf(f, "  %s %s\n", c->d[i].pending ? "PENDING" : "note:", c->d[i].text);
 	if (!c->nd)
 		fprintf(f, "  no interrupt-system cause found: every asserted line was delivered\n");
 	for (unsigned cpu = 0; cpu < c->vm->ncpus; cpu++)
@@ -518,18 +297,18 @@ static void text_report(struct report_ctx *c, enum hang_cause cause, const char 
 	text_board(c, f);
 	fprintf(f, "== lines ==\n");
 	for (unsigned L = 0; L < HANG_LINES; L++) {
-		const struct hang_line *l = &c->t.line[L];
-		if (!l->pending && !l->delivered && !l->coalesced)
+		struct line_state l;
+		if (!line_state_of(c, L, &l))
 			continue;
-		fprintf(f, "  line %2u: %s", L, l->pending ? "PENDING" : "idle");
-		if (l->pending)
-			fprintf(f, " since event %" PRIu64, l->assert_num);
-		if (l->delivered)
-			fprintf(f, ", last delivery event %" PRIu64 " vector 0x%02x by %s", l->deliver_num,
-				l->deliver_vector, l->deliver_intack ? "PIC INTACK" : "IOAPIC message");
+		fprintf(f, "  line %2u: %s", L, l.pending ? "PENDING" : "idle");
+		if (l.pending && l.request != BOARD_NO_EVENT)
+			fprintf(f, " since event %" PRIu64, l.request);
+		if (l.delivered != BOARD_NO_EVENT)
+			fprintf(f, ", last delivery event %" PRIu64 " vector 0x%02x by %s", l.delivered, l.vector,
+				l.by_intack ? "PIC INTACK" : "IOAPIC message");
 		else
-			fprintf(f, ", never delivered");
-		fprintf(f, ", coalesced %" PRIu64 "\n", l->coalesced);
+			fprintf(f, ", no delivery seen");
+		fprintf(f, ", coalesced %" PRIu64 "\n", l.coalesced);
 	}
 	fprintf(f, "== last %u board events ==\n", c->t.ring_len);
 	for (unsigned i = 0; i < c->t.ring_len; i++) {
@@ -628,10 +407,11 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 	}
 	fprintf(f, "],\"pic_int\":%u,\"lines_level\":%u,\n\"ioapic\":[", b->s.pic_int, b->s.lines);
 	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
-		uint64_t rte = b->s.ioapic.rte[pin];
+		struct ioapic_entry e;
+		ioapic_entry_get(&b->s.ioapic, pin, &e);
 		fprintf(f, "%s{\"pin\":%u,\"rte\":%" PRIu64 ",\"vector\":%u,\"masked\":%s,\"level\":%s,\"remote_irr\":%s}",
-			pin ? "," : "", pin, rte, (unsigned)(rte & 0xff), rte & (1ull << 16) ? "true" : "false",
-			rte & (1ull << 15) ? "true" : "false", rte & (1ull << 14) ? "true" : "false");
+			pin ? "," : "", pin, b->s.ioapic.rte[pin], e.vector, e.masked ? "true" : "false",
+			e.level ? "true" : "false", e.remote_irr ? "true" : "false");
 	}
 	fputs("],\n\"pit\":[", f);
 	for (unsigned ch = 0; ch < 3; ch++) {
@@ -646,20 +426,20 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 	fputs("],\n\"lines\":[", f);
 	bool first = true;
 	for (unsigned L = 0; L < HANG_LINES; L++) {
-		const struct hang_line *l = &c->t.line[L];
-		if (!l->pending && !l->delivered && !l->coalesced)
+		struct line_state l;
+		if (!line_state_of(c, L, &l))
 			continue;
 		fprintf(f, "%s\n {\"line\":%u,\"pending\":%s,\"assert_event\":", first ? "" : ",", L,
-			l->pending ? "true" : "false");
+			l.pending ? "true" : "false");
 		first = false;
-		if (l->pending)
-			fprintf(f, "%" PRIu64, l->assert_num);
+		if (l.pending && l.request != BOARD_NO_EVENT)
+			fprintf(f, "%" PRIu64, l.request);
 		else
 			fputs("null", f);
-		fprintf(f, ",\"coalesced\":%" PRIu64 ",\"last_delivery\":", l->coalesced);
-		if (l->delivered)
-			fprintf(f, "{\"event\":%" PRIu64 ",\"t_ns\":%" PRIu64 ",\"vector\":%u,\"by\":\"%s\"}}", l->deliver_num,
-				l->deliver_t, l->deliver_vector, l->deliver_intack ? "intack" : "ioapic");
+		fprintf(f, ",\"coalesced\":%" PRIu64 ",\"last_delivery\":", l.coalesced);
+		if (l.delivered != BOARD_NO_EVENT)
+			fprintf(f, "{\"event\":%" PRIu64 ",\"t_ns\":%" PRIu64 ",\"vector\":%u,\"by\":\"%s\"}}", l.delivered,
+				l.delivered_t, l.vector, l.by_intack ? "intack" : "ioapic");
 		else
 			fputs("null}", f);
 	}
@@ -690,12 +470,18 @@ void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const st
 	/* The trace (and the durations the report and `irqrr bisect` compute)
 	 * must reach the moment the hang was detected, not stop at the guest's
 	 * last chip access. */
+	for (unsigned cpu = 0; cpu < vm->ncpus; cpu++) {
+		if (!snaps[cpu].valid)
+			continue;
+		irqbus_sync_lvt(&vm->bus, cpu, 0, snaps[cpu].lvt0);
+		irqbus_sync_lvt(&vm->bus, cpu, 1, snaps[cpu].lvt1);
+	}
 	irqbus_advance(&vm->bus);
 	pthread_mutex_lock(&vm->bus.lock);
 	c->b = vm->bus.board;
 	if (vm->bus.track)
 		c->t = *vm->bus.track;
-	c->next_event = vm->bus.rec ? recording_next_event(vm->bus.rec) : c->t.next_num;
+	c->next_event = vm->bus.rec ? recording_next_event(vm->bus.rec) : c->b.event_num;
 	pthread_mutex_unlock(&vm->bus.lock);
 	diagnose(c);
 	if (text) {

@@ -22,26 +22,9 @@
 struct vm;
 struct vcpu;
 
-/* One line's history, updated O(1) per board event from the sink. */
-struct hang_line {
-	bool pending;            /* asserted since its last delivery */
-	uint64_t assert_num, assert_t;
-	uint64_t coalesced;      /* assertions while already pending */
-	bool delivered;
-	uint64_t deliver_num, deliver_t;
-	uint8_t deliver_vector;
-	bool deliver_intack;     /* by a PIC INTACK (else an IOAPIC message) */
-};
-
+/* What the report shows besides the board (whose line history,
+ * chips/history.c, answers the diagnosis). */
 struct hang_track {
-	uint64_t next_num;       /* event number of the next board event (no trace) */
-	struct hang_line line[HANG_LINES];
-	uint64_t pin_msg_num[HANG_LINES];  /* last IOAPIC message per pin (0: none, +1) */
-	uint8_t pin_msg_vector[HANG_LINES];
-	uint64_t pic_intack_num[16];       /* last INTACK per PIC irq (+1; 0: none) */
-	uint64_t pic_eoi_num[2];           /* last OCW2 EOI per chip (+1) */
-	uint64_t eoi_num[256];             /* last EV_EOI per vector (+1) */
-	uint64_t lvt_num[8][2];            /* last EV_LVT per cpu and pin (+1) */
 	struct irq_event ring[HANG_RING];
 	uint64_t ring_num[HANG_RING];
 	unsigned ring_len, ring_head;
@@ -71,10 +54,8 @@ enum hang_cause {
 #define RECORDER_EXIT_HANG 4
 
 /* Called from the sink with the bus lock held; num is the event's number
- * in the trace (or the track's own count when not recording). */
-struct board;
-void hang_track_event(struct hang_track *t, const struct board *b, uint64_t num,
-		      const struct irq_event *ev);
+ * in the trace (or the board's own count when not recording). */
+void hang_track_event(struct hang_track *t, uint64_t num, const struct irq_event *ev);
 void hang_track_console(struct hang_track *t, uint8_t byte);
 
 /* vcpu.c fills a snapshot with KVM_GET_REGS/SREGS/MP_STATE/LAPIC. */

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chips/variants.h"
 #include "vmm.h"
 
 static uint64_t mono_ns(void)
@@ -54,8 +55,12 @@ static uint64_t bus_enter(struct irqbus *bus)
 	pthread_mutex_lock(&bus->lock);
 	bus->entered = mono_ns();
 	uint64_t now = bus->entered - bus->t0 - bus->lag;
-	if (bus->rec)
+	if (bus->rec) {
 		recording_before_board_call(bus->rec, &bus->board, now);
+		/* the board numbers its events as the trace does (its line
+		 * history's `since`, chips/history.c) */
+		bus->board.event_num = recording_next_event(bus->rec);
+	}
 	return now;
 }
 
@@ -75,13 +80,17 @@ uint64_t irqbus_virtual_now(const struct irqbus *bus)
 	return mono_ns() - bus->t0 - bus->lag;
 }
 
-/* A level-triggered, unmasked RTE as the MSI route KVM needs to report its
+/* A level-triggered, unmasked entry as the MSI route KVM needs to report its
  * EOIs (0: no route). Only vector, destination, mode and trigger matter. */
-static uint64_t route_key(uint64_t rte)
+static uint64_t route_key(const struct ioapic *io, unsigned pin)
 {
-	if (!(rte & (1ull << 15)) || (rte & (1ull << 16)))
+	struct ioapic_entry e;
+	ioapic_entry_get(io, pin, &e);
+	if (!e.level || e.masked)
 		return 0;
-	return (rte & 0xff00000000000fffull) | (1ull << 15);
+	/* packed as bus_sync_routes() unpacks it (the RTE's own layout) */
+	return (uint64_t)e.vector | (uint64_t)e.delivery << 8 | (uint64_t)e.logical << 11 | 1ull << 15 |
+	       (uint64_t)e.dest << 56;
 }
 
 static void msi_from(const struct apic_msg *m, uint32_t *addr, uint32_t *data)
@@ -100,7 +109,7 @@ static void bus_sync_routes(struct irqbus *bus)
 	uint64_t key[BOARD_GSIS];
 	bool changed = !bus->routes_valid;
 	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
-		key[pin] = route_key(bus->board.s.ioapic.rte[pin]);
+		key[pin] = route_key(&bus->board.s.ioapic, pin);
 		changed |= key[pin] != bus->routed[pin];
 	}
 	if (!changed)
@@ -196,8 +205,7 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 {
 	struct irqbus *bus = ctx;
 	if (bus->track)
-		hang_track_event(bus->track, &bus->board,
-				 bus->rec ? recording_next_event(bus->rec) : bus->track->next_num++, ev);
+		hang_track_event(bus->track, bus->board.last_num, ev);
 	if (bus->rec)
 		recording_event(bus->rec, ev);
 	switch (ev->kind) {
@@ -222,6 +230,23 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 	default:
 		break;
 	}
+	/* after the MSI result records the event may have added */
+	if (bus->rec)
+		bus->board.event_num = recording_next_event(bus->rec);
+}
+
+/* run|record --model: the board as a peer's chips behave (a setting of
+ * the board, saved with it in every keyframe). */
+static int bus_apply_models(struct irqbus *bus)
+{
+	for (unsigned i = 0; i < bus->vm->opt->nmodels; i++) {
+		enum board_variant v;
+		unsigned value;
+		if (board_variant_parse(bus->vm->opt->models[i], &v, &value) ||
+		    board_set_variant(&bus->board, v, value))
+			return -1;
+	}
+	return 0;
 }
 
 static void *timer_thread(void *arg)
@@ -304,10 +329,12 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	 * recorded in every keyframe, so replay never reads a host clock. */
 	cfg.rtc_epoch = (uint64_t)time(NULL);
 	cmos_set_memory(cfg.cmos, vm->ram_size);
-	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0) {
+	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0 || bus_apply_models(bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}
+	/* the hang report's diagnosis (docs/hang.md) */
+	board_keep_history(&bus->board);
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	bus->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (bus->timerfd < 0 || bus->stopfd < 0) {
@@ -414,6 +441,20 @@ void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t val
 		return;
 	uint64_t now = bus_enter(bus);
 	board_set_lvt(&bus->board, now, cpu, pin, value);
+	bus_leave(bus);
+}
+
+/* An LVT the hang report's vCPU snapshot saw and the board has not (KVM
+ * does not report LVT writes; the vCPUs look when the PIC's INT rises):
+ * give it to the board as vcpu_report_lvt() would, an EV_LVT input, so the
+ * report and `irqrr explain` of the trace read the same LVT0. */
+void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value)
+{
+	if (!bus->vm->split || cpu >= bus->vm->ncpus || pin > 1)
+		return;
+	uint64_t now = bus_enter(bus);
+	if (bus->board.s.lvt[cpu][pin] != value)
+		board_set_lvt(&bus->board, now, cpu, pin, value);
 	bus_leave(bus);
 }
 

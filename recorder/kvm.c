@@ -3,6 +3,7 @@
  * The VM: /dev/kvm, KVM_CAP_SPLIT_IRQCHIP (or KVM's own chips with
  * --irqchip=kernel), guest RAM. Every ioctl failure names the ioctl.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -76,6 +77,49 @@ static int vm_create_kernel_irqchip(struct vm *vm)
 	return vm_kernel_irq_routing(vm);
 }
 
+/*
+ * Guest RAM is a memfd mapped shared, so that one page's mapping can be
+ * replaced in a single mmap(MAP_FIXED) of the same file page: the page-flush
+ * port (testdev.c) drops the page from the VMM's page tables, and through
+ * the MMU notifier from KVM's (NPT/EPT or shadow), with no instant at which
+ * the address is unmapped for another vCPU or thread; the contents stay.
+ */
+uint8_t *guest_ram_map(uint64_t size, int *fd_out)
+{
+	int fd = memfd_create("irqrr-guest-ram", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		fprintf(stderr, "irqrr: guest RAM (memfd of %llu MiB): %s\n", (unsigned long long)(size >> 20),
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "irqrr: mmap of %llu MiB guest RAM: %s\n", (unsigned long long)(size >> 20),
+			strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return p;
+}
+
+int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa)
+{
+	uint64_t page = gpa & ~(uint64_t)(GUEST_PAGE_SIZE - 1);
+	if (page >= size)
+		return 0; /* not RAM: nothing is mapped there */
+	void *p = mmap(ram + page, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		       fd, (off_t)page);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "irqrr: page-flush port: remapping guest page %#llx: %s\n",
+			(unsigned long long)page, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int vm_add_ram(struct vm *vm, uint64_t mib)
 {
 	vm->ram_size = mib << 20;
@@ -84,13 +128,9 @@ static int vm_add_ram(struct vm *vm, uint64_t mib)
 			(unsigned long long)mib, RAM_LIMIT >> 20);
 		return -1;
 	}
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		fprintf(stderr, "irqrr: mmap of %llu MiB guest RAM: %s\n", (unsigned long long)mib, strerror(errno));
+	vm->ram = guest_ram_map(vm->ram_size, &vm->ram_fd);
+	if (!vm->ram)
 		return -1;
-	}
 	struct kvm_userspace_memory_region r = {
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -102,25 +142,51 @@ static int vm_add_ram(struct vm *vm, uint64_t mib)
 	return 0;
 }
 
+/* Documentation/virt/kvm/api.rst, KVM_CREATE_VCPU: KVM_CAP_NR_VCPUS is the
+ * recommended number of vCPUs (assume 4 when the cap is absent),
+ * KVM_CAP_MAX_VCPUS the maximum possible (assume KVM_CAP_NR_VCPUS when
+ * absent). Like QEMU, run anything up to the maximum; a count above the
+ * recommendation is only worth a line under --verbose. */
+void vm_cpu_limits(int kvm_fd, int *recommended, int *max)
+{
+	int rec = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	int m = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (rec <= 0)
+		rec = 4;
+	if (m <= 0)
+		m = rec;
+	*recommended = rec;
+	*max = m;
+}
+
+int vm_check_cpu_count(unsigned n, int recommended, int kvm_max, char *err, size_t errlen)
+{
+	int limit = kvm_max < RECORDER_MAX_CPUS ? kvm_max : RECORDER_MAX_CPUS;
+	if (n >= 1 && n <= (unsigned)limit)
+		return 0;
+	if (n == 0)
+		snprintf(err, errlen, "--cpus 0: a VM needs at least 1 vCPU (1..%d here)", limit);
+	else if (kvm_max <= RECORDER_MAX_CPUS)
+		snprintf(err, errlen, "--cpus %u: this KVM allows at most %d vCPUs (KVM_CAP_MAX_VCPUS; %d recommended)",
+			 n, kvm_max, recommended);
+	else
+		snprintf(err, errlen, "--cpus %u: irqrr runs at most %d vCPUs (the board's limit; KVM allows %d)",
+			 n, RECORDER_MAX_CPUS, kvm_max);
+	return -1;
+}
+
 static int vm_check_cpus(struct vm *vm, unsigned n)
 {
-	int rec = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (rec <= 0)
-		rec = 4; /* api.rst: assume 4 when the cap is absent */
-	if (max <= 0)
-		max = rec;
-	if (n < 1 || n > RECORDER_MAX_CPUS) {
-		fprintf(stderr, "irqrr: --cpus %u: must be 1..%d\n", n, RECORDER_MAX_CPUS);
+	int rec, max;
+	char err[160];
+	vm_cpu_limits(vm->kvm_fd, &rec, &max);
+	if (vm_check_cpu_count(n, rec, max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "irqrr: %s\n", err);
 		return -1;
 	}
-	/* KVM_CAP_NR_VCPUS is what KVM supports well; beyond it, refuse
-	 * clearly rather than run a VM KVM does not stand behind. */
-	if ((int)n > rec) {
-		fprintf(stderr, "irqrr: --cpus %u: this KVM supports %d vCPUs (KVM_CAP_NR_VCPUS; max %d)\n",
-			n, rec, max);
-		return -1;
-	}
+	if ((int)n > rec && vm->opt->verbose)
+		fprintf(stderr, "irqrr: --cpus %u: more than the %d vCPUs KVM recommends (KVM_CAP_NR_VCPUS; "
+			"KVM_CAP_MAX_VCPUS allows %d)\n", n, rec, max);
 	return 0;
 }
 
@@ -128,7 +194,7 @@ int vm_create(struct vm *vm, const struct recorder_options *o)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->opt = o;
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = -1;
 	vm->split = !o->kernel_irqchip;
 	vm->ncpus = o->cpus;
 	vm->main_thread = pthread_self();
@@ -179,6 +245,8 @@ void vm_destroy(struct vm *vm)
 	}
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
 	free(vm->cpuid);
 	vm->cpuid = NULL;
 	if (vm->vm_fd >= 0)

@@ -3,7 +3,8 @@
  * The port and MMIO map seen by the guest.
  *
  *   0xe0-0xe3        scratch: reads back what was written (testdev.c)
- *   0xe4-0xe7        flush-page port: writes accepted, no-op (testdev.c)
+ *   0xe4             flush-page port: a 32-bit write of a guest physical address
+ *                    makes KVM fault that page in again (testdev.c)
  *   0xf4             debug exit (8/16/32-bit): status (v<<1)|1 (debug_exit.c)
  *   0x510, 0x511     fw_cfg selector (16-bit) and data (fwcfg.c)
  *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (pm.c)
@@ -36,12 +37,6 @@ static void log_unclaimed_port(struct vm *vm, uint16_t port, bool write)
 		return;
 	fprintf(stderr, "irqrr: unclaimed port %#x (%s), %s\n", port, write ? "write" : "read",
 		write ? "ignored" : "reads all-ones");
-}
-
-/* ICW1 or an IMR write: the PIC is being set up or unmasked. */
-static bool pic_setup_write(uint16_t port, uint8_t val)
-{
-	return port == 0x21 || port == 0xa1 || ((port == 0x20 || port == 0xa0) && (val & 0x10));
 }
 
 static void legacy_reset(struct vm *vm, uint16_t port, uint8_t val)
@@ -92,7 +87,7 @@ static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 	} else if (port >= PM1A_EVT_PORT && port < PM1A_EVT_PORT + 4) {
 		pm1a_evt_access(vm, port, write, val);
 	} else if (vm->split && board_owns_port(port)) {
-		if (write && pic_setup_write(port, *val)) {
+		if (write && pic_pair_is_setup_write(port, *val)) {
 			/* KVM does not report LVT changes. A guest programs
 			 * LVT0 before it sets up or unmasks the PIC: bring the
 			 * board's view up to date before INT can rise. */
@@ -123,6 +118,10 @@ void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_
 		uint32_t value = 0;
 		memcpy(&value, data, size <= 4 ? size : 4);
 		debug_exit_write(v->vm, value);
+		return;
+	}
+	if (port == FLUSH_PORT) {
+		flush_port_access(v->vm, write, size, data);
 		return;
 	}
 	if (port == FWCFG_SELECTOR_PORT || port == FWCFG_DATA_PORT) {

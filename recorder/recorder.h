@@ -13,8 +13,11 @@
 #define RECORDER_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
 #define RECORDER_EXIT_SIGNAL 130  /* SIGINT/SIGTERM */
 
-#define RECORDER_MAX_CPUS 8
+/* vCPUs: the board's limit (chips/board.h BOARD_MAX_CPUS); KVM_CAP_MAX_VCPUS
+ * may lower it (kvm.c). Built-in guests run up to BOOTINFO_MAX_CPUS. */
+#define RECORDER_MAX_CPUS 64
 #define RECORDER_MAX_MODULES 16
+#define RECORDER_MAX_MODELS 8
 
 /* --cpuid: the guest's CPUID (recorder/cpuid.c, docs/recorder.md) */
 enum recorder_cpuid {
@@ -24,6 +27,8 @@ enum recorder_cpuid {
 };
 
 #define RECORDER_CHUNK_MS_DEFAULT 250
+/* --mem default, QEMU's: unit-test kernels assume 128 MiB (docs/recorder.md) */
+#define RECORDER_MEM_MIB_DEFAULT 128
 
 struct recorder_options {
 	const char *guest;       /* built-in guest name; NULL: default (demo) */
@@ -46,6 +51,8 @@ struct recorder_options {
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
 	enum recorder_cpuid cpuid;
+	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */
+	unsigned nmodels;
 };
 
 void recorder_options_default(struct recorder_options *o);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/variants.h"
 #include "vmm.h"
 
 #ifdef IRQRR_HAVE_TRACE_WRITER
@@ -45,6 +46,24 @@ static void recording_fail(struct recording *r, const char *what, int status)
 	vm_request_exit(r->vm, RECORDER_EXIT_ERROR);
 }
 
+/* The header: kv, then "model.KEY" = VALUE for each model variant the
+ * board runs with (chips/variants.h; defaults are not listed). */
+static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
+			       struct trace_kv *all, char keys[][48])
+{
+	memcpy(all, kv, n * sizeof(*kv));
+	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
+		unsigned value = board_get_variant(b, (enum board_variant)v);
+		if (!value)
+			continue;
+		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
+		all[n].key = keys[v];
+		all[n].value = board_variant_value_name((enum board_variant)v, value);
+		n++;
+	}
+	return n;
+}
+
 int recording_open(struct vm *vm, const char *path, struct recording **out)
 {
 	struct recording *r = calloc(1, sizeof(*r));
@@ -65,13 +84,15 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"cpus", cpus},
 		{"mem_mib", mem},
 		{"irqchip", "split"},
-		{"lint0", vm->opt->lint0_bsp ? "bsp" : "broadcast"},
+		{"lint0", vm->bus.board.cfg.lint0_bsp_only ? "bsp" : "broadcast"},
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
 		{"cpuid", cpuid_policy_name(vm->cpuid_policy)},
 		{"cpuid_cleared", vm->cpuid_masked},
 		{"cpuid_linux_clearcpuid", vm->cpuid_linux_clear},
 	};
-	size_t nkv = sizeof(kv) / sizeof(kv[0]);
+	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_VARIANTS];
+	char keys[BOARD_VARIANTS][48];
+	size_t nkv = recording_header(kv, sizeof(kv) / sizeof(kv[0]), &vm->bus.board, all, keys);
 	if (!r->keyframe)
 		r->w = NULL;
 	else if (vm->opt->ring_mib > 0) {
@@ -84,10 +105,10 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 			wo.chunk_bytes = 4096;
 		if (wo.chunk_bytes > 256 * 1024)
 			wo.chunk_bytes = 256 * 1024;
-		r->w = trace_writer_open_ring(path, kv, nkv, max, &wo, err, sizeof(err));
+		r->w = trace_writer_open_ring(path, all, nkv, max, &wo, err, sizeof(err));
 	}
 	else
-		r->w = trace_writer_open(path, kv, nkv, NULL, err, sizeof(err));
+		r->w = trace_writer_open(path, all, nkv, NULL, err, sizeof(err));
 	if (!r->w) {
 		fprintf(stderr, "irqrr: %s\n", r->keyframe ? err : "out of memory");
 		free(r->keyframe);
@@ -216,6 +237,24 @@ int recording_close(struct recording *r, int exit_status, int reason)
 }
 
 #else /* the trace writer has not landed: record refuses cleanly */
+
+/* The header: kv, then "model.KEY" = VALUE for each model variant the
+ * board runs with (chips/variants.h; defaults are not listed). */
+static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
+			       struct trace_kv *all, char keys[][48])
+{
+	memcpy(all, kv, n * sizeof(*kv));
+	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
+		unsigned value = board_get_variant(b, (enum board_variant)v);
+		if (!value)
+			continue;
+		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
+		all[n].key = keys[v];
+		all[n].value = board_variant_value_name((enum board_variant)v, value);
+		n++;
+	}
+	return n;
+}
 
 int recording_open(struct vm *vm, const char *path, struct recording **out)
 {

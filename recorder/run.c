@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "guests/bootinfo.h"
 #include "guests/guests.h"
@@ -27,7 +28,7 @@ void recorder_options_default(struct recorder_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cpus = 1;
-	o->mem_mib = 64;
+	o->mem_mib = RECORDER_MEM_MIB_DEFAULT;
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
 }
 
@@ -109,39 +110,69 @@ static void print_stats(struct vm *vm, double secs)
 }
 
 /* Report files: opened before the guest starts (an unwritable path fails
- * then), rewritten by each report, removed if no report was written. */
+ * then), rewritten by each report, removed if no report was written - but
+ * only a regular file this run created: never a device node (--report
+ * /dev/null), a symlink or a file that was there. */
+struct report_file {
+	FILE *f;
+	bool made;        /* created by this run */
+	dev_t dev;        /* and which file it is */
+	ino_t ino;
+};
+
 struct report_files {
-	FILE *text, *json;
+	struct report_file text, json;
 	bool written;
 };
+
+static int report_file_open(struct report_file *rf, const char *opt, const char *path)
+{
+	struct stat st;
+	memset(rf, 0, sizeof(*rf));
+	if (!path)
+		return 0;
+	bool existed = !lstat(path, &st) || errno != ENOENT;
+	if (!(rf->f = fopen(path, "w"))) {
+		fprintf(stderr, "irqrr: %s %s: %s\n", opt, path, strerror(errno));
+		return -1;
+	}
+	if (!existed && !fstat(fileno(rf->f), &st) && S_ISREG(st.st_mode)) {
+		rf->made = true;
+		rf->dev = st.st_dev;
+		rf->ino = st.st_ino;
+	}
+	return 0;
+}
+
+static void report_file_close(struct report_file *rf, const char *path, bool written)
+{
+	struct stat st;
+	bool discard = rf->f && !fclose(rf->f) && !written && rf->made;
+	rf->f = NULL;
+	if (discard && !lstat(path, &st) && S_ISREG(st.st_mode) && st.st_dev == rf->dev &&
+	    st.st_ino == rf->ino)
+		unlink(path);
+}
 
 static int report_files_open(struct report_files *rf, const struct recorder_options *o)
 {
 	memset(rf, 0, sizeof(*rf));
-	if (o->report_path && !(rf->text = fopen(o->report_path, "w"))) {
-		fprintf(stderr, "irqrr: --report %s: %s\n", o->report_path, strerror(errno));
+	if (report_file_open(&rf->text, "--report", o->report_path) ||
+	    report_file_open(&rf->json, "--report-json", o->report_json))
 		return -1;
-	}
-	if (o->report_json && !(rf->json = fopen(o->report_json, "w"))) {
-		fprintf(stderr, "irqrr: --report-json %s: %s\n", o->report_json, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
 static void report_files_close(struct report_files *rf, const struct recorder_options *o)
 {
-	if (rf->text && fclose(rf->text) == 0 && !rf->written)
-		unlink(o->report_path);
-	if (rf->json && fclose(rf->json) == 0 && !rf->written)
-		unlink(o->report_json);
-	rf->text = rf->json = NULL;
+	report_file_close(&rf->text, o->report_path, rf->written);
+	report_file_close(&rf->json, o->report_json, rf->written);
 }
 
 static void write_report(struct vm *vm, struct report_files *rf, enum hang_cause cause, const char *why,
 			 const struct vcpu_snap *snaps)
 {
-	FILE *files[2] = {rf->text, rf->json};
+	FILE *files[2] = {rf->text.f, rf->json.f};
 	for (int i = 0; i < 2; i++) {
 		if (files[i] && rf->written) { /* each report replaces the previous one */
 			rewind(files[i]);
@@ -149,7 +180,7 @@ static void write_report(struct vm *vm, struct report_files *rf, enum hang_cause
 				fprintf(stderr, "irqrr: report: ftruncate: %s\n", strerror(errno));
 		}
 	}
-	hang_report(vm, cause, why, snaps, rf->text ? rf->text : stderr, rf->json);
+	hang_report(vm, cause, why, snaps, rf->text.f ? rf->text.f : stderr, rf->json.f);
 	rf->written = true;
 	for (int i = 0; i < 2; i++)
 		if (files[i] && ferror(files[i]))
@@ -357,7 +388,7 @@ int recorder_run(const struct recorder_options *o)
 			fprintf(stderr, "irqrr: --guest %s: no such built-in guest (see --list-guests)\n", name);
 			return RECORDER_EXIT_ERROR;
 		}
-		if (o->cpus < g->min_cpus) {
+		if (o->cpus && o->cpus < g->min_cpus) { /* 0: kvm.c names the limits */
 			fprintf(stderr, "irqrr: guest %s needs --cpus %u or more\n", name, g->min_cpus);
 			return RECORDER_EXIT_ERROR;
 		}

@@ -71,6 +71,8 @@ struct vm {
 	size_t run_size;
 	uint8_t *ram;
 	uint64_t ram_size;
+	int ram_fd;                /* the memfd behind ram (kvm.c) */
+	atomic_ulong page_flushes; /* port 0xe4 writes done (testdev.c) */
 	unsigned ncpus;
 	bool split;
 	struct vcpu vcpu[RECORDER_MAX_CPUS];
@@ -100,15 +102,29 @@ struct vm {
 	enum recorder_cpuid cpuid_policy; /* resolved: host or safe */
 	char cpuid_masked[256];    /* features "safe" cleared, comma-separated */
 	char cpuid_linux_clear[128]; /* "safe": Linux feature numbers for clearcpuid= */
+	bool cpuid_tsc_deadline_cap; /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool cpuid_tsc_deadline;   /* the guest's CPUID offers the TSC-deadline timer */
 };
 
 /* kvm.c */
 int kvm_ioctl_fail(const char *name);
 int vm_create(struct vm *vm, const struct recorder_options *o);
+/* KVM_CAP_NR_VCPUS / KVM_CAP_MAX_VCPUS, with api.rst's defaults when absent. */
+void vm_cpu_limits(int kvm_fd, int *recommended, int *max);
+/* 0 when --cpus n fits (1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS)); else
+ * -1 and one line (without "irqrr: ") naming the limit in err. */
+int vm_check_cpu_count(unsigned n, int recommended, int kvm_max, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 /* Ends the run with this status (first caller wins) and wakes everyone. */
 void vm_request_exit(struct vm *vm, int status);
 bool vm_exiting(struct vm *vm);
+/* Guest RAM: a shared memfd mapping (NULL and one error line on failure). */
+#define GUEST_PAGE_SIZE 4096u
+uint8_t *guest_ram_map(uint64_t size, int *fd);
+/* Replaces the mapping of the RAM page holding gpa with a fresh mapping of
+ * the same memfd page (contents kept): KVM must fault it in again. A gpa
+ * outside RAM is ignored. 0, or -1 with one error line. */
+int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa);
 
 /* boot.c */
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
@@ -127,6 +143,23 @@ int boot_load_multiboot(struct vm *vm, const uint8_t *image, size_t size,
 			const struct recorder_options *o);
 int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size,
 		      const struct recorder_options *o);
+/* multiboot.c: the kernel's segments and the VMM's boot area (GDT,
+ * information, memory map, module list, strings), exposed for tests. */
+struct mb_range {
+	uint64_t start, end; /* [start, end), guest physical */
+};
+#define MB_AREA_DEFAULT 0x9000u
+#define MB_LOW_MEM_END 0x9fc00u
+#define MB_HIGH_MEM_START 0x100000u
+/* Every segment in RAM, none in 0x9fc00-0xfffff (reserved in the memory
+ * map), no two overlapping; else -1 and one line naming both ranges. */
+int mb_check_segments(const struct mb_range *segs, unsigned n, uint64_t ram_size, char *err, size_t errlen);
+/* Where `need` bytes of boot area go: MB_AREA_DEFAULT when no segment is
+ * there, else the highest free page-aligned place in 0x1000-0x9fbff, else
+ * the first page at or after high_start (the end of the kernel and
+ * modules) inside RAM; 0 when there is no room. */
+uint64_t mb_place_area(const struct mb_range *segs, unsigned n, uint64_t need, uint64_t high_start,
+		       uint64_t ram_size);
 /* Reads a whole file for a loader (one error line on failure). */
 uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, size_t *size);
 
@@ -149,6 +182,10 @@ size_t cpuid_linux_clear_list(const struct kvm_cpuid2 *supported, const struct c
 /* A bzImage's command line: append, plus " clearcpuid=..." under "safe"
  * unless append already has a clearcpuid= (buf holds the result). */
 const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *buf, size_t size);
+/* Sets CPUID.1:ECX[24] (TSC-deadline timer) when KVM emulates it
+ * (KVM_CAP_TSC_DEADLINE_TIMER); returns whether leaf 1 now offers it. */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
@@ -182,6 +219,7 @@ void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
 uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
 void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
 void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
+void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
 void irqbus_advance(struct irqbus *bus);
 bool irqbus_pic_int(struct irqbus *bus);
 /* Virtual time now (ns since VM start, slowed under overload); lock held. */
@@ -197,10 +235,14 @@ void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_
 void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 #define DEBUG_EXIT_PORT 0xf4
 void debug_exit_write(struct vm *vm, uint32_t value);
-/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (no-op) */
+/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (QEMU pc-testdev) */
 #define SCRATCH_PORT 0xe0
 #define FLUSH_PORT 0xe4
 void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
+/* A whole access to port 0xe4: a 32-bit write of a guest physical address
+ * flushes that page (guest_ram_flush_page); other sizes are ignored,
+ * reads return 0. */
+void flush_port_access(struct vm *vm, bool write, unsigned size, uint8_t *data);
 /* pm.c: ACPI PM1a control register, power-off */
 #define PM1A_CNT_PORT 0x604
 #define PM1A_EVT_PORT 0x600 /* PM1_STS, PM1_EN */

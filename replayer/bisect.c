@@ -108,6 +108,12 @@ static int try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_
 	return 1;
 }
 
+/* Did the reader's recovery drop chunks between prev and info? */
+static bool follows_gap(const struct trace_chunk_info *info, const struct trace_chunk_info *prev)
+{
+	return info->seq != prev->seq + 1 || info->first_event != prev->first_event + prev->count;
+}
+
 /* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
  * complete the "events before it" from their tails, as a linear scan would
  * have seen them. */
@@ -145,6 +151,12 @@ static void context_from_skipped(struct trace_reader *r, size_t ci, size_t skipp
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
 		 unsigned flags, struct bisect_result *res)
 {
+	return bisect_trace_until(r, p, from, to, flags, 0, res);
+}
+
+int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64_t from,
+		       uint64_t to, unsigned flags, double deadline, struct bisect_result *res)
+{
 	memset(res, 0, sizeof(*res));
 	if (p->kind == PRED_DIVERGE)
 		return bisect_diverge(r, p, from, to, res);
@@ -154,11 +166,15 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 	if (from && trace_reader_find_event(r, from, &first))
 		return unusable(res, "--from: no such event in the trace");
 	struct pred_eval e = { 0 };
+	/* one bound for the whole search, restarts after gaps included */
+	e.lim = work_limit_for_trace(r);
+	e.lim.deadline = deadline;
 	struct board *tmp = malloc(sizeof(*tmp));
 	if (!tmp)
 		return unusable(res, "out of memory");
 	board_init_blank(tmp); /* board_load keeps its sink */
-	bool started = false;
+	bool started = false, after_gap = false;
+	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
@@ -171,9 +187,10 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 		if (info.first_event > to)
 			break;
 		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks) {
-			if (try_skip(r, ci, &info, &e, tmp)) {
+			if (!follows_gap(&info, &prev) && try_skip(r, ci, &info, &e, tmp)) {
 				res->skipped++;
 				skipped++;
+				prev = info;
 				continue;
 			}
 		}
@@ -184,10 +201,23 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			unusable(res, trace_reader_error(r));
 			break;
 		}
-		res->chunks++;
+		if (started && follows_gap(&info, &prev)) {
+			/* chunks lost to damage: the evaluator's board is stale;
+			 * start again from this keyframe, as from --from */
+			pred_eval_end(&e);
+			started = false;
+			after_gap = true;
+		}
+		prev = info;
 		if (!started) {
 			size_t kflen;
 			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			if (after_gap && !kflen) {
+				/* it continues a lost chunk: nothing to start from */
+				trace_chunk_free(c);
+				continue;
+			}
+			after_gap = false;
 			const char *why = pred_eval_start(&e, p, kf, kflen);
 			if (why) {
 				snprintf(msg, sizeof(msg), "chunk %zu: keyframe: %s", ci, why);
@@ -197,6 +227,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			}
 			started = true;
 		}
+		res->chunks++;
 		while ((k = trace_chunk_next(c, &rec)) == 1) {
 			if (rec.num > to)
 				break;
@@ -206,8 +237,7 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 			}
 			int hit = pred_eval_feed(&e, rec.num, &rec.ev);
 			if (hit < 0) {
-				snprintf(msg, sizeof(msg),
-					 "event %" PRIu64 ": an input the board rejects (out of range)", rec.num);
+				work_status_message(hit, rec.num, rec.t, &e.lim, msg, sizeof(msg));
 				unusable(res, msg);
 				break;
 			}

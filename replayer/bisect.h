@@ -43,6 +43,11 @@ struct bisect_result {
 /* Events from..to (to = UINT64_MAX: the end). */
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
 		 unsigned flags, struct bisect_result *res);
+/* bisect_trace, and unusable ("time limit reached") once CLOCK_MONOTONIC
+ * passes deadline (work_clock_now() seconds; 0: none). Every input's work
+ * is bounded by the trace's size either way (bounded.h). */
+int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64_t from,
+		       uint64_t to, unsigned flags, double deadline, struct bisect_result *res);
 void bisect_result_free(struct bisect_result *res);
 void bisect_print(const struct bisect_result *res, const struct predicate *p, FILE *f);
 

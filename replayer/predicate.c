@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RTE_REMOTE_IRR (1ull << 14)
-
 int parse_duration(const char *s, uint64_t *ns)
 {
 	char *end;
@@ -169,7 +167,7 @@ uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 		break;
 	case PRED_REMOTE_IRR:
 		for (unsigned i = 0; i < IOAPIC_PINS; i++)
-			if (s->ioapic.rte[i] & RTE_REMOTE_IRR)
+			if (ioapic_pin_status(&s->ioapic, i) & IOAPIC_PIN_REMOTE_IRR)
 				m |= 1u << i;
 		break;
 	case PRED_ISR_HELD:
@@ -222,13 +220,9 @@ static uint32_t delivered_mask(const struct pred_eval *e, const struct irq_event
 		return m;
 	}
 	if (ev->kind == EV_INTACK) {
-		uint8_t v = ev->u.intack.vector;
-		for (unsigned c = 0; c < 2; c++)
-			if ((v & 0xf8) == s->pic.chip[c].base) {
-				unsigned irq = c * 8 + (v & 7);
-				if (irq != 2)
-					return 1u << irq;
-			}
+		int irq = pic_pair_irq_of_vector(&s->pic, ev->u.intack.vector);
+		if (irq >= 0)
+			return 1u << irq;
 	}
 	return 0;
 }
@@ -238,12 +232,16 @@ int pred_eval_feed(struct pred_eval *e, uint64_t num, const struct irq_event *ev
 	if (e->hit)
 		return 0;
 	if (EV_IS_INPUT(ev->kind)) {
-		if (board_apply(e->b, ev))
-			return -1;
+		int rc = board_apply_bounded(e->b, ev, &e->lim);
+		if (rc)
+			return rc;
 	} else if (EV_IS_OUTPUT(ev->kind)) {
 		/* a timed output: the board reaches it at its own time */
-		if (ev->t > e->b->s.now)
-			board_advance(e->b, ev->t);
+		if (ev->t > e->b->s.now) {
+			int rc = board_advance_bounded(e->b, ev->t, &e->lim);
+			if (rc)
+				return rc;
+		}
 	} else {
 		return 0;
 	}

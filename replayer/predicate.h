@@ -22,6 +22,7 @@
 
 #include "chips/board.h"
 #include "irqrr/trace.h"
+#include "bounded.h"
 #include "variants.h"
 
 enum pred_kind {
@@ -53,6 +54,7 @@ struct pred_eval {
 	struct board *b;            /* kept in step with the events fed */
 	uint32_t on;                /* targets whose condition currently holds */
 	uint64_t since[BOARD_GSIS]; /* when each condition (re)started */
+	struct work_limit lim;      /* bound on each input's work (bounded.h) */
 	bool hit;
 	uint64_t hit_num, hit_t, hit_since;
 	int hit_target;
@@ -66,7 +68,8 @@ const char *pred_eval_start_cfg(struct pred_eval *e, const struct predicate *p,
 				const struct board_config *cfg);
 /* Feed the next recorded event (context records are ignored). Returns 1
  * when the predicate holds at this event (first time only; e->hit_*
- * filled), 0 otherwise, -1 for an input the board rejects. */
+ * filled), 0 otherwise, or a negative enum work_status: the board rejects
+ * the input, or it would exceed e->lim (set it after pred_eval_start*). */
 int pred_eval_feed(struct pred_eval *e, uint64_t num, const struct irq_event *ev);
 void pred_eval_end(struct pred_eval *e);
 /* As pred_eval_start, from a board already loaded from another keyframe

@@ -10,11 +10,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bisect.h"
@@ -32,50 +30,17 @@ void reduce_result_free(struct reduce_result *res)
 	res->script = NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ candidate runs */
-
-/* A candidate run ends early when the clock passes the deadline: looked at
- * every CLOCK_EVERY board events, so one time advance that emits millions
- * of timer edges cannot overrun --max-time (the board's stop flag ends it). */
-#define CLOCK_EVERY 65536u
-#define RUN_TIMEOUT (-2)
-
-struct run_clock {
-	double deadline;
-	uint64_t events;
-	struct board *board;
-	bool expired;
-};
-
-static bool clock_expired(struct run_clock *c)
-{
-	if (!c->expired && ++c->events % CLOCK_EVERY == 0 && now_s() > c->deadline) {
-		c->expired = true;
-		if (c->board)
-			c->board->stop = 1;
-	}
-	return c->expired;
-}
 
 struct evbuf {
 	struct irq_event *ev;
 	size_t n, cap;
 	bool oom;
-	struct run_clock *clock;
 };
 
 static void evbuf_sink(void *ctx, const struct irq_event *ev)
 {
 	struct evbuf *b = ctx;
-	if (clock_expired(b->clock))
-		return;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 256;
 		struct irq_event *p = realloc(b->ev, cap * sizeof(*p));
@@ -92,8 +57,7 @@ static void evbuf_sink(void *ctx, const struct irq_event *ev)
 struct eval_sink {
 	struct pred_eval e;
 	uint64_t num;
-	int result; /* 1 hit, -1 rejected, RUN_TIMEOUT */
-	struct run_clock *clock;
+	int result; /* 1 hit, -1 rejected */
 };
 
 static void eval_sink(void *ctx, const struct irq_event *ev)
@@ -101,78 +65,73 @@ static void eval_sink(void *ctx, const struct irq_event *ev)
 	struct eval_sink *s = ctx;
 	if (s->result)
 		return;
-	if (clock_expired(s->clock)) {
-		s->result = RUN_TIMEOUT;
-		return;
-	}
 	int k = pred_eval_feed(&s->e, s->num++, ev);
 	if (k)
 		s->result = k;
 }
 
 /* The script's view of input i: a `time` first when time moves. */
-static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started)
+static int drive(struct board *b, const struct irq_event *in, uint64_t *now, bool *started,
+		 struct work_limit *lim)
 {
 	if (in->kind != EV_TIME && (in->t != *now || !*started)) {
-		struct irq_event t = { .t = in->t, .kind = EV_TIME };
-		if (in->t > *now || !*started)
-			if (board_apply(b, &t))
-				return -1;
+		if (in->t > *now || !*started) {
+			int rc = board_advance_bounded(b, in->t, lim);
+			if (rc)
+				return rc;
+		}
 	}
 	*started = true;
 	if (in->t > *now)
 		*now = in->t;
-	return board_apply(b, in);
+	return board_apply_bounded(b, in, lim);
 }
 
-/* reduce_test, or RUN_TIMEOUT once the clock passes the deadline. */
-static int run_eval(const struct predicate *p, const struct board_config *cfg,
-		    const struct irq_event *inputs, size_t n, struct run_clock *clock)
+int reduce_test(const struct predicate *p, const struct board_config *cfg,
+		const struct irq_event *inputs, size_t n, const struct work_limit *limit)
 {
+	/* each run (each board) has the whole budget */
+	struct work_limit none = { 0 }, lim_a = limit ? *limit : none, lim_v = lim_a;
+	lim_a.used = lim_v.used = 0;
 	uint64_t now = 0;
 	bool started = false;
-	struct eval_sink s = { .result = 0, .clock = clock };
-	struct board *b = malloc(sizeof(*b));
-	if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
-		free(b);
-		return -1;
-	}
-	board_init(b, cfg, eval_sink, &s);
-	clock->board = b;
-	for (size_t i = 0; i < n && !s.result; i++)
-		if (drive(b, &inputs[i], &now, &started))
-			s.result = clock->expired ? RUN_TIMEOUT : -1;
-	pred_eval_end(&s.e);
-	free(b);
-	return s.result;
-}
-
-/* Divergence: the default board and the variant board, in lockstep,
- * input by input, must emit the same events. */
-static int run_diverge(const struct predicate *p, const struct board_config *cfg,
-		       const struct irq_event *inputs, size_t n, struct run_clock *clock)
-{
 	int rc = 0;
+	if (p->kind != PRED_DIVERGE) {
+		struct eval_sink s = { .result = 0 };
+		struct board *b = malloc(sizeof(*b));
+		if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
+			free(b);
+			return -1;
+		}
+		board_init(b, cfg, eval_sink, &s);
+		for (size_t i = 0; i < n && !s.result; i++) {
+			int k = drive(b, &inputs[i], &now, &started, &lim_a);
+			if (k)
+				s.result = k;
+		}
+		pred_eval_end(&s.e);
+		free(b);
+		return s.result;
+	}
+	/* Divergence: the default board and the variant board, in lockstep,
+	 * input by input, must emit the same events. */
 	struct board *a = malloc(sizeof(*a)), *v = malloc(sizeof(*v));
-	struct evbuf ea = { .clock = clock }, ev = { .clock = clock };
+	struct evbuf ea = { 0 }, ev = { 0 };
 	if (!a || !v || board_init(a, cfg, evbuf_sink, &ea) || board_init(v, cfg, evbuf_sink, &ev)) {
 		rc = -1;
 	} else {
 		variant_apply(&p->variants, v);
-		bool started = false, started_v = false;
-		uint64_t now = 0, now_v = 0;
+		bool started_v = false;
+		uint64_t now_v = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
 			ea.n = ev.n = 0;
-			clock->board = a;
-			int bad = drive(a, &inputs[i], &now, &started);
-			clock->board = v;
-			if (bad || drive(v, &inputs[i], &now_v, &started_v) || ea.oom || ev.oom) {
-				rc = clock->expired ? RUN_TIMEOUT : -1;
+			int ka = drive(a, &inputs[i], &now, &started, &lim_a);
+			int kv = ka ? ka : drive(v, &inputs[i], &now_v, &started_v, &lim_v);
+			if (ka || kv || ea.oom || ev.oom) {
+				rc = ka ? ka : kv ? kv : -1;
 				break;
 			}
-			if (clock->expired)
-				rc = RUN_TIMEOUT;
-			else if (ea.n != ev.n)
+			if (ea.n != ev.n)
 				rc = 1;
 			for (size_t k = 0; k < ea.n && !rc; k++)
 				if (!irq_event_equal(&ea.ev[k], &ev.ev[k]))
@@ -184,20 +143,6 @@ static int run_diverge(const struct predicate *p, const struct board_config *cfg
 	free(a);
 	free(v);
 	return rc;
-}
-
-static int run_until(const struct predicate *p, const struct board_config *cfg,
-		     const struct irq_event *inputs, size_t n, double deadline)
-{
-	struct run_clock clock = { .deadline = deadline };
-	return p->kind == PRED_DIVERGE ? run_diverge(p, cfg, inputs, n, &clock)
-				       : run_eval(p, cfg, inputs, n, &clock);
-}
-
-int reduce_test(const struct predicate *p, const struct board_config *cfg,
-		const struct irq_event *inputs, size_t n)
-{
-	return run_until(p, cfg, inputs, n, HUGE_VAL);
 }
 
 /* ------------------------------------------------------------------ script */
@@ -274,23 +219,26 @@ struct ddmin {
 	struct irq_event *scratch;
 	uint64_t tests, max_tests;
 	double deadline;
+	struct work_limit lim; /* per input: the trace's size, and the deadline */
 	bool out_of_budget;
 	int error;
 };
 
 static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
 {
-	if (d->tests >= d->max_tests || now_s() > d->deadline) {
+	if (d->tests >= d->max_tests || work_clock_now() > d->deadline) {
 		d->out_of_budget = true;
 		return 0;
 	}
 	d->tests++;
 	for (size_t i = 0; i < n; i++)
 		d->scratch[i] = d->all[idx[i]];
-	int k = run_until(d->p, d->cfg, d->scratch, n, d->deadline);
-	if (k == RUN_TIMEOUT)
+	int k = reduce_test(d->p, d->cfg, d->scratch, n, &d->lim);
+	/* a candidate whose inputs make the board do more work than the
+	 * whole trace holds is not the bug being reduced: not interesting */
+	if (k == WORK_TIMEOUT)
 		d->out_of_budget = true;
-	else if (k < 0)
+	else if (k < 0 && k != WORK_OUTPUTS)
 		d->error = 1;
 	return k == 1;
 }
@@ -481,13 +429,13 @@ static int verify_script(const char *script, const struct board_config *cfg,
 int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
 		 struct reduce_result *res)
 {
-	double t0 = now_s();
+	double t0 = work_clock_now();
 	char err[300];
 	memset(res, 0, sizeof(*res));
 	struct bisect_result *br = malloc(sizeof(*br));
 	if (!br)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
-	int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
+	int k = bisect_trace_until(r, p, 0, UINT64_MAX, 0, t0 + o->max_seconds, br);
 	uint64_t last = br->num;
 	if (k == BISECT_FOUND && br->div && br->div->input_num > last)
 		last = br->div->input_num;
@@ -510,10 +458,17 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
 	res->inputs_prefix = n;
-	/* past the deadline already: the script keeps every input (the
-	 * verification below still checks it) */
-	int whole = run_until(p, &cfg, inputs, n, t0 + o->max_seconds);
-	if (whole != 1 && whole != RUN_TIMEOUT) {
+	struct work_limit lim = work_limit_for_trace(r);
+	lim.deadline = t0 + o->max_seconds;
+	int whole = reduce_test(p, &cfg, inputs, n, &lim);
+	if (whole == WORK_OUTPUTS || whole == WORK_TIMEOUT) {
+		free(inputs);
+		return fail(res, REDUCE_UNUSABLE,
+			    whole == WORK_TIMEOUT
+				    ? "--max-time reached replaying the inputs up to the first hit from power-on"
+				    : "an input, replayed from power-on, makes the board emit more outputs than the trace holds records (a forged or damaged time jump?)");
+	}
+	if (whole != 1) {
 		free(inputs);
 		return fail(res, REDUCE_UNUSABLE,
 			    res->power_on
@@ -522,9 +477,8 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	}
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
 	struct ddmin d = { .p = p, .cfg = &cfg, .all = inputs, .max_tests = o->max_tests,
-			   .deadline = t0 + o->max_seconds };
+			   .deadline = t0 + o->max_seconds, .lim = lim };
 	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
-	d.out_of_budget = whole == RUN_TIMEOUT;
 	if (!idx || !d.scratch) {
 		free(idx);
 		free(d.scratch);
@@ -556,7 +510,7 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 		reduce_result_free(res);
 		return fail(res, REDUCE_UNUSABLE, err);
 	}
-	res->seconds = now_s() - t0;
+	res->seconds = work_clock_now() - t0;
 	res->outcome = REDUCE_OK;
 	return REDUCE_OK;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "replay.h"
 
+#include "bounded.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,33 +80,97 @@ static int unusable(struct replay_result *res, const char *fmt, const char *a, c
 	return REPLAY_UNUSABLE;
 }
 
-/* Decode a chunk's board events (context records are not replayed). */
-static int decode_chunk(struct trace_chunk *c, struct recorded **out, size_t *n)
+/* Board events of a run of chunks: a chunk and its continuations. */
+struct group {
+	struct recorded *arr;
+	size_t n, cap;
+	size_t last_ci;           /* the group's last chunk */
+	struct trace_chunk_info last; /* its header */
+	struct trace_chunk *next; /* the chunk after it, already loaded, or NULL */
+};
+
+/* Append a chunk's board events to g (context records are not replayed;
+ * their number is added to *context). */
+static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *context)
 {
 	const struct trace_chunk_info *info = trace_chunk_get_info(c);
-	struct recorded *arr = malloc(((size_t)info->count + 1) * sizeof(*arr));
+	size_t need = g->n + (size_t)info->count + 1;
 	struct trace_record rec;
-	size_t k = 0;
 	int rc;
-	if (!arr)
-		return -1;
+	if (need > g->cap) {
+		struct recorded *p = realloc(g->arr, need * sizeof(*p));
+		if (!p)
+			return -1;
+		g->arr = p;
+		g->cap = need;
+	}
 	while ((rc = trace_chunk_next(c, &rec)) == 1) {
-		if (EV_IS_CONTEXT(rec.kind))
+		if (EV_IS_CONTEXT(rec.kind)) {
+			++*context;
 			continue;
-		if (k > info->count) { /* the reader guarantees count; be safe */
+		}
+		if (g->n >= need) { /* the reader guarantees count; be safe */
 			rc = -1;
 			break;
 		}
-		arr[k].num = rec.num;
-		arr[k].ev = rec.ev;
-		k++;
+		g->arr[g->n].num = rec.num;
+		g->arr[g->n].ev = rec.ev;
+		g->n++;
 	}
-	if (rc < 0) {
-		free(arr);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Does chunk c continue the chunk before it (info)? An empty keyframe
+ * right after it means "continue from the previous chunk" (FORMAT.md):
+ * the writer starts one when an input's outputs pass the 16 MiB chunk
+ * limit, so an input's outputs may run on into it. */
+static bool continues(const struct trace_chunk *c, const struct trace_chunk_info *prev)
+{
+	const struct trace_chunk_info *info = trace_chunk_get_info(c);
+	size_t kflen;
+	trace_chunk_keyframe(c, &kflen);
+	return !kflen && info->seq == prev->seq + 1 &&
+	       info->first_event == prev->first_event + prev->count;
+}
+
+/* Decode chunk ci (c) and the continuation chunks after it into g. The
+ * chunk after the group, when read, is kept in g->next; a chunk that
+ * cannot be read ends the group (the main loop meets the error). 0, or -1
+ * with the chunk's error in err. */
+static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, struct group *g,
+		      struct replay_result *res, uint64_t *records_done, char *err, size_t errlen)
+{
+	struct trace_chunk_info prev = *trace_chunk_get_info(c);
+	size_t nchunks = trace_reader_chunk_count(r);
+	g->n = 0;
+	g->last_ci = ci;
+	g->next = NULL;
+	if (decode_append(c, g, &res->context)) {
+		snprintf(err, errlen, "%s", trace_chunk_error(c));
 		return -1;
 	}
-	*out = arr;
-	*n = k;
+	*records_done += prev.count;
+	g->last = prev;
+	while (g->last_ci + 1 < nchunks) {
+		struct trace_chunk *nc = trace_reader_load_chunk(r, g->last_ci + 1);
+		if (!nc)
+			break;
+		if (!continues(nc, &prev)) {
+			g->next = nc;
+			break;
+		}
+		prev = *trace_chunk_get_info(nc);
+		int rc = decode_append(nc, g, &res->context);
+		if (rc)
+			snprintf(err, errlen, "%s", trace_chunk_error(nc));
+		trace_chunk_free(nc);
+		if (rc)
+			return -1;
+		*records_done += prev.count;
+		g->last = prev;
+		g->last_ci++;
+		res->chunks++;
+	}
 	return 0;
 }
 
@@ -158,6 +224,19 @@ static void fill_context(struct trace_reader *r, size_t ci, struct trace_chunk *
 		push_context(d, &rec);
 }
 
+/* fill_context for event num wherever it is (a group spans chunks). */
+static void fill_context_at(struct trace_reader *r, uint64_t num, struct divergence *d)
+{
+	size_t cj;
+	struct trace_chunk *c;
+	if (trace_reader_find_event(r, num, &cj) || !(c = trace_reader_load_chunk(r, cj))) {
+		d->ncontext = 0;
+		return;
+	}
+	fill_context(r, cj, c, num, d);
+	trace_chunk_free(c);
+}
+
 /* A keyframe as this replay sees it: loaded, with the variants applied. */
 static const char *load_keyframe(struct board *b, const uint8_t *kf, size_t kflen,
 				 const struct variant_set *variants)
@@ -181,13 +260,238 @@ static void state_before(const uint8_t *kf, size_t kflen, const struct recorded 
 			(void)board_apply(out, &arr[i].ev);
 }
 
+/* What replay could not verify: the first gap in full, and a count. */
+struct unverified {
+	unsigned gaps;
+	bool at_start;     /* the first gap is before the first chunk read */
+	uint64_t from, to; /* its events, from..to (to: the last one) */
+	uint64_t lost;     /* chunks recovery skipped there */
+	uint64_t orphans;  /* chunks after them that continue a lost chunk */
+};
+
+/* Chunks lost before chunk `info` (the previous one, if any, ended at event
+ * prev_end with sequence number prev_seq): recovery skipped them, so their
+ * events cannot be verified. Noted in u; returns true when there is a gap. */
+static bool note_gap(struct unverified *u, const struct trace_chunk_info *info, bool have_prev,
+		     uint64_t prev_end, uint64_t prev_seq)
+{
+	if (have_prev ? info->seq == prev_seq + 1 && info->first_event == prev_end : !info->seq)
+		return false;
+	if (u->gaps++)
+		return true;
+	u->at_start = !have_prev;
+	u->from = have_prev ? prev_end : 0;
+	u->to = info->first_event - 1;
+	u->lost = have_prev ? info->seq - prev_seq - 1 : info->seq;
+	return true;
+}
+
+/* Chunk info continues a chunk that was lost (its keyframe is empty): no
+ * state to replay it from, so it is not verified either. */
+static void note_orphan(struct unverified *u, const struct trace_chunk_info *info)
+{
+	if (u->gaps == 1 && info->first_event == u->to + 1) {
+		u->to = info->first_event + info->count - 1;
+		u->orphans++;
+	}
+}
+
+static void unverified_format(const struct unverified *u, struct replay_result *res)
+{
+	char what[120], orphans[60] = "", more[40] = "";
+	res->gaps = u->gaps;
+	if (!u->gaps)
+		return;
+	if (u->at_start)
+		snprintf(what, sizeof(what), "events before %" PRIu64, u->to + 1);
+	else
+		snprintf(what, sizeof(what), "events %" PRIu64 "..%" PRIu64, u->from, u->to);
+	if (u->orphans)
+		snprintf(orphans, sizeof(orphans), ", %" PRIu64 " chunk%s continuing them", u->orphans,
+			 u->orphans == 1 ? "" : "s");
+	if (u->gaps > 1)
+		snprintf(more, sizeof(more), "; and %u more gap%s", u->gaps - 1,
+			 u->gaps == 2 ? "" : "s");
+	snprintf(res->unverified, sizeof(res->unverified), "%s (%" PRIu64 " damaged chunk%s skipped%s)%s",
+		 what, u->lost, u->lost == 1 ? "" : "s", orphans, more);
+}
+
+/* The chunk whose keyframe starts the group holding chunk ci: ci, or the
+ * last chunk before it with a keyframe when ci continues another (never
+ * across a gap: a continuation after lost chunks has no start, and the
+ * caller then meets "chunk has no keyframe"). */
+static size_t group_start(struct trace_reader *r, size_t ci)
+{
+	while (ci > 0) {
+		struct trace_chunk_info prev;
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		bool cont = c && !trace_reader_chunk_info(r, ci - 1, &prev) && continues(c, &prev);
+		trace_chunk_free(c);
+		if (!cont)
+			break;
+		ci--;
+	}
+	return ci;
+}
+
+/* Records in the chunks from first up to the one holding event `to`. */
+static uint64_t records_in_range(struct trace_reader *r, size_t first, uint64_t to)
+{
+	struct trace_chunk_info info;
+	uint64_t n = 0;
+	for (size_t ci = first; trace_reader_chunk_info(r, ci, &info) == 0; ci++) {
+		if (info.first_event > to)
+			break;
+		n += info.count;
+	}
+	return n;
+}
+
+/* Does b's state equal keyframe kf (loaded with this replay's variants)? */
+static bool state_matches_keyframe(const struct board *b, const uint8_t *kf, size_t kflen,
+				   const struct variant_set *variants)
+{
+	size_t size = board_state_size(b);
+	uint8_t *mine = malloc(2 * size);
+	struct board *theirs = malloc(sizeof(*theirs));
+	bool same = false;
+	if (mine && theirs) {
+		board_init_blank(theirs);
+		if (!load_keyframe(theirs, kf, kflen, variants)) {
+			size_t m = board_save(b, mine, size);
+			size_t k = board_save(theirs, mine + size, size);
+			same = m && m == k && !memcmp(mine, mine + size, m);
+		}
+	}
+	free(mine);
+	free(theirs);
+	return same;
+}
+
+/* The report of a keyframe (chunk ci, c) that differs from the state b
+ * replay reached; NULL when out of memory. */
+static struct divergence *keyframe_divergence(struct trace_reader *r, size_t ci,
+					      struct trace_chunk *c, const struct board *b,
+					      const struct variant_set *variants)
+{
+	const struct trace_chunk_info *info = trace_chunk_get_info(c);
+	struct divergence *d = calloc(1, sizeof(*d));
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	if (!d)
+		return NULL;
+	d->kind = DIV_KEYFRAME;
+	d->num = info->first_event;
+	d->t = info->first_t;
+	d->chunk = ci;
+	d->before = *b;
+	board_init_blank(&d->keyframe);
+	(void)load_keyframe(&d->keyframe, kf, kflen, variants);
+	fill_context(r, ci, c, info->first_event, d);
+	return d;
+}
+
+/* One group's replay: its keyframe, where it starts in the trace. */
+struct group_run {
+	const struct replay_opts *o;
+	struct board *b;
+	const uint8_t *kf;
+	size_t kflen;
+	size_t ci;
+	uint64_t first_event;
+	bool in_range; /* an event of o->from..o->to was checked */
+};
+
+/* The report of the divergence cmp found while input j ran. */
+static struct divergence *group_divergence(struct trace_reader *r, const struct cmp *cmp,
+					   const struct group *g, size_t j,
+					   const struct group_run *run)
+{
+	const struct recorded *arr = g->arr;
+	size_t n = g->n;
+	struct divergence *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->kind = cmp->kind;
+	d->chunk = run->ci;
+	d->has_actual = cmp->has_actual;
+	d->actual = cmp->actual;
+	if (cmp->at < n) {
+		d->has_expected = true;
+		d->expected = arr[cmp->at].ev;
+		d->num = arr[cmp->at].num;
+		d->t = arr[cmp->at].ev.t;
+	} else {
+		d->num = n ? arr[n - 1].num + 1 : run->first_event;
+		d->t = cmp->actual.t;
+	}
+	if (j < n) {
+		d->input_num = arr[j].num;
+		d->input = arr[j].ev;
+	}
+	state_before(run->kf, run->kflen, arr, j < n ? j : n, run->o->variants, &d->before);
+	fill_context_at(r, d->num, d);
+	return d;
+}
+
+/* Re-execute the group's inputs up to o->to, each checked against the
+ * outputs recorded with it. REPLAY_IDENTICAL, or REPLAY_DIVERGED with
+ * res->div set (NULL when out of memory for the report). */
+static int replay_group(struct trace_reader *r, const struct group *g, struct group_run *run,
+			struct replay_result *res)
+{
+	const struct recorded *arr = g->arr;
+	size_t n = g->n, pos = 0;
+	struct cmp cmp = { .b = run->b, .arr = arr, .n = n };
+	int status = REPLAY_IDENTICAL;
+	board_set_sink(run->b, cmp_sink, &cmp);
+	while (pos < n) {
+		size_t j = pos;
+		while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
+			j++;
+		if (j == n) {
+			/* outputs that no input of this chunk produced */
+			cmp.diverged = true;
+			cmp.kind = DIV_MISSING;
+			cmp.at = pos;
+			cmp.has_actual = false;
+		} else if (arr[pos].num > run->o->to) {
+			/* outputs before input j are its own (timer edges on its
+			 * time advance): run it when they are in range */
+			break;
+		} else if (board_apply(run->b, &arr[j].ev)) {
+			cmp.diverged = true;
+			cmp.kind = DIV_BAD_INPUT;
+			cmp.at = j;
+			cmp.has_actual = false;
+		}
+		if (cmp.diverged) {
+			res->div = group_divergence(r, &cmp, g, j, run);
+			status = REPLAY_DIVERGED;
+			break;
+		}
+		res->inputs++;
+		if (res->first == UINT64_MAX)
+			res->first = arr[pos].num;
+		res->last = arr[cmp.cursor - 1].num;
+		if (arr[pos].num <= run->o->to && res->last >= run->o->from)
+			run->in_range = true;
+		res->events += cmp.cursor - pos;
+		pos = cmp.cursor;
+	}
+	board_set_sink(run->b, NULL, NULL);
+	return status;
+}
+
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
 {
 	struct board *b = calloc(1, sizeof(*b));
 	size_t nchunks = trace_reader_chunk_count(r), first = 0;
-	uint64_t total = trace_reader_event_count(r);
+	uint64_t records_done = 0, records_total = 0, prev_end = 0, prev_seq = 0;
 	int status = REPLAY_IDENTICAL;
 	bool loaded = false;
+	struct group_run run = { .o = o, .b = b };
+	struct unverified u = { 0 };
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
@@ -201,10 +505,14 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 		free(b);
 		return unusable(res, "%s%s", "--from: no such event in the trace", "");
 	}
+	first = group_start(r, first);
+	if (o->progress)
+		records_total = records_in_range(r, first, o->to);
+	struct group g = { 0 };
 	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		struct recorded *arr = NULL;
-		size_t n = 0, kflen = 0;
+		struct trace_chunk *c = g.next ? g.next : trace_reader_load_chunk(r, ci);
+		char err[300];
+		g.next = NULL;
 		if (!c) {
 			status = unusable(res, "%s%s", trace_reader_error(r), "");
 			break;
@@ -214,124 +522,60 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			trace_chunk_free(c);
 			break;
 		}
-		const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+		/* after lost chunks, the state is unknown: start again from this
+		 * chunk's keyframe (a keyframe comparison would report the gap as
+		 * a divergence) */
+		if ((ci > first || !o->from) && note_gap(&u, info, ci > first, prev_end, prev_seq))
+			loaded = false;
+		run.ci = ci;
+		run.first_event = info->first_event;
+		run.kf = trace_chunk_keyframe(c, &run.kflen);
+		prev_end = info->first_event + info->count;
+		prev_seq = info->seq;
+		if (!loaded && !run.kflen && u.gaps) {
+			note_orphan(&u, info);
+			trace_chunk_free(c);
+			continue;
+		}
 		if (!loaded) {
-			const char *why = load_keyframe(b, kf, kflen, o->variants);
+			const char *why = load_keyframe(b, run.kf, run.kflen, o->variants);
 			if (why) {
 				char where[64];
 				snprintf(where, sizeof(where), "chunk %zu: keyframe: ", ci);
 				status = unusable(res, "%s%s", where, why);
-				trace_chunk_free(c);
-				break;
 			}
 			loaded = true;
-		} else if (kflen) {
-			/* The state the recorder saved (with this replay's variants)
-			 * must be the state we reached. */
-			size_t size = board_state_size(b);
-			uint8_t *mine = malloc(2 * size);
-			struct board *theirs = malloc(sizeof(*theirs));
-			bool same = false;
-			if (mine && theirs) {
-				board_init_blank(theirs);
-				if (!load_keyframe(theirs, kf, kflen, o->variants)) {
-					size_t m = board_save(b, mine, size);
-					size_t k = board_save(theirs, mine + size, size);
-					same = m && m == k && !memcmp(mine, mine + size, m);
-				}
-			}
-			free(mine);
-			free(theirs);
-			if (!same) {
-				struct divergence *d = calloc(1, sizeof(*d));
-				if (d) {
-					d->kind = DIV_KEYFRAME;
-					d->num = info->first_event;
-					d->t = info->first_t;
-					d->chunk = ci;
-					d->before = *b;
-					board_init_blank(&d->keyframe);
-					(void)load_keyframe(&d->keyframe, kf, kflen, o->variants);
-					fill_context(r, ci, c, info->first_event, d);
-				}
-				res->div = d;
-				status = REPLAY_DIVERGED;
-				res->outcome = REPLAY_DIVERGED;
-				trace_chunk_free(c);
-				break;
-			}
+		} else if (run.kflen && !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+			/* the state the recorder saved must be the state we reached */
+			res->div = keyframe_divergence(r, ci, c, b, o->variants);
+			status = REPLAY_DIVERGED;
 		}
-		if (decode_chunk(c, &arr, &n)) {
-			status = unusable(res, "%s%s", trace_chunk_error(c), "");
-			trace_chunk_free(c);
-			break;
+		if (status == REPLAY_IDENTICAL &&
+		    load_group(r, ci, c, &g, res, &records_done, err, sizeof(err)))
+			status = unusable(res, "%s%s", err, "");
+		if (status == REPLAY_IDENTICAL) {
+			res->chunks++;
+			prev_end = g.last.first_event + g.last.count;
+			prev_seq = g.last.seq;
+			status = replay_group(r, &g, &run, res);
+			ci = g.last_ci;
 		}
-		res->chunks++;
-		struct cmp cmp = { .b = b, .arr = arr, .n = n };
-		board_set_sink(b, cmp_sink, &cmp);
-		size_t pos = 0;
-		while (pos < n) {
-			size_t j = pos;
-			while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
-				j++;
-			if (j == n) {
-				/* outputs that no input of this chunk produced */
-				cmp.diverged = true;
-				cmp.kind = DIV_MISSING;
-				cmp.at = pos;
-				cmp.has_actual = false;
-			} else if (arr[j].num > o->to) {
-				break;
-			} else if (board_apply(b, &arr[j].ev)) {
-				cmp.diverged = true;
-				cmp.kind = DIV_BAD_INPUT;
-				cmp.at = j;
-				cmp.has_actual = false;
-			}
-			if (cmp.diverged) {
-				struct divergence *d = calloc(1, sizeof(*d));
-				if (d) {
-					d->kind = cmp.kind;
-					d->chunk = ci;
-					d->has_actual = cmp.has_actual;
-					d->actual = cmp.actual;
-					if (cmp.at < n) {
-						d->has_expected = true;
-						d->expected = arr[cmp.at].ev;
-						d->num = arr[cmp.at].num;
-						d->t = arr[cmp.at].ev.t;
-					} else {
-						d->num = n ? arr[n - 1].num + 1 : info->first_event;
-						d->t = cmp.actual.t;
-					}
-					if (j < n) {
-						d->input_num = arr[j].num;
-						d->input = arr[j].ev;
-					}
-					state_before(kf, kflen, arr, j < n ? j : n, o->variants, &d->before);
-					fill_context(r, ci, c, d->num, d);
-				}
-				res->div = d;
-				status = REPLAY_DIVERGED;
-				res->outcome = REPLAY_DIVERGED;
-				break;
-			}
-			res->inputs++;
-			if (res->first == UINT64_MAX)
-				res->first = arr[pos].num;
-			res->last = arr[cmp.cursor - 1].num;
-			res->events += cmp.cursor - pos;
-			pos = cmp.cursor;
-		}
-		board_set_sink(b, NULL, NULL);
-		free(arr);
 		trace_chunk_free(c);
-		if (o->progress)
-			o->progress(o->progress_ctx, info->first_event + info->count, total);
+		if (status == REPLAY_IDENTICAL && o->progress)
+			o->progress(o->progress_ctx, res->events, records_done, records_total);
 	}
+	if (g.next)
+		trace_chunk_free(g.next);
+	free(g.arr);
+	unverified_format(&u, res);
 	if (res->first == UINT64_MAX)
 		res->first = 0;
 	free(b);
+	if (status == REPLAY_IDENTICAL && !run.in_range && (o->from || o->to != UINT64_MAX)) {
+		char range[80];
+		snprintf(range, sizeof(range), "events %" PRIu64 "..%" PRIu64, o->from, o->to);
+		status = unusable(res, "%s%s", range, " hold no board event to check");
+	}
 	res->outcome = status;
 	return status;
 }
@@ -389,43 +633,68 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 	}
 }
 
+/* Apply chunk c's records up to event n to b. 1: n reached; 0: go on with
+ * the next chunk; -1: error (message in err). */
+static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
+			    struct work_limit *lim, char *err, size_t errlen)
+{
+	struct trace_record rec;
+	int rc, work = WORK_OK;
+	while ((rc = trace_chunk_next(c, &rec)) == 1) {
+		if (rec.num > n)
+			return 1;
+		if (EV_IS_INPUT(rec.kind)) {
+			work = board_apply_bounded(b, &rec.ev, lim);
+		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
+			/* a timed output revealed by the next input: advance to it */
+			work = board_advance_bounded(b, rec.t, lim);
+		}
+		if (work == WORK_OUTPUTS) {
+			work_status_message(work, rec.num, rec.t, lim, err, errlen);
+			return -1;
+		}
+		if (rec.num == n)
+			return 1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", trace_chunk_error(c));
+		return -1;
+	}
+	return 0;
+}
+
 int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen)
 {
 	size_t ci, kflen = 0;
-	struct trace_record rec;
-	int rc;
 	if (trace_reader_find_event(r, n, &ci)) {
 		snprintf(err, errlen, "event %" PRIu64 " is not in the trace (it holds %" PRIu64 " events)",
 			 n, trace_reader_event_count(r));
 		return -1;
 	}
-	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-	if (!c) {
-		snprintf(err, errlen, "%s", trace_reader_error(r));
-		return -1;
-	}
-	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-	const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
-	if (why) {
-		snprintf(err, errlen, "chunk %zu: keyframe: %s", ci, why);
-		trace_chunk_free(c);
-		return -1;
-	}
-	board_set_sink(b, null_sink, NULL);
-	while ((rc = trace_chunk_next(c, &rec)) == 1 && rec.num <= n) {
-		if (EV_IS_INPUT(rec.kind)) {
-			(void)board_apply(b, &rec.ev);
-		} else if (rec.num == n && EV_IS_OUTPUT(rec.kind) && rec.t > b->s.now) {
-			/* a timed output revealed by the next input: advance to it */
-			board_advance(b, rec.t);
+	/* from the keyframe of the group holding n (its chunk may continue
+	 * an earlier one) */
+	size_t c0 = group_start(r, ci);
+	struct work_limit lim = work_limit_for_trace(r);
+	int done = 0;
+	for (size_t cj = c0; cj <= ci && !done; cj++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, cj);
+		if (!c) {
+			snprintf(err, errlen, "%s", trace_reader_error(r));
+			return -1;
 		}
+		if (cj == c0) {
+			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+			const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+			if (why) {
+				snprintf(err, errlen, "chunk %zu: keyframe: %s", cj, why);
+				trace_chunk_free(c);
+				return -1;
+			}
+			board_set_sink(b, null_sink, NULL);
+		}
+		done = state_walk_chunk(c, n, b, &lim, err, errlen);
+		trace_chunk_free(c);
 	}
 	board_set_sink(b, NULL, NULL);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", trace_chunk_error(c));
-		trace_chunk_free(c);
-		return -1;
-	}
-	trace_chunk_free(c);
-	return 0;
+	return done < 0 ? -1 : 0;
 }

@@ -55,16 +55,27 @@ struct divergence {
 struct replay_opts {
 	uint64_t from, to;  /* event numbers; to = UINT64_MAX: the end */
 	const struct variant_set *variants; /* what-if model variants, or NULL */
-	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	/* After each chunk: the board events checked so far (the summary's
+	 * count), and the records (board events and context) of the chunks
+	 * done out of those in the chunks to replay, for a percentage. */
+	void (*progress)(void *ctx, uint64_t events, uint64_t records_done,
+			 uint64_t records_total);
 	void *progress_ctx;
 };
 
 struct replay_result {
 	enum replay_outcome outcome;
-	uint64_t events;    /* records checked */
+	uint64_t events;    /* board events (inputs and outputs) checked */
 	uint64_t inputs;    /* inputs re-executed */
+	uint64_t context;   /* context records in the chunks replayed (not replayed) */
 	uint64_t chunks;
 	uint64_t first, last; /* range of event numbers checked */
+	/* REPLAY_IDENTICAL with gaps > 0: chunks the reader's recovery skipped
+	 * (damage at the start or in the middle; a torn tail is not a gap)
+	 * lie in the range, and their events were not verified: replay
+	 * restarted at the next keyframe. unverified says which. */
+	unsigned gaps;
+	char unverified[200];
 	char message[300];  /* REPLAY_UNUSABLE: why */
 	struct divergence *div; /* REPLAY_DIVERGED: allocated, free with replay_result_free */
 };

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "irqrr/trace.h"
+#include "replayer/bounded.h"
 #include "replayer/replay.h"
 #include "replayer/script.h"
 
@@ -429,6 +430,106 @@ static void forged_time_jump_ends_promptly(void **state)
 	done(q);
 }
 
+/* The same jump under state --at: bounded by the trace's size (item 4). */
+static void forged_time_jump_is_bounded_in_state_at(void **state)
+{
+	static const char fast[] = "out 0x43 0x34\nout 0x40 2\nout 0x40 0\ntime 1000000\ntime 5000000\n";
+	char *p = record(fast, 0);
+	char *q = rewrite(p, forge_time_jump, NULL);
+	struct trace_reader *r = open_r(q);
+	struct board *b = malloc(sizeof(*b));
+	char err[300];
+	assert_non_null(b);
+	board_init_blank(b);
+	assert_int_equal(replay_state_at(r, trace_reader_event_count(r) - 1, b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than"));
+	assert_non_null(strstr(err, "outputs"));
+	free(b);
+	trace_reader_close(r);
+	done(p);
+	done(q);
+}
+
+/* The bound covers every call made with one struct work_limit. */
+static void work_bound_spans_inputs(void **state)
+{
+	struct board *b = malloc(sizeof(*b));
+	struct board_config cfg;
+	assert_non_null(b);
+	board_config_default(&cfg);
+	assert_int_equal(board_init(b, &cfg, NULL, NULL), 0);
+	/* PIT channel 0 at count 2: two OUT0 edges (wire outputs) every 1.7 us */
+	board_pio_write(b, 0, 0x43, 0x34);
+	board_pio_write(b, 0, 0x40, 2);
+	board_pio_write(b, 0, 0x40, 0);
+	struct work_limit lim = { .max_outputs = 1000 };
+	assert_int_equal(board_advance_bounded(b, 300000, &lim), WORK_OK); /* ~350 edges */
+	assert_true(lim.used > 100 && lim.used < 1000);
+	assert_int_equal(board_advance_bounded(b, 900000, &lim), WORK_OUTPUTS);
+	assert_int_equal(lim.used, 1001);
+	free(b);
+}
+
+/* A chunk with an empty keyframe continues the one before it: an input's
+ * outputs may run on into it (the writer does this at 16 MiB; here a flush
+ * in the middle of a time advance's outputs does the same). */
+struct split_rec {
+	struct trace_writer *w;
+	uint64_t outputs;
+};
+
+static void split_sink(void *ctx, const struct irq_event *ev)
+{
+	struct split_rec *s = ctx;
+	assert_int_equal(trace_writer_append(s->w, ev), 0);
+	if (EV_IS_OUTPUT(ev->kind) && ++s->outputs == 40)
+		assert_int_equal(trace_writer_flush(s->w), 0);
+}
+
+static void continuation_chunk_replays_identically(void **state)
+{
+	char *p = tmp_path("cont"), err[300];
+	struct split_rec s = { 0 };
+	struct board *b = malloc(sizeof(*b)), *at = malloc(sizeof(*at));
+	struct board_config cfg;
+	assert_non_null(b);
+	assert_non_null(at);
+	board_config_default(&cfg);
+	assert_int_equal(board_init(b, &cfg, split_sink, &s), 0);
+	s.w = trace_writer_open(p, NULL, 0, NULL, err, sizeof(err));
+	assert_non_null(s.w);
+	uint8_t kf[8192];
+	size_t n = board_save(b, kf, sizeof(kf));
+	assert_int_equal(trace_writer_begin_chunk(s.w, kf, n), 0);
+	board_pio_write(b, 0, 0x43, 0x34);
+	board_pio_write(b, 0, 0x40, 0xa9);
+	board_pio_write(b, 0, 0x40, 0x04);
+	board_advance(b, 100000000); /* 100 ticks: the flush falls inside */
+	uint64_t hash = board_state_hash(b);
+	assert_int_equal(trace_writer_close(s.w, err, sizeof(err)), 0);
+
+	struct trace_reader *r = open_r(p);
+	assert_int_equal(trace_reader_chunk_count(r), 2);
+	uint64_t last = trace_reader_event_count(r) - 1;
+	struct replay_result res;
+	struct replay_opts o;
+	replay_opts_default(&o);
+	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.last, last);
+	replay_result_free(&res);
+	/* --from an event of the continuation starts at chunk 0's keyframe */
+	o.from = last - 3;
+	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	replay_result_free(&res);
+	board_init_blank(at);
+	assert_int_equal(replay_state_at(r, last, at, err, sizeof(err)), 0);
+	assert_true(board_state_hash(at) == hash);
+	trace_reader_close(r);
+	free(b);
+	free(at);
+	done(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +543,9 @@ int main(void)
 		cmocka_unit_test(truncated_trace_replays_complete_chunks),
 		cmocka_unit_test(from_starts_at_the_chunk_keyframe),
 		cmocka_unit_test(forged_time_jump_ends_promptly),
+		cmocka_unit_test(forged_time_jump_is_bounded_in_state_at),
+		cmocka_unit_test(work_bound_spans_inputs),
+		cmocka_unit_test(continuation_chunk_replays_identically),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,8 @@ bsp_long:
 	hlt
 	jmp	1b
 
+	.globl mb_ap_long	/* where a trampoline lands in 64-bit mode */
+mb_ap_long:
 ap_long:
 	movw	$0x10, %ax
 	movw	%ax, %ds

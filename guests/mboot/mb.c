@@ -202,22 +202,27 @@ static void icr_send(unsigned apic_id, uint32_t low)
 		cpu_relax(); /* delivery status */
 }
 
-bool mb_start_ap(unsigned cpu)
+bool mb_start_ap_at(unsigned cpu, uint32_t tramp)
 {
-	volatile uint8_t *dst = (volatile uint8_t *)(uintptr_t)MB_TRAMP_ADDR;
-	for (char *p = mb_tramp_start; p < mb_tramp_end; p++)
-		*dst++ = (uint8_t)*p;
 	mb_ap_cpu = cpu;
 	mb_ap_stack = (uint64_t)(uintptr_t)(ap_stacks[cpu] + sizeof(ap_stacks[cpu]));
 	ap_alive = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	icr_send(cpu, 0x4500);                          /* INIT, level assert */
+	icr_send(cpu, 0x4500);                  /* INIT, level assert */
 	rt_io_delay(10);
-	icr_send(cpu, 0x4600 | (MB_TRAMP_ADDR >> 12));  /* STARTUP */
+	icr_send(cpu, 0x4600 | (tramp >> 12));  /* STARTUP */
 	for (unsigned long i = 0; i < 20000; i++) {
 		if (__atomic_load_n(&ap_alive, __ATOMIC_ACQUIRE) == cpu)
 			return true;
 		rt_io_delay(1);
 	}
 	return false;
+}
+
+bool mb_start_ap(unsigned cpu)
+{
+	volatile uint8_t *dst = (volatile uint8_t *)(uintptr_t)MB_TRAMP_ADDR;
+	for (char *p = mb_tramp_start; p < mb_tramp_end; p++)
+		*dst++ = (uint8_t)*p;
+	return mb_start_ap_at(cpu, MB_TRAMP_ADDR);
 }

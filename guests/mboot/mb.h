@@ -22,5 +22,8 @@ void fwcfg_read(uint16_t key, void *buf, unsigned len);
 /* Starts cpu `cpu` (APIC ID = cpu) with INIT + SIPI; it runs guest_ap(cpu).
  * Returns once the AP has reached 64-bit C code, false after a timeout. */
 bool mb_start_ap(unsigned cpu);
+/* The same with the kernel's own trampoline already at `tramp` (page-
+ * aligned, below 1 MiB): it must end in a far jump to mb_ap_long. */
+bool mb_start_ap_at(unsigned cpu, uint32_t tramp);
 
 #endif

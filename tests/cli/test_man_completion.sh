@@ -49,10 +49,13 @@ has_word --from-time "dump options" irqrr dump --fr
 has_word --json "info options" irqrr info --
 if complete_words irqrr info -- | grep -qx -- --from; then bad "info does not offer --from"; else ok "only info's own options"; fi
 has_word dump "help CMD" irqrr help du
+has_word explain "explain is a subcommand" irqrr expl
+has_word --line "explain options" irqrr explain --li
 has_word 'isr-held:' "predicates" irqrr bisect --until is
 has_word 'pic.poll_no_0x80=1' "--model keys" irqrr replay --model pic.poll
 if "$irqrr" run --list-guests >/dev/null 2>&1; then
 	has_word demo "built-in guests" irqrr record --guest de
+	has_word 'pic.poll_no_0x80=1' "record --model keys" irqrr record --model pic.poll
 fi
 has_word chips "dump formats" irqrr dump --format ch
 # every kind the completion offers is one dump --kind takes

@@ -126,7 +126,7 @@ if "$irqrr" run --list-guests >/dev/null 2>&1; then
 		has "$tmp/out" "^Exit status: " "$c --help lists exit statuses"
 	done
 fi
-for c in replay dump info stats state bisect diff reduce export plot chips; do
+for c in replay dump info stats state explain bisect diff reduce export plot chips; do
 	run 0 "$c --help" "$irqrr" "$c" --help
 	has "$tmp/out" "^Exit status: " "$c --help lists exit statuses"
 done
@@ -145,6 +145,7 @@ run 2 "irqrr help nosuch" "$irqrr" help nosuch
 has "$tmp/err" "unknown command 'nosuch'" "help of an unknown command"
 run 0 "irqrr help" "$irqrr" help
 has "$tmp/out" "^commands:" "irqrr help lists commands"
+has "$tmp/out" "^  explain " "irqrr help lists explain"
 for v in -V --version version; do
 	run 0 "irqrr $v" "$irqrr" $v
 	has "$tmp/out" "^irqrr [0-9][0-9.]*" "irqrr $v prints the version"
@@ -173,7 +174,7 @@ run 0 "reduce --json" "$irqrr" reduce --json "$H" --until 'isr-held:5>50us' -o "
 json_ok "$tmp/out" "reduce --json parses" 'd["result"] == "written" and d["kept"] <= d["inputs"]'
 run 0 "reduce" "$irqrr" reduce "$H" --until 'isr-held:5>50us' -o "$tmp/r.script"
 cp "$tmp/r.script" "$tmp/r.script.orig"
-verify=$(sed -n 's/^verified: `irqrr \(.*\)` satisfies.*/\1/p' "$tmp/out")
+verify=$(sed -n 's/^verified: `irqrr \(.*\)` records a trace.*/\1/p' "$tmp/out")
 if [ -n "$verify" ] && (cd "$tmp" && eval "'$irqrr' $verify" </dev/null >/dev/null 2>&1) &&
 	cmp -s "$tmp/r.script" "$tmp/r.script.orig"; then
 	ok "reduce's verify command runs and leaves the script alone"
@@ -243,7 +244,7 @@ mkdir "$tmp/cwd"
 run 2 "no FILE and no irqrr.irqrr" sh -c "cd '$tmp/cwd' && '$irqrr' info"
 has "$tmp/err" "irqrr.irqrr" "the default trace is named"
 cp "$T" "$tmp/cwd/irqrr.irqrr"
-for c in info stats dump replay "state --at 3"; do
+for c in info stats dump replay "state --at 3" explain; do
 	run 0 "$c with no FILE reads irqrr.irqrr" sh -c "cd '$tmp/cwd' && '$irqrr' $c"
 done
 
@@ -281,7 +282,7 @@ has "$tmp/err" "not an irqrr trace" "stdin: not a trace"
 for c in info stats dump; do
 	run 0 "$c of an empty trace" "$irqrr" $c "$tmp/empty.irqrr"
 done
-for c in replay "state --at 0" "bisect --until no-intack>1ms" "reduce --until no-intack>1ms -o $tmp/e.s"; do
+for c in replay "state --at 0" explain "bisect --until no-intack>1ms" "reduce --until no-intack>1ms -o $tmp/e.s"; do
 	run 2 "$c of an empty trace" "$irqrr" $c "$tmp/empty.irqrr"
 	has "$tmp/err" "the trace holds no events" "$c: the same message"
 done

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "chips/board.h"
+#include "chips/explain.h"
 #include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -375,6 +376,16 @@ static void check_board(struct fuzz_state *s, bool full)
 	FUZZ_CHECK(board_next_deadline(&s->fresh) == d, "deadline differs after load");
 	if (!full)
 		return;
+	/* The diagnosis answers for every line of any state, with and without
+	 * history (issue 13): a pending line always has a cause and a text. */
+	for (unsigned line = 0; line <= BOARD_GSIS; line++) {
+		struct board_why w;
+		bool pending = board_explain_line(b, line, NULL, &w);
+		FUZZ_CHECK(!pending || (board_cause_key(w.cause) && w.text[0]), "line %u pending without a cause", line);
+		FUZZ_CHECK(line < BOARD_GSIS || !pending, "line %u out of range is pending", line);
+		pending = board_explain_line(&s->fresh, line, NULL, &w);
+		FUZZ_CHECK(!pending || board_cause_key(w.cause), "loaded board: line %u pending without a cause", line);
+	}
 	FUZZ_CHECK(board_state_size(b) == n, "state size %zu, saved %zu", board_state_size(b), n);
 	FUZZ_CHECK(board_state_hash(&s->fresh) == board_state_hash(b), "hash differs after load");
 	FUZZ_CHECK(board_save(b, s->saved[1], n - 1) == 0, "board_save into a short buffer");
@@ -398,6 +409,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(s->status_pending, 0, sizeof s->status_pending);
 	s->last_t = 0;
 	FUZZ_CHECK(board_init(&s->b, &cfg, check_event, s) == 0, "board_init refused cfg");
+	if (c & 0x20)
+		board_keep_history(&s->b);
 	board_init_blank(&s->fresh);
 	uint64_t now = 0;
 	unsigned steps = 0;

@@ -14,6 +14,26 @@ cat "$tmp/err"
 [ $? -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "^irqrr: --report /nonexistent-dir/r.txt: " "$tmp/err" \
 	|| fail "unwritable --report path"
 
+# No report written: only a report file this run created is removed; a
+# device node, a symlink and a file that was there stay (issue 14 item 2:
+# `--report /dev/null` removed /dev/null).
+echo keep >"$tmp/target"
+ln -s "$tmp/target" "$tmp/link"
+echo keep >"$tmp/pre.json"
+if mknod "$tmp/null" c 1 3 2>/dev/null; then
+	"$irqrr" record -o "$tmp/t2.irqrr" --report "$tmp/null" --report-json "$tmp/link" >/dev/null 2>"$tmp/err" \
+		|| fail "record with --report into a device node: $(cat "$tmp/err")"
+	[ -c "$tmp/null" ] || fail "--report DEVICE with no report: the device node was removed"
+	[ -L "$tmp/link" ] || fail "--report-json SYMLINK with no report: the symlink was removed"
+	[ -f "$tmp/target" ] || fail "--report-json SYMLINK with no report: its target was removed"
+else
+	echo "SKIP (device node part): mknod is not permitted"
+fi
+"$irqrr" record -o "$tmp/t3.irqrr" --report "$tmp/new.txt" --report-json "$tmp/pre.json" >/dev/null 2>"$tmp/err" \
+	|| fail "record with --report: $(cat "$tmp/err")"
+[ ! -e "$tmp/new.txt" ] || fail "--report NEW with no report: the empty file was left"
+[ -f "$tmp/pre.json" ] || fail "--report-json EXISTING with no report: the file was removed"
+
 mkdir "$tmp/mnt"
 if ! mount -t tmpfs -o size=24k tmpfs "$tmp/mnt" 2>"$tmp/merr"; then
 	echo "SKIP (full disk part): mount tmpfs failed: $(cat "$tmp/merr")"

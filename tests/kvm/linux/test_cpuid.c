@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Offline tests of the --cpuid policy (recorder/cpuid.c): which bits "safe"
- * clears, the names it records, the XSAVE leaf, and the auto rule (safe
- * when the CPU flags name neither vmx nor svm). No KVM needed.
+ * clears, the names it records, the XSAVE leaf, the auto rule (safe when
+ * the CPU flags name neither vmx nor svm) and the TSC-deadline bit; and of
+ * what a guest as users bring it meets (issue 12): the --cpus limits, the
+ * MADT at 64 vCPUs, the page-flush port's remapping. No KVM needed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -199,6 +202,205 @@ static void test_mxcsr_operand(void **state)
 	assert_int_equal(emufail_mem_operand(ld_rsp4, 4, &r, &s, &ea, &len), -1); /* truncated */
 }
 
+/* CPUID.1:ECX[24]: set when KVM_CAP_TSC_DEADLINE_TIMER says KVM emulates
+ * the TSC-deadline timer (Debian 12's 6.1 reports ECX without it), kept when
+ * KVM already reports it (6.15+), never invented; "safe" keeps it. */
+static void test_tsc_deadline(void **state)
+{
+	(void)state;
+	struct cpuid_buf b;
+	memset(&b, 0, sizeof(b));
+	add(&b, 0, 0, 0xd, 0x68747541, 0x444d4163, 0x69746e65);
+	add(&b, 1, 0, 0x830f10, 0x00000800, 0xfed83203, 0x178bfbff); /* bit 24 clear, as before 6.15 */
+	add(&b, 7, 0, 0, 0x219c91a9, 0x400004, 0);
+	struct cpuid_buf c = b;
+	assert_false(cpuid_offer_tsc_deadline(&c.h, false));
+	assert_memory_equal(&c, &b, sizeof(b));
+	assert_true(cpuid_offer_tsc_deadline(&b.h, true));
+	assert_int_equal(b.e[1].ecx, 0xfed83203u | CPUID_1_ECX_TSC_DEADLINE);
+	assert_int_equal(b.e[0].ecx, 0x444d4163); /* other leaves untouched */
+	assert_int_equal(b.e[2].ebx, 0x219c91a9);
+	/* already reported (kvm_pvm on 6.18: 0x81202000): kept either way */
+	struct cpuid_buf d;
+	memset(&d, 0, sizeof(d));
+	add(&d, 1, 0, 0xb00f21, 0x01020800, 0x81202000, 0x078bfbff);
+	assert_true(cpuid_offer_tsc_deadline(&d.h, false));
+	assert_int_equal(d.e[0].ecx, 0x81202000);
+	/* the safe mask leaves it alone */
+	char names[256];
+	cpuid_apply_safe(&b.h, names, sizeof(names));
+	assert_true(b.e[1].ecx & CPUID_1_ECX_TSC_DEADLINE);
+	/* no leaf 1 at all: nothing to offer */
+	struct cpuid_buf e;
+	memset(&e, 0, sizeof(e));
+	add(&e, 0, 0, 0xd, 0, 0, 0);
+	assert_false(cpuid_offer_tsc_deadline(&e.h, true));
+}
+
+/* --cpus: 1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS); KVM_CAP_NR_VCPUS
+ * (recommended) is no limit. One line naming the limit in decimal. */
+static void test_cpu_count(void **state)
+{
+	(void)state;
+	char err[160];
+	/* kvm_pvm here: NR_VCPUS 2, MAX_VCPUS 1024 */
+	assert_int_equal(vm_check_cpu_count(3, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(1, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(RECORDER_MAX_CPUS, 2, 1024, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(RECORDER_MAX_CPUS + 1, 2, 1024, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 65: irqrr runs at most 64 vCPUs (the board's limit; KVM allows 1024)");
+	/* a KVM below the board's limit names its own */
+	assert_int_equal(vm_check_cpu_count(12, 4, 12, err, sizeof(err)), 0);
+	assert_int_equal(vm_check_cpu_count(13, 4, 12, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 13: this KVM allows at most 12 vCPUs (KVM_CAP_MAX_VCPUS; 4 recommended)");
+	assert_int_equal(vm_check_cpu_count(0, 2, 1024, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 0: a VM needs at least 1 vCPU (1..64 here)");
+	assert_int_equal(vm_check_cpu_count(0, 4, 12, err, sizeof(err)), -1);
+	assert_string_equal(err, "--cpus 0: a VM needs at least 1 vCPU (1..12 here)");
+	assert_int_equal(vm_check_cpu_count(4000000000u, 2, 1024, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 64 vCPUs"));
+	assert_null(strchr(err, '\n'));
+}
+
+/* With the board's 64 vCPUs the MADT (8 bytes a vCPU) must not run into
+ * another ACPI table (recorder/acpi.c puts it last). */
+static uint32_t rd32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void test_acpi_max_cpus(void **state)
+{
+	(void)state;
+	uint8_t *mem = calloc(1, 1 << 20);
+	assert_non_null(mem);
+	uint64_t rsdp = acpi_build(mem, RECORDER_MAX_CPUS);
+	const uint8_t *rsdt = mem + rd32le(mem + rsdp + 16);
+	unsigned n = (rd32le(rsdt + 4) - 36) / 4, seen = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *t = mem + rd32le(rsdt + 36 + 4 * i);
+		assert_int_equal(acpi_checksum(t, rd32le(t + 4)), 0);
+		if (!memcmp(t, "APIC", 4)) {
+			assert_int_equal(rd32le(t + 4), 44 + RECORDER_MAX_CPUS * 8 + 12 + 2 * 10 + 6);
+			assert_int_equal(t[44 + 63 * 8 + 3], 63); /* last vCPU's APIC ID */
+			seen++;
+		} else if (!memcmp(t, "FACP", 4)) {
+			const uint8_t *dsdt = mem + rd32le(t + 40);
+			assert_memory_equal(dsdt, "DSDT", 4);
+			assert_int_equal(acpi_checksum(dsdt, rd32le(dsdt + 4)), 0);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	free(mem);
+}
+
+/* Is the page at p in this process's page tables? (/proc/self/pagemap
+ * bit 63, readable without privileges.) */
+static bool page_present(const void *p)
+{
+	FILE *f = fopen("/proc/self/pagemap", "rb");
+	assert_non_null(f);
+	uint64_t e = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	assert_int_equal(fseek(f, (long)((uintptr_t)p / (uintptr_t)page * 8), SEEK_SET), 0);
+	assert_int_equal(fread(&e, sizeof(e), 1, f), 1);
+	fclose(f);
+	return e >> 63;
+}
+
+static unsigned ram_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[512];
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "irqrr-guest-ram") != NULL;
+	fclose(f);
+	return n;
+}
+
+/* The page-flush port's work (recorder/kvm.c): the page leaves the VMM's
+ * page tables -- so KVM's MMU notifier drops it from KVM's too -- and keeps
+ * its contents; the mapping stays one VMA however often pages are flushed. */
+static void test_flush_page(void **state)
+{
+	(void)state;
+	int fd = -1;
+	const uint64_t size = 16 * GUEST_PAGE_SIZE;
+	uint8_t *ram = guest_ram_map(size, &fd);
+	assert_non_null(ram);
+	assert_true(fd >= 0);
+	for (unsigned i = 0; i < size; i++)
+		ram[i] = (uint8_t)(i * 7 + 1);
+	assert_true(page_present(ram + 3 * GUEST_PAGE_SIZE));
+	assert_true(page_present(ram + 4 * GUEST_PAGE_SIZE));
+	assert_int_equal(ram_mappings(), 1);
+	assert_int_equal(guest_ram_flush_page(ram, fd, size, 3 * GUEST_PAGE_SIZE + 0x123), 0);
+	assert_false(page_present(ram + 3 * GUEST_PAGE_SIZE));
+	assert_true(page_present(ram + 2 * GUEST_PAGE_SIZE)); /* only that page */
+	assert_true(page_present(ram + 4 * GUEST_PAGE_SIZE));
+	for (unsigned i = 0; i < size; i++)
+		if (ram[i] != (uint8_t)(i * 7 + 1))
+			fail_msg("byte %#x changed by the flush", i);
+	assert_true(page_present(ram + 3 * GUEST_PAGE_SIZE)); /* faulted in again */
+	for (unsigned p = 0; p < 16; p += 2)
+		assert_int_equal(guest_ram_flush_page(ram, fd, size, p * GUEST_PAGE_SIZE), 0);
+	assert_int_equal(ram_mappings(), 1);
+	/* outside RAM: nothing to do */
+	assert_int_equal(guest_ram_flush_page(ram, fd, size, size), 0);
+	assert_int_equal(guest_ram_flush_page(ram, fd, size, 0xfee00000), 0);
+	assert_int_equal(ram[size - 1], (uint8_t)((size - 1) * 7 + 1));
+	munmap(ram, size);
+	close(fd);
+}
+
+/* Multiboot segments below 1 MiB (recorder/multiboot.c): loaded where
+ * they do not overlap the VMM's boot area, which moves out of their way;
+ * refused only in the reserved 0x9fc00-0xfffff, past RAM or on each other. */
+static void test_multiboot_low_segments(void **state)
+{
+	(void)state;
+	char err[200];
+	const uint64_t ram = 128ull << 20;
+	/* a unit-test kernel: real-mode code at 0x8000, the rest at 4 MiB */
+	struct mb_range kut[] = {{0x8000, 0x8200}, {0x400000, 0x452000}};
+	assert_int_equal(mb_check_segments(kut, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(kut, 2, 0x500, 0x452000, ram), MB_AREA_DEFAULT);
+	/* 0x8000-0x9fff covers the default area: it goes to the top of low memory */
+	struct mb_range big[] = {{0x8000, 0xa000}, {0x100000, 0x120000}};
+	assert_int_equal(mb_check_segments(big, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(big, 2, 0x500, 0x120000, ram), 0x9f000);
+	assert_int_equal(mb_place_area(big, 2, 0x1000, 0x120000, ram), 0x9e000);
+	/* segments up to the top of low memory: the next hole below them */
+	struct mb_range top[] = {{0x9000, 0x9fc00}};
+	assert_int_equal(mb_place_area(top, 1, 0x800, 0x100000, ram), 0x8000);
+	/* all of low memory taken: after the kernel and modules */
+	struct mb_range low[] = {{0x0, 0x9fc00}, {0x100000, 0x180123}};
+	assert_int_equal(mb_check_segments(low, 2, ram, err, sizeof(err)), 0);
+	assert_int_equal(mb_place_area(low, 2, 0x500, 0x190010, ram), 0x191000);
+	/* and no room there either */
+	assert_int_equal(mb_place_area(low, 2, 0x500, ram - 0x100, ram), 0);
+	/* a string part larger than low memory goes high */
+	assert_int_equal(mb_place_area(kut, 2, 0xa0000, 0x452000, ram), 0x452000);
+	/* refused: the reserved EBDA/VGA/BIOS range, past RAM, overlapping */
+	struct mb_range vga[] = {{0x9f000, 0xa1000}};
+	assert_int_equal(mb_check_segments(vga, 1, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x9f000-0xa0fff overlaps 0x9fc00-0xfffff (EBDA, VGA, BIOS), "
+				 "which the memory map does not offer as RAM (nor is it RAM on a PC)");
+	struct mb_range bios[] = {{0xf0000, 0x100000}};
+	assert_int_equal(mb_check_segments(bios, 1, ram, err, sizeof(err)), -1);
+	struct mb_range below[] = {{0x9f000, 0x9fc00}, {0x100000, 0x101000}};
+	assert_int_equal(mb_check_segments(below, 2, ram, err, sizeof(err)), 0);
+	struct mb_range past[] = {{0x7fff000, 0x8001000}};
+	assert_int_equal(mb_check_segments(past, 1, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x7fff000-0x8000fff ends past guest RAM (0x8000000 bytes; raise --mem)");
+	struct mb_range twice[] = {{0x8000, 0x9000}, {0x100000, 0x200000}, {0x8800, 0x8900}};
+	assert_int_equal(mb_check_segments(twice, 3, ram, err, sizeof(err)), -1);
+	assert_string_equal(err, "ELF segment 0x8800-0x88ff overlaps segment 0x8000-0x8fff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +409,11 @@ int main(void)
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test(test_linux_clear_list),
 		cmocka_unit_test(test_mxcsr_operand),
+		cmocka_unit_test(test_tsc_deadline),
+		cmocka_unit_test(test_cpu_count),
+		cmocka_unit_test(test_acpi_max_cpus),
+		cmocka_unit_test(test_flush_page),
+		cmocka_unit_test(test_multiboot_low_segments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,15 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bug_guest.sh IRQRR GUEST PREDICATE: record a buggy built-in guest under the
+# bug_guest.sh IRQRR GUEST PREDICATE [IRQRR OPTION...]: record a buggy built-in guest under the
 # watchdog, then on its trace: bisect finds the event where the bug shows
 # (checked per guest against the recorded events and the hang report),
 # reduce writes a short script that `irqrr chips` runs and whose recording
 # still satisfies the predicate, export and plot give valid files.
 . "$(dirname "$0")/common.sh"
 guest=$2 pred=$3
+shift 3
 t=$tmp/t.irqrr
 "$irqrr" record -o "$t" --guest "$guest" --hang-timeout 2 --timeout 20 \
-	--report "$tmp/r.txt" >"$tmp/out" 2>"$tmp/err"
+	--report "$tmp/r.txt" "$@" >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ $status -eq 4 ] || { cat "$tmp/err"; fail "$guest: record exit status $status, expected 4 (hang)"; }
 grep STUCK "$tmp/r.txt"

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+#include "variants.h"
+
+#include <string.h>
+
+struct variant_info {
+	const char *key;
+	const char *values[3]; /* index = the value */
+	const char *doc;
+};
+
+static const struct variant_info table[BOARD_VARIANTS] = {
+	[BOARD_VARIANT_PIC_LITERAL_EDGE] = { "pic.literal_edge", { "0", "1", NULL },
+	  "1: an edge request withdrawn before INTA is lost and INTA returns the "
+	  "spurious IR7/IR15 vector, as the 8259A datasheet describes (default 0: "
+	  "the edge stays latched in IRR, what every VMM does)" },
+	[BOARD_VARIANT_LINT0] = { "lint0", { "broadcast", "bsp", NULL },
+	  "bsp: the PIC's INT reaches vCPU 0 only (the old in-kernel KVM "
+	  "behaviour); broadcast: every vCPU whose LVT0 accepts it" },
+	[BOARD_VARIANT_PIT_CW_KEEPS_COUNTING] = { "pit.cw_keeps_counting", { "0", "1", NULL },
+	  "1: a control word that reprograms a running counter with its current "
+	  "mode (and BCD setting) does not stop it; it keeps counting its old count "
+	  "until the next count write (QEMU/KVM; conformance checklist C3). Default "
+	  "0: the 8254 datasheet, counting stops until a new count is written" },
+	[BOARD_VARIANT_PIC_POLL_NO_0X80] = { "pic.poll_no_0x80", { "0", "1", NULL },
+	  "1: the OCW3 poll word is the IR level without bit 7, and 0x07 when "
+	  "nothing is pending (KVM/crosvm; checklist Q2). Default 0: the 8259A "
+	  "datasheet, bit 7 set when a request was pending, 0x00 otherwise" },
+};
+
+const char *board_variant_key(enum board_variant v)
+{
+	return (unsigned)v < BOARD_VARIANTS ? table[v].key : NULL;
+}
+
+const char *board_variant_value_name(enum board_variant v, unsigned value)
+{
+	if ((unsigned)v >= BOARD_VARIANTS || value >= 2)
+		return NULL;
+	return table[v].values[value];
+}
+
+const char *board_variant_parse(const char *spec, enum board_variant *v, unsigned *value)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq)
+		return "expected KEY=VALUE";
+	for (unsigned i = 0; i < BOARD_VARIANTS; i++) {
+		if (strlen(table[i].key) != (size_t)(eq - spec) || strncmp(table[i].key, spec, (size_t)(eq - spec)))
+			continue;
+		for (unsigned k = 0; table[i].values[k]; k++) {
+			if (!strcmp(table[i].values[k], eq + 1)) {
+				*v = (enum board_variant)i;
+				*value = k;
+				return NULL;
+			}
+		}
+		return "unknown value for this model key";
+	}
+	return "unknown model key";
+}
+
+int board_set_variant(struct board *b, enum board_variant v, unsigned value)
+{
+	if (!board_variant_value_name(v, value))
+		return -1;
+	uint8_t x = (uint8_t)value;
+	switch (v) {
+	case BOARD_VARIANT_PIC_LITERAL_EDGE:
+		b->s.pic.chip[0].literal_edge = b->s.pic.chip[1].literal_edge = x;
+		break;
+	case BOARD_VARIANT_LINT0:
+		b->cfg.lint0_bsp_only = x;
+		break;
+	case BOARD_VARIANT_PIT_CW_KEEPS_COUNTING:
+		/* channel 0's cached next edge is unchanged until the next PIT
+		 * access, which recomputes it */
+		b->s.pit.cw_keeps_counting = x;
+		break;
+	case BOARD_VARIANT_PIC_POLL_NO_0X80:
+		b->s.pic.chip[0].poll_no_0x80 = b->s.pic.chip[1].poll_no_0x80 = x;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+unsigned board_get_variant(const struct board *b, enum board_variant v)
+{
+	switch (v) {
+	case BOARD_VARIANT_PIC_LITERAL_EDGE:
+		return b->s.pic.chip[0].literal_edge;
+	case BOARD_VARIANT_LINT0:
+		return b->cfg.lint0_bsp_only;
+	case BOARD_VARIANT_PIT_CW_KEEPS_COUNTING:
+		return b->s.pit.cw_keeps_counting;
+	case BOARD_VARIANT_PIC_POLL_NO_0X80:
+		return b->s.pic.chip[0].poll_no_0x80;
+	default:
+		return 0;
+	}
+}
+
+void board_variant_list(FILE *f)
+{
+	for (unsigned i = 0; i < BOARD_VARIANTS; i++) {
+		fprintf(f, "%s=", table[i].key);
+		for (unsigned k = 0; table[i].values[k]; k++)
+			fprintf(f, "%s%s", k ? "|" : "", table[i].values[k]);
+		fprintf(f, "\n    %s\n", table[i].doc);
+	}
+}
