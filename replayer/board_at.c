@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "board_at.h"
 
+#include "bounded.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +57,16 @@ static int collect(struct trace_chunk *c, struct numbering *x)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Apply chunk's inputs up to event `at`. Returns 1 when `at` was reached. */
-static int walk_chunk(struct numbering *x, uint64_t at)
+/* Apply chunk's inputs up to event `at`, within lim (docs/HARDENING.md,
+ * "Work bound": a forged time jump must not run for years). Returns 1
+ * when `at` was reached, 0 when not, or WORK_OUTPUTS / WORK_TIMEOUT with
+ * *stop the event that went past the limit. */
+static int walk_chunk(struct numbering *x, uint64_t at, struct work_limit *lim, size_t *stop)
 {
 	struct board *b = x->b;
+	int rc;
 	for (size_t i = 0; i < x->n; i++) {
+		*stop = i;
 		if (x->num[i] > at) {
 			/* `at` is a timed output revealed by this input: advance
 			 * to it (numbered on from it; the EV_TIME this adds is
@@ -68,8 +75,11 @@ static int walk_chunk(struct numbering *x, uint64_t at)
 				if (x->num[k] != at || x->ev[k].t <= b->s.now)
 					continue;
 				b->event_num = x->num[x->cursor];
+				*stop = k;
 				x->n = 0;
-				board_advance(b, x->ev[k].t);
+				rc = board_advance_bounded(b, x->ev[k].t, lim);
+				if (rc == WORK_OUTPUTS || rc == WORK_TIMEOUT)
+					return rc;
 			}
 			return 1;
 		}
@@ -77,7 +87,9 @@ static int walk_chunk(struct numbering *x, uint64_t at)
 			continue;
 		if (x->cursor < x->n)
 			b->event_num = x->num[x->cursor];
-		(void)board_apply(b, &x->ev[i]);
+		rc = board_apply_bounded(b, &x->ev[i], lim); /* a rejected input: as recorded */
+		if (rc == WORK_OUTPUTS || rc == WORK_TIMEOUT)
+			return rc;
 	}
 	return 0;
 }
@@ -87,6 +99,7 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 {
 	size_t nchunks = trace_reader_chunk_count(r), kflen = 0;
 	struct numbering x = { .b = b, .diverged = UINT64_MAX };
+	struct work_limit lim = work_limit_for_trace(r);
 	int done = 0, status = 0;
 	memset(res, 0, sizeof(*res));
 	res->at = at;
@@ -118,7 +131,13 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 			status = -1;
 		} else {
 			const struct trace_chunk_info *info = trace_chunk_get_info(c);
-			done = walk_chunk(&x, at) || info->first_event + info->count > at;
+			size_t stop = 0;
+			int k = walk_chunk(&x, at, &lim, &stop);
+			if (k < 0) {
+				work_status_message(k, x.num[stop], x.ev[stop].t, &lim, err, errlen);
+				status = -1;
+			}
+			done = k == 1 || info->first_event + info->count > at;
 		}
 		board_set_sink(b, NULL, NULL);
 		free(x.ev);
