@@ -10,36 +10,102 @@
 #include "commands.h"
 #include "replayer/script.h"
 
-static void chips_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: irqrr chips [OPTIONS] [SCRIPT]\n"
-		"Drive a bare board (PIC pair + ELCR, IOAPIC, PIT + port 0x61) from a chip\n"
-		"script (standard input when SCRIPT is absent or '-') and print reads,\n"
-		"INTACK vectors and every output event, one line each.\n\n"
-		"options:\n"
-		"  --cpus N            vCPUs whose LINT0 the PIC drives (default 1)\n"
-		"  --ioapic-version V  0x20 (default, with EOI register) or 0x11\n"
-		"  --imr-reset V       PIC IMR after reset: 0x00 (default) or 0xff\n"
-		"  --lint0 MODE        broadcast (default) or bsp\n"
-		"  --record FILE       also write the run as a trace (replay, dump, ...)\n"
-		"  -h, --help          this text\n\n"
-		"A 'board cpus=N ioapic=V imr=V lint0=MODE' line at the top of a script\n"
-		"overrides these. Language and output: docs/chips-script.md.\n"
-		"Exit status: 0 ok, 2 bad script or options (message names the line).\n");
-}
+enum { OPT_CPUS = 0x100, OPT_IOAPIC, OPT_IMR, OPT_LINT0, OPT_RECORD };
 
-static int parse_u8(const char *opt, const char *s, unsigned max, uint8_t *out)
+static const struct cli_opt chips_opts[] = {
+	{ "cpus", OPT_CPUS, "N", "vCPUs whose LINT0 the PIC drives, 1..64 (default 1)" },
+	{ "ioapic-version", OPT_IOAPIC, "V", "0x20 (default, with EOI register) or 0x11" },
+	{ "imr-reset", OPT_IMR, "V", "PIC IMR after reset: 0x00 (default) or 0xff" },
+	{ "lint0", OPT_LINT0, "MODE", "broadcast (default) or bsp" },
+	{ "record", OPT_RECORD, "FILE", "also write the run as a trace (replay, dump, ...)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd chips_cmd = {
+	"chips", "[OPTIONS] [SCRIPT]",
+	"Drive a bare board (PIC pair + ELCR, IOAPIC, PIT + port 0x61) from a chip\n"
+	"script (standard input when SCRIPT is absent or '-') and print reads,\n"
+	"INTACK vectors and every output event, one line each.\n",
+	chips_opts,
+	"A 'board cpus=N ioapic=V imr=V lint0=MODE' line at the top of a script\n"
+	"overrides these. Language and output: docs/chips-script.md.\n",
+	"0 ok, 2 bad script or options (message names the line), or a write error.",
+};
+
+/* A value among the few a board setting allows (min..max, or exactly
+ * one of a and b when a != b). */
+static int parse_setting(const char *opt, const char *s, unsigned min, unsigned max,
+			 const char *allowed, uint8_t *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 0);
-	if (errno || *end || !*s || v > max) {
-		fprintf(stderr, "irqrr chips: bad value '%s' for %s\n", s, opt);
+	if (errno || *end || !*s || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "irqrr chips: --%s %s: expected %s\n", opt, s, allowed);
 		return -1;
 	}
 	*out = (uint8_t)v;
 	return 0;
+}
+
+static int take_chips_option(int c, const char *v, struct board_config *cfg, const char **rec)
+{
+	switch (c) {
+	case OPT_CPUS:
+		return parse_setting("cpus", v, 1, BOARD_MAX_CPUS, "1..64", &cfg->ncpus);
+	case OPT_IOAPIC:
+		if (parse_setting("ioapic-version", v, 0, 0xff, "0x11 or 0x20", &cfg->ioapic_version))
+			return -1;
+		if (cfg->ioapic_version == 0x11 || cfg->ioapic_version == 0x20)
+			return 0;
+		fprintf(stderr, "irqrr chips: --ioapic-version %s: expected 0x11 or 0x20\n", v);
+		return -1;
+	case OPT_IMR:
+		if (parse_setting("imr-reset", v, 0, 0xff, "0x00 or 0xff", &cfg->pic_imr_reset))
+			return -1;
+		if (cfg->pic_imr_reset == 0 || cfg->pic_imr_reset == 0xff)
+			return 0;
+		fprintf(stderr, "irqrr chips: --imr-reset %s: expected 0x00 or 0xff\n", v);
+		return -1;
+	case OPT_LINT0:
+		if (strcmp(v, "bsp") && strcmp(v, "broadcast")) {
+			fprintf(stderr, "irqrr chips: --lint0 %s: expected broadcast or bsp\n", v);
+			return -1;
+		}
+		cfg->lint0_bsp_only = !strcmp(v, "bsp");
+		return 0;
+	case OPT_RECORD:
+		if (!strcmp(v, "-")) { /* standard output carries the outputs */
+			fprintf(stderr, "irqrr chips: --record -: a trace cannot go to standard output"
+					" (the writer seeks back to it); give a file name\n");
+			return -1;
+		}
+		*rec = v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Run the script (trace: also record it there, or NULL); its messages
+ * quote the script's text, so they reach the terminal escaped (\xNN), as
+ * dump shows a trace's bytes. */
+static int run_script(FILE *in, const char *name, const struct board_config *cfg,
+		      const char *trace)
+{
+	char *msgs = NULL;
+	size_t len = 0;
+	FILE *errf = open_memstream(&msgs, &len);
+	if (!errf)
+		errf = stderr;
+	int status = trace ? script_run_record(in, name, cfg, stdout, errf, trace, NULL)
+			   : script_run(in, name, cfg, stdout, errf, NULL);
+	if (errf != stderr) {
+		if (!fclose(errf))
+			cli_put_lines(stderr, msgs);
+		free(msgs);
+	}
+	return status;
 }
 
 /* chips --record: the trace is an output file like export's (cliutil.h):
@@ -48,17 +114,11 @@ static int parse_u8(const char *opt, const char *s, unsigned max, uint8_t *out)
 static int run_recorded(FILE *in, const char *name, const struct board_config *cfg,
 			const char *rec_path)
 {
-	const char *inputs[] = { name, NULL };
+	const char *inputs[] = { in == stdin ? NULL : name, NULL };
 	struct cli_output out;
-	if (in == stdin)
-		inputs[0] = NULL;
-	if (!strcmp(rec_path, "-")) {
-		fprintf(stderr, "irqrr chips: --record needs a file name (standard output has the outputs)\n");
-		return 2;
-	}
 	if (cli_output_open(&out, "chips", rec_path, inputs))
 		return 2;
-	int status = script_run_record(in, name, cfg, stdout, stderr, cli_output_name(&out), NULL);
+	int status = run_script(in, name, cfg, cli_output_name(&out));
 	if (cli_output_close(&out, "chips", status == 0))
 		status = 2;
 	if (status)
@@ -68,60 +128,20 @@ static int run_recorded(FILE *in, const char *name, const struct board_config *c
 
 int cmd_chips(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "ioapic-version", required_argument, NULL, 'v' },
-		{ "imr-reset", required_argument, NULL, 'm' },
-		{ "lint0", required_argument, NULL, 'l' },
-		{ "record", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct board_config cfg;
+	struct cli_parser p;
 	const char *rec_path = NULL;
-	int c;
+	int c, status;
 
 	board_config_default(&cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (parse_u8("--cpus", optarg, BOARD_MAX_CPUS, &cfg.ncpus))
-				return 2;
-			break;
-		case 'v':
-			if (parse_u8("--ioapic-version", optarg, 0xff, &cfg.ioapic_version))
-				return 2;
-			break;
-		case 'm':
-			if (parse_u8("--imr-reset", optarg, 0xff, &cfg.pic_imr_reset))
-				return 2;
-			break;
-		case 'l':
-			if (!strcmp(optarg, "bsp")) {
-				cfg.lint0_bsp_only = 1;
-			} else if (!strcmp(optarg, "broadcast")) {
-				cfg.lint0_bsp_only = 0;
-			} else {
-				fprintf(stderr, "irqrr chips: --lint0 takes broadcast or bsp\n");
-				return 2;
-			}
-			break;
-		case 'r':
-			rec_path = optarg;
-			break;
-		case 'h':
-			chips_usage(stdout);
-			return 0;
-		default:
-			chips_usage(stderr);
+	cli_parser_init(&p, &chips_cmd, argc, argv);
+	while ((c = cli_parser_next(&p, &status)) != -1)
+		if (take_chips_option(c, optarg, &cfg, &rec_path))
 			return 2;
-		}
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "irqrr chips: one script at most\n");
-		return 2;
-	}
+	if (status >= 0)
+		return status;
+	if (argc - optind > 1)
+		return cli_usage_error(&chips_cmd, "one script at most");
 	struct board b;
 	if (board_init(&b, &cfg, NULL, NULL)) {
 		fprintf(stderr, "irqrr chips: invalid configuration (cpus 1..%d, ioapic 0x11|0x20, imr 0x00|0xff)\n",
@@ -134,17 +154,14 @@ int cmd_chips(int argc, char **argv)
 		name = argv[optind];
 		in = fopen(name, "r");
 		if (!in) {
-			fprintf(stderr, "irqrr: %s: %s\n", name, strerror(errno));
+			fprintf(stderr, "irqrr: ");
+			cli_put_text(stderr, name);
+			fprintf(stderr, ": %s\n", strerror(errno));
 			return 2;
 		}
 	}
-	int status = rec_path ? run_recorded(in, name, &cfg, rec_path)
-			      : script_run(in, name, &cfg, stdout, stderr, NULL);
+	status = rec_path ? run_recorded(in, name, &cfg, rec_path) : run_script(in, name, &cfg, NULL);
 	if (in != stdin)
 		fclose(in);
-	if (fflush(stdout) && status == 0) {
-		fprintf(stderr, "irqrr: write error on standard output\n");
-		status = 2;
-	}
-	return status;
+	return status; /* main() checks standard output */
 }

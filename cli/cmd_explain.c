@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `irqrr explain TRACE [--at N] [--line L] [--json]`: why each pending line
+ * `irqrr explain [--at N] [--line L] [--json] [FILE]`: why each pending line
  * is not delivered after event N, asked of the board (chips/explain.h)
  * replayed to that event with its line history (replayer/board_at.h). The
  * live hang report asks the same query (recorder/hang.c).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,20 +15,29 @@
 #include "commands.h"
 #include "replayer/board_at.h"
 
-static const char explain_usage[] =
-	"usage: irqrr explain TRACE [--at N] [--line L] [--json]\n"
+enum { OPT_AT = 0x100, OPT_LINE, OPT_JSON };
+
+static const struct cli_opt explain_opts[] = {
+	{ "at", OPT_AT, "N", "after event N (default: the last event)" },
+	{ "line", OPT_LINE, "L", "only line L (ISA IRQ / GSI 0..23)" },
+	{ "json", OPT_JSON, NULL, "print the result as one JSON object" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd explain_cmd = {
+	"explain", "[OPTIONS] [FILE]",
 	"Why each pending interrupt line is not delivered after event N: the\n"
 	"cause key of docs/hang.md, the event that began the blocking state, one\n"
 	"sentence. A line is pending when the chips hold a request for it that no\n"
 	"INTACK, poll read or IOAPIC message has delivered. Works on recorded\n"
 	"traces, ring dumps and `chips --record` traces (the history starts at the\n"
 	"trace's first chunk). Causes that need vCPU registers (if_clear,\n"
-	"extint_not_ready) are the live hang report's only.\n"
-	"  --at N     after event N (default: the last event)\n"
-	"  --line L   only line L (ISA IRQ / GSI 0..23)\n"
-	"  --json     {\"at\": N, \"diagnosis\": [{\"line\", \"cause\", \"stuck\", \"since\", \"text\"}]}\n"
-	"Exit status: 0 explained (also when nothing is pending), 2 bad usage or\n"
-	"unusable trace.\n";
+	"extint_not_ready) are the live hang report's only.\n",
+	explain_opts,
+	"--json prints {\"at\": N, \"diagnosis\": [{\"line\", \"cause\", \"stuck\", \"since\",\n"
+	"\"text\"}]}; \"since\" is null when no event of the trace began it.\n",
+	"0 explained (also when nothing is pending), 2 unusable input or options.",
+};
 
 struct explain_args {
 	const char *path;
@@ -37,60 +45,32 @@ struct explain_args {
 	int have_at, have_line, json;
 };
 
+/* -1: go on; else the exit status. */
 static int parse_explain_args(int argc, char **argv, struct explain_args *a)
 {
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "line", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct cli_parser p;
+	int c, status;
 	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'a' && !cli_parse_u64("explain", "--at", optarg, &a->at)) {
+	cli_parser_init(&p, &explain_cmd, argc, argv);
+	while ((c = cli_parser_next(&p, &status)) != -1) {
+		if (c == OPT_AT && !cli_parse_u64("explain", "--at", optarg, &a->at))
 			a->have_at = 1;
-		} else if (c == 'l' && !cli_parse_u64("explain", "--line", optarg, &a->line)) {
+		else if (c == OPT_LINE && !cli_parse_u64("explain", "--line", optarg, &a->line))
 			a->have_line = 1;
-		} else if (c == 'j') {
+		else if (c == OPT_JSON)
 			a->json = 1;
-		} else if (c == 'h') {
-			fputs(explain_usage, stdout);
-			return 0;
-		} else {
-			if (c != 'a' && c != 'l')
-				fputs(explain_usage, stderr);
+		else
 			return 2;
-		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "irqrr explain: expected one trace file\n");
-		fputs(explain_usage, stderr);
+	if (status >= 0)
+		return status;
+	if (!(a->path = cli_trace_operand(&explain_cmd, argc, argv)))
 		return 2;
-	}
 	if (a->have_line && a->line >= BOARD_GSIS) {
 		fprintf(stderr, "irqrr explain: --line %" PRIu64 ": lines are 0..%u\n", a->line, BOARD_GSIS - 1);
 		return 2;
 	}
-	a->path = argv[optind];
 	return -1;
-}
-
-static void json_string(const char *s, FILE *f)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
 }
 
 static bool cause_is_stuck(enum board_cause c)
@@ -113,7 +93,7 @@ static void print_json(const struct board *b, const struct explain_args *a, uint
 		else
 			printf("%" PRIu64, w.since);
 		fputs(", \"text\": ", stdout);
-		json_string(w.text, stdout);
+		cli_put_json_string(stdout, w.text);
 		fputc('}', stdout);
 	}
 	printf("]}\n");
@@ -147,7 +127,7 @@ int cmd_explain(int argc, char **argv)
 	int rc = parse_explain_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	struct trace_reader *r = cli_open_trace(a.path, "");
+	struct trace_reader *r = cli_open_events(a.path, "");
 	if (!r)
 		return 2;
 	struct board *b = malloc(sizeof(*b));
@@ -159,7 +139,7 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "irqrr explain: out of memory\n");
 		status = 2;
 	} else if (last == UINT64_MAX) {
-		fprintf(stderr, "irqrr: %s: the trace holds no event\n", a.path);
+		fprintf(stderr, "irqrr: %s: the trace holds no events\n", a.path);
 		status = 2;
 	} else {
 		board_init_blank(b);

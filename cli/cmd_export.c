@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* irqrr export (Perfetto/Chrome trace-event JSON) and irqrr plot (SVG). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,88 +40,124 @@ static int window_status(const char *trace, const char *out, const struct window
 struct common_args {
 	const char *trace, *out, *format;
 	uint64_t from, to, width;
+	uint64_t from_t, to_t; /* --from-time, --to-time */
 	bool io;
 };
 
-/* -1: go on; else the exit status. */
-static int parse_args(int argc, char **argv, const char *usage, bool plot, struct common_args *a)
+/* The trace, narrowed to the time window; NULL after a message (an empty
+ * trace is refused, as by every command that needs events). */
+static struct trace_reader *open_input(struct common_args *a)
 {
-	static const struct option opts[] = {
-		{ "perfetto", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "io", no_argument, NULL, 'i' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argv[0];
-	int c;
-	memset(a, 0, sizeof(*a));
-	a->to = UINT64_MAX;
-	a->width = 1200;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (plot)
-				goto unknown;
-			a->out = optarg;
-			a->format = a->format ? a->format : "perfetto";
-			break;
-		case 'o':
-			a->out = optarg;
-			break;
-		case 'F':
-			a->format = optarg;
-			break;
-		case 'f':
-			if (cli_parse_u64(cmd, "--from", optarg, &a->from))
-				return 2;
-			break;
-		case 't':
-			if (cli_parse_u64(cmd, "--to", optarg, &a->to))
-				return 2;
-			break;
-		case 'i':
-			if (plot)
-				goto unknown;
-			a->io = true;
-			break;
-		case 'w':
-			if (!plot)
-				goto unknown;
-			if (cli_parse_u64(cmd, "--width", optarg, &a->width))
-				return 2;
-			if (a->width < PLOT_WIDTH_MIN || a->width > PLOT_WIDTH_MAX) {
-				fprintf(stderr, "irqrr %s: --width takes %u..%u pixels\n", cmd,
-					PLOT_WIDTH_MIN, PLOT_WIDTH_MAX);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case ':':
-			fprintf(stderr, "irqrr %s: option %s needs a value\n", cmd, argv[optind - 1]);
-			return 2;
-		default:
-		unknown:
-			fprintf(stderr, "irqrr %s: unknown option '%s' (see irqrr %s --help)\n", cmd,
-				argv[optind - 1], cmd);
-			return 2;
-		}
+	struct trace_reader *r = cli_open_trace(a->trace, " (exporting the readable part)");
+	if (r && (cli_require_events(r, a->trace) ||
+		  ((a->from_t || a->to_t != UINT64_MAX) &&
+		   cli_time_window(r, a->trace, a->from_t, a->to_t, &a->from, &a->to)))) {
+		trace_reader_close(r);
+		return NULL;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "irqrr %s: expected one trace file (see irqrr %s --help)\n", cmd, cmd);
+	if (r && a->from > a->to) {
+		fprintf(stderr, "irqrr: %s: no events in the time window\n", a->trace);
+		trace_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+enum { OPT_PERFETTO = 0x100, OPT_FORMAT, OPT_FROM, OPT_TO, OPT_FROM_TIME, OPT_TO_TIME, OPT_IO,
+       OPT_WIDTH };
+
+#define O_WINDOW                                                                              \
+	{ "from", OPT_FROM, "N", "first event number (default 0), as in irqrr dump" },         \
+	{ "to", OPT_TO, "N", "last event number, inclusive (default: the last)" },             \
+	{ "from-time", OPT_FROM_TIME, "T", "first virtual time: 1.5s, 250ms, 20us, 1500ns" }, \
+	{ "to-time", OPT_TO_TIME, "T", "last virtual time (inclusive)" }
+
+static const struct cli_opt export_opts[] = {
+	{ "perfetto", OPT_PERFETTO, "OUT", "output file ('-': standard output)" },
+	{ "output", 'o', "OUT", "the same as --perfetto" },
+	{ "format", OPT_FORMAT, "F", "perfetto (the only format; the default)" },
+	O_WINDOW,
+	{ "io", OPT_IO, NULL, "also port and MMIO accesses, on a \"chip I/O\" track" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd export_cmd = {
+	"export", "[FILE] --perfetto OUT.json [OPTIONS]",
+	"Write events N..M of a trace as Chrome/Perfetto trace-event JSON: open OUT\n"
+	"in https://ui.perfetto.dev or chrome://tracing. Tracks: a counter per GSI\n"
+	"line, irq0 and pic.int and the PIT deadline; one track per vCPU (INTACK,\n"
+	"LINT0, EOI, LVT, console); IOAPIC pins with flows to the receiving vCPUs.\n",
+	export_opts,
+	"docs/timeline.md.\n",
+	"0 done, 2 unusable input or output, or only part of the\n"
+	"trace could be read (the readable part is written).",
+};
+
+static const struct cli_opt plot_opts[] = {
+	{ "output", 'o', "OUT", "output file ('-': standard output)" },
+	{ "format", OPT_FORMAT, "F", "svg (default), or png when " CONVERT " exists" },
+	O_WINDOW,
+	{ "width", OPT_WIDTH, "PX", "plot area width, 100..20000 (default 1200); a pixel\n"
+				    "holding 2+ transitions is drawn as a band" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_cmd plot_cmd = {
+	"plot", "[FILE] -o OUT.svg [OPTIONS]",
+	"Draw events N..M of a trace as a self-contained SVG: a waveform row per\n"
+	"line that changed (GSIs, irq0, pic.int), a marker row per vCPU (INTACK\n"
+	"vectors, NMIs, APIC messages), a time axis and a legend.\n",
+	plot_opts,
+	"docs/timeline.md.\n",
+	"0 done, 2 unusable input or output.",
+};
+
+/* One option into a; 0, or 2 after a message. */
+static int take_option(struct common_args *a, const char *cmd, int key, const char *v)
+{
+	switch (key) {
+	case OPT_PERFETTO:
+		a->out = v;
+		a->format = a->format ? a->format : "perfetto";
+		return 0;
+	case 'o': a->out = v; return 0;
+	case OPT_FORMAT: a->format = v; return 0;
+	case OPT_FROM: return cli_parse_u64(cmd, "--from", v, &a->from) ? 2 : 0;
+	case OPT_TO: return cli_parse_u64(cmd, "--to", v, &a->to) ? 2 : 0;
+	case OPT_FROM_TIME: return cli_parse_time(cmd, "--from-time", v, &a->from_t) ? 2 : 0;
+	case OPT_TO_TIME: return cli_parse_time(cmd, "--to-time", v, &a->to_t) ? 2 : 0;
+	case OPT_IO: a->io = true; return 0;
+	case OPT_WIDTH:
+		if (cli_parse_u64(cmd, "--width", v, &a->width))
+			return 2;
+		if (a->width >= PLOT_WIDTH_MIN && a->width <= PLOT_WIDTH_MAX)
+			return 0;
+		fprintf(stderr, "irqrr %s: --width takes %u..%u pixels\n", cmd, PLOT_WIDTH_MIN,
+			PLOT_WIDTH_MAX);
+		return 2;
+	default:
 		return 2;
 	}
-	a->trace = argv[optind];
-	if (a->from > a->to) {
-		fprintf(stderr, "irqrr %s: --from is after --to\n", cmd);
+}
+
+/* -1: go on; else the exit status. */
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct common_args *a)
+{
+	struct cli_parser p;
+	int c, status;
+	memset(a, 0, sizeof(*a));
+	a->to = a->to_t = UINT64_MAX;
+	a->width = 1200;
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((c = cli_parser_next(&p, &status)) != -1)
+		if (take_option(a, cmd->name, c, optarg))
+			return 2;
+	if (status >= 0)
+		return status;
+	if (!(a->trace = cli_trace_operand(cmd, argc, argv)))
+		return 2;
+	if (a->from > a->to || a->from_t > a->to_t) {
+		fprintf(stderr, "irqrr %s: --from is after --to\n", cmd->name);
 		return 2;
 	}
 	return -1;
@@ -130,20 +165,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool plot, struc
 
 int cmd_export(int argc, char **argv)
 {
-	static const char usage[] =
-		"usage: irqrr export FILE --perfetto OUT.json [--from N] [--to N] [--io]\n"
-		"Write events N..M of a trace as Chrome/Perfetto trace-event JSON: open OUT\n"
-		"in https://ui.perfetto.dev or chrome://tracing. Tracks: a counter per GSI\n"
-		"line, irq0 and pic.int and the PIT deadline; one track per vCPU (INTACK,\n"
-		"LINT0, EOI, LVT, console); IOAPIC pins with flows to the receiving vCPUs.\n"
-		"  --perfetto OUT   output file ('-': standard output); also -o OUT\n"
-		"  --format F       perfetto (the only format; the default)\n"
-		"  --from N --to N  event numbers (inclusive), as in irqrr dump\n"
-		"  --io             also port and MMIO accesses, on a \"chip I/O\" track\n"
-		"Exit status: 0 done, 2 unusable input or output, or only part of the\n"
-		"trace could be read (the readable part is written). docs/timeline.md.\n";
 	struct common_args a;
-	int rc = parse_args(argc, argv, usage, false, &a);
+	int rc = parse_args(&export_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	if (a.format && strcmp(a.format, "perfetto") && strcmp(a.format, "json")) {
@@ -154,7 +177,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "irqrr export: no output: give --perfetto OUT.json\n");
 		return 2;
 	}
-	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
+	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
 	const char *inputs[] = { a.trace, NULL };
@@ -198,19 +221,8 @@ static int svg_to_png(const char *svg, const char *png)
 
 int cmd_plot(int argc, char **argv)
 {
-	static const char usage[] =
-		"usage: irqrr plot FILE -o OUT.svg [--from N] [--to N] [--width PX]\n"
-		"Draw events N..M of a trace as a self-contained SVG: a waveform row per\n"
-		"line that changed (GSIs, irq0, pic.int), a marker row per vCPU (INTACK\n"
-		"vectors, NMIs, APIC messages), a time axis and a legend.\n"
-		"  -o OUT           output file ('-': standard output)\n"
-		"  --format F       svg (default), or png when " CONVERT " exists\n"
-		"  --from N --to N  event numbers (inclusive)\n"
-		"  --width PX       plot area width, 100..20000 (default 1200); a pixel\n"
-		"                   holding 2+ transitions is drawn as a band\n"
-		"Exit status: 0 done, 2 unusable input or output. docs/timeline.md.\n";
 	struct common_args a;
-	int rc = parse_args(argc, argv, usage, true, &a);
+	int rc = parse_args(&plot_cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	if (!a.out) {
@@ -240,7 +252,7 @@ int cmd_plot(int argc, char **argv)
 			a.trace);
 		return 2;
 	}
-	struct trace_reader *r = cli_open_trace(a.trace, " (exporting the readable part)");
+	struct trace_reader *r = open_input(&a);
 	if (!r)
 		return 2;
 	/* PNG: the SVG goes to a temporary file of our own, which convert reads */

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* `irqrr run` and `irqrr record`: parse the guest options, run the recorder. */
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chips/variants.h"
+#include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "guests/guests.h"
 #include "recorder/recorder.h"
@@ -18,44 +17,73 @@ enum {
 	OPT_MODEL,
 };
 
-static void run_usage(FILE *f, bool record)
+/* A number macro as a string, for the help texts. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define GUEST_OPTS                                                                                \
+	{ "guest", OPT_GUEST, "NAME", "built-in guest (default: demo; see --list-guests)" },       \
+	{ "kernel", OPT_KERNEL, "FILE", "multiboot ELF32 kernel or Linux bzImage (told by its header)" }, \
+	{ "append", OPT_APPEND, "STR", "kernel command line" },                                    \
+	{ "module", OPT_MODULE, "FILE[,CMDLINE]", "multiboot module (repeatable, up to 16)" },     \
+	{ "initrd", OPT_INITRD, "FILE", "initrd of a bzImage" },                                   \
+	{ "kernel-decompress", OPT_KERNEL_DECOMPRESS, "host|guest",                                \
+	  "bzImage: unpack vmlinux in the VMM (default) or run its\ndecompressor" },               \
+	{ "cpus", OPT_CPUS, "N", "vCPUs, 1..min(KVM_CAP_MAX_VCPUS, " STR(RECORDER_MAX_CPUS) ")\n"   \
+	  "(default 1; built-in guests at most 8)" },                                               \
+	{ "mem", OPT_MEM, "MIB", "guest RAM (default " STR(RECORDER_MEM_MIB_DEFAULT)              \
+	  "; below 0xfec00000, at most 4076)" },                                                   \
+	{ "irqchip", OPT_IRQCHIP, "split|kernel", "irqrr's chips (default) or KVM's (baseline, no trace)" }, \
+	{ "timeout", OPT_TIMEOUT, "SEC", "stop after SEC seconds (exit status 124)" },             \
+	{ "cpuid", OPT_CPUID, "auto|host|safe",                                                    \
+	  "guest CPUID: as KVM supports it (host), minus what an\n"                                \
+	  "emulating KVM cannot run (safe); auto: safe if the CPU\nlacks vmx/svm (default)" },     \
+	{ "lint0", OPT_LINT0, "broadcast|bsp", "PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only" }, \
+	{ "model", OPT_MODEL, "KEY=VALUE", "run against a model variant of the chips (repeatable;\n" \
+	  "irqrr replay --list-models); recorded in the trace" },                                   \
+	{ "verbose", 'v', NULL, "log unclaimed ports/MMIO and print exit statistics" },            \
+	{ "hang-timeout", OPT_HANG_TIMEOUT, "SEC", "watchdog: no guest progress for SEC s -> hang report, exit 4" }, \
+	{ "report", OPT_REPORT, "FILE", "hang report text (default stderr; also on SIGUSR1, triple\nfault)" }, \
+	{ "report-json", OPT_REPORT_JSON, "FILE", "hang report as JSON (docs/hang.md)" },           \
+	{ "list-guests", OPT_LIST, NULL, "list the built-in guests" }
+
+static const struct cli_opt run_opts[] = { GUEST_OPTS, { NULL, 0, NULL, NULL } };
+
+static const struct cli_opt record_opts[] = {
+	{ "output", 'o', "FILE", "trace file (default: irqrr.irqrr; not '-': the writer seeks)" },
+	GUEST_OPTS,
+	{ "ring", OPT_RING, "MIB", "flight recorder: keep only the newest MIB of trace in\n"
+				   "memory, written on exit, hang, SIGUSR1, SIGINT/SIGTERM" },
+	{ "chunk-ms", OPT_CHUNK_MS, "MS", "seal a chunk (with a keyframe) every MS ms of virtual time\n"
+					  "(default 250; 1..60000): less lost on a kill, and bisect\n"
+					  "passes over chunks shorter than a predicate's duration" },
+	{ NULL, 0, NULL, NULL },
+};
+
+#define RUN_EXITS                                                                               \
+	"0 when the guest powers off (ACPI PM1a, port 0x604), (v<<1)|1\n"                       \
+	"when it writes v to the debug-exit port 0xf4 (QEMU isa-debug-exit: 0 -> 1), 2 VMM\n"   \
+	"error, 4 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N."
+
+static const struct cli_cmd run_cmd = {
+	"run", "[OPTIONS]", "Run a guest under KVM with irqrr's chips (or KVM's), without a trace.\n",
+	run_opts, NULL, RUN_EXITS,
+};
+
+static const struct cli_cmd record_cmd = {
+	"record", "[OPTIONS]",
+	"Run a guest under KVM with irqrr's chips and record every interrupt event\n"
+	"into a trace (irqrr replay, dump, ...).\n",
+	record_opts, NULL, RUN_EXITS,
+};
+
+static void list_guests(void)
 {
-	fprintf(f,
-		"usage: irqrr %s [options]\n"
-		"%s"
-		"  --guest NAME         built-in guest (default: demo; see --list-guests)\n"
-		"  --kernel FILE        multiboot ELF32 kernel or Linux bzImage (told by its header)\n"
-		"  --append STR         kernel command line\n"
-		"  --module FILE[,CMDLINE]  multiboot module (repeatable, up to 16)\n"
-		"  --initrd FILE        initrd of a bzImage\n"
-		"  --kernel-decompress host|guest   bzImage: unpack vmlinux in the VMM (default) or run its decompressor\n"
-		"  --cpus N             vCPUs (default 1; up to KVM_CAP_MAX_VCPUS, at most %d;\n"
-		"                       built-in guests at most 8)\n"
-		"  --mem MIB            guest RAM (default %d; below 0xfec00000, at most 4076)\n"
-		"  --irqchip split|kernel   irqrr's chips (default) or KVM's (baseline, no trace)\n"
-		"  --timeout SEC        stop after SEC seconds (exit status 124)\n"
-		"  --cpuid auto|host|safe   guest CPUID: as KVM supports it (host), minus what an emulating\n"
-		"                       KVM cannot run (safe); auto: safe if the CPU lacks vmx/svm (default)\n"
-		"  --lint0 broadcast|bsp    PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only\n"
-		"  --model KEY=VALUE    run against a model variant of the chips (repeatable;\n"
-		"                       irqrr replay --list-models); recorded in the trace\n"
-		"  --verbose            log unclaimed ports/MMIO and print exit statistics\n"
-		"  --hang-timeout SEC   watchdog: no guest progress for SEC s -> hang report, exit 4\n"
-		"  --report FILE        hang report text (default stderr; also on SIGUSR1, triple fault)\n"
-		"  --report-json FILE   hang report as JSON (docs/hang.md)\n"
-		"%s"
-		"  --list-guests        list the built-in guests\n"
-		"Exit status: 0 when the guest powers off (ACPI PM1a, port 0x604), (v<<1)|1 when it\n"
-		"writes v to the debug-exit port 0xf4 (QEMU isa-debug-exit: 0 -> 1),\n"
-		"2 VMM error, 4 hang (watchdog) or guest shutdown, 124 timeout, 128+N signal N.\n",
-		record ? "record" : "run",
-		record ? "  -o, --output FILE    trace file (default: irqrr.irqrr)\n" : "",
-		RECORDER_MAX_CPUS, RECORDER_MEM_MIB_DEFAULT,
-		record ? "  --ring MIB           flight recorder: keep only the newest MIB of trace in memory,\n"
-			 "                       written on exit, hang, SIGUSR1, SIGINT/SIGTERM\n"
-			 "  --chunk-ms MS        seal a chunk (with a keyframe) every MS ms of virtual time\n"
-			 "                       (default 250; 1..60000): less lost on a kill, and bisect\n"
-			 "                       passes over chunks shorter than a predicate's duration\n" : "");
+	size_t n;
+	const struct builtin_guest *g = builtin_guest_list(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-14s %s%s\n", g[i].name, g[i].summary,
+		       g[i].min_cpus > 1 ? " (needs --cpus 2)" : "");
 }
 
 /* --model KEY=VALUE: checked here, applied to the board by the bus. */
@@ -76,180 +104,140 @@ static int parse_model(struct recorder_options *o, const char *spec)
 	return 0;
 }
 
-static void list_guests(void)
-{
-	size_t n;
-	const struct builtin_guest *g = builtin_guest_list(&n);
-	for (size_t i = 0; i < n; i++)
-		printf("%-14s %s%s\n", g[i].name, g[i].summary,
-		       g[i].min_cpus > 1 ? " (needs --cpus 2)" : "");
-}
-
-static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
+static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 0);
-	if (!*s || *end || v > max) {
-		fprintf(stderr, "irqrr: %s %s: expected a number up to %u\n", opt, s, max);
+	if (!*s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "irqrr: %s %s: expected %u..%u\n", opt, s, min, max);
 		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
 }
 
+/* The index of s among the '|'-separated words of choices, or -1 after a
+ * message ("irqrr: --irqchip x: expected split or kernel"). */
+static int parse_choice(const char *opt, const char *s, const char *const *words, const char *expected)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return i;
+	fprintf(stderr, "irqrr: %s %s: expected %s\n", opt, s, expected);
+	return -1;
+}
+
+/* A number of seconds or MiB, > 0 and <= max; -1 after a message. */
+static int parse_positive(const char *opt, const char *s, const char *what, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!*s || *end || !(v > 0) || v > max) {
+		fprintf(stderr, "irqrr: %s %s: expected a number > 0 (%s)\n", opt, s, what);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int take_choice_option(struct recorder_options *o, int c, const char *v)
+{
+	static const char *const irqchips[] = { "split", "kernel", NULL };
+	static const char *const lint0s[] = { "broadcast", "bsp", NULL };
+	static const char *const cpuids[] = { "auto", "host", "safe", NULL };
+	static const char *const decompress[] = { "host", "guest", NULL };
+	int i;
+	switch (c) {
+	case OPT_IRQCHIP:
+		if ((i = parse_choice("--irqchip", v, irqchips, "split or kernel")) < 0)
+			return 2;
+		o->kernel_irqchip = i == 1;
+		return 0;
+	case OPT_LINT0:
+		if ((i = parse_choice("--lint0", v, lint0s, "broadcast or bsp")) < 0)
+			return 2;
+		o->lint0_bsp = i == 1;
+		return 0;
+	case OPT_CPUID: {
+		static const enum recorder_cpuid modes[] = { RECORDER_CPUID_AUTO, RECORDER_CPUID_HOST, RECORDER_CPUID_SAFE };
+		if ((i = parse_choice("--cpuid", v, cpuids, "auto, host or safe")) < 0)
+			return 2;
+		o->cpuid = modes[i];
+		return 0;
+	}
+	default: /* OPT_KERNEL_DECOMPRESS */
+		if ((i = parse_choice("--kernel-decompress", v, decompress, "host or guest")) < 0)
+			return 2;
+		o->kernel_decompress_guest = i == 1;
+		return 0;
+	}
+}
+
+/* One option into o (output: record's -o); 0, or 2 after a message. */
+static int take_run_option(struct recorder_options *o, int c, const char *v, const char **output)
+{
+	double d;
+	switch (c) {
+	case 'o':
+		if (!strcmp(v, "-")) {
+			fprintf(stderr, "irqrr: record -o -: a trace cannot go to standard output"
+					" (the writer seeks back to it); give a file name\n");
+			return 2;
+		}
+		*output = v;
+		return 0;
+	case OPT_GUEST: o->guest = v; return 0;
+	case OPT_KERNEL: o->kernel = v; return 0;
+	case OPT_INITRD: o->initrd = v; return 0;
+	case OPT_APPEND: o->append = v; return 0;
+	case OPT_REPORT: o->report_path = v; return 0;
+	case OPT_REPORT_JSON: o->report_json = v; return 0;
+	case 'v': o->verbose = true; return 0;
+	case OPT_MODULE:
+		if (o->nmodules == RECORDER_MAX_MODULES) {
+			fprintf(stderr, "irqrr: --module %s: at most %d modules\n", v, RECORDER_MAX_MODULES);
+			return 2;
+		}
+		o->modules[o->nmodules++] = v;
+		return 0;
+	case OPT_MODEL: return parse_model(o, v) ? 2 : 0;
+	/* 1..the board's limit here; a lower KVM_CAP_MAX_VCPUS is named by kvm.c */
+	case OPT_CPUS: return parse_uint("--cpus", v, 1, RECORDER_MAX_CPUS, &o->cpus) ? 2 : 0;
+	case OPT_MEM: return parse_uint("--mem", v, 1, 1u << 20, &o->mem_mib) ? 2 : 0;
+	case OPT_CHUNK_MS: return parse_uint("--chunk-ms", v, 1, 60000, &o->chunk_ms) ? 2 : 0;
+	case OPT_TIMEOUT: return parse_positive("--timeout", v, "seconds", 1e12, &o->timeout) ? 2 : 0;
+	case OPT_HANG_TIMEOUT:
+		return parse_positive("--hang-timeout", v, "seconds", 1e6, &o->hang_timeout) ? 2 : 0;
+	case OPT_RING:
+		if (parse_positive("--ring", v, "MiB; fractions allowed", 1e6, &d))
+			return 2;
+		o->ring_mib = d;
+		return 0;
+	default:
+		return take_choice_option(o, c, v);
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	bool record = !strcmp(argv[0], "record");
+	const struct cli_cmd *cmd = record ? &record_cmd : &run_cmd;
 	struct recorder_options o;
-	recorder_options_default(&o);
-	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"guest", required_argument, NULL, OPT_GUEST},
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"initrd", required_argument, NULL, OPT_INITRD},
-		{"append", required_argument, NULL, OPT_APPEND},
-		{"kernel-decompress", required_argument, NULL, OPT_KERNEL_DECOMPRESS},
-		{"module", required_argument, NULL, OPT_MODULE},
-		{"cpus", required_argument, NULL, OPT_CPUS},
-		{"mem", required_argument, NULL, OPT_MEM},
-		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"lint0", required_argument, NULL, OPT_LINT0},
-		{"verbose", no_argument, NULL, 'v'},
-		{"list-guests", no_argument, NULL, OPT_LIST},
-		{"hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT},
-		{"report", required_argument, NULL, OPT_REPORT},
-		{"report-json", required_argument, NULL, OPT_REPORT_JSON},
-		{"ring", required_argument, NULL, OPT_RING},
-		{"chunk-ms", required_argument, NULL, OPT_CHUNK_MS},
-		{"cpuid", required_argument, NULL, OPT_CPUID},
-		{"model", required_argument, NULL, OPT_MODEL},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	struct cli_parser p;
 	const char *output = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, record ? "o:vh" : "vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if (!record) {
-				fprintf(stderr, "irqrr: run: -o is for `irqrr record`\n");
-				return 2;
-			}
-			output = optarg;
-			break;
-		case OPT_GUEST: o.guest = optarg; break;
-		case OPT_KERNEL: o.kernel = optarg; break;
-		case OPT_INITRD: o.initrd = optarg; break;
-		case OPT_APPEND: o.append = optarg; break;
-		case OPT_KERNEL_DECOMPRESS:
-			if (strcmp(optarg, "host") && strcmp(optarg, "guest")) {
-				fprintf(stderr, "irqrr: --kernel-decompress %s: expected host or guest\n", optarg);
-				return 2;
-			}
-			o.kernel_decompress_guest = !strcmp(optarg, "guest");
-			break;
-		case OPT_MODULE:
-			if (o.nmodules == RECORDER_MAX_MODULES) {
-				fprintf(stderr, "irqrr: --module %s: at most %d modules\n", optarg, RECORDER_MAX_MODULES);
-				return 2;
-			}
-			o.modules[o.nmodules++] = optarg;
-			break;
-		case OPT_CPUS:
-			if (parse_uint("--cpus", optarg, UINT_MAX, &o.cpus) < 0)
-				return 2;
-			break;
-		case OPT_MEM:
-			if (parse_uint("--mem", optarg, 1u << 20, &o.mem_mib) < 0)
-				return 2;
-			break;
-		case OPT_IRQCHIP:
-			if (!strcmp(optarg, "split")) {
-				o.kernel_irqchip = false;
-			} else if (!strcmp(optarg, "kernel")) {
-				o.kernel_irqchip = true;
-			} else {
-				fprintf(stderr, "irqrr: --irqchip %s: expected split or kernel\n", optarg);
-				return 2;
-			}
-			break;
-		case OPT_TIMEOUT: {
-			char *end;
-			o.timeout = strtod(optarg, &end);
-			if (!*optarg || *end || !(o.timeout > 0)) {
-				fprintf(stderr, "irqrr: --timeout %s: expected seconds > 0\n", optarg);
-				return 2;
-			}
-			break;
+	int c, status;
+	recorder_options_default(&o);
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((c = cli_parser_next(&p, &status)) != -1) {
+		if (c == OPT_LIST) {
+			list_guests();
+			return 0;
 		}
-		case OPT_HANG_TIMEOUT:
-		case OPT_RING: {
-			char *end;
-			double v = strtod(optarg, &end);
-			const char *name = c == OPT_RING ? "--ring" : "--hang-timeout";
-			if (!*optarg || *end || !(v > 0) || v > 1e6) {
-				fprintf(stderr, "irqrr: %s %s: expected a number > 0%s\n", name, optarg,
-					c == OPT_RING ? " (MiB; fractions allowed)" : " (seconds)");
-				return 2;
-			}
-			if (c == OPT_RING && !record) {
-				fprintf(stderr, "irqrr: run: --ring is for `irqrr record`\n");
-				return 2;
-			}
-			if (c == OPT_RING)
-				o.ring_mib = v;
-			else
-				o.hang_timeout = v;
-			break;
-		}
-		case OPT_CHUNK_MS:
-			if (!record) {
-				fprintf(stderr, "irqrr: run: --chunk-ms is for `irqrr record`\n");
-				return 2;
-			}
-			if (parse_uint("--chunk-ms", optarg, 60000, &o.chunk_ms))
-				return 2;
-			if (o.chunk_ms == 0) {
-				fprintf(stderr, "irqrr: --chunk-ms 0: expected 1..60000\n");
-				return 2;
-			}
-			break;
-		case OPT_REPORT: o.report_path = optarg; break;
-		case OPT_REPORT_JSON: o.report_json = optarg; break;
-		case OPT_LINT0:
-			if (!strcmp(optarg, "bsp")) {
-				o.lint0_bsp = true;
-			} else if (!strcmp(optarg, "broadcast")) {
-				o.lint0_bsp = false;
-			} else {
-				fprintf(stderr, "irqrr: --lint0 %s: expected broadcast or bsp\n", optarg);
-				return 2;
-			}
-			break;
-		case OPT_MODEL:
-			if (parse_model(&o, optarg))
-				return 2;
-			break;
-		case OPT_CPUID:
-			if (!strcmp(optarg, "auto")) {
-				o.cpuid = RECORDER_CPUID_AUTO;
-			} else if (!strcmp(optarg, "host")) {
-				o.cpuid = RECORDER_CPUID_HOST;
-			} else if (!strcmp(optarg, "safe")) {
-				o.cpuid = RECORDER_CPUID_SAFE;
-			} else {
-				fprintf(stderr, "irqrr: --cpuid %s: expected auto, host or safe\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v': o.verbose = true; break;
-		case OPT_LIST: list_guests(); return 0;
-		case 'h': run_usage(stdout, record); return 0;
-		default: run_usage(stderr, record); return 2;
-		}
+		if (take_run_option(&o, c, optarg, &output))
+			return 2;
 	}
+	if (status >= 0)
+		return status;
 	if (optind < argc) {
 		fprintf(stderr, "irqrr: %s: unexpected argument '%s'\n", argv[0], argv[optind]);
 		return 2;

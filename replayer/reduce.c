@@ -8,6 +8,7 @@
  */
 #include "reduce.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,10 +378,14 @@ static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_co
 static int verify_script(const char *script, const struct board_config *cfg,
 			 const struct predicate *p, uint64_t *hit, char *err, size_t errlen)
 {
-	char path[] = "/tmp/irqrr-reduce-XXXXXX";
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/irqrr-reduce-XXXXXX", dir);
 	int fd = mkstemp(path);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create a temporary trace in /tmp");
+		snprintf(err, errlen, "cannot create a temporary trace in %.200s: %s", dir, strerror(errno));
 		return -1;
 	}
 	close(fd);

@@ -33,8 +33,12 @@ static int number(const char *tok, uint64_t max, const char *what, uint64_t *out
 	unsigned long long v = strtoull(tok, &end, 0);
 	if (errno == ERANGE || *end != '\0')
 		return fail(err, errlen, "bad %s '%s'", what, tok);
-	if (v > max)
-		return fail(err, errlen, "%s %s out of range (max 0x%" PRIx64 ")", what, tok, max);
+	if (v > max) /* the maximum in the base the value was written in */
+		return fail(err, errlen,
+			    tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')
+				    ? "%s %s out of range (max 0x%" PRIx64 ")"
+				    : "%s %s out of range (max %" PRIu64 ")",
+			    what, tok, max);
 	*out = v;
 	return 0;
 }
@@ -76,10 +80,10 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 		*eq = '\0';
 		const char *key = tok[i], *val = eq + 1;
 		if (!strcmp(key, "cpus")) {
-			if (number(val, BOARD_MAX_CPUS, "cpus", &v, err, errlen))
+			if (number(val, UINT8_MAX, "cpus", &v, err, errlen))
 				return -1;
-			if (v < 1)
-				return fail(err, errlen, "cpus must be 1..%d", BOARD_MAX_CPUS);
+			if (v < 1 || v > BOARD_MAX_CPUS)
+				return fail(err, errlen, "cpus %s out of range (1..%d)", val, BOARD_MAX_CPUS);
 			cfg->ncpus = (uint8_t)v;
 		} else if (!strcmp(key, "ioapic")) {
 			if (number(val, 0xff, "ioapic version", &v, err, errlen))
@@ -121,12 +125,12 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->op = SCRIPT_NONE;
-	if (strlen(line) >= sizeof(buf))
-		return fail(err, errlen, "line too long");
-	strcpy(buf, line);
-	char *hash = strchr(buf, '#');
-	if (hash)
-		*hash = '\0';
+	size_t len = strcspn(line, "#"); /* a comment may be as long as it likes */
+	if (len >= sizeof(buf))
+		return fail(err, errlen, "line too long (%zu bytes before any comment; at most %zu)", len,
+			    sizeof(buf) - 1);
+	memcpy(buf, line, len);
+	buf[len] = '\0';
 	for (char *p = strtok(buf, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
 		if (ntok == MAX_TOKENS)
 			return fail(err, errlen, "too many words");

@@ -4,7 +4,7 @@
 # one scenario per cause key, JSON shape, --at, --line, exit statuses.
 # Usage: test_explain.sh IRQRR
 set -u
-irqrr=$1
+irqrr=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0 checks=0
@@ -184,7 +184,16 @@ check "vector_changed since the message" cause_is vec 10 vector_changed "$msg"
 # Usage and exit statuses.
 check "--help exits 0" status_is 0 "$irqrr" explain --help
 check "--help names the exit statuses" grep -q "^Exit status" "$tmp/stdout"
-check "no trace: exit 2" status_is 2 "$irqrr" explain
+mkdir "$tmp/empty"
+check "no FILE and no irqrr.irqrr: exit 2" status_is 2 sh -c "cd '$tmp/empty' && '$irqrr' explain"
+check "no FILE: the default trace is named" grep -q "irqrr.irqrr" "$tmp/stderr"
+cp "$tmp/smm.irqrr" "$tmp/empty/irqrr.irqrr"
+check "no FILE reads irqrr.irqrr" status_is 0 sh -c "cd '$tmp/empty' && '$irqrr' explain"
+check "no FILE: the same answer" grep -q "^STUCK *isr_blocks" "$tmp/stdout"
+check "FILE '-' is standard input" status_is 0 sh -c "'$irqrr' explain --json - <'$tmp/smm.irqrr'"
+check "two FILEs: exit 2" status_is 2 "$irqrr" explain "$tmp/smm.irqrr" "$tmp/smm.irqrr"
+check "an option of another command: exit 2" status_is 2 "$irqrr" explain --from 3 "$tmp/smm.irqrr"
+check "... named" grep -q "'--from' is not an option of explain" "$tmp/stderr"
 check "missing file: exit 2" status_is 2 "$irqrr" explain "$tmp/nope.irqrr"
 check "--at beyond the trace: exit 2" status_is 2 "$irqrr" explain "$tmp/smm.irqrr" --at 99999
 check "--at names the event" grep -q "event 99999 is not in the trace" "$tmp/stderr"

@@ -196,6 +196,10 @@ check "damage before a continuation: exit 3" status_is 3 "$irqrr" replay "$tmp/c
 check "damage before a continuation: both chunks named" stderr_has "not verified: events 214..416 (1 damaged chunk skipped, 1 chunk continuing them)"
 check "damage before a continuation: bisect goes on after them" status_is 1 "$irqrr" bisect "$tmp/corpus/damaged-before-continuation.irqrr" --until 'no-intack>5ms'
 check "--git-bisect: skipped damage is 125 (cannot test)" status_is 125 "$irqrr" replay --git-bisect "$tmp/corpus/damaged-middle-chunk.irqrr"
+check "replay --json with skipped damage: exit 3" status_is 3 "$irqrr" replay --json "$tmp/corpus/damaged-middle-chunk.irqrr"
+check "  result unverified, naming the events" python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+assert d["result"] == "unverified" and "15000..15999" in d["not_verified"], d' "$tmp/stdout"
+check "  the reason also on stderr" stderr_has "not verified: events 15000..15999"
 
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -38,16 +38,13 @@ commands=(
 	"reduce|0 1 2|reduce FILE --until no-intack>1ms -o OUT --max-time 5"
 	"export|0 2|export FILE --perfetto OUT --io"
 	"plot|0 2|plot FILE -o OUT"
-	"explain|0 1 2|explain FILE --at 40"
+	"explain|0 2|explain FILE --at 40"
 )
-have_explain=0
-"$irqrr" explain --help >/dev/null 2>&1 && have_explain=1
 
 for f in "$corpus"/*.irqrr; do
 	base=$(basename "$f")
 	for c in "${commands[@]}"; do
 		IFS='|' read -r name allowed args <<<"$c"
-		[ "$name" = explain ] && [ $have_explain = 0 ] && continue
 		out=$tmp/out.$name
 		rm -f "$out"
 		read -r -a argv <<<"${args//FILE/$f}"
@@ -64,8 +61,7 @@ for f in "$corpus"/*.irqrr; do
 			why="sanitizer report"
 		elif [ $rc -eq 2 ] && ! grep -q '^irqrr' "$tmp/stderr"; then
 			why="exit 2 without an 'irqrr...' message"
-		elif [ "$name" != info ] && grep -q $'\033' "$tmp/stdout" "$tmp/stderr"; then
-			# info's escaping is issue 14 item 11 (another branch)
+		elif grep -q $'\033' "$tmp/stdout" "$tmp/stderr"; then
 			why="raw ESC byte on the output"
 		fi
 		if [ -n "$why" ]; then
