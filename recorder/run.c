@@ -97,9 +97,10 @@ static void print_stats(struct vm *vm, double secs)
 			c += vm->vcpu[i].exits[names[n].reason];
 		fprintf(stderr, " %s %llu", names[n].name, (unsigned long long)c);
 	}
-	fprintf(stderr, "\nirqrr: extint injections %llu, nmis %llu, lvt reads %llu, msis %llu (%llu undelivered), route updates %llu\n",
+	fprintf(stderr, "\nirqrr: extint injections %llu, nmis %llu, lvt reads %llu, msis %llu (%llu undelivered, %llu to no APIC, %llu failed), route updates %llu\n",
 		(unsigned long long)inj, (unsigned long long)nmi, (unsigned long long)lvt,
 		(unsigned long long)vm->bus.msi_sent, (unsigned long long)vm->bus.msi_undelivered,
+		(unsigned long long)vm->bus.msi_nodest, (unsigned long long)vm->bus.msi_errors,
 		(unsigned long long)vm->bus.route_updates);
 	/* At most one kick signal in flight per vCPU (vcpu.c): kicks <= passes + cpus. */
 	fprintf(stderr, "irqrr: kick signals %llu, vCPU loop passes %llu\n", (unsigned long long)kicks,

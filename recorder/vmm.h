@@ -60,6 +60,8 @@ struct irqbus {
 	bool routes_valid;
 	uint8_t pic_int;
 	uint64_t msi_sent, msi_undelivered, route_updates;
+	uint64_t msi_nodest; /* KVM_SIGNAL_MSI -1/EPERM: no APIC matched the destination */
+	uint64_t msi_errors; /* other KVM_SIGNAL_MSI failures */
 	/* recording hook (NULL when only running) */
 	struct recording *rec;
 	struct hang_track *track;  /* hang report history (hang.h), fed by the sink */

@@ -42,7 +42,24 @@ busybox mkdir -p /root/ctl
 busybox mount --bind /ctl /root/ctl
 for t in ttyS1 ttyS2; do busybox stty -F /dev/$t raw -echo 115200; done
 [ -c /dev/kvm ] || fatal "no /dev/kvm after loading kvm_amd"
-busybox chroot /root /bin/bash -c '. /ctl/env; . /ctl/cmd' </dev/null >/dev/ttyS1 2>/dev/ttyS2
-echo $? >/ctl/status
+# A heartbeat on the console (kvm-vm.sh prints its tail when the VM dies
+# or times out): the load and the busiest processes every 30 s, to tell a
+# stuck test from a stuck VM.
+(
+	while busybox sleep 30; do
+		echo; echo "kvm-vm heartbeat: $(busybox cat /proc/uptime) load $(busybox cat /proc/loadavg)"
+		busybox top -b -n 1 | busybox head -n 12 | busybox tail -n 6
+	done
+) >/dev/console 2>&1 &
+# COMMAND's standard output is a terminal only where the caller's is
+if [ -f /ctl/tty ]; then
+	busybox chroot /root /bin/bash -c '. /ctl/env; . /ctl/cmd' </dev/null >/dev/ttyS1 2>/dev/ttyS2
+	echo $? >/ctl/status
+else
+	{
+		busybox chroot /root /bin/bash -c '. /ctl/env; . /ctl/cmd' </dev/null 2>/dev/ttyS2
+		echo $? >/ctl/status
+	} | busybox cat >/dev/ttyS1
+fi
 busybox sync
 busybox poweroff -f
