@@ -86,9 +86,10 @@ unsigned rt_cpu(void); /* this cpu's index, from its LAPIC ID */
 bool rt_cmdline_has(const char *word);
 void rt_start_aps(void); /* release the other cpus into guest_ap() */
 
-/* Local APIC (xAPIC MMIO at 0xfee00000). This KVM behaves as if the LAPIC
- * were in auto-EOI mode: handlers still write EOI (correct on hardware) but
- * nothing may depend on ISR being set. */
+/* Local APIC (xAPIC MMIO at 0xfee00000). kvm_pvm's LAPIC behaves as if in
+ * auto-EOI mode (a real one, hardware or the nested test bed's, keeps ISR
+ * and remote IRR until the EOI; docs/recorder.md): handlers write EOI
+ * (correct everywhere) and nothing may depend on ISR being set. */
 #define LAPIC_BASE 0xfee00000ull
 #define LAPIC_ID 0x20
 #define LAPIC_EOI 0xb0

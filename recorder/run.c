@@ -303,6 +303,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	int status = RECORDER_EXIT_ERROR, reason = 3;
+	double t_stop = 0, t_joined = 0;
 	struct report_files rf;
 	if (report_files_open(&rf, o) < 0)
 		goto out;
@@ -324,8 +325,10 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	if (started < vm->ncpus)
 		vm_request_exit(vm, RECORDER_EXIT_ERROR);
 	int end = wait_for_exit(vm, &set, o, &rf);
+	t_stop = mono_s();
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpu[i].thread, NULL);
+	t_joined = mono_s();
 	int shut = atomic_load(&vm->shutdown_cpu);
 	if ((end == END_HANG || shut) && vm->split && started == vm->ncpus) {
 		/* the vCPU threads are gone: their fds are free for the snapshot */
@@ -350,6 +353,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		print_stats(vm, secs);
 out_stop:
 	irqbus_stop(&vm->bus);
+	double t_timer = mono_s();
 	if (vm->bus.rec) {
 		pthread_mutex_lock(&vm->bus.lock);
 		if (recording_close(vm->bus.rec, reason == 2 ? status - 128 : status, reason) < 0 && status == 0)
@@ -357,6 +361,10 @@ out_stop:
 		vm->bus.rec = NULL;
 		pthread_mutex_unlock(&vm->bus.lock);
 	}
+	/* where a stop spends its time (a SIGINT must end the run within 1 s) */
+	if (o->verbose && t_stop > 0)
+		fprintf(stderr, "irqrr: stop: vCPUs joined %.0f ms, timer thread %.0f ms, trace closed %.0f ms after the end was decided\n",
+			(t_joined - t_stop) * 1e3, (t_timer - t_stop) * 1e3, (mono_s() - t_stop) * 1e3);
 out:
 	report_files_close(&rf, o);
 	vm_destroy(vm);

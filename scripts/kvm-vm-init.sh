@@ -48,7 +48,7 @@ for t in ttyS1 ttyS2; do busybox stty -F /dev/$t raw -echo 115200; done
 (
 	while busybox sleep 30; do
 		echo; echo "kvm-vm heartbeat: $(busybox cat /proc/uptime) load $(busybox cat /proc/loadavg)"
-		busybox top -b -n 1 | busybox head -n 12 | busybox tail -n 6
+		busybox top -b -n 1 | busybox head -n 10 | busybox tail -n 6
 	done
 ) >/dev/console 2>&1 &
 # COMMAND's standard output is a terminal only where the caller's is
