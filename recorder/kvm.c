@@ -117,7 +117,7 @@ int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa)
 			(unsigned long long)page, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
 static int vm_add_ram(struct vm *vm, uint64_t mib)

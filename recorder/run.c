@@ -103,8 +103,8 @@ static void print_stats(struct vm *vm, double secs)
 		(unsigned long long)vm->bus.msi_nodest, (unsigned long long)vm->bus.msi_errors,
 		(unsigned long long)vm->bus.route_updates);
 	/* At most one kick signal in flight per vCPU (vcpu.c): kicks <= passes + cpus. */
-	fprintf(stderr, "irqrr: kick signals %llu, vCPU loop passes %llu\n", (unsigned long long)kicks,
-		(unsigned long long)passes);
+	fprintf(stderr, "irqrr: kick signals %llu, vCPU loop passes %llu, page flushes %lu\n", (unsigned long long)kicks,
+		(unsigned long long)passes, atomic_load(&vm->page_flushes));
 	if (vm->bus.lag)
 		fprintf(stderr, "irqrr: overload: virtual time fell %.3f s behind the host clock (irqbus.c)\n",
 			(double)vm->bus.lag / 1e9);

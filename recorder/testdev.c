@@ -58,10 +58,13 @@ void flush_port_access(struct vm *vm, bool write, unsigned size, uint8_t *data)
 		return; /* QEMU accepts only 32-bit accesses here */
 	uint32_t gpa;
 	memcpy(&gpa, data, 4);
-	if (guest_ram_flush_page(vm->ram, vm->ram_fd, vm->ram_size, gpa) < 0) {
+	int r = guest_ram_flush_page(vm->ram, vm->ram_fd, vm->ram_size, gpa);
+	if (r < 0) {
 		vm_request_exit(vm, RECORDER_EXIT_ERROR);
 		return;
 	}
+	if (r == 0)
+		return; /* not RAM */
 	if (atomic_fetch_add(&vm->page_flushes, 1) == 0 && vm->opt->verbose)
 		fprintf(stderr, "irqrr: page-flush port: guest page %#x remapped, KVM must fault it in again "
 			"(logged once)\n", gpa & ~(GUEST_PAGE_SIZE - 1));

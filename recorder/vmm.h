@@ -74,7 +74,7 @@ struct vm {
 	uint8_t *ram;
 	uint64_t ram_size;
 	int ram_fd;                /* the memfd behind ram (kvm.c) */
-	atomic_ulong page_flushes; /* port 0xe4 writes done (testdev.c) */
+	atomic_ulong page_flushes; /* RAM pages remapped by port 0xe4 writes (testdev.c) */
 	unsigned ncpus;
 	bool split;
 	struct vcpu vcpu[RECORDER_MAX_CPUS];
@@ -125,7 +125,7 @@ bool vm_exiting(struct vm *vm);
 uint8_t *guest_ram_map(uint64_t size, int *fd);
 /* Replaces the mapping of the RAM page holding gpa with a fresh mapping of
  * the same memfd page (contents kept): KVM must fault it in again. A gpa
- * outside RAM is ignored. 0, or -1 with one error line. */
+ * outside RAM is ignored. 1 remapped, 0 not RAM, or -1 with one error line. */
 int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa);
 
 /* boot.c */

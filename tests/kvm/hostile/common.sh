@@ -29,7 +29,7 @@ replay_identical() {
 kicks_bounded() {
 	line=$(grep -a "^irqrr: kick signals " "$1") || fail "no kick statistics in $1"
 	kicks=$(echo "$line" | sed 's/^irqrr: kick signals \([0-9]*\),.*/\1/')
-	passes=$(echo "$line" | sed 's/.*loop passes \([0-9]*\)$/\1/')
+	passes=$(echo "$line" | sed 's/.*loop passes \([0-9]*\).*/\1/')
 	[ "$kicks" -le $((passes + $2)) ] || fail "$kicks kick signals for $passes vCPU loop passes"
 	echo "$line"
 }
