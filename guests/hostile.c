@@ -56,6 +56,8 @@ static volatile unsigned stop, ap_done;
 struct stats {
 	uint64_t ops, outs, ins, reps, rep_elems, mmio_w, mmio_r, irqs, nmis, dropped;
 	uint64_t burst; /* interrupts taken during the current operation */
+	uint64_t dbs;   /* #DB exceptions: nothing here sets TF or a breakpoint */
+	unsigned in_irq, in_nmi; /* handler nesting: each must stay 0 or 1 */
 };
 
 /* Forward progress under any interrupt load: past IRQ_BURST interrupts in
@@ -521,19 +523,34 @@ static void on_irq(struct rt_frame *f)
 {
 	unsigned cpu = rt_cpu();
 	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	/* interrupt gates clear IF: an interrupt inside this handler was
+	 * delivered while the guest blocked it (and unbounded nesting ends
+	 * in a stack overrun, then a triple fault; say so instead) */
+	if (s->in_irq++) {
+		rt_printf("FAIL: cpu %u: interrupt inside an interrupt handler (IF=0), vector %#lx at rip %#lx\n",
+			  cpu, (unsigned long)f->vector, (unsigned long)f->rip);
+		rt_exit(2);
+	}
 	s->irqs++;
 	if (++s->burst >= IRQ_BURST)
 		f->rflags &= ~RFLAGS_IF;
 	outb(0xa0, 0x20);
 	outb(0x20, 0x20);
 	lapic_eoi();
+	s->in_irq--;
 }
 
 static void on_nmi(struct rt_frame *f)
 {
-	(void)f;
 	unsigned cpu = rt_cpu();
 	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	/* NMIs are blocked from an NMI's delivery to its handler's IRET
+	 * (SDM 3A, 6.7.1): one inside this handler is the hypervisor's */
+	if (s->in_nmi++) {
+		rt_printf("FAIL: cpu %u: NMI inside the NMI handler (NMI blocking broken) at rip %#lx\n", cpu,
+			  (unsigned long)f->rip);
+		rt_exit(2);
+	}
 	s->nmis++;
 	outb(0x20, 0x0c); /* OCW3 poll: the read is the INTA (LINT0 in NMI mode) */
 	(void)inb(0x20);
@@ -547,6 +564,7 @@ static void on_nmi(struct rt_frame *f)
 		lapic_write(LAPIC_LVT0, LVT_MASKED | LVT_EXTINT);
 		lapic_write(LAPIC_LVT1, LVT_MASKED | LVT_NMI);
 	}
+	s->in_nmi--;
 }
 
 /* storm=1: the fastest the PIT goes, mode 2 with count 2 (~597 kHz), to
@@ -562,6 +580,21 @@ static void arm_storm(unsigned cpu)
 	outb(0x43, 0x34);
 	outb(0x40, 2);
 	outb(0x40, 0);
+}
+
+/* Nothing in this guest sets RFLAGS.TF or a debug register: a #DB comes
+ * from below (a hypervisor's single-step leaking into the guest). Count
+ * it, say where once, clear TF and go on: without a handler the #DB ends
+ * in a triple fault. */
+#define RFLAGS_TF 0x100ull
+static void on_debug(struct rt_frame *f)
+{
+	unsigned cpu = rt_cpu();
+	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	if (s->dbs++ == 0)
+		rt_printf("hostile: cpu %u: unexpected #DB at rip %#lx, rflags %#lx (TF from the host's KVM?)\n",
+			  cpu, (unsigned long)f->rip, (unsigned long)f->rflags);
+	f->rflags &= ~RFLAGS_TF;
 }
 
 /* A page fault here is this guest's bug (or the VMM's): say where. */
@@ -791,6 +824,7 @@ int guest_main(void)
 		rt_set_handler(v, on_irq);
 	rt_set_handler(2, on_nmi);
 	rt_set_handler(14, on_page_fault);
+	rt_set_handler(1, on_debug);
 	rt_start_aps();
 	hammer(0);
 	stop = 1;
@@ -803,10 +837,10 @@ int guest_main(void)
 	for (unsigned c = 0; c < ncpus; c++) {
 		const struct stats *s = &st[c];
 		rt_printf("hostile: cpu %u: ops %lu outs %lu ins %lu reps %lu (%lu elements) mmio w %lu r %lu "
-			  "irqs %lu nmis %lu denied %lu\n", c, (unsigned long)s->ops, (unsigned long)s->outs,
+			  "irqs %lu nmis %lu denied %lu #DB %lu\n", c, (unsigned long)s->ops, (unsigned long)s->outs,
 			  (unsigned long)s->ins, (unsigned long)s->reps, (unsigned long)s->rep_elems,
 			  (unsigned long)s->mmio_w, (unsigned long)s->mmio_r, (unsigned long)s->irqs,
-			  (unsigned long)s->nmis, (unsigned long)s->dropped);
+			  (unsigned long)s->nmis, (unsigned long)s->dropped, (unsigned long)s->dbs);
 		tot[0] += s->ops;
 		tot[1] += s->irqs;
 		tot[2] += s->nmis;

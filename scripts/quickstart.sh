@@ -20,7 +20,7 @@ echo "== irqrr replay demo.irqrr"
 ./build/cli/irqrr replay demo.irqrr
 ./build/cli/irqrr info demo.irqrr | tail -4
 '
-kvm_name='echo "KVM: $1 (Linux $(uname -r), $(awk -F": " "/^vendor_id/ { print \$2; exit }" /proc/cpuinfo), $(awk "\$1 ~ /^kvm_/ { print \$1; exit }" /proc/modules))"'
+kvm_name='echo "KVM: $1 (Linux $(uname -r), $(awk -F": " "/^vendor_id/ { print \$2; exit }" /proc/cpuinfo), $(ls -d /sys/module/kvm_* 2>/dev/null | head -n 1 | xargs -r basename))"'
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	bash -c "$kvm_name" _ "the host's /dev/kvm"
 	bash -c "$main_job"

@@ -21,9 +21,19 @@ hostbugs=$(mktemp "${TMPDIR:-/tmp}/irqrr-hostbugs.XXXXXX")
 trap 'rm -f "$hostbugs"' EXIT
 
 kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
-# the module that provides the host's KVM (kvm_intel, kvm_amd, kvm_pvm, ...)
+# the module that provides the host's KVM (kvm_intel, kvm_amd, kvm_pvm, ...;
+# /sys/module lists built-in ones too)
 host_kvm_module() {
-	awk '$1 ~ /^kvm_/ { print $1; exit }' /proc/modules 2>/dev/null || true
+	local m
+	for m in /sys/module/kvm_*; do
+		[ -d "$m" ] && { basename "$m"; return; }
+	done
+}
+# A KVM without VT-x/AMD-V in the CPU flags can only be emulating (as
+# `--cpuid auto` decides, docs/recorder.md); kvm_pvm is one
+host_kvm_is_software() {
+	[ "$(host_kvm_module)" = kvm_pvm ] && return 0
+	! grep -m1 '^flags' /proc/cpuinfo | grep -qw 'vmx\|svm'
 }
 host_kvm_name() {
 	local vendor mod
@@ -38,7 +48,7 @@ auto)
 	if kvm_usable; then
 		mode=host
 		# a software KVM is not the KVM users run: test on a real one too
-		[ "$(host_kvm_module)" = kvm_pvm ] && mode=both
+		host_kvm_is_software && mode=both
 	else
 		mode=nested
 	fi ;;
