@@ -558,11 +558,14 @@ static void on_nmi(struct rt_frame *f)
 	/* NMIs ignore IF: a level line held high with LINT0 in NMI mode
 	 * raises INT again at every EOI, an NMI storm that on a slow KVM
 	 * leaves no time between handlers (nested SVM: 2,500 NMIs/s and no
-	 * operation in 40 s). Past the burst, mask the LINT pins; later
-	 * operations program them again. */
+	 * operation in 40 s); so does an IOAPIC entry in NMI mode on the
+	 * PIC's INT (pin 0: 60 s of NMIs, nothing else done). Past the
+	 * burst, mask the LINT pins and the IOAPIC; later operations
+	 * program them again. */
 	if (++s->burst >= IRQ_BURST) {
 		lapic_write(LAPIC_LVT0, LVT_MASKED | LVT_EXTINT);
 		lapic_write(LAPIC_LVT1, LVT_MASKED | LVT_NMI);
+		ioapic_mask_all();
 	}
 	s->in_nmi--;
 }
