@@ -30,9 +30,9 @@ busybox mount -t devtmpfs devtmpfs /root/dev
 busybox mkdir -p /root/dev/pts /root/dev/shm
 busybox mount -t devpts devpts /root/dev/pts
 busybox mount -t tmpfs tmpfs /root/dev/shm
-busybox mount -t tmpfs tmpfs /root/tmp
+# /tmp and /var/tmp stay the host's under the overlay (a checkout may
+# live there; writes go to the overlay's tmpfs); /run is the VM's own
 busybox mount -t tmpfs tmpfs /root/run
-busybox mount -t tmpfs tmpfs /root/var/tmp
 # the writable folders last: one under /tmp or /run stays visible
 while read -r tag dir; do
 	busybox mkdir -p "/root$dir"

@@ -62,12 +62,15 @@ fi
 nested_name= nested_ok=0
 if [ "$mode" = nested ] || [ "$mode" = both ]; then
 	# Can a VM start? (installs QEMU and fetches the kernel the first time)
-	if nested_name=$(./scripts/kvm-vm.sh --quiet --timeout 300 -- \
-		sh -c 'echo "nested SVM KVM under QEMU TCG (Debian kernel $(uname -r), $(awk '"'"'$1 ~ /^kvm_/ { print $1; exit }'"'"' /proc/modules))"'); then
+	vm_status=0
+	nested_name=$(./scripts/kvm-vm.sh --quiet --timeout 300 -- \
+		sh -c 'echo "nested SVM KVM under QEMU TCG (Debian kernel $(uname -r), $(awk '"'"'$1 ~ /^kvm_/ { print $1; exit }'"'"' /proc/modules))"') ||
+		vm_status=$?
+	if [ "$vm_status" -eq 0 ]; then
 		nested_ok=1
 	else
-		echo "test.sh: the nested-KVM test bed could not start a VM (above); its KVM tests are skipped" >&2
-		nested_name="none (the test bed could not start a VM)"
+		echo "test.sh: the nested-KVM test bed failed (scripts/kvm-vm.sh exit $vm_status, above); its KVM tests are skipped" >&2
+		nested_name="none (the test bed failed: exit $vm_status)"
 	fi
 	# the Linux boot test's kernel, fetched on the host (the VM has no network)
 	./scripts/fetch-linux.sh linux-cache >/dev/null 2>&1 ||
