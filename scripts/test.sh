@@ -112,16 +112,17 @@ run_nested() {
 }
 # the KVM tests without a result in DIR/meson-logs/LOGBASE.json
 tests_without_result() {
-	meson test -C "$1" --list --suite kvm 2>/dev/null | sed -n 's|.* / ||p' |
+	# meson lists and logs "project:suite / name"; it runs "name"
+	meson test -C "$1" --list --suite kvm 2>/dev/null | grep ' / ' |
 		python3 -c '
 import json, sys
 done = set()
 try:
     for line in open(sys.argv[1]):
         done.add(json.loads(line)["name"])
-except OSError:
+except (OSError, ValueError):
     pass
-print(" ".join(t.strip() for t in sys.stdin if t.strip() and t.strip() not in done))
+print(" ".join(t.strip().split(" / ", 1)[1] for t in sys.stdin if t.strip() not in done))
 ' "$1/meson-logs/$2.json"
 }
 
