@@ -185,7 +185,9 @@ while kill -0 "$qpid" 2>/dev/null; do
 	fi
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		timed_out=1
-	elif [ "$beats" -gt 0 ] && [ $((SECONDS - beat_t)) -ge "$stall" ]; then
+	elif [ $((SECONDS - beat_t)) -ge "$stall" ]; then
+		# (from the start too: a VM stalled before its first heartbeat
+		# was seen, 30 s into a suite run)
 		stalled=1
 	else
 		continue
