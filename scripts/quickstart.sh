@@ -21,12 +21,13 @@ echo "== irqrr replay demo.irqrr"
 ./build/cli/irqrr info demo.irqrr | tail -4
 '
 kvm_name='echo "KVM: $1 (Linux $(uname -r), $(awk -F": " "/^vendor_id/ { print \$2; exit }" /proc/cpuinfo), $(ls -d /sys/module/kvm_* 2>/dev/null | head -n 1 | xargs -r basename))"'
-if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+# IRQRR_KVM=nested uses the test bed even where /dev/kvm is usable
+if [ "${IRQRR_KVM:-auto}" != nested ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	bash -c "$kvm_name" _ "the host's /dev/kvm"
 	bash -c "$main_job"
 	exit
 fi
-echo "irqrr: /dev/kvm is not usable here: recording inside the nested-KVM test bed (scripts/kvm-vm.sh, docs/testbed.md)"
+echo "irqrr: recording inside the nested-KVM test bed (scripts/kvm-vm.sh, docs/testbed.md): /dev/kvm is not usable here, or IRQRR_KVM=nested"
 set +e
 ./scripts/kvm-vm.sh --rw "$PWD" --timeout 600 -- \
 	bash -c "$kvm_name; $main_job" _ "nested SVM KVM under QEMU TCG"
