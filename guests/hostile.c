@@ -69,6 +69,13 @@ struct stats {
 #define RFLAGS_IF 0x200ull
 static struct stats st[MAX_CPUS];
 
+/* The handlers' counters: a cpu past MAX_CPUS (it does not hammer) counts
+ * as cpu 0. */
+static struct stats *stats_of(unsigned cpu)
+{
+	return &st[cpu < MAX_CPUS ? cpu : 0];
+}
+
 /* ---- PRNG: splitmix64, one stream per cpu ---- */
 static uint64_t rng_state[MAX_CPUS];
 
@@ -522,7 +529,7 @@ static void do_hole(unsigned cpu)
 static void on_irq(struct rt_frame *f)
 {
 	unsigned cpu = rt_cpu();
-	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	struct stats *s = stats_of(cpu);
 	/* interrupt gates clear IF: an interrupt inside this handler was
 	 * delivered while the guest blocked it (and unbounded nesting ends
 	 * in a stack overrun, then a triple fault; say so instead) */
@@ -543,7 +550,7 @@ static void on_irq(struct rt_frame *f)
 static void on_nmi(struct rt_frame *f)
 {
 	unsigned cpu = rt_cpu();
-	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	struct stats *s = stats_of(cpu);
 	/* NMIs are blocked from an NMI's delivery to its handler's IRET
 	 * (SDM 3A, 6.7.1): one inside this handler is the hypervisor's */
 	if (s->in_nmi++) {
@@ -593,7 +600,7 @@ static void arm_storm(unsigned cpu)
 static void on_debug(struct rt_frame *f)
 {
 	unsigned cpu = rt_cpu();
-	struct stats *s = &st[cpu < MAX_CPUS ? cpu : 0];
+	struct stats *s = stats_of(cpu);
 	if (s->dbs++ == 0)
 		rt_printf("hostile: cpu %u: unexpected #DB at rip %#lx, rflags %#lx (TF from the host's KVM?)\n",
 			  cpu, (unsigned long)f->rip, (unsigned long)f->rflags);
