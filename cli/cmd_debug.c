@@ -173,8 +173,8 @@ static const struct cli_cmd diff_cmd = {
 	"diff", "[OPTIONS] A B",
 	"Compare two traces' interrupt behaviour (APIC messages, INTACKs, EOIs,\n"
 	"LINT decisions, LVTs, device lines, chip register writes) as sequences;\n"
-	"times are compared relative to each trace's first such event, within\n"
-	"the tolerance. Reports the first difference.\n",
+	"each event's time since the previous matched event, in each trace, is\n"
+	"compared within the tolerance. Reports the first difference.\n",
 	diff_opts,
 	"--json prints {\"result\": \"same\"|\"different\"|\"unusable\", \"matched\",\n"
 	"\"tolerance_ns\", \"a\": {\"event\", \"t\"}, \"b\": {...}, \"message\"}; an \"a\" or\n"
