@@ -24,13 +24,15 @@
 #
 # Environment: IRQRR_CACHE (default <checkout>/linux-cache) holds the kernel
 # package, busybox and the built initramfs; IRQRR_VM_CONSOLE=FILE keeps the
-# VM's console log there.
+# VM's console log there; IRQRR_VM_TCG=multi runs the vCPUs on a host thread
+# each (default single: threaded TCG corrupts nested guests' state now and
+# then, docs/testbed.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cpus=2 mem=3072 timeout=1800 stall=240 quiet=0
 rw=()
 die() { echo "kvm-vm: $*" >&2; exit 125; }
-usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cpus) cpus=${2:?}; shift 2 ;;
@@ -78,7 +80,7 @@ initrd=$cache/testbed-$kver.cpio.gz
 stamp=$(cat "$0" "$here/scripts/kvm-vm-init.sh" | cksum | cut -d" " -f1)
 if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
 	say "building the test bed's initramfs for $kver"
-	python3 - "$kroot/lib/modules/$kver" "$busybox" "$initrd.tmp" "$here/scripts/kvm-vm-init.sh" <<'PY' ||
+	python3 - "$kroot/lib/modules/$kver" "$busybox" "$initrd.tmp.$$" "$here/scripts/kvm-vm-init.sh" <<'PY' ||
 import gzip, os, re, stat, sys
 moddir, busybox, out, init = sys.argv[1:5]
 paths = {}
@@ -121,7 +123,7 @@ with gzip.open(out, "wb", compresslevel=6) as f:
     f.write(bytes(blob))
 PY
 		die "cannot build the initramfs"
-	mv "$initrd.tmp" "$initrd"
+	mv "$initrd.tmp.$$" "$initrd"
 	echo "$stamp" >"$initrd.stamp"
 fi
 
@@ -163,11 +165,11 @@ mkfifo "$run/out" "$run/err"
 cat "$run/out" & opid=$!
 cat "$run/err" >&2 & epid=$!
 
-say "booting $kver under QEMU TCG (EPYC,+svm, $cpus cpus, $mem MiB)"
-qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm -smp "$cpus" -m "$mem" \
+say "booting $kver under QEMU TCG (EPYC,+svm, $cpus cpus, $mem MiB, ${IRQRR_VM_TCG:-single}-threaded)"
+qemu-system-x86_64 -accel tcg,thread=${IRQRR_VM_TCG:-single} -cpu EPYC,+svm -smp "$cpus" -m "$mem" \
 	-nodefaults -no-user-config -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 mitigations=off tsc=reliable rdinit=/init" \
+	-append "console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 nokaslr panic=-1 mitigations=off tsc=reliable rdinit=/init" \
 	-serial "file:$run/console.log" -serial "file:$run/out" -serial "file:$run/err" \
 	-monitor "unix:$run/monitor,server=on,wait=off" \
 	"${virtfs[@]}" </dev/null >/dev/null 2>"$run/qemu.err" &
@@ -233,7 +235,7 @@ if [ "$timed_out" = 1 ] || [ "$stalled" = 1 ]; then
 	fi
 	sed 's/^/  /' "$run/regs" >&2 2>/dev/null || true
 	echo "kvm-vm: the console's last lines:" >&2
-	tail -n 20 "$run/console.log" >&2 || true
+	tail -n 80 "$run/console.log" >&2 || true
 	[ "$stalled" = 1 ] && exit 123
 	exit 124
 fi

@@ -126,19 +126,19 @@ print(" ".join(t.strip().split(" / ", 1)[1] for t in sys.stdin if t.strip() not 
 ' "$1/meson-logs/$2.json"
 }
 
-run_suite() { # build-dir meson-args...
-	local dir=$1 nkvm t0
+# prepare DIR MESON-ARGS...: configure and build DIR, run everything but
+# the KVM tests on the host, and the KVM tests on the host's KVM when asked
+prepare() {
+	local dir=$1 t0
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >/dev/null
 	fi
 	ninja -C "$dir" >/dev/null
-	rm -f "$dir"/meson-logs/{host,kvm-host,kvm-nested,kvm-nested-2}.{json,txt}
-	# everything but the KVM tests, on the host
+	rm -f "$dir"/meson-logs/{host,kvm-host,kvm-nested,kvm-nested-2}.{json,txt} "$dir/meson-logs/kvm-nested.out"
 	meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 --no-suite kvm \
 		--logbase host || true
 	add_counts "$dir/meson-logs/host.json"
-	nkvm=$(meson test -C "$dir" --list --suite kvm 2>/dev/null | grep -c ' / ' || true)
 	if [ "$mode" = host ] || [ "$mode" = both ]; then
 		t0=$SECONDS
 		meson test -C "$dir" --no-rebuild --print-errorlogs --suite kvm --logbase kvm-host || true
@@ -146,42 +146,76 @@ run_suite() { # build-dir meson-args...
 		note_hostbugs "$dir/meson-logs/kvm-host.txt"
 		echo "test.sh: $dir: KVM tests on the host's KVM: $((SECONDS - t0)) s"
 	fi
-	if [ "$mode" = nested ] || [ "$mode" = both ]; then
-		if [ "$nested_ok" = 1 ]; then
-			t0=$SECONDS results=0
-			run_nested "$dir" kvm-nested || true
-			# a VM that stalls (kvm-vm.sh exit 123: no heartbeat; seen
-			# on the test bed, docs/testbed.md) or dies leaves tests
-			# without a result: they run once more in a new VM
-			local missing
-			missing=$(tests_without_result "$dir" kvm-nested)
-			if [ -n "$missing" ]; then
-				echo "test.sh: $dir: $(echo "$missing" | wc -w) KVM tests have no result from the nested VM; running them in a new one:" $missing >&2
-				# shellcheck disable=SC2086
-				run_nested "$dir" kvm-nested-2 $missing || true
-				add_counts "$dir/meson-logs/kvm-nested-2.json"
-				note_hostbugs "$dir/meson-logs/kvm-nested-2.txt"
-			fi
-			add_counts "$dir/meson-logs/kvm-nested.json"
-			# still none: failures
-			if [ "$results" -lt "$nkvm" ]; then
-				echo "test.sh: $dir: $((nkvm - results)) KVM tests without a result" >&2
-				fail=$((fail + nkvm - results)) status=1
-			fi
-			note_hostbugs "$dir/meson-logs/kvm-nested.txt"
-			echo "test.sh: $dir: KVM tests on the nested KVM: $((SECONDS - t0)) s"
-		else
-			skip=$((skip + nkvm))
-		fi
-	fi
-	if [ "$mode" = none ]; then
-		echo "test.sh: IRQRR_KVM=none: $nkvm KVM tests not run"
-		skip=$((skip + nkvm))
-	fi
 }
-run_suite build
+
+# nested_job DIR: the KVM suite in its own test-bed VM (run in the
+# background, output to DIR/meson-logs/kvm-nested.out). A VM that stalls
+# (kvm-vm.sh exit 123: no heartbeat; docs/testbed.md) or dies leaves tests
+# without a result: they run once more in a new VM.
+nested_job() {
+	local dir=$1 t0=$SECONDS missing
+	run_nested "$dir" kvm-nested || true
+	missing=$(tests_without_result "$dir" kvm-nested)
+	if [ -n "$missing" ]; then
+		echo "test.sh: $dir: $(echo "$missing" | wc -w) KVM tests have no result from the nested VM; running them in a new one:" $missing
+		# shellcheck disable=SC2086
+		run_nested "$dir" kvm-nested-2 $missing || true
+	fi
+	echo "test.sh: $dir: KVM tests on the nested KVM: $((SECONDS - t0)) s"
+}
+
+# nested_results DIR: print the job's output, count its results; tests
+# still without one are failures
+nested_results() {
+	local dir=$1 nkvm
+	nkvm=$(meson test -C "$dir" --list --suite kvm 2>/dev/null | grep -c ' / ' || true)
+	echo "test.sh: $dir: the KVM tests in the test bed:"
+	cat "$dir/meson-logs/kvm-nested.out"
+	results=0
+	add_counts "$dir/meson-logs/kvm-nested.json"
+	if [ -f "$dir/meson-logs/kvm-nested-2.json" ]; then
+		add_counts "$dir/meson-logs/kvm-nested-2.json"
+		note_hostbugs "$dir/meson-logs/kvm-nested-2.txt"
+	fi
+	if [ "$results" -lt "$nkvm" ]; then
+		echo "test.sh: $dir: $((nkvm - results)) KVM tests without a result" >&2
+		fail=$((fail + nkvm - results)) status=1
+	fi
+	note_hostbugs "$dir/meson-logs/kvm-nested.txt"
+}
+
+builds=(build build-asan)
+prepare build
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false
+prepare build-asan -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false
+if [ "$mode" = nested ] || [ "$mode" = both ]; then
+	if [ "$nested_ok" = 1 ]; then
+		# one VM per build, side by side: each runs its vCPUs on one host
+		# thread (kvm-vm.sh, docs/testbed.md)
+		t0=$SECONDS pids=()
+		for dir in "${builds[@]}"; do
+			echo "test.sh: $dir: KVM tests starting in a test-bed VM"
+			nested_job "$dir" >"$dir/meson-logs/kvm-nested.out" 2>&1 &
+			pids+=($!)
+		done
+		wait "${pids[@]}" || true
+		for dir in "${builds[@]}"; do
+			nested_results "$dir"
+		done
+		echo "test.sh: KVM tests on the nested KVM, both builds side by side: $((SECONDS - t0)) s"
+	else
+		for dir in "${builds[@]}"; do
+			skip=$((skip + $(meson test -C "$dir" --list --suite kvm 2>/dev/null | grep -c ' / ' || true)))
+		done
+	fi
+fi
+if [ "$mode" = none ]; then
+	for dir in "${builds[@]}"; do
+		n=$(meson test -C "$dir" --list --suite kvm 2>/dev/null | grep -c ' / ' || true)
+		echo "test.sh: IRQRR_KVM=none: $dir: $n KVM tests not run"
+		skip=$((skip + n))
+	done
+fi
 # Bounded fuzz runs (libFuzzer, clang, ASan+UBSan), IRQRR_FUZZ_SECONDS each
 # (default 20; 0 skips them); each target counts as one test.
 fuzz_secs=${IRQRR_FUZZ_SECONDS:-20}
