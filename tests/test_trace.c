@@ -861,6 +861,209 @@ static void test_oversized_chunk_and_auto_open(void **state)
 	trace_reader_close(r);
 }
 
+/* ------------------------------------------------------------ iterator */
+
+/* Walk with the iterator from chunk `first`: every record must be gen()'s,
+ * numbered on from that chunk's first event, from the chunk the reader says
+ * holds it. Returns the records seen; *status the walk's last result. */
+static uint64_t iter_walk(struct trace_reader *r, size_t first, int *status)
+{
+	struct trace_iter it;
+	struct trace_record rec;
+	struct trace_chunk_info ci = { 0 };
+	uint64_t seen = 0;
+	if (first < trace_reader_chunk_count(r))
+		assert_int_equal(trace_reader_chunk_info(r, first, &ci), 0);
+	trace_iter_init(&it, r, first);
+	while ((*status = trace_iter_next(&it, &rec)) == 1) {
+		struct rec g = gen(ci.first_event + seen);
+		size_t ch;
+		check_rec(&rec, &g, ci.first_event + seen);
+		assert_int_equal(trace_reader_find_event(r, rec.num, &ch), 0);
+		assert_int_equal(trace_iter_chunk_index(&it), ch);
+		const struct trace_chunk_info *in = trace_chunk_get_info(trace_iter_chunk(&it));
+		assert_true(in->first_event <= rec.num && rec.num - in->first_event < in->count);
+		seen++;
+	}
+	/* the end, or the failure, stays */
+	assert_int_equal(trace_iter_next(&it, &rec), *status);
+	trace_iter_end(&it);
+	return seen;
+}
+
+static void test_iter_all_chunks_in_order(void **state)
+{
+	(void)state;
+	const char *p = tpath("iter.irqrr");
+	const uint64_t n = 3000;
+	char err[256];
+	write_gen(p, n, 256);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_true(trace_reader_chunk_count(r) > 10);
+	int st;
+	assert_int_equal(iter_walk(r, 0, &st), n);
+	assert_int_equal(st, 0);
+	trace_reader_close(r);
+}
+
+static void test_iter_empty_trace(void **state)
+{
+	(void)state;
+	const char *p = tpath("iter-empty.irqrr");
+	char err[256];
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, NULL, err, sizeof err);
+	assert_non_null(w);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_chunk_count(r), 0);
+	struct trace_iter it;
+	struct trace_record rec;
+	trace_iter_init(&it, r, 0);
+	assert_null(trace_iter_chunk(&it));
+	assert_int_equal(trace_iter_next(&it, &rec), 0);
+	assert_string_equal(trace_iter_error(&it), "");
+	trace_iter_end(&it);
+	trace_reader_close(r);
+}
+
+/* From chunk k: its keyframe before its first record, then the rest of the
+ * trace; from the chunk count: nothing at once. */
+static void test_iter_from_chunk_k(void **state)
+{
+	(void)state;
+	const char *p = tpath("iter-k.irqrr");
+	const uint64_t n = 3000;
+	char err[256];
+	write_gen(p, n, 256);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	size_t nc = trace_reader_chunk_count(r), k = nc / 2;
+	struct trace_chunk_info ci;
+	assert_int_equal(trace_reader_chunk_info(r, k, &ci), 0);
+	struct trace_iter it;
+	trace_iter_init(&it, r, k);
+	const struct trace_chunk *c = trace_iter_chunk(&it);
+	assert_non_null(c);
+	assert_int_equal(trace_iter_chunk_index(&it), k);
+	char want[32];
+	size_t kl;
+	snprintf(want, sizeof want, "kf%llu", (unsigned long long)ci.first_event);
+	assert_memory_equal(trace_chunk_keyframe(c, &kl), want, strlen(want));
+	trace_iter_end(&it);
+	int st;
+	assert_int_equal(iter_walk(r, k, &st), n - ci.first_event);
+	assert_int_equal(st, 0);
+	assert_int_equal(iter_walk(r, nc, &st), 0);
+	assert_int_equal(st, 0);
+	trace_iter_init(&it, r, nc);
+	assert_null(trace_iter_chunk(&it));
+	trace_iter_end(&it);
+	trace_reader_close(r);
+}
+
+/* A chunk that does not load ends the walk after the records before it,
+ * with the reader's message naming it. */
+static void test_iter_chunk_that_does_not_load(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *b = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(b, len, &l);
+	b[l.end[0] + CHUNK_HDR_LEN + 2] ^= 0x10; /* payload of chunk 1 */
+	char err[256], want[80];
+	struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	struct trace_chunk_info c0;
+	assert_int_equal(trace_reader_chunk_info(r, 0, &c0), 0);
+	int st;
+	assert_int_equal(iter_walk(r, 0, &st), c0.count);
+	assert_int_equal(st, TRACE_ITER_E_LOAD);
+	struct trace_iter it;
+	struct trace_record rec;
+	trace_iter_init(&it, r, 1);
+	assert_null(trace_iter_chunk(&it));
+	assert_int_equal(trace_iter_next(&it, &rec), TRACE_ITER_E_LOAD);
+	assert_int_equal(trace_iter_chunk_index(&it), 1);
+	snprintf(want, sizeof want, "chunk 1 at offset 0x%llx: checksum mismatch", (unsigned long long)l.end[0]);
+	assert_string_equal(trace_iter_error(&it), want);
+	trace_iter_end(&it);
+	trace_reader_close(r);
+	free(b);
+}
+
+/* A chunk whose checksums hold but whose first record has an unknown kind:
+ * the records before it, then the chunk's message. */
+static void test_iter_malformed_record(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *b = small_trace(&len, &nev);
+	struct layout l;
+	get_layout(b, len, &l);
+	size_t k = 1;
+	while (k < l.n && !(get_le16(b + l.end[k - 1] + 6) & CHUNK_FLAG_STORED))
+		k++;
+	assert_true(k < l.n); /* a stored chunk after the first: its payload is the raw bytes */
+	uint8_t *h = b + l.end[k - 1], *raw = h + CHUNK_HDR_LEN;
+	uint32_t comp = get_le32(h + 52);
+	uint8_t *tag = raw + 4 + get_le32(raw);
+	*tag = (uint8_t)((*tag & TAG_DT_ZERO) | 0x30);
+	put_le32(h + 56, trace_crc32c(0, raw, comp));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	char err[256], want[120];
+	struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	struct trace_chunk_info ck;
+	assert_int_equal(trace_reader_chunk_info(r, k, &ck), 0);
+	int st;
+	assert_int_equal(iter_walk(r, 0, &st), ck.first_event);
+	assert_int_equal(st, TRACE_ITER_E_RECORD);
+	struct trace_iter it;
+	struct trace_record rec;
+	trace_iter_init(&it, r, k);
+	assert_int_equal(trace_iter_next(&it, &rec), TRACE_ITER_E_RECORD);
+	assert_non_null(trace_iter_chunk(&it)); /* kept until trace_iter_end */
+	assert_int_equal(trace_iter_chunk_index(&it), k);
+	snprintf(want, sizeof want, "chunk %zu at offset 0x%llx: record 0 (event %llu): unknown event kind 0x30",
+		 k, (unsigned long long)l.end[k - 1], (unsigned long long)ck.first_event);
+	assert_string_equal(trace_iter_error(&it), want);
+	trace_iter_end(&it);
+	trace_reader_close(r);
+	free(b);
+}
+
+/* Stopping mid-chunk: trace_iter_end frees the chunk (the ASan build's leak
+ * check would fail otherwise); a later next says the walk is over. */
+static void test_iter_early_stop(void **state)
+{
+	(void)state;
+	size_t len;
+	uint64_t nev;
+	uint8_t *b = small_trace(&len, &nev);
+	char err[256];
+	struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	struct trace_iter it;
+	struct trace_record rec;
+	trace_iter_init(&it, r, 0);
+	for (uint64_t i = 0; i < 3; i++) {
+		assert_int_equal(trace_iter_next(&it, &rec), 1);
+		assert_int_equal(rec.num, i);
+	}
+	assert_non_null(trace_iter_chunk(&it));
+	trace_iter_end(&it);
+	assert_null(it.c);
+	assert_int_equal(trace_iter_next(&it, &rec), 0);
+	trace_iter_end(&it); /* twice is harmless */
+	trace_reader_close(r);
+	free(b);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_trace.XXXXXX");
@@ -883,6 +1086,12 @@ int main(void)
 		cmocka_unit_test(test_ring_mode),
 		cmocka_unit_test(test_backpressure_bounded),
 		cmocka_unit_test(test_oversized_chunk_and_auto_open),
+		cmocka_unit_test(test_iter_all_chunks_in_order),
+		cmocka_unit_test(test_iter_empty_trace),
+		cmocka_unit_test(test_iter_from_chunk_k),
+		cmocka_unit_test(test_iter_chunk_that_does_not_load),
+		cmocka_unit_test(test_iter_malformed_record),
+		cmocka_unit_test(test_iter_early_stop),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];

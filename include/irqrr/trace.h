@@ -249,4 +249,38 @@ void trace_chunk_rewind(struct trace_chunk *c);
 const char *trace_chunk_error(const struct trace_chunk *c);
 void trace_chunk_free(struct trace_chunk *c);
 
+/* -------------------------------------------------------------- iterator */
+
+/* The records of chunks first, first + 1, ... to the trace's end, in order,
+ * with one chunk in memory at a time. It lives where the caller puts it and
+ * allocates nothing the reader does not. A failure ends the walk: later
+ * trace_iter_next calls return it again. Fields are private (format/iter.c). */
+struct trace_iter {
+	struct trace_reader *r;
+	struct trace_chunk *c; /* the chunk being read; NULL until it is loaded */
+	size_t ci, nchunks;    /* c's index (the next one to load while c is NULL) */
+	int status;            /* 0, or the TRACE_ITER_E_* that ended the walk */
+	char err[256];
+};
+enum {
+	TRACE_ITER_E_LOAD = -1,   /* a chunk could not be loaded (trace_reader_error's text) */
+	TRACE_ITER_E_RECORD = -2, /* a malformed record (trace_chunk_error's text) */
+};
+
+void trace_iter_init(struct trace_iter *it, struct trace_reader *r, size_t first);
+/* 1: *rec filled (rec->data valid until the next call or trace_iter_end);
+ * 0: no record after the last chunk's; < 0: a TRACE_ITER_E_* status, the
+ * message (it names the chunk) in trace_iter_error. */
+int trace_iter_next(struct trace_iter *it, struct trace_record *rec);
+/* The chunk the last record came from; before the first record, chunk
+ * first (loaded now: callers read its keyframe before its records). NULL
+ * past the last chunk or when it cannot be loaded (the next
+ * trace_iter_next returns TRACE_ITER_E_LOAD). */
+const struct trace_chunk *trace_iter_chunk(struct trace_iter *it);
+/* That chunk's index (the chunk count past the end). */
+size_t trace_iter_chunk_index(const struct trace_iter *it);
+const char *trace_iter_error(const struct trace_iter *it);
+/* Free the chunk in memory; call it whether the walk ended or stopped early. */
+void trace_iter_end(struct trace_iter *it);
+
 #endif
