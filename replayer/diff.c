@@ -33,48 +33,32 @@ bool diff_relevant(const struct trace_record *rec)
 
 /* Records of a trace, one at a time across chunks, relevant ones only. */
 struct rel_iter {
-	struct trace_reader *r;
+	struct trace_iter it;
 	const char *name;
-	size_t ci, nchunks;
-	struct trace_chunk *c;
 	bool have_t0;
 	uint64_t t0;
 };
 
 /* 1: rec filled; 0: end; -1: error (message in err). */
-static int iter_next(struct rel_iter *it, struct trace_record *rec, char *err, size_t errlen)
+static int iter_next(struct rel_iter *ri, struct trace_record *rec, char *err, size_t errlen)
 {
-	for (;;) {
-		if (!it->c) {
-			if (it->ci >= it->nchunks)
-				return 0;
-			it->c = trace_reader_load_chunk(it->r, it->ci);
-			if (!it->c) {
-				snprintf(err, errlen, "%s: %s", it->name, trace_reader_error(it->r));
-				return -1;
-			}
-		}
-		int k = trace_chunk_next(it->c, rec);
-		if (k < 0) {
-			snprintf(err, errlen, "%s: %s", it->name, trace_chunk_error(it->c));
-			return -1;
-		}
-		if (k == 0) {
-			trace_chunk_free(it->c);
-			it->c = NULL;
-			it->ci++;
-			continue;
-		}
-		if (!diff_relevant(rec))
-			continue;
-		rec->data = NULL;
-		rec->len = 0;
-		if (!it->have_t0) {
-			it->have_t0 = true;
-			it->t0 = rec->t;
-		}
-		return 1;
+	int k;
+	do
+		k = trace_iter_next(&ri->it, rec);
+	while (k == 1 && !diff_relevant(rec));
+	if (k < 0) {
+		snprintf(err, errlen, "%s: %s", ri->name, trace_iter_error(&ri->it));
+		return -1;
 	}
+	if (k == 0)
+		return 0;
+	rec->data = NULL;
+	rec->len = 0;
+	if (!ri->have_t0) {
+		ri->have_t0 = true;
+		ri->t0 = rec->t;
+	}
+	return 1;
 }
 
 static void push(struct diff_side *s, const struct trace_record *rec)
@@ -89,11 +73,12 @@ static void push(struct diff_side *s, const struct trace_record *rec)
 int diff_traces(struct trace_reader *a, const char *name_a, struct trace_reader *b,
 		const char *name_b, uint64_t tolerance, struct diff_result *res)
 {
-	struct rel_iter ia = { .r = a, .name = name_a, .nchunks = trace_reader_chunk_count(a) };
-	struct rel_iter ib = { .r = b, .name = name_b, .nchunks = trace_reader_chunk_count(b) };
+	struct rel_iter ia = { .name = name_a }, ib = { .name = name_b };
 	uint64_t prev_a = 0, prev_b = 0; /* relative times of the last matched pair */
 	memset(res, 0, sizeof(*res));
 	res->outcome = DIFF_SAME;
+	trace_iter_init(&ia.it, a, 0);
+	trace_iter_init(&ib.it, b, 0);
 	for (;;) {
 		struct trace_record ra, rb;
 		int ka = iter_next(&ia, &ra, res->message, sizeof(res->message));
@@ -145,10 +130,8 @@ int diff_traces(struct trace_reader *a, const char *name_a, struct trace_reader 
 		prev_b = res->b.rel_t;
 		res->index++;
 	}
-	if (ia.c)
-		trace_chunk_free(ia.c);
-	if (ib.c)
-		trace_chunk_free(ib.c);
+	trace_iter_end(&ia.it);
+	trace_iter_end(&ib.it);
 	return res->outcome;
 }
 
