@@ -73,12 +73,59 @@ static void set_partial(struct window_result *res, const char *why)
 			 why);
 }
 
+/* The levels at the window start, from the walk's first chunk c: its
+ * keyframe (the records before --from follow). A chunk without a usable
+ * keyframe can only be the trace's start: power-on levels. */
+static void levels_at_chunk(struct trace_reader *r, const struct trace_chunk *c, struct board *b,
+			    struct window_levels *lv)
+{
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	board_init_blank(b);
+	if (kflen && !board_load(b, kf, kflen))
+		levels_from_board(b, lv);
+	else
+		levels_power_on(r, b, lv);
+}
+
+/* Hand the window's records to v; returns the walk's last status. */
+static int visit_window(struct trace_iter *it, const struct window_opts *o,
+			const struct window_visitor *v, struct window_levels *lv,
+			struct window_result *res)
+{
+	struct trace_record rec;
+	bool started = false;
+	int k;
+	while ((k = trace_iter_next(it, &rec)) == 1) {
+		if (rec.num < o->from) {
+			levels_update(lv, &rec);
+			continue;
+		}
+		if (rec.num > o->to)
+			break;
+		if (!started) {
+			started = true;
+			res->first = rec.num;
+			if (v->start)
+				v->start(v->ctx, lv, rec.t);
+		}
+		res->events++;
+		res->last = rec.num;
+		if (rec.t < res->t_first)
+			res->t_first = rec.t;
+		if (rec.t > res->t_last)
+			res->t_last = rec.t;
+		if (v->record && v->record(v->ctx, &rec))
+			break;
+	}
+	return k;
+}
+
 int window_walk(struct trace_reader *r, const struct window_opts *o,
 		const struct window_visitor *v, struct window_result *res)
 {
 	size_t n = trace_reader_chunk_count(r), first = 0;
 	struct window_levels lv;
-	bool started = false, stop = false;
 
 	memset(res, 0, sizeof(*res));
 	res->t_first = UINT64_MAX;
@@ -101,61 +148,22 @@ int window_walk(struct trace_reader *r, const struct window_opts *o,
 		snprintf(res->message, sizeof(res->message), "out of memory");
 		return -1;
 	}
-	for (size_t ci = first; ci < n && !stop; ci++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		struct trace_record rec;
-		int k;
-		if (!c) {
-			set_partial(res, trace_reader_error(r));
-			break;
-		}
-		if (ci == first) {
-			/* The levels at the window start: this chunk's keyframe, then
-			 * the records before --from. A chunk without a usable keyframe
-			 * can only be the trace's start: power-on levels. */
-			size_t kflen;
-			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-			board_init_blank(b);
-			if (kflen && !board_load(b, kf, kflen))
-				levels_from_board(b, &lv);
-			else
-				levels_power_on(r, b, &lv);
-		}
-		while ((k = trace_chunk_next(c, &rec)) == 1) {
-			if (rec.num < o->from) {
-				levels_update(&lv, &rec);
-				continue;
-			}
-			if (rec.num > o->to) {
-				stop = true;
-				break;
-			}
-			if (!started) {
-				started = true;
-				res->first = rec.num;
-				if (v->start)
-					v->start(v->ctx, &lv, rec.t);
-			}
-			res->events++;
-			res->last = rec.num;
-			if (rec.t < res->t_first)
-				res->t_first = rec.t;
-			if (rec.t > res->t_last)
-				res->t_last = rec.t;
-			if (v->record && v->record(v->ctx, &rec)) {
-				stop = true;
-				break;
-			}
-		}
-		if (k < 0) {
-			char why[300];
-			snprintf(why, sizeof(why), "chunk %zu: %.200s", ci, trace_chunk_error(c));
-			set_partial(res, why);
-			stop = true;
-		}
-		trace_chunk_free(c);
-	}
+	struct trace_iter it;
+	const struct trace_chunk *c;
+	trace_iter_init(&it, r, first);
+	if ((c = trace_iter_chunk(&it)))
+		levels_at_chunk(r, c, b, &lv);
 	free(b);
+	int k = visit_window(&it, o, v, &lv, res);
+	if (k == TRACE_ITER_E_RECORD) {
+		char why[300];
+		snprintf(why, sizeof(why), "chunk %zu: %.200s", trace_iter_chunk_index(&it),
+			 trace_iter_error(&it));
+		set_partial(res, why);
+	} else if (k < 0) {
+		set_partial(res, trace_iter_error(&it));
+	}
+	trace_iter_end(&it);
 	if (res->t_first == UINT64_MAX)
 		res->t_first = 0;
 	return 0;
