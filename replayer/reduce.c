@@ -295,82 +295,89 @@ static int fail(struct reduce_result *res, enum reduce_outcome o, const char *ms
 	return o;
 }
 
+/* The configuration in chunk c's keyframe, and whether the keyframe holds
+ * that configuration's power-on state. NULL, or why not. */
+static const char *keyframe_config(const struct trace_chunk *c, struct board_config *cfg,
+				   bool *power_on)
+{
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
+	const char *why = !b || !fresh ? "out of memory" : NULL;
+	if (!why) {
+		board_init_blank(b);
+		why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+	}
+	if (!why) {
+		*cfg = b->cfg;
+		*power_on = !board_init(fresh, cfg, NULL, NULL) &&
+			    board_state_hash(fresh) == board_state_hash(b);
+	}
+	free(b);
+	free(fresh);
+	return why;
+}
+
+struct input_list {
+	struct irq_event *ev;
+	size_t n, cap;
+};
+
+/* The walk's inputs with event numbers <= last, and the first input after
+ * it: a timed output at `last` is revealed by the next input. 0, or -1
+ * with the message in err. */
+static int inputs_upto(struct trace_iter *it, uint64_t last, struct input_list *in, char *err,
+		       size_t errlen)
+{
+	struct trace_record rec;
+	int k;
+	while ((k = trace_iter_next(it, &rec)) == 1) {
+		if (!EV_IS_INPUT(rec.kind))
+			continue;
+		if (in->n == in->cap) {
+			struct irq_event *p = realloc(in->ev, 2 * in->cap * sizeof(*p));
+			if (!p) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			in->ev = p;
+			in->cap *= 2;
+		}
+		in->ev[in->n++] = rec.ev;
+		if (rec.num > last)
+			break;
+	}
+	if (k < 0)
+		snprintf(err, errlen, "%s", trace_iter_error(it));
+	return k < 0 ? -1 : 0;
+}
+
 /* Inputs with event numbers <= last and the first input after it, the configuration, power-on or not. */
 static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_config *cfg,
 			  bool *power_on, struct irq_event **out, size_t *nout, char *err,
 			  size_t errlen)
 {
-	size_t nchunks = trace_reader_chunk_count(r), n = 0, cap = 1024;
-	struct irq_event *arr = malloc(cap * sizeof(*arr));
-	if (!arr) {
+	struct input_list in = { .ev = malloc(1024 * sizeof(*in.ev)), .cap = 1024 };
+	struct trace_iter it;
+	const struct trace_chunk *c;
+	const char *why;
+	int rc = -1;
+	if (!in.ev) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t ci = 0; ci < nchunks; ci++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-		struct trace_record rec;
-		int k;
-		if (!c) {
-			snprintf(err, errlen, "%s", trace_reader_error(r));
-			free(arr);
-			return -1;
-		}
-		if (ci == 0) {
-			size_t kflen;
-			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-			struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
-			const char *why = !b || !fresh ? "out of memory" : NULL;
-			if (!why) {
-				board_init_blank(b);
-				why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
-			}
-			if (!why) {
-				*cfg = b->cfg;
-				*power_on = !board_init(fresh, cfg, NULL, NULL) &&
-					    board_state_hash(fresh) == board_state_hash(b);
-			}
-			free(b);
-			free(fresh);
-			if (why) {
-				snprintf(err, errlen, "chunk 0: keyframe: %s", why);
-				trace_chunk_free(c);
-				free(arr);
-				return -1;
-			}
-		}
-		bool past = false;
-		while ((k = trace_chunk_next(c, &rec)) == 1) {
-			if (!EV_IS_INPUT(rec.kind))
-				continue;
-			/* a timed output at `last` is revealed by the next input:
-			 * keep that one too */
-			if (rec.num > last)
-				past = true;
-			if (n == cap) {
-				struct irq_event *p = realloc(arr, 2 * cap * sizeof(*arr));
-				if (!p) {
-					k = -2;
-					break;
-				}
-				arr = p;
-				cap *= 2;
-			}
-			arr[n++] = rec.ev;
-			if (past)
-				break;
-		}
-		if (k < 0) {
-			snprintf(err, errlen, "%s", k == -2 ? "out of memory" : trace_chunk_error(c));
-			trace_chunk_free(c);
-			free(arr);
-			return -1;
-		}
-		trace_chunk_free(c);
-		if (past)
-			break;
+	trace_iter_init(&it, r, 0);
+	if ((c = trace_iter_chunk(&it)) && (why = keyframe_config(c, cfg, power_on)))
+		snprintf(err, errlen, "chunk 0: keyframe: %s", why);
+	else
+		rc = inputs_upto(&it, last, &in, err, errlen);
+	trace_iter_end(&it);
+	if (rc) {
+		free(in.ev);
+		return -1;
 	}
-	*out = arr;
-	*nout = n;
+	*out = in.ev;
+	*nout = in.n;
 	return 0;
 }
 
