@@ -330,7 +330,7 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 /* The `board` line, and `cmos` lines for the CMOS RAM bytes the recorder
  * set, from the first chunk's keyframe; a warning when the rest of the state
  * is not the power-on state a script starts from. */
-static void dump_script_header(struct trace_chunk *c, const struct trace_args *a, size_t ci)
+static void dump_script_header(const struct trace_chunk *c, const struct trace_args *a, size_t ci)
 {
 	size_t kflen;
 	char line[200];
@@ -468,30 +468,25 @@ static void dump_record(enum dump_format fmt, const struct trace_args *a,
 	}
 }
 
-/* Dump chunk ci's records from a->from to a->to: 0 to go on, 1 past the
- * end of the range, 2 on a read error (message printed). */
-static int dump_chunk(struct trace_reader *r, size_t ci, bool first, enum dump_format fmt,
-		      const struct trace_args *a, struct script_state *ss)
+/* Dump the records from chunk `first` on, a->from to a->to: 0, or 2 on a
+ * read error (message printed). */
+static int dump_records(struct trace_reader *r, size_t first, enum dump_format fmt,
+			const struct trace_args *a, struct script_state *ss)
 {
-	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+	struct trace_iter it;
 	struct trace_record rec;
+	const struct trace_chunk *c;
 	int k;
-	if (!c) {
-		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_reader_error(r));
-		return 2;
-	}
-	if (fmt == DUMP_SCRIPT && first)
-		dump_script_header(c, a, ci);
-	while ((k = trace_chunk_next(c, &rec)) == 1) {
-		if (rec.num > a->to)
-			break;
+	trace_iter_init(&it, r, first);
+	if (fmt == DUMP_SCRIPT && (c = trace_iter_chunk(&it)))
+		dump_script_header(c, a, first);
+	while ((k = trace_iter_next(&it, &rec)) == 1 && rec.num <= a->to)
 		if (rec.num >= a->from)
 			dump_record(fmt, a, &rec, ss);
-	}
 	if (k < 0)
-		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_chunk_error(c));
-	trace_chunk_free(c);
-	return k < 0 ? 2 : k == 1;
+		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_iter_error(&it));
+	trace_iter_end(&it);
+	return k < 0 ? 2 : 0;
 }
 
 int cmd_dump(int argc, char **argv)
@@ -515,10 +510,9 @@ int cmd_dump(int argc, char **argv)
 		trace_reader_close(r);
 		return 2;
 	}
-	for (size_t ci = first; ci < n && rc <= 0; ci++)
-		rc = dump_chunk(r, ci, ci == first, fmt, &a, &ss);
+	rc = dump_records(r, first, fmt, &a, &ss);
 	trace_reader_close(r);
-	return rc == 2 ? 2 : 0;
+	return rc;
 }
 
 /* -------------------------------------------------------------------- info */
@@ -746,28 +740,22 @@ static void stats_count(struct trace_stats *st, const struct trace_record *rec)
 	}
 }
 
-/* Count chunk ci's records in a's range: 0 to go on, 1 past the range,
- * 2 on a read error (message printed). */
-static int stats_chunk(struct trace_reader *r, size_t ci, const struct trace_args *a,
-		       struct trace_stats *st)
+/* Count the records from chunk `first` on in a's range: 0, or 2 on a read
+ * error (message printed). */
+static int stats_records(struct trace_reader *r, size_t first, const struct trace_args *a,
+			 struct trace_stats *st)
 {
-	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+	struct trace_iter it;
 	struct trace_record rec;
 	int k;
-	if (!c) {
-		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_reader_error(r));
-		return 2;
-	}
-	while ((k = trace_chunk_next(c, &rec)) == 1) {
-		if (rec.num > a->to)
-			break;
+	trace_iter_init(&it, r, first);
+	while ((k = trace_iter_next(&it, &rec)) == 1 && rec.num <= a->to)
 		if (rec.num >= a->from)
 			stats_count(st, &rec);
-	}
 	if (k < 0)
-		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_chunk_error(c));
-	trace_chunk_free(c);
-	return k < 0 ? 2 : k == 1;
+		fprintf(stderr, "irqrr: %s: %s\n", a->path, trace_iter_error(&it));
+	trace_iter_end(&it);
+	return k < 0 ? 2 : 0;
 }
 
 /* A kind's name; "kind_0xNN" for one this irqrr does not know (as dump
@@ -874,15 +862,14 @@ int cmd_stats(int argc, char **argv)
 	st->t_first = UINT64_MAX;
 	if (a.from > a.to || (a.from && trace_reader_find_event(r, a.from, &first)))
 		first = n;
-	for (size_t ci = first; ci < n && rc <= 0; ci++)
-		rc = stats_chunk(r, ci, &a, st);
+	rc = stats_records(r, first, &a, st);
 	if (a.json)
 		stats_print_json(st);
 	else
 		stats_print_text(st);
 	free(st);
 	trace_reader_close(r);
-	return rc == 2 ? 2 : 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------------- state */
