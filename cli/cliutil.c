@@ -294,45 +294,28 @@ bad:
 	return -1;
 }
 
-/* Number of the first record of chunk ci at or after time t (or, with
- * after set, after t); *found = 0 when the chunk holds none. */
-static int first_event_from(struct trace_reader *r, const char *path, size_t ci, uint64_t t,
-			    bool after, uint64_t *num, bool *found)
-{
-	struct trace_chunk *c = trace_reader_load_chunk(r, ci);
-	struct trace_record rec;
-	int k;
-	*found = false;
-	if (!c) {
-		fprintf(stderr, "irqrr: %s: %s\n", path, trace_reader_error(r));
-		return 2;
-	}
-	while ((k = trace_chunk_next(c, &rec)) == 1)
-		if (after ? rec.t > t : rec.t >= t) {
-			*num = rec.num;
-			*found = true;
-			break;
-		}
-	if (k < 0)
-		fprintf(stderr, "irqrr: %s: %s\n", path, trace_chunk_error(c));
-	trace_chunk_free(c);
-	return k < 0 ? 2 : 0;
-}
-
 /* The first event at (after: after) time t, scanning from the chunk
  * trace_reader_find_time names; UINT64_MAX when there is none. */
 static int event_at_time(struct trace_reader *r, const char *path, uint64_t t, bool after,
 			 uint64_t *num)
 {
 	size_t ci = 0, n = trace_reader_chunk_count(r);
-	bool found = false;
+	struct trace_iter it;
+	struct trace_record rec;
+	int k;
 	*num = UINT64_MAX;
 	if (n && trace_reader_find_time(r, t, &ci))
 		ci = 0;
-	for (; ci < n && !found; ci++)
-		if (first_event_from(r, path, ci, t, after, num, &found))
-			return 2;
-	return 0;
+	trace_iter_init(&it, r, ci);
+	while ((k = trace_iter_next(&it, &rec)) == 1)
+		if (after ? rec.t > t : rec.t >= t) {
+			*num = rec.num;
+			break;
+		}
+	if (k < 0)
+		fprintf(stderr, "irqrr: %s: %s\n", path, trace_iter_error(&it));
+	trace_iter_end(&it);
+	return k < 0 ? 2 : 0;
 }
 
 int cli_time_window(struct trace_reader *r, const char *path, uint64_t from_t, uint64_t to_t,
