@@ -633,14 +633,14 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 	}
 }
 
-/* Apply chunk c's records up to event n to b. 1: n reached; 0: go on with
- * the next chunk; -1: error (message in err). */
-static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
-			    struct work_limit *lim, char *err, size_t errlen)
+/* Apply the walk's records up to event n to b. 1: n reached; 0: the trace
+ * ended first; -1: error (message in err). */
+static int state_walk(struct trace_iter *it, uint64_t n, struct board *b, struct work_limit *lim,
+		      char *err, size_t errlen)
 {
 	struct trace_record rec;
 	int rc, work = WORK_OK;
-	while ((rc = trace_chunk_next(c, &rec)) == 1) {
+	while ((rc = trace_iter_next(it, &rec)) == 1) {
 		if (rec.num > n)
 			return 1;
 		if (EV_IS_INPUT(rec.kind)) {
@@ -657,7 +657,28 @@ static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
 			return 1;
 	}
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", trace_chunk_error(c));
+		snprintf(err, errlen, "%s", trace_iter_error(it));
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the keyframe of the walk's first chunk (ci) into b: 0, or -1 with
+ * the message in err (the chunk's load error, or why the keyframe is not
+ * usable). */
+static int state_from_keyframe(struct trace_iter *it, size_t ci, struct board *b, char *err,
+			       size_t errlen)
+{
+	const struct trace_chunk *c = trace_iter_chunk(it);
+	size_t kflen;
+	if (!c) {
+		snprintf(err, errlen, "%s", trace_iter_error(it));
+		return -1;
+	}
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
+	if (why) {
+		snprintf(err, errlen, "chunk %zu: keyframe: %s", ci, why);
 		return -1;
 	}
 	return 0;
@@ -665,7 +686,7 @@ static int state_walk_chunk(struct trace_chunk *c, uint64_t n, struct board *b,
 
 int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen)
 {
-	size_t ci, kflen = 0;
+	size_t ci;
 	if (trace_reader_find_event(r, n, &ci)) {
 		snprintf(err, errlen, "event %" PRIu64 " is not in the trace (it holds %" PRIu64 " events)",
 			 n, trace_reader_event_count(r));
@@ -675,26 +696,14 @@ int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *e
 	 * an earlier one) */
 	size_t c0 = group_start(r, ci);
 	struct work_limit lim = work_limit_for_trace(r);
-	int done = 0;
-	for (size_t cj = c0; cj <= ci && !done; cj++) {
-		struct trace_chunk *c = trace_reader_load_chunk(r, cj);
-		if (!c) {
-			snprintf(err, errlen, "%s", trace_reader_error(r));
-			return -1;
-		}
-		if (cj == c0) {
-			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-			const char *why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
-			if (why) {
-				snprintf(err, errlen, "chunk %zu: keyframe: %s", cj, why);
-				trace_chunk_free(c);
-				return -1;
-			}
-			board_set_sink(b, null_sink, NULL);
-		}
-		done = state_walk_chunk(c, n, b, &lim, err, errlen);
-		trace_chunk_free(c);
+	struct trace_iter it;
+	int done = -1;
+	trace_iter_init(&it, r, c0);
+	if (!state_from_keyframe(&it, c0, b, err, errlen)) {
+		board_set_sink(b, null_sink, NULL);
+		done = state_walk(&it, n, b, &lim, err, errlen);
+		board_set_sink(b, NULL, NULL);
 	}
-	board_set_sink(b, NULL, NULL);
+	trace_iter_end(&it);
 	return done < 0 ? -1 : 0;
 }
