@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the trace reader: open a trace from memory and walk every
- * chunk (info, keyframe, every record, twice through a rewind), the seek
- * functions, and format every record as `dump` does (text and JSON,
- * replayer/eventfmt.c), into a roomy buffer and a tiny one. Built as a
- * libFuzzer target with -Dfuzz=true (clang; CRCs are not checked there, see
- * format/reader.c crc_ok), otherwise as a plain driver over the seed corpus.
+ * chunk (info, keyframe, every record, twice through a rewind), the same
+ * records through trace_iter, the seek functions, and format every record
+ * as `dump` does (text and JSON, replayer/eventfmt.c), into a roomy buffer
+ * and a tiny one. Built as a libFuzzer target with -Dfuzz=true (clang; CRCs
+ * are not checked there, see format/reader.c crc_ok), otherwise as a plain
+ * driver over the seed corpus.
  */
 #include <stdint.h>
 #include <string.h>
@@ -31,6 +32,24 @@ static void format_record(const struct trace_record *rec)
 	FUZZ_CHECK(memchr(tiny, 0, sizeof tiny) != NULL, "tiny json buffer not terminated");
 }
 
+/* trace_iter yields the records the chunk-by-chunk walk read before its
+ * first failure (want), then fails too when that walk did (fails). */
+static void check_iter(struct trace_reader *r, uint64_t want, bool fails)
+{
+	struct trace_iter it;
+	struct trace_record rec;
+	uint64_t got = 0;
+	int k;
+	trace_iter_init(&it, r, 0);
+	while ((k = trace_iter_next(&it, &rec)) == 1)
+		got++;
+	FUZZ_CHECK(got == want && (k < 0) == fails,
+		   "trace_iter: %llu records, status %d; chunk by chunk: %llu%s", (unsigned long long)got,
+		   k, (unsigned long long)want, fails ? ", then a failure" : "");
+	FUZZ_CHECK(k == 0 || trace_iter_error(&it)[0], "trace_iter failed without a message");
+	trace_iter_end(&it);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
@@ -49,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)trace_reader_recovery(r);
 	size_t n = trace_reader_chunk_count(r), ch;
-	uint64_t events = 0;
+	uint64_t events = 0, before_failure = 0;
+	bool failed = false;
 	for (size_t i = 0; i < n; i++) {
 		struct trace_chunk_info ci;
 		if (trace_reader_chunk_info(r, i, &ci) == 0) {
@@ -76,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct trace_chunk *c = trace_reader_load_chunk(r, i);
 		if (!c) {
 			FUZZ_CHECK(trace_reader_error(r)[0], "load_chunk failed without a message");
+			failed = true;
 			continue;
 		}
 		size_t kl;
@@ -112,7 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		(void)sink;
 		trace_chunk_free(c);
+		if (!failed)
+			before_failure += seen;
+		failed |= rc < 0;
 	}
+	check_iter(r, before_failure, failed);
 	(void)trace_reader_find_event(r, UINT64_MAX, &ch);
 	(void)trace_reader_find_time(r, 0, &ch);
 	(void)trace_reader_find_time(r, UINT64_MAX, &ch);
