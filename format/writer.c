@@ -520,6 +520,14 @@ int trace_writer_begin_chunk(struct trace_writer *w, const void *keyframe, size_
 	return open_chunk(w, keyframe, len);
 }
 
+bool trace_writer_chunk_first_t(const struct trace_writer *w, uint64_t *t)
+{
+	if (!w->buf || !w->chunk_count)
+		return false;
+	*t = w->first_t;
+	return true;
+}
+
 bool trace_writer_wants_keyframe(const struct trace_writer *w)
 {
 	return !w->buf || w->full || w->pos - w->events_start >= w->chunk_bytes ||

@@ -49,6 +49,30 @@ static uint64_t mono_ns(void)
  * Replay is unaffected: the trace carries the times the board was given. */
 #define BUS_CALL_BUDGET_NS 5000000ull
 
+/* A board call may advance time a long way (a vCPU or the timer thread
+ * late: 13.5 ms of 1 kHz ticks in one call on the nested test bed) and emit
+ * timer events over all of it. Advance in steps instead, sealing a chunk
+ * after each, so that a chunk's records stay within --chunk-ms of its
+ * first one (recording.c). The steps are EV_TIME inputs like any other:
+ * the outputs are the same, and replay re-executes them. */
+static void bus_bound_chunk(struct irqbus *bus, uint64_t now)
+{
+	struct board *b = &bus->board;
+	for (;;) {
+		uint64_t d = board_next_deadline(b);
+		if (d >= now)
+			return; /* no timer event before the call's own time */
+		uint64_t end = recording_window_end(bus->rec, d);
+		if (now < end)
+			return;
+		if (end - 1 > b->s.now) {
+			b->event_num = recording_next_event(bus->rec);
+			board_advance(b, end - 1);
+		}
+		recording_seal(bus->rec, b);
+	}
+}
+
 /* Lock, timestamp and give the recording its keyframe chance. */
 static uint64_t bus_enter(struct irqbus *bus)
 {
@@ -56,6 +80,7 @@ static uint64_t bus_enter(struct irqbus *bus)
 	bus->entered = mono_ns();
 	uint64_t now = bus->entered - bus->t0 - bus->lag;
 	if (bus->rec) {
+		bus_bound_chunk(bus, now);
 		recording_before_board_call(bus->rec, &bus->board, now);
 		/* the board numbers its events as the trace does (its line
 		 * history's `since`, chips/history.c) */

@@ -26,16 +26,16 @@ struct recording {
 	uint8_t *keyframe;
 	size_t keyframe_size;
 	bool failed;
-	uint64_t chunk_t;  /* board time the open chunk began */
-	uint64_t chunk_n;  /* event count when it began */
 	uint64_t chunk_ns; /* --chunk-ms */
 };
 
-/* A chunk is sealed at least every --chunk-ms (250 ms) of virtual time (at
- * the next board call): a recorder that is killed loses only the last
- * chunk plus what the writer queue held (docs/hang.md, crash consistency),
- * and `bisect` passes over chunks no longer than a predicate's duration
- * by their keyframes (docs/debugging.md). */
+/* A chunk's records lie within --chunk-ms (250 ms) of virtual time of its
+ * first one: the chunk is sealed before the first board call at or past
+ * that (the bus splits a call that would emit timer events past it,
+ * irqbus.c), or by the timer thread when the guest is quiet. A recorder
+ * that is killed loses only the last chunk plus what the writer queue held
+ * (docs/hang.md, crash consistency), and `bisect` passes over chunks no
+ * longer than a predicate's duration by their keyframes (docs/debugging.md). */
 static void recording_fail(struct recording *r, const char *what, int status)
 {
 	if (r->failed)
@@ -119,23 +119,33 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	return 0;
 }
 
-/* now: the time of the call about to be made. Sealing before the first
- * call at or past chunk_t + chunk_ns keeps every event of a chunk in
- * [chunk_t, chunk_t + chunk_ns): a chunk spans less than --chunk-ms. */
+uint64_t recording_window_end(const struct recording *r, uint64_t next)
+{
+	uint64_t first;
+	if (!trace_writer_chunk_first_t(r->w, &first))
+		first = next;
+	return first + r->chunk_ns;
+}
+
+void recording_seal(struct recording *r, const struct board *b)
+{
+	if (r->failed)
+		return;
+	size_t n = board_save(b, r->keyframe, r->keyframe_size);
+	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
+	if (s < 0)
+		recording_fail(r, "keyframe", s);
+}
+
+/* now: the time of the call about to be made. */
 void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
 {
 	if (r->failed)
 		return;
 	if (now < b->s.now)
 		now = b->s.now; /* the board treats a past time as its own */
-	if (!trace_writer_wants_keyframe(r->w) && (now < r->chunk_t || now - r->chunk_t < r->chunk_ns))
-		return;
-	r->chunk_t = b->s.now;
-	r->chunk_n = trace_writer_event_count(r->w);
-	size_t n = board_save(b, r->keyframe, r->keyframe_size);
-	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
-	if (s < 0)
-		recording_fail(r, "keyframe", s);
+	if (trace_writer_wants_keyframe(r->w) || now >= recording_window_end(r, now))
+		recording_seal(r, b);
 }
 
 void recording_event(struct recording *r, const struct irq_event *ev)
@@ -182,16 +192,9 @@ void recording_msi_result(struct recording *r, const struct apic_msg *m, int res
 void recording_tick(struct recording *r, const struct board *b, uint64_t now)
 {
 	/* A quiet guest makes no board calls: seal its last events anyway. */
-	if (r->failed || now < r->chunk_t || now - r->chunk_t < r->chunk_ns ||
-	    trace_writer_event_count(r->w) == r->chunk_n)
-		return;
-	r->chunk_t = b->s.now; /* the keyframe's time: later events are not earlier */
-	r->chunk_n = trace_writer_event_count(r->w);
-	size_t n = board_save(b, r->keyframe, r->keyframe_size);
-	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
-	if (s < 0)
-		recording_fail(r, "keyframe", s);
-	r->chunk_n = trace_writer_event_count(r->w);
+	uint64_t first;
+	if (!r->failed && trace_writer_chunk_first_t(r->w, &first) && now >= first + r->chunk_ns)
+		recording_seal(r, b);
 }
 
 uint64_t recording_next_event(struct recording *r)
@@ -265,6 +268,8 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 }
 
 void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
+uint64_t recording_window_end(const struct recording *r, uint64_t next) { (void)r; (void)next; return UINT64_MAX; }
+void recording_seal(struct recording *r, const struct board *b) { (void)r; (void)b; }
 void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }

@@ -260,6 +260,11 @@ void fwcfg_access(struct vm *vm, uint16_t port, bool write, unsigned size, uint8
 struct recording;
 int recording_open(struct vm *vm, const char *path, struct recording **out);
 void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now);
+/* The time before which the open chunk takes records (its first record's
+ * time + --chunk-ms; `next` stands for it when the chunk is empty). */
+uint64_t recording_window_end(const struct recording *r, uint64_t next);
+/* Begin a new chunk with the board's keyframe. */
+void recording_seal(struct recording *r, const struct board *b);
 void recording_event(struct recording *r, const struct irq_event *ev);
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);

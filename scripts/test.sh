@@ -108,7 +108,7 @@ run_nested() {
 	local dir=$1 base=$2
 	shift 2
 	./scripts/kvm-vm.sh --rw "$dir" --timeout 3000 -- \
-		meson test -C "$dir" --no-rebuild --print-errorlogs --suite kvm --logbase "$base" "$@"
+		meson test -C "$dir" --no-rebuild --print-errorlogs --suite kvm --timeout-multiplier 3 --logbase "$base" "$@"
 }
 # the KVM tests without a result in DIR/meson-logs/LOGBASE.json
 tests_without_result() {

@@ -135,6 +135,8 @@ struct trace_writer *trace_writer_open_ring(const char *path, const struct trace
 /* True when no chunk is open or the open one is full: the driver should
  * call trace_writer_begin_chunk() with a keyframe before its next board call. */
 bool trace_writer_wants_keyframe(const struct trace_writer *w);
+/* The time of the open chunk's first record; false when it holds none. */
+bool trace_writer_chunk_first_t(const struct trace_writer *w, uint64_t *t);
 /* Seal the open chunk (if any) and open a new one starting with keyframe
  * (copied; len <= 8 MiB; may be empty). */
 int trace_writer_begin_chunk(struct trace_writer *w, const void *keyframe, size_t len);
