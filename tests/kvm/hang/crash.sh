@@ -7,15 +7,6 @@
 # Delays count from the moment the trace file exists, so a slow host (the
 # nested test bed, ~100 us per exit) shifts nothing.
 . "$(dirname "$0")/common.sh"
-# wait_file PATH PID: until PATH exists (10 s at most, or the recorder ends)
-wait_file() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 200 ] && kill -0 "$2" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -e "$1" ] || fail "the recorder did not create $1 within 10 s"
-}
 n=0
 for guest in demo pit-modes bug-lvt0 demo pic-modes bug-noeoi; do
 	# 0.40 .. 1.90 s: after the first chunk (250 ms) is sealed
@@ -33,7 +24,12 @@ for guest in demo pit-modes bug-lvt0 demo pic-modes bug-noeoi; do
 	echo "$guest killed at ${d}s (recorder status $st): replay $rc: $(cat "$tmp/out" "$tmp/err" | tr '\n' ' ')"
 	[ $rc -eq 0 ] || fail "$guest killed at ${d}s: replay exit $rc"
 	grep -q "^identical" "$tmp/out" || fail "no identical line"
-	if [ $st -eq 137 ]; then
+	if [ $st -eq 137 ] && [ ! -s "$tmp/err" ] && "$irqrr" info "$tmp/k.irqrr" | grep -q "^recovery: none needed"; then
+		# the kill landed after the recorder had closed the trace (the
+		# guest had ended; ASan's exit-time leak check on the nested
+		# test bed takes that long): a complete trace, no warning due
+		echo "$guest: the trace was complete before the kill"
+	elif [ $st -eq 137 ]; then
 		[ "$(wc -l <"$tmp/err")" -ge 1 ] && grep -q "^irqrr: .*k.irqrr: " "$tmp/err" \
 			|| fail "$guest: a killed trace replayed without a warning line"
 		n=$((n + 1))

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/common.sh"
 "$irqrr" record -o "$tmp/t.irqrr" --report-json "$tmp/r.json" --timeout 20 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
+wait_file "$tmp/t.irqrr" $pid
 sleep 0.7
 kill -USR1 $pid
 wait $pid

@@ -1,18 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the hostile-guest tests: $irqrr, a temporary directory $tmp,
-# fail(), and ms() (monotonic milliseconds).
-set -u
-irqrr=$1
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
-	exit 77
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# fail(), wait_file() (../lib.sh), and ms() (monotonic milliseconds).
+. "$(dirname "$0")/../lib.sh"
 # (date, not python3: a Python start-up costs seconds under the nested test
 # bed's TCG, and was counted into the SIGINT stop time)
 ms() {

@@ -11,6 +11,7 @@ cpus=$2 extra=${3:-}
 "$irqrr" record -o "$tmp/s.irqrr" --guest hostile --cpus "$cpus" --timeout 60 --verbose \
 	--append "seed=7 secs=0 $extra" >/dev/null 2>"$tmp/err" &
 pid=$!
+wait_file "$tmp/s.irqrr" $pid
 sleep 2
 t0=$(ms)
 kill -INT $pid

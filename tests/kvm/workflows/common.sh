@@ -1,18 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Sourced by the workflow tests: $irqrr, a temporary directory $tmp, fail(),
-# check_export_plot TRACE.
-set -u
-irqrr=$1
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is missing: KVM workflow tests cannot run here" >&2
-	exit 77
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# Sourced by the workflow tests: $irqrr, a temporary directory $tmp, fail()
+# (../lib.sh), check_export_plot TRACE.
+. "$(dirname "$0")/../lib.sh"
 
 # export --perfetto and plot of a whole trace: valid JSON covering every
 # event, a well-formed SVG with at least one waveform row.
