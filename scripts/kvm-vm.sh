@@ -26,7 +26,8 @@
 # package, busybox and the built initramfs; IRQRR_VM_CONSOLE=FILE keeps the
 # VM's console log there; IRQRR_VM_TCG=multi runs the vCPUs on a host thread
 # each (default single: threaded TCG corrupts nested guests' state now and
-# then, docs/testbed.md).
+# then, docs/testbed.md). Inside, IRQRR_TESTBED names the test bed (QEMU's
+# version): tests report its known defects by it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cpus=2 mem=3072 timeout=1800 stall=240 quiet=0
@@ -151,6 +152,8 @@ mkdir "$run/ctl"
 	printf '\n'
 } >"$run/ctl/cmd"
 export -p | grep -v -E '^declare -[a-z]*x[a-z]* (BASH_|SHLVL|OLDPWD|PWD|_=)' >"$run/ctl/env" || true
+# Tests name the test bed's own defects by it (docs/testbed.md, Limits)
+printf 'export IRQRR_TESTBED=%q\n' "$(qemu-system-x86_64 --version | head -n 1) TCG, nested SVM" >>"$run/ctl/env"
 : >"$run/ctl/rw"
 [ -t 1 ] && : >"$run/ctl/tty"
 virtfs=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"

@@ -99,8 +99,9 @@ add_counts() { # testlog.json; also counts its results into $results
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s)) results=$((results + p + f + s))
 	[ "$f" -eq 0 ] || status=1
 }
-# known host-KVM bugs the guests detected (tests/kvm/run_guest.sh)
-note_hostbugs() { grep -h "known host-KVM bug" "$@" 2>/dev/null >>"$hostbugs" || true; }
+# known host-KVM bugs the guests detected (tests/kvm/run_guest.sh), and the
+# test bed's own (tests/kvm/run_mboot.sh)
+note_hostbugs() { grep -h "known host-KVM bug\|known test-bed bug" "$@" 2>/dev/null >>"$hostbugs" || true; }
 
 # run_nested DIR LOGBASE [TEST...]: the KVM suite (or the named tests) in
 # the test bed, results in DIR/meson-logs/LOGBASE.{json,txt}

@@ -15,6 +15,7 @@
  *   - both CPUs sending an NMI to the BSP at once: at least one arrives
  *     per round (two NMIs may merge into one pending NMI), never nested;
  *   - IPI ping-pong: the AP's handler answers each BSP IPI with one back.
+ * A count above what was sent is reported as EXTRA (check_count).
  */
 #include "mb.h"
 
@@ -45,6 +46,22 @@ static bool wait_for(volatile unsigned *v, unsigned target)
 	for (unsigned i = 0; i < WAIT && *v < target; i++)
 		rt_io_delay(1);
 	return *v >= target;
+}
+
+/* A count of deliveries: `got` of `want`, `in_time` rounds of `want` ended
+ * within their wait. Fewer (or a round that timed out) fails; more than
+ * sent, every round in time, is an interrupt handled twice: printed as an
+ * EXTRA line, which tests/kvm/run_mboot.sh fails except on the test bed,
+ * whose L0 does that now and then (docs/testbed.md). */
+static void check_count(const char *name, unsigned got, unsigned want, unsigned in_time, unsigned nested_nmis)
+{
+	if (got > want && in_time == want && !nested_nmis) {
+		rt_printf("EXTRA: %s: %u deliveries for %u sent, all in time (an interrupt handled twice)\n", name, got,
+			  want);
+		return;
+	}
+	CHECK(got == want && in_time == want && !nested_nmis, name, "%u of %u, %u in time, %u nested", got, want,
+	      in_time, nested_nmis);
 }
 
 static void on_ipi(struct rt_frame *f)
@@ -143,29 +160,25 @@ int guest_main(void)
 		send(1, VEC_IPI);
 		ok += wait_for(&ipis[1], i + 1);
 	}
-	CHECK(ok == ROUNDS && ipis[1] == ROUNDS, "fixed IPIs BSP -> AP, each arrives", "%u of %u, %u in time", ipis[1],
-	      ROUNDS, ok);
+	check_count("fixed IPIs BSP -> AP, each arrives", ipis[1], ROUNDS, ok, 0);
 
 	unsigned base = ipis[0];
 	ok = 0;
 	for (unsigned i = 0; i < ROUNDS; i++)
 		ok += ap_run(CMD_IPI_BSP) && wait_for(&ipis[0], base + i + 1);
-	CHECK(ok == ROUNDS && ipis[0] - base == ROUNDS, "fixed IPIs AP -> BSP, each arrives", "%u of %u, %u in time",
-	      ipis[0] - base, ROUNDS, ok);
+	check_count("fixed IPIs AP -> BSP, each arrives", ipis[0] - base, ROUNDS, ok, 0);
 
 	ok = 0;
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		send(1, ICR_NMI);
 		ok += wait_for(&nmis[1], i + 1);
 	}
-	CHECK(ok == ROUNDS && nmis[1] == ROUNDS && !nested[1], "NMIs BSP -> AP, each arrives, none nested",
-	      "%u of %u, %u in time, %u nested", nmis[1], ROUNDS, ok, nested[1]);
+	check_count("NMIs BSP -> AP, each arrives, none nested", nmis[1], ROUNDS, ok, nested[1]);
 
 	ok = 0;
 	for (unsigned i = 0; i < ROUNDS; i++)
 		ok += ap_run(CMD_NMI_BSP) && wait_for(&nmis[0], i + 1);
-	CHECK(ok == ROUNDS && nmis[0] == ROUNDS && !nested[0], "NMIs AP -> BSP, each arrives, none nested",
-	      "%u of %u, %u in time, %u nested", nmis[0], ROUNDS, ok, nested[0]);
+	check_count("NMIs AP -> BSP, each arrives, none nested", nmis[0], ROUNDS, ok, nested[0]);
 
 	base = nmis[0];
 	after_iret_order = 0;
@@ -200,7 +213,6 @@ int guest_main(void)
 		send(1, VEC_IPI);
 		ok += wait_for(&pongs, i + 1);
 	}
-	CHECK(ok == PINGS && pongs == PINGS, "IPI ping-pong: every ping answered", "%u of %u, %u in time", pongs, PINGS,
-	      ok);
+	check_count("IPI ping-pong: every ping answered", pongs, PINGS, ok, 0);
 	rt_finish("mb-apic");
 }

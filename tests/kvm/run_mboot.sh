@@ -26,6 +26,17 @@ if [ $status -ne 1 ]; then
 	echo "FAIL: irqrr $mode --kernel $kernel $*: exit status $status, expected 1" >&2
 	exit 1
 fi
+# EXTRA: more deliveries than interrupts sent (guests/mboot/mb_apic.c). A
+# KVM must never do that; the nested test bed's L0 does, now and then
+# (docs/testbed.md): there it is named, elsewhere it fails.
+if grep -q "^EXTRA: " "$tmp/out"; then
+	if [ -n "${IRQRR_TESTBED:-}" ]; then
+		grep "^EXTRA: " "$tmp/out" | sed "s/^EXTRA: /known test-bed bug ($IRQRR_TESTBED): /" >&2
+	else
+		echo "FAIL: an interrupt was handled more often than it was sent (EXTRA line)" >&2
+		exit 1
+	fi
+fi
 if grep -q "^FAIL" "$tmp/out" || ! grep -q "^$name: all checks passed" "$tmp/out"; then
 	echo "FAIL: no '$name: all checks passed' line, or a FAIL line" >&2
 	exit 1
