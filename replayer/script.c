@@ -304,6 +304,9 @@ size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len)
 	return pos;
 }
 
+/* The chips output lines (docs/chips-script.md) are a language of their own,
+ * not the table's fields: "vec=", a bare mode and trigger, no cpu on
+ * "intack =". Written out per kind. */
 size_t script_format_output(const struct irq_event *ev, char *buf, size_t len)
 {
 	int n;
