@@ -88,6 +88,70 @@ struct irq_event {
 	} u;
 };
 
+/* ------------------------------------------------------ the table of kinds
+ *
+ * One row per board kind (chips/event.c) says what the kind is called, which
+ * way it flows, and which fields of the union it carries, in the order the
+ * text and JSON dumps print them. The dumps, the chip script's input lines,
+ * irq_event_equal and the dump filters read the rows instead of repeating a
+ * switch per kind. The binary encoding (format/) stays hand-written: it is
+ * the file format, on the hot path, and its checks name each kind's fields.
+ */
+
+/* How a field's value is printed. */
+enum irq_field_style {
+	IRQ_FIELD_HEX,      /* 0x.. in text and script, decimal in JSON */
+	IRQ_FIELD_DEC,      /* decimal everywhere */
+	IRQ_FIELD_WIRE,     /* board_wire_name(), or decimal for an unnamed wire */
+	IRQ_FIELD_DELIVERY, /* apic_delivery_name() */
+	IRQ_FIELD_TRIGGER,  /* "edge" (0) or "level" */
+	IRQ_FIELD_DESTMODE, /* "physical" (0) or "logical" */
+	IRQ_FIELD_DEADLINE, /* decimal ns; UINT64_MAX prints "none" (JSON null) */
+};
+
+/* What a field is about: dump's --cpu, --gsi and --vector ask by role. A
+ * kind carries each role in at most one field. */
+enum irq_field_role {
+	IRQ_ROLE_NONE,
+	IRQ_ROLE_CPU,    /* a vCPU number */
+	IRQ_ROLE_GSI,    /* a GSI / IOAPIC pin */
+	IRQ_ROLE_VECTOR, /* an interrupt vector */
+};
+
+/* enum irq_field_flags */
+#define IRQ_FIELD_RESULT 0x01   /* an input's result (a read's value, the vector
+				 * INTACK returned): no argument of its script line */
+#define IRQ_FIELD_IN_WORD 0x02  /* part of the script command word (lvt0, lvt1) */
+#define IRQ_FIELD_IF_FIXED 0x04 /* printed only when the kind's delivery-mode
+				 * field is APIC_DM_FIXED (EV_LINT's vector) */
+
+struct irq_field_desc {
+	const char *name; /* the key dump prints ("port", "vector", ...) */
+	uint16_t offset;  /* of the member in struct irq_event */
+	uint8_t size;     /* its bytes: 1, 2, 4 or 8 */
+	uint8_t style;    /* enum irq_field_style */
+	uint8_t role;     /* enum irq_field_role */
+	uint8_t flags;    /* IRQ_FIELD_* */
+};
+
+#define IRQ_KIND_MAX_FIELDS 6
+
+struct irq_kind_desc {
+	uint8_t kind;        /* enum irq_event_kind */
+	bool input;          /* driver -> board (else board -> world) */
+	const char *name;    /* stable short name: dump's kind column, --kind */
+	const char *script;  /* an input's chip script command ("out", ...), else NULL */
+	uint8_t nfields;
+	struct irq_field_desc fields[IRQ_KIND_MAX_FIELDS]; /* in dump order */
+};
+
+/* The row of a board kind, or NULL for any other number. */
+const struct irq_kind_desc *irq_kind_desc(unsigned kind);
+/* The value of field f of ev (f from ev's kind's row), zero-extended. */
+uint64_t irq_event_field(const struct irq_event *ev, const struct irq_field_desc *f);
+/* The value of ev's field with the given role; false when its kind has none. */
+bool irq_event_role(const struct irq_event *ev, enum irq_field_role role, unsigned *v);
+
 /* Receives every event in board order. Must not call back into the board. */
 typedef void (*irq_event_sink)(void *ctx, const struct irq_event *ev);
 
@@ -98,7 +162,8 @@ const char *board_wire_name(unsigned id);
 /* Name of an APIC delivery mode ("fixed", "lowest", "smi", "nmi", "init",
  * "extint", "reserved3", "reserved6"). */
 const char *apic_delivery_name(unsigned mode);
-/* Field-by-field equality for the kind's fields (padding ignored). */
+/* Equal time, kind, and every field of the kind's row (padding ignored);
+ * false for a kind without a row. */
 bool irq_event_equal(const struct irq_event *a, const struct irq_event *b);
 
 #endif

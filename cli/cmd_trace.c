@@ -57,7 +57,7 @@ static int parse_kinds(struct record_filter *f, const char *list)
 	for (char *k = strtok(buf, ","); k; k = strtok(NULL, ",")) {
 		unsigned i;
 		for (i = 0; i < 256; i++) {
-			const char *n = EV_IS_CONTEXT(i) ? trace_ctx_kind_name(i) : irq_event_kind_name(i);
+			const char *n = record_kind_name(i);
 			if (n && !strcmp(n, k))
 				break;
 		}
@@ -379,45 +379,24 @@ static const struct cli_cmd dump_cmd = {
 	"0 done, 2 unusable input or options, or a write error.",
 };
 
-/* The field of rec that --gsi, --cpu or --vector look at; -1 if none. */
-static int record_gsi(const struct trace_record *rec)
+/* The field of rec that --gsi, --cpu or --vector look at (its kind's row
+ * names it by role); -1 if none. A console record's cpu is its first byte. */
+static int record_field(const struct trace_record *rec, enum irq_field_role role)
 {
-	if (rec->kind == EV_IRQ)
-		return rec->ev.u.irq.gsi;
-	if (rec->kind == EV_APIC_MSG)
-		return rec->ev.u.apic.pin;
-	return -1;
-}
-
-static int record_cpu(const struct trace_record *rec)
-{
-	switch (rec->kind) {
-	case EV_INTACK: return rec->ev.u.intack.cpu;
-	case EV_EOI: return rec->ev.u.eoi.cpu;
-	case EV_LVT: return rec->ev.u.lvt.cpu;
-	case EV_LINT: return rec->ev.u.lint.cpu;
-	case EV_CTX_CONSOLE: return rec->data && rec->len ? rec->data[0] : -1;
-	default: return -1;
-	}
-}
-
-static int record_vector(const struct trace_record *rec)
-{
-	switch (rec->kind) {
-	case EV_INTACK: return rec->ev.u.intack.vector;
-	case EV_EOI: return rec->ev.u.eoi.vector;
-	case EV_APIC_MSG: return rec->ev.u.apic.vector;
-	case EV_LINT: return rec->ev.u.lint.vector;
-	default: return -1;
-	}
+	unsigned v;
+	if (rec->kind == EV_CTX_CONSOLE && role == IRQ_ROLE_CPU)
+		return rec->data && rec->len ? rec->data[0] : -1;
+	if (EV_IS_CONTEXT(rec->kind) || !irq_event_role(&rec->ev, role, &v))
+		return -1;
+	return (int)v;
 }
 
 static bool filter_match(const struct record_filter *f, const struct trace_record *rec)
 {
 	return (!f->any_kind || f->kinds[rec->kind & 0xff]) &&
-	       (f->gsi < 0 || record_gsi(rec) == f->gsi) &&
-	       (f->cpu < 0 || record_cpu(rec) == f->cpu) &&
-	       (f->vector < 0 || record_vector(rec) == f->vector);
+	       (f->gsi < 0 || record_field(rec, IRQ_ROLE_GSI) == f->gsi) &&
+	       (f->cpu < 0 || record_field(rec, IRQ_ROLE_CPU) == f->cpu) &&
+	       (f->vector < 0 || record_field(rec, IRQ_ROLE_VECTOR) == f->vector);
 }
 
 enum dump_format { DUMP_TEXT, DUMP_JSON, DUMP_SCRIPT, DUMP_CHIPS };
@@ -758,17 +737,6 @@ static int stats_records(struct trace_reader *r, size_t first, const struct trac
 	return k < 0 ? 2 : 0;
 }
 
-/* A kind's name; "kind_0xNN" for one this irqrr does not know (as dump
- * shows it), so JSON keys stay distinct. */
-static const char *kind_label(unsigned k, char *buf, size_t len)
-{
-	const char *name = EV_IS_CONTEXT(k) ? trace_ctx_kind_name(k) : irq_event_kind_name(k);
-	if (name)
-		return name;
-	snprintf(buf, len, "kind_0x%02x", k);
-	return buf;
-}
-
 static double stats_seconds(const struct trace_stats *st)
 {
 	return st->t_last > st->t_first && st->t_first != UINT64_MAX
@@ -785,7 +753,7 @@ static void stats_print_text(const struct trace_stats *st)
 		if (!st->kinds[k])
 			continue;
 		char buf[16];
-		printf("  %-12s %12" PRIu64, kind_label(k, buf, sizeof(buf)), st->kinds[k]);
+		printf("  %-12s %12" PRIu64, record_kind_label(k, buf, sizeof(buf)), st->kinds[k]);
 		if (secs > 0)
 			printf("  %12.1f/s", (double)st->kinds[k] / secs);
 		printf("\n");
@@ -818,7 +786,7 @@ static void stats_print_json(const struct trace_stats *st)
 	for (unsigned k = 0; k < 256; k++)
 		if (st->kinds[k]) {
 			char buf[16];
-			printf("%s\"%s\":%" PRIu64, sep, kind_label(k, buf, sizeof(buf)), st->kinds[k]);
+			printf("%s\"%s\":%" PRIu64, sep, record_kind_label(k, buf, sizeof(buf)), st->kinds[k]);
 			sep = ",";
 		}
 	printf("},\"lines\":[");

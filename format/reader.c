@@ -785,6 +785,8 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 	rec->ev.t = rec->t;
 	rec->ev.kind = (uint8_t)kind;
 	struct irq_event *ev = &rec->ev;
+	/* Decoded per kind, as trace_writer_append encodes: each kind's checks
+	 * and messages name its fields (not the table of kinds). */
 	static const uint8_t fixed[0x24] = {
 		[EV_IRQ] = 2, [EV_INTACK] = 2, [EV_EOI] = 2, [EV_WIRE] = 2, [EV_APIC_MSG] = 6, [EV_LINT] = 5,
 	};

@@ -585,6 +585,10 @@ static inline uint8_t *put_tag_dt(struct trace_writer *w, uint8_t *p, unsigned k
 	return put_varint(p, dt);
 }
 
+/* The encoding is written out per kind rather than read from the table of
+ * kinds (chips/event.c): it is the file format (docs/FORMAT.md), fixed per
+ * kind number (varints for ports, addresses and 32-bit values, a deadline as
+ * a delta), and this is the recorder's hot path. */
 int trace_writer_append(struct trace_writer *w, const struct irq_event *ev)
 {
 	if (__builtin_expect(w->pos >= w->limit, 0)) {

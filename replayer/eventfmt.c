@@ -76,69 +76,66 @@ static void ftext(struct out *o, bool json, const char *k, const uint8_t *p, siz
 	put(o, "\"");
 }
 
-/* "key=value" fields (text) or "\"key\":value" members (json). */
-static void fields(struct out *o, const struct trace_record *rec, bool j)
+/* One field of a board event, as its kind's row says to print it. */
+static void board_field(struct out *o, bool j, const struct irq_field_desc *f, uint64_t v)
 {
-	const struct irq_event *e = &rec->ev;
-	switch (rec->kind) {
-	case EV_PIO_WRITE:
-	case EV_PIO_READ:
-		fx(o, j, "port", e->u.pio.port);
-		fx(o, j, "value", e->u.pio.value);
+	const char *wire;
+	switch (f->style) {
+	case IRQ_FIELD_HEX:
+		fx(o, j, f->name, v);
 		break;
-	case EV_MMIO_WRITE:
-	case EV_MMIO_READ:
-		fx(o, j, "addr", e->u.mmio.addr);
-		fx(o, j, "value", e->u.mmio.value);
-		break;
-	case EV_IRQ:
-		fd(o, j, "gsi", e->u.irq.gsi);
-		fd(o, j, "level", e->u.irq.level);
-		break;
-	case EV_INTACK:
-		fd(o, j, "cpu", e->u.intack.cpu);
-		fx(o, j, "vector", e->u.intack.vector);
-		break;
-	case EV_EOI:
-		fx(o, j, "vector", e->u.eoi.vector);
-		fd(o, j, "cpu", e->u.eoi.cpu);
-		break;
-	case EV_LVT:
-		fd(o, j, "cpu", e->u.lvt.cpu);
-		fd(o, j, "pin", e->u.lvt.pin);
-		fx(o, j, "value", e->u.lvt.value);
-		break;
-	case EV_WIRE: {
-		const char *name = board_wire_name(e->u.wire.id);
-		if (name)
-			fs(o, j, "wire", name);
+	case IRQ_FIELD_WIRE:
+		if ((wire = board_wire_name((unsigned)v)))
+			fs(o, j, f->name, wire);
 		else
-			fd(o, j, "wire", e->u.wire.id);
-		fd(o, j, "level", e->u.wire.level);
+			fd(o, j, f->name, v);
+		break;
+	case IRQ_FIELD_DELIVERY:
+		fs(o, j, f->name, apic_delivery_name((unsigned)v));
+		break;
+	case IRQ_FIELD_TRIGGER:
+		fs(o, j, f->name, v ? "level" : "edge");
+		break;
+	case IRQ_FIELD_DESTMODE:
+		fs(o, j, f->name, v ? "logical" : "physical");
+		break;
+	case IRQ_FIELD_DEADLINE:
+		if (v == UINT64_MAX)
+			put(o, j ? ",\"%s\":null" : " %s=none", f->name);
+		else
+			fd(o, j, f->name, v);
+		break;
+	default:
+		fd(o, j, f->name, v);
 		break;
 	}
-	case EV_APIC_MSG:
-		fx(o, j, "dest", e->u.apic.dest);
-		fx(o, j, "vector", e->u.apic.vector);
-		fs(o, j, "mode", apic_delivery_name(e->u.apic.delivery));
-		fs(o, j, "trigger", e->u.apic.trigger ? "level" : "edge");
-		fs(o, j, "destmode", e->u.apic.destmode ? "logical" : "physical");
-		fd(o, j, "pin", e->u.apic.pin);
-		break;
-	case EV_LINT:
-		fd(o, j, "cpu", e->u.lint.cpu);
-		fd(o, j, "pin", e->u.lint.pin);
-		fs(o, j, "mode", apic_delivery_name(e->u.lint.mode));
-		fd(o, j, "level", e->u.lint.level);
-		if (e->u.lint.mode == APIC_DM_FIXED)
-			fx(o, j, "vector", e->u.lint.vector);
-		break;
-	case EV_DEADLINE:
-		if (e->u.deadline.t == UINT64_MAX)
-			put(o, j ? ",\"deadline\":null" : " deadline=none");
-		else
-			fd(o, j, "deadline", e->u.deadline.t);
-		break;
+}
+
+/* A board event's fields, from its kind's row. */
+static void board_fields(struct out *o, const struct irq_kind_desc *d, const struct irq_event *e,
+			 bool j)
+{
+	uint64_t mode = APIC_DM_FIXED;
+	for (unsigned i = 0; i < d->nfields; i++) {
+		const struct irq_field_desc *f = &d->fields[i];
+		uint64_t v = irq_event_field(e, f);
+		if (f->style == IRQ_FIELD_DELIVERY)
+			mode = v;
+		if (!(f->flags & IRQ_FIELD_IF_FIXED) || mode == APIC_DM_FIXED)
+			board_field(o, j, f, v);
+	}
+}
+
+/* "key=value" fields (text) or "\"key\":value" members (json). Context
+ * records carry payloads, not the union: they are decoded here by kind. */
+static void fields(struct out *o, const struct trace_record *rec, bool j)
+{
+	const struct irq_kind_desc *d = irq_kind_desc(rec->kind);
+	if (d) {
+		board_fields(o, d, &rec->ev, j);
+		return;
+	}
+	switch (rec->kind) {
 	case EV_CTX_CONSOLE:
 		if (rec->data && rec->len >= 1) {
 			fd(o, j, "cpu", rec->data[0]);
@@ -188,13 +185,18 @@ static void fields(struct out *o, const struct trace_record *rec, bool j)
 	}
 }
 
-static const char *kind_name(unsigned kind, char *tmp, size_t len)
+const char *record_kind_name(unsigned kind)
 {
-	const char *n = EV_IS_CONTEXT(kind) ? trace_ctx_kind_name(kind) : irq_event_kind_name(kind);
+	return EV_IS_CONTEXT(kind) ? trace_ctx_kind_name(kind) : irq_event_kind_name(kind);
+}
+
+const char *record_kind_label(unsigned kind, char *buf, size_t len)
+{
+	const char *n = record_kind_name(kind);
 	if (n)
 		return n;
-	snprintf(tmp, len, "kind_0x%02x", kind);
-	return tmp;
+	snprintf(buf, len, "kind_0x%02x", kind);
+	return buf;
 }
 
 size_t record_format_text(const struct trace_record *rec, char *buf, size_t len)
@@ -205,7 +207,7 @@ size_t record_format_text(const struct trace_record *rec, char *buf, size_t len)
 		return 0;
 	buf[0] = '\0';
 	put(&o, "%10" PRIu64 " %6" PRIu64 ".%09" PRIu64 " %-10s", rec->num, rec->t / 1000000000u,
-	    rec->t % 1000000000u, kind_name(rec->kind, tmp, sizeof(tmp)));
+	    rec->t % 1000000000u, record_kind_label(rec->kind, tmp, sizeof(tmp)));
 	fields(&o, rec, false);
 	return o.pos;
 }
@@ -218,7 +220,7 @@ size_t record_format_json(const struct trace_record *rec, char *buf, size_t len)
 		return 0;
 	buf[0] = '\0';
 	put(&o, "{\"n\":%" PRIu64 ",\"t\":%" PRIu64 ",\"kind\":\"%s\"", rec->num, rec->t,
-	    kind_name(rec->kind, tmp, sizeof(tmp)));
+	    record_kind_label(rec->kind, tmp, sizeof(tmp)));
 	fields(&o, rec, true);
 	put(&o, "}");
 	return o.pos;

@@ -543,6 +543,9 @@ static void chip_io(struct perfetto *p, const struct trace_record *rec)
 	instant(p, PID_IO, 1, rec->t, name);
 }
 
+/* Each kind has its own track and wording on the timeline (docs/timeline.md):
+ * counters for lines, wires and the deadline, instants and flows on vCPU and
+ * pin tracks. That is per-kind presentation, not the table's field list. */
 static int perfetto_record(void *ctx, const struct trace_record *rec)
 {
 	struct perfetto *p = ctx;
