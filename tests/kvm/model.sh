@@ -3,14 +3,7 @@
 # run|record --model KEY=VALUE (issue 13): a real guest against a variant
 # board; the variants are in the trace header and its keyframes, so the
 # replay (without --model) is identical; a bad key is refused, exit 2.
-irqrr=$1
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
-	exit 77
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 "$irqrr" record -o "$tmp/m.irqrr" --model nope=1 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "unknown model key" "$tmp/err" || fail "--model nope=1 must be refused"
 # the guest checks the datasheet's behaviour: under a variant a check may
