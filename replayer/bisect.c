@@ -154,6 +154,69 @@ int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t fro
 	return bisect_trace_until(r, p, from, to, flags, 0, res);
 }
 
+/* Starts the evaluator from chunk ci's keyframe: 0 started, 1 nothing to
+ * start from (after a gap, a chunk that continues a lost one), -1 unusable. */
+static int start_at_keyframe(struct trace_chunk *c, size_t ci, const struct predicate *p,
+			     struct pred_eval *e, bool after_gap, struct bisect_result *res)
+{
+	char msg[300];
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	if (after_gap && !kflen)
+		return 1;
+	const char *why = pred_eval_start(e, p, kf, kflen);
+	if (why) {
+		snprintf(msg, sizeof(msg), "chunk %zu: keyframe: %s", ci, why);
+		unusable(res, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Feeds chunk ci's records up to event `to` to the evaluator until the
+ * predicate holds at or after `from` (res->outcome BISECT_FOUND) or it
+ * cannot go on (unusable). Returns trace_chunk_next's last status; *rec is
+ * the last record read. */
+static int scan_chunk(struct trace_chunk *c, struct trace_reader *r, size_t ci, size_t skipped,
+		      struct pred_eval *e, uint64_t from, uint64_t to, struct bisect_result *res,
+		      struct trace_record *rec)
+{
+	char msg[300];
+	int k;
+	while ((k = trace_chunk_next(c, rec)) == 1) {
+		if (rec->num > to)
+			break;
+		if (EV_IS_CONTEXT(rec->kind)) {
+			push_context(res, rec, NULL);
+			continue;
+		}
+		int hit = pred_eval_feed(e, rec->num, &rec->ev);
+		if (hit < 0) {
+			work_status_message(hit, rec->num, rec->t, &e->lim, msg, sizeof(msg));
+			unusable(res, msg);
+			break;
+		}
+		if (rec->num >= from)
+			res->scanned++;
+		if (hit && rec->num >= from) {
+			res->outcome = BISECT_FOUND;
+			res->num = rec->num;
+			res->t = rec->t;
+			res->rec = *rec;
+			res->rec.data = NULL;
+			res->rec.len = 0;
+			pred_eval_describe(e, res->why, sizeof(res->why));
+			res->state = *e->b;
+			context_from_skipped(r, ci, skipped, res);
+			break;
+		}
+		if (hit) /* before --from: keep looking */
+			e->hit = false;
+		push_context(res, rec, NULL);
+	}
+	return k;
+}
+
 int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64_t from,
 		       uint64_t to, unsigned flags, double deadline, struct bisect_result *res)
 {
@@ -179,7 +242,6 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
 		struct trace_chunk_info info;
-		char msg[300];
 		if (trace_reader_chunk_info(r, ci, &info)) {
 			unusable(res, trace_reader_error(r));
 			break;
@@ -210,55 +272,18 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 		}
 		prev = info;
 		if (!started) {
-			size_t kflen;
-			const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-			if (after_gap && !kflen) {
-				/* it continues a lost chunk: nothing to start from */
+			int st = start_at_keyframe(c, ci, p, &e, after_gap, res);
+			if (st) {
 				trace_chunk_free(c);
+				if (st < 0)
+					break;
 				continue;
 			}
 			after_gap = false;
-			const char *why = pred_eval_start(&e, p, kf, kflen);
-			if (why) {
-				snprintf(msg, sizeof(msg), "chunk %zu: keyframe: %s", ci, why);
-				unusable(res, msg);
-				trace_chunk_free(c);
-				break;
-			}
 			started = true;
 		}
 		res->chunks++;
-		while ((k = trace_chunk_next(c, &rec)) == 1) {
-			if (rec.num > to)
-				break;
-			if (EV_IS_CONTEXT(rec.kind)) {
-				push_context(res, &rec, NULL);
-				continue;
-			}
-			int hit = pred_eval_feed(&e, rec.num, &rec.ev);
-			if (hit < 0) {
-				work_status_message(hit, rec.num, rec.t, &e.lim, msg, sizeof(msg));
-				unusable(res, msg);
-				break;
-			}
-			if (rec.num >= from)
-				res->scanned++;
-			if (hit && rec.num >= from) {
-				res->outcome = BISECT_FOUND;
-				res->num = rec.num;
-				res->t = rec.t;
-				res->rec = rec;
-				res->rec.data = NULL;
-				res->rec.len = 0;
-				pred_eval_describe(&e, res->why, sizeof(res->why));
-				res->state = *e.b;
-				context_from_skipped(r, ci, skipped, res);
-				break;
-			}
-			if (hit) /* before --from: keep looking */
-				e.hit = false;
-			push_context(res, &rec, NULL);
-		}
+		k = scan_chunk(c, r, ci, skipped, &e, from, to, res, &rec);
 		if (k < 0)
 			unusable(res, trace_chunk_error(c));
 		trace_chunk_free(c);

@@ -345,20 +345,13 @@ static void draw_cpu_row(struct plot *p, FILE *f, unsigned cpu, double y)
 	}
 }
 
-int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
-	     struct window_result *res)
+/* Both passes over the window: the first finds its span, the second draws
+ * into the pixel columns. A partial first pass ends the second at the same
+ * place. */
+static int plot_passes(struct trace_reader *r, struct plot *p, struct window_result *res)
 {
-	struct plot p;
-	uint64_t cpus;
-	memset(&p, 0, sizeof(p));
-	p.o = o;
-	p.ncpus = 1;
-	if (!trace_reader_config_u64(r, "cpus", &cpus) && cpus >= 1 && cpus <= BOARD_MAX_CPUS)
-		p.ncpus = (unsigned)cpus;
-	p.width = o->width;
-
-	struct window_opts wo = { o->from, o->to };
-	struct window_visitor scan = { scan_start, scan_record, &p };
+	struct window_opts wo = { p->o->from, p->o->to };
+	struct window_visitor scan = { scan_start, scan_record, p };
 	if (window_walk(r, &wo, &scan, res))
 		return -1;
 	if (!res->events) {
@@ -367,38 +360,25 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 		return -1;
 	}
 	struct window_result first_pass = *res;
-	p.t0 = res->t_first;
-	p.t1 = res->t_last;
-	p.lines = calloc((size_t)LINE_ROWS * p.width, sizeof(*p.lines));
-	p.cpus = calloc((size_t)CPU_ROWS * p.width, sizeof(*p.cpus));
-	if (!p.lines || !p.cpus) {
-		free(p.lines);
-		free(p.cpus);
+	p->t0 = res->t_first;
+	p->t1 = res->t_last;
+	p->lines = calloc((size_t)LINE_ROWS * p->width, sizeof(*p->lines));
+	p->cpus = calloc((size_t)CPU_ROWS * p->width, sizeof(*p->cpus));
+	if (!p->lines || !p->cpus) {
 		snprintf(res->message, sizeof(res->message), "out of memory");
 		return -1;
 	}
-	/* Second pass over the same window (a partial first pass ends it at
-	 * the same place). */
-	struct window_visitor draw = { draw_start, draw_record, &p };
+	struct window_visitor draw = { draw_start, draw_record, p };
 	wo.to = first_pass.last;
-	if (window_walk(r, &wo, &draw, res)) {
-		free(p.lines);
-		free(p.cpus);
+	if (window_walk(r, &wo, &draw, res))
 		return -1;
-	}
 	res->partial = first_pass.partial;
 	memcpy(res->message, first_pass.message, sizeof(res->message));
+	return 0;
+}
 
-	unsigned nline = (unsigned)__builtin_popcount(p.changed);
-	unsigned ncpu = (unsigned)__builtin_popcountll(p.cpu_used);
-	unsigned total_w = MARGIN_L + p.width + MARGIN_R;
-	double height = TITLE_H + nline * LINE_H + ncpu * CPU_H + AXIS_H + LEGEND_H;
-	uint64_t span = p.t1 > p.t0 ? p.t1 - p.t0 : 1;
-	uint64_t step = nice_step(span, 10);
-	char t0s[40], t1s[40];
-	format_time(t0s, sizeof(t0s), p.t0, span);
-	format_time(t1s, sizeof(t1s), p.t1, span);
-
+static void svg_head(FILE *f, unsigned total_w, double height)
+{
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%.0f\" "
 		   "viewBox=\"0 0 %u %.0f\" font-family=\"monospace\" font-size=\"11\">\n",
@@ -419,19 +399,17 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 	      ".extint{stroke:#9467bd;stroke-width:1.5}\n"
 	      "</style>\n", f);
 	fprintf(f, "<rect width=\"%u\" height=\"%.0f\" fill=\"white\"/>\n", total_w, height);
-	fputs("<text x=\"10\" y=\"20\" class=\"title\">irqrr plot: ", f);
-	put_xml_text(f, o->source ? o->source : "trace");
-	fputs("</text>\n", f);
-	fprintf(f, "<text x=\"10\" y=\"38\">events %" PRIu64 "..%" PRIu64 " (%" PRIu64 "), t = %s .. %s%s</text>\n",
-		res->first, res->last, res->events, t0s, t1s,
-		res->partial ? " (partial: the trace could not be read to the end)" : "");
+}
 
-	/* grid and time axis */
-	double plot_top = TITLE_H, plot_bottom = TITLE_H + nline * LINE_H + ncpu * CPU_H;
+/* Grid lines and the time axis under the rows, from plot_top to plot_bottom. */
+static void svg_axis(const struct plot *p, FILE *f, double plot_top, double plot_bottom)
+{
+	uint64_t span = p->t1 > p->t0 ? p->t1 - p->t0 : 1;
+	uint64_t step = nice_step(span, 10);
 	fprintf(f, "<g>\n");
-	for (uint64_t t = (p.t0 + step - 1) / step * step; t <= p.t1; t += step) {
+	for (uint64_t t = (p->t0 + step - 1) / step * step; t <= p->t1; t += step) {
 		char lab[40];
-		double x = MARGIN_L + x_of(&p, t);
+		double x = MARGIN_L + x_of(p, t);
 		format_time(lab, sizeof(lab), t, span);
 		fprintf(f, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\"/>\n", x,
 			plot_top, x, plot_bottom);
@@ -443,34 +421,40 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 			break;
 	}
 	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%u\" y2=\"%.1f\"/>\n", MARGIN_L,
-		plot_bottom, MARGIN_L + p.width, plot_bottom);
+		plot_bottom, MARGIN_L + p->width, plot_bottom);
 	fprintf(f, "</g>\n");
+}
 
+/* One row per line that changed, then one per vCPU that took an interrupt. */
+static void svg_rows(struct plot *p, FILE *f)
+{
 	double y = TITLE_H;
 	fputs("<g id=\"lines\">\n", f);
 	for (unsigned row = 0; row < LINE_ROWS; row++) {
-		if (!(p.changed & (1u << row)))
+		if (!(p->changed & (1u << row)))
 			continue;
 		char nbuf[24];
 		fputs("<g class=\"line-row\" data-line=\"", f);
 		put_xml_text(f, row_name(row, nbuf, sizeof(nbuf)));
 		fputs("\">\n", f);
-		draw_line_row(&p, f, row, y);
+		draw_line_row(p, f, row, y);
 		fputs("</g>\n", f);
 		y += LINE_H;
 	}
 	fputs("</g>\n<g id=\"vcpus\">\n", f);
 	for (unsigned c = 0; c < CPU_ROWS; c++) {
-		if (!(p.cpu_used & (1ull << c)))
+		if (!(p->cpu_used & (1ull << c)))
 			continue;
 		fprintf(f, "<g class=\"cpu-row\" data-cpu=\"%u\">\n", c);
-		draw_cpu_row(&p, f, c, y);
+		draw_cpu_row(p, f, c, y);
 		fputs("</g>\n", f);
 		y += CPU_H;
 	}
 	fputs("</g>\n", f);
+}
 
-	double ly = plot_bottom + AXIS_H;
+static void svg_legend(const struct plot *p, FILE *f, double ly)
+{
 	fprintf(f, "<g id=\"legend\">\n");
 	fprintf(f, "<line class=\"intack\" x1=\"10\" y1=\"%.1f\" x2=\"10\" y2=\"%.1f\"/>"
 		   "<text x=\"16\" y=\"%.1f\">INTACK (vector)</text>\n", ly - 9, ly + 1, ly);
@@ -482,8 +466,47 @@ int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
 		   "<text x=\"366\" y=\"%.1f\">ExtINT request</text>\n", ly - 9, ly + 1, ly);
 	fprintf(f, "<text x=\"10\" y=\"%.1f\">+N: N more markers in the same pixel; "
 		   "shaded band: 2+ transitions in one pixel (%" PRIu64 " such pixels)</text>\n",
-		ly + 18, p.bands);
-	fprintf(f, "</g>\n</svg>\n");
+		ly + 18, p->bands);
+	fprintf(f, "</g>\n");
+}
+
+int plot_svg(struct trace_reader *r, const struct plot_opts *o, FILE *f,
+	     struct window_result *res)
+{
+	struct plot p;
+	uint64_t cpus;
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.ncpus = 1;
+	if (!trace_reader_config_u64(r, "cpus", &cpus) && cpus >= 1 && cpus <= BOARD_MAX_CPUS)
+		p.ncpus = (unsigned)cpus;
+	p.width = o->width;
+	if (plot_passes(r, &p, res)) {
+		free(p.lines);
+		free(p.cpus);
+		return -1;
+	}
+
+	unsigned nline = (unsigned)__builtin_popcount(p.changed);
+	unsigned ncpu = (unsigned)__builtin_popcountll(p.cpu_used);
+	unsigned total_w = MARGIN_L + p.width + MARGIN_R;
+	double plot_bottom = TITLE_H + nline * LINE_H + ncpu * CPU_H;
+	uint64_t span = p.t1 > p.t0 ? p.t1 - p.t0 : 1;
+	char t0s[40], t1s[40];
+	format_time(t0s, sizeof(t0s), p.t0, span);
+	format_time(t1s, sizeof(t1s), p.t1, span);
+
+	svg_head(f, total_w, plot_bottom + AXIS_H + LEGEND_H);
+	fputs("<text x=\"10\" y=\"20\" class=\"title\">irqrr plot: ", f);
+	put_xml_text(f, o->source ? o->source : "trace");
+	fputs("</text>\n", f);
+	fprintf(f, "<text x=\"10\" y=\"38\">events %" PRIu64 "..%" PRIu64 " (%" PRIu64 "), t = %s .. %s%s</text>\n",
+		res->first, res->last, res->events, t0s, t1s,
+		res->partial ? " (partial: the trace could not be read to the end)" : "");
+	svg_axis(&p, f, TITLE_H, plot_bottom);
+	svg_rows(&p, f);
+	svg_legend(&p, f, plot_bottom + AXIS_H);
+	fprintf(f, "</svg>\n");
 	free(p.lines);
 	free(p.cpus);
 	return 0;

@@ -20,9 +20,10 @@ echo "== irqrr replay demo.irqrr"
 ./build/cli/irqrr replay demo.irqrr
 ./build/cli/irqrr info demo.irqrr | tail -4
 '
-kvm_name='echo "KVM: $1 (Linux $(uname -r), $(awk -F": " "/^vendor_id/ { print \$2; exit }" /proc/cpuinfo), $(ls -d /sys/module/kvm_* 2>/dev/null | head -n 1 | xargs -r basename))"'
+kvm_name='. scripts/kvm-host.sh; echo "KVM: $(host_kvm_name "$1")"'
+. scripts/kvm-host.sh
 # IRQRR_KVM=nested uses the test bed even where /dev/kvm is usable
-if [ "${IRQRR_KVM:-auto}" != nested ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+if [ "${IRQRR_KVM:-auto}" != nested ] && kvm_usable; then
 	bash -c "$kvm_name" _ "the host's /dev/kvm"
 	bash -c "$main_job"
 	exit

@@ -20,27 +20,7 @@ pass=0 fail=0 skip=0 results=0
 hostbugs=$(mktemp "${TMPDIR:-/tmp}/irqrr-hostbugs.XXXXXX")
 trap 'rm -f "$hostbugs"' EXIT
 
-kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
-# the module that provides the host's KVM (kvm_intel, kvm_amd, kvm_pvm, ...;
-# /sys/module lists built-in ones too)
-host_kvm_module() {
-	local m
-	for m in /sys/module/kvm_*; do
-		[ -d "$m" ] && { basename "$m"; return; }
-	done
-}
-# A KVM without VT-x/AMD-V in the CPU flags can only be emulating (as
-# `--cpuid auto` decides, docs/recorder.md); kvm_pvm is one
-host_kvm_is_software() {
-	[ "$(host_kvm_module)" = kvm_pvm ] && return 0
-	! grep -m1 '^flags' /proc/cpuinfo | grep -qw 'vmx\|svm'
-}
-host_kvm_name() {
-	local vendor mod
-	vendor=$(awk -F': ' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo)
-	mod=$(host_kvm_module)
-	echo "host /dev/kvm (Linux $(uname -r), ${vendor:-unknown CPU}, ${mod:-KVM built in})"
-}
+. scripts/kvm-host.sh
 
 mode=${IRQRR_KVM:-auto}
 case $mode in
@@ -64,7 +44,7 @@ if [ "$mode" = nested ] || [ "$mode" = both ]; then
 	# Can a VM start? (installs QEMU and fetches the kernel the first time)
 	vm_status=0
 	nested_name=$(./scripts/kvm-vm.sh --quiet --timeout 300 -- \
-		sh -c 'echo "nested SVM KVM under QEMU TCG (Debian kernel $(uname -r), $(awk '"'"'$1 ~ /^kvm_/ { print $1; exit }'"'"' /proc/modules))"') ||
+		bash -c '. scripts/kvm-host.sh; host_kvm_name "nested SVM KVM under QEMU TCG"') ||
 		vm_status=$?
 	if [ "$vm_status" -eq 0 ]; then
 		nested_ok=1
@@ -231,9 +211,9 @@ if [ "$fuzz_secs" -gt 0 ]; then
 fi
 sort -u "$hostbugs" | sed 's/^/test.sh: /'
 case $mode in
-host) echo "KVM tests ran on: $(host_kvm_name)" ;;
+host) echo "KVM tests ran on: $(host_kvm_name "host /dev/kvm")" ;;
 nested) echo "KVM tests ran on: $nested_name" ;;
-both) echo "KVM tests ran on: $(host_kvm_name); and on: $nested_name" ;;
+both) echo "KVM tests ran on: $(host_kvm_name "host /dev/kvm"); and on: $nested_name" ;;
 none) echo "KVM tests ran on: none (IRQRR_KVM=none)" ;;
 esac
 echo "tests: $pass passed, $fail failed, $skip skipped"
