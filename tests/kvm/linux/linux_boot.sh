@@ -1,15 +1,32 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# linux_boot.sh IRQRR SRCDIR [BOOT_SECONDS [MIN_MILESTONE]]
-# Boots the stock Debian kernel that scripts/fetch-linux.sh fetches, records
-# it, and checks: no VMM or emulation error, the boot reached at least
-# milestone MIN_MILESTONE (numbered below) within BOOT_SECONDS (a full boot
-# must power off with exit status 0 after IRQRR-LINUX-OK), the trace header
-# names the CPUID policy, and the trace replays identical.
+# linux_boot.sh IRQRR SRCDIR CPUS [SECONDS]
+# Records the stock Debian kernel that scripts/fetch-linux.sh fetches, with
+# CPUS vCPUs, to user space and its power-off, then checks what the kernel
+# printed (not the order it printed it in):
+#   - no VMM or KVM error, no panic, Oops, BUG or WARNING;
+#   - `smp: Brought up 1 node, CPUS CPU(s)`;
+#   - user space: the initramfs's /init prints IRQRR-LINUX-OK, then
+#     /proc/interrupts (a column per CPU; every CPU took local timer
+#     interrupts; the IO-APIC's timer and serial lines counted);
+#   - a clean power-off: `reboot: Power down` and exit status 0;
+#   - the trace names its CPUID policy and replays identical.
+# On an emulating KVM (kvm_pvm: no VT-x/AMD-V, scripts/kvm-host.sh) ring 0
+# runs through KVM's instruction emulator and a boot takes over 20 minutes
+# (docs/linux.md): there the test records a bounded early boot instead
+# (EMU_SECONDS, default 150 s with 1 vCPU and 40 s with more: too short for
+# the kernel to print much) and checks that it ran without a KVM error or a
+# crash, got past `Memory:` (1 vCPU), and replays identical.
 # Skips (exit 77, with the reason) when /dev/kvm is missing, or when the
 # kernel is not cached and cannot be fetched within 60 s (no mirror).
 set -u
-irqrr=$1 src=$2 secs=${3:-150} min=${4:-5}
+irqrr=$1 src=$2 cpus=${3:-1} secs=${4:-200}
+. "$src/scripts/kvm-host.sh"
+emulating=0
+if host_kvm_is_software; then
+	emulating=1
+	if [ "$cpus" -eq 1 ]; then secs=${EMU_SECONDS:-150}; else secs=${EMU_SECONDS:-40}; fi
+fi
 if [ ! -e /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
 	exit 77
@@ -23,86 +40,86 @@ if [ ! -f "$cache/vmlinuz" ] || [ ! -f "$cache/initrd.cpio.gz" ]; then
 fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-# Milestones, in boot order (docs/linux.md says what each one proves).
-cat >"$tmp/milestones" <<'M'
-Linux version 6
-ACPI: APIC 0x
-IOAPIC[0]: apic_id
-Memory: 
-SLUB: HWalign
-APIC: Switch to symmetric I/O mode setup
-x86/fpu: x87 FPU will use FXSAVE
-Freeing SMP alternatives memory
-smpboot: CPU0: 
-Performance Events: 
-smpboot: Total of 1 processors activated
-devtmpfs: initialized
-cpuidle: using governor menu
-clocksource: Switched to clocksource kvm-clock
-Trying to unpack rootfs image as initramfs
-Freeing initrd memory
-serial8250: ttyS0 at I/O 0x3f8
-rtc_cmos rtc_cmos: setting system clock
-Freeing unused kernel image
-Run /init as init process
-IRQRR-LINUX-OK
-M
+fail=0
+bad() { echo "FAIL: $*" >&2; fail=1; }
 
 start=$(date +%s)
-"$irqrr" record -o "$tmp/t.irqrr" --kernel "$cache/vmlinuz" --initrd "$cache/initrd.cpio.gz" --mem 256 \
-	--append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr nowatchdog" --timeout "$secs" --verbose \
-	>"$tmp/out" 2>"$tmp/err"
+"$irqrr" record -o "$tmp/t.irqrr" --cpus "$cpus" --kernel "$cache/vmlinuz" --initrd "$cache/initrd.cpio.gz" \
+	--mem 256 --append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr nowatchdog" \
+	--timeout "$secs" --verbose >"$tmp/out" 2>"$tmp/err"
 status=$?
-echo "irqrr record: exit status $status after $(( $(date +%s) - start )) s"
+echo "irqrr record --cpus $cpus: exit status $status after $(( $(date +%s) - start )) s"
 grep -v "unclaimed port" "$tmp/err" >&2
-reached=0 n=0 last=none
-while IFS= read -r m; do
-	n=$((n + 1))
-	if grep -qF -- "$m" "$tmp/out"; then
-		reached=$n last=$m
-	else
-		break
+out=$tmp/out
+
+grep -q "KVM_EXIT_INTERNAL_ERROR\|KVM_EXIT_FAIL_ENTRY\|unexpected KVM exit" "$tmp/err" &&
+	bad "the run ended in a KVM error"
+# (a soft-lockup or hung-task report is a warning line, caught below)
+grep -q "Kernel panic\|kernel BUG\|BUG: \|Oops" "$out" && bad "the guest kernel crashed"
+if grep -q "WARNING:\|XSAVE consistency problem" "$out"; then
+	grep -m 3 "WARNING:\|XSAVE consistency problem" "$out" >&2
+	bad "the kernel warned (above)"
+fi
+
+"$irqrr" info "$tmp/t.irqrr" >"$tmp/info" || bad "irqrr info failed"
+cpuid=$(sed -n 's/.*cpuid = \([a-z]*\).*/\1/p' "$tmp/info" | head -n 1)
+[ -n "$cpuid" ] || bad "no cpuid policy in the trace header"
+replay() {
+	"$irqrr" stats "$tmp/t.irqrr" | head -n 30
+	"$irqrr" replay "$tmp/t.irqrr" || bad "the recorded Linux boot does not replay identical"
+}
+
+if [ "$emulating" = 1 ]; then
+	echo "emulating KVM: a bounded early boot of $secs s (docs/linux.md)"
+	tail -n 5 "$out"
+	[ "$status" -eq 124 ] || [ "$status" -eq 0 ] || bad "exit status $status (expected 124 at --timeout)"
+	if [ "$cpus" -eq 1 ]; then
+		grep -qF "Memory: " "$out" || bad "the kernel did not print 'Memory: ' within $secs s"
 	fi
-done <"$tmp/milestones"
-tail -n 15 "$tmp/out"
-echo "furthest milestone: $reached ($last)"
-fail=0
-if grep -q "KVM_EXIT_INTERNAL_ERROR\|KVM_EXIT_FAIL_ENTRY\|unexpected KVM exit" "$tmp/err"; then
-	echo "FAIL: the run ended in a KVM error" >&2
-	fail=1
+	grep -q "^ *cpus = $cpus$" "$tmp/info" || bad "the trace header does not say cpus = $cpus"
+	# KVM's emulator fails int3 and fwait, which the VMM then completes
+	# (docs/linux.md): the int3 self-test comes before `Freeing SMP
+	# alternatives memory`, fwait (the first task exit) before `devtmpfs`
+	if grep -q "Freeing SMP alternatives memory" "$out"; then
+		grep -q "int3 at 0x[0-9a-f]* completed by the VMM" "$tmp/err" || bad "no int3 completed by the VMM"
+	fi
+	if grep -q "devtmpfs: initialized" "$out"; then
+		grep -q "fwait at 0x[0-9a-f]* completed by the VMM" "$tmp/err" || bad "no fwait completed by the VMM"
+	fi
+	replay
+	exit $fail
 fi
-# (a soft-lockup or hung-task report is a warning, not a crash)
-if grep -q "Kernel panic\|kernel BUG\|BUG: unable\|BUG: kernel\|Oops" "$tmp/out"; then
-	echo "FAIL: the guest kernel crashed" >&2
-	fail=1
+
+# CPUs brought up
+if [ "$cpus" -eq 1 ]; then want="smp: Brought up 1 node, 1 CPU$"; else want="smp: Brought up 1 node, $cpus CPUs$"; fi
+brought=$(grep -o "smp: Brought up .*" "$out" | tr -d '\r')
+echo "${brought:-no smp: Brought up line}"
+echo "$brought" | grep -q "$want" || bad "expected '$want'"
+
+# user space, and what it saw in /proc/interrupts
+if grep -q "IRQRR-LINUX-OK" "$out"; then
+	tr -d '\r' <"$out" | sed -n '/IRQRR-LINUX-OK/,/reboot: /p' | sed '1d;$d' >"$tmp/interrupts"
+	cat "$tmp/interrupts"
+	cols=$(awk 'NR == 1 { print NF; exit }' "$tmp/interrupts")
+	[ "$cols" = "$cpus" ] || bad "/proc/interrupts has ${cols:-no} CPU columns, expected $cpus"
+	# LOC: every CPU ran its local APIC timer
+	awk -v n="$cpus" '$1 == "LOC:" { for (i = 2; i <= n + 1; i++) if ($i + 0 == 0) exit 1; found = 1 }
+		END { exit !found }' "$tmp/interrupts" ||
+		bad "a CPU took no local timer interrupts (LOC:)"
+	# the IO-APIC's timer (GSI 2 for IRQ 0) and the serial port (IRQ 4)
+	for irq in 0 4; do
+		awk -v irq="$irq:" -v n="$cpus" '$1 == irq { s = 0; for (i = 2; i <= n + 1; i++) s += $i; found = s > 0 }
+			END { exit !found }' "$tmp/interrupts" || bad "IRQ $irq counted no interrupts in /proc/interrupts"
+	done
+	grep -q "^ *0: .*IO-APIC" "$tmp/interrupts" || bad "IRQ 0 is not routed through the IO-APIC"
+else
+	bad "user space not reached (no IRQRR-LINUX-OK)"
+	tail -n 20 "$out"
 fi
-if grep -qF "IRQRR-LINUX-OK" "$tmp/out"; then
-	[ "$status" -eq 0 ] || { echo "FAIL: IRQRR-LINUX-OK printed but exit status $status (expected 0: ACPI power-off)" >&2; fail=1; }
-elif [ "$status" -ne 124 ]; then
-	echo "FAIL: exit status $status (expected 0 after power-off, or 124 at --timeout)" >&2
-	fail=1
-fi
-# Past the int3 self-test (milestone 8) the VMM must have completed an
-# int3; past the first task exit (milestone 12) a fwait (docs/linux.md).
-if [ "$reached" -ge 8 ] && ! grep -q "int3 at 0x[0-9a-f]* completed by the VMM" "$tmp/err"; then
-	echo "FAIL: past the int3 self-test but no int3 completed by the VMM" >&2
-	fail=1
-fi
-if [ "$reached" -ge 12 ] && ! grep -q "fwait at 0x[0-9a-f]* completed by the VMM" "$tmp/err"; then
-	echo "FAIL: past devtmpfs but no fwait completed by the VMM" >&2
-	fail=1
-fi
-if [ "$reached" -lt "$min" ]; then
-	echo "FAIL: reached milestone $reached, expected at least $min ($(sed -n "${min}p" "$tmp/milestones")) within $secs s" >&2
-	fail=1
-fi
-"$irqrr" info "$tmp/t.irqrr" >"$tmp/info" || { echo "FAIL: irqrr info failed" >&2; fail=1; }
-grep -q "cpuid = \(safe\|host\)" "$tmp/info" || { echo "FAIL: no cpuid policy in the trace header" >&2; fail=1; }
-grep "cpuid" "$tmp/info"
-"$irqrr" stats "$tmp/t.irqrr" | head -n 30
-if ! "$irqrr" replay "$tmp/t.irqrr"; then
-	echo "FAIL: the recorded Linux boot does not replay identical" >&2
-	fail=1
-fi
+
+# a clean power-off
+grep -q "reboot: Power down" "$out" || bad "no 'reboot: Power down'"
+[ "$status" -eq 0 ] || bad "exit status $status (expected 0: ACPI power-off)"
+
+replay
 exit $fail
