@@ -12,9 +12,9 @@
 #include <linux/kvm.h>
 
 #include "chips/board.h"
-#include "linuxboot.h"
+#include "recorder/loaders/linuxboot.h"
 #include "recorder.h"
-#include "uart.h"
+#include "recorder/devices/uart.h"
 #include "hang.h"
 
 struct vm;

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 enum kernel_format kernel_format_detect(const uint8_t *image, size_t size)
 {
@@ -76,7 +76,7 @@ uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, si
 }
 
 #ifndef IRQRR_HAVE_BZIMAGE
-/* Hook for the Linux loader (recorder/bzimage.c replaces this when it lands). */
+/* Hook for the Linux loader (recorder/loaders/bzimage.c replaces this when it lands). */
 int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size, const struct recorder_options *o)
 {
 	(void)vm;
