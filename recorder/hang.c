@@ -11,7 +11,7 @@
 
 #include "chips/explain.h"
 #include "hang.h"
-#include "replayer/replay.h"
+#include "format/eventfmt.h"
 #include "vmm.h"
 
 /* ------------------------------------------------------------ tracking */

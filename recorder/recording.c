@@ -14,17 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chips/variants.h"
 #include "vmm.h"
 
-#ifdef IRQRR_HAVE_TRACE_WRITER
+#include "format/board_trace.h"
 #include "irqrr/trace.h"
 
 struct recording {
 	struct vm *vm;
 	struct trace_writer *w;
-	uint8_t *keyframe;
-	size_t keyframe_size;
+	struct board_trace bt;     /* the board-to-trace adapter (format/) */
 	bool failed;
 	uint64_t chunk_ns; /* --chunk-ms */
 };
@@ -46,24 +44,6 @@ static void recording_fail(struct recording *r, const char *what, int status)
 	vm_request_exit(r->vm, RECORDER_EXIT_ERROR);
 }
 
-/* The header: kv, then "model.KEY" = VALUE for each model variant the
- * board runs with (chips/variants.h; defaults are not listed). */
-static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
-			       struct trace_kv *all, char keys[][48])
-{
-	memcpy(all, kv, n * sizeof(*kv));
-	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
-		unsigned value = board_get_variant(b, (enum board_variant)v);
-		if (!value)
-			continue;
-		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
-		all[n].key = keys[v];
-		all[n].value = board_variant_value_name((enum board_variant)v, value);
-		n++;
-	}
-	return n;
-}
-
 int recording_open(struct vm *vm, const char *path, struct recording **out)
 {
 	struct recording *r = calloc(1, sizeof(*r));
@@ -71,8 +51,6 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		return -1;
 	r->vm = vm;
 	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : RECORDER_CHUNK_MS_DEFAULT) * 1000000ull;
-	r->keyframe_size = board_state_size(&vm->bus.board);
-	r->keyframe = malloc(r->keyframe_size);
 	char cpus[16], mem[16], err[256];
 	snprintf(cpus, sizeof(cpus), "%u", vm->ncpus);
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(vm->ram_size >> 20));
@@ -91,11 +69,9 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"cpuid_linux_clearcpuid", vm->cpuid_linux_clear},
 	};
 	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_VARIANTS];
-	char keys[BOARD_VARIANTS][48];
-	size_t nkv = recording_header(kv, sizeof(kv) / sizeof(kv[0]), &vm->bus.board, all, keys);
-	if (!r->keyframe)
-		r->w = NULL;
-	else if (vm->opt->ring_mib > 0) {
+	char keys[BOARD_VARIANTS][BOARD_TRACE_KEY_MAX];
+	size_t nkv = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), &vm->bus.board, all, keys);
+	if (vm->opt->ring_mib > 0) {
 		/* Flight recorder: newest chunks in memory. Raw chunks of 1/8 of
 		 * the ring (4 KiB..256 KiB), so the ring keeps several chunks and
 		 * drops history in small steps. */
@@ -109,9 +85,10 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	}
 	else
 		r->w = trace_writer_open(path, all, nkv, NULL, err, sizeof(err));
-	if (!r->w) {
-		fprintf(stderr, "irqrr: %s\n", r->keyframe ? err : "out of memory");
-		free(r->keyframe);
+	if (!r->w || board_trace_init(&r->bt, r->w, &vm->bus.board) < 0) {
+		fprintf(stderr, "irqrr: %s\n", r->w ? "out of memory" : err);
+		if (r->w)
+			trace_writer_close(r->w, NULL, 0);
 		free(r);
 		return -1;
 	}
@@ -131,8 +108,7 @@ void recording_seal(struct recording *r, const struct board *b)
 {
 	if (r->failed)
 		return;
-	size_t n = board_save(b, r->keyframe, r->keyframe_size);
-	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
+	int s = board_trace_seal(&r->bt, b);
 	if (s < 0)
 		recording_fail(r, "keyframe", s);
 }
@@ -152,7 +128,7 @@ void recording_event(struct recording *r, const struct irq_event *ev)
 {
 	if (r->failed)
 		return;
-	int s = trace_writer_append(r->w, ev);
+	int s = board_trace_event(&r->bt, ev);
 	if (s < 0)
 		recording_fail(r, "append", s);
 }
@@ -234,49 +210,7 @@ int recording_close(struct recording *r, int exit_status, int reason)
 	int s = trace_writer_close(r->w, err, sizeof(err));
 	if (s < 0 && !r->failed) /* a failure is reported once */
 		fprintf(stderr, "irqrr: %s\n", err);
-	free(r->keyframe);
+	board_trace_free(&r->bt);
 	free(r);
 	return s < 0 ? -1 : 0;
 }
-
-#else /* the trace writer has not landed: record refuses cleanly */
-
-/* The header: kv, then "model.KEY" = VALUE for each model variant the
- * board runs with (chips/variants.h; defaults are not listed). */
-static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
-			       struct trace_kv *all, char keys[][48])
-{
-	memcpy(all, kv, n * sizeof(*kv));
-	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
-		unsigned value = board_get_variant(b, (enum board_variant)v);
-		if (!value)
-			continue;
-		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
-		all[n].key = keys[v];
-		all[n].value = board_variant_value_name((enum board_variant)v, value);
-		n++;
-	}
-	return n;
-}
-
-int recording_open(struct vm *vm, const char *path, struct recording **out)
-{
-	(void)vm;
-	(void)out;
-	fprintf(stderr, "irqrr: record %s: the trace writer is not built into this irqrr yet\n", path);
-	return -1;
-}
-
-void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
-uint64_t recording_window_end(const struct recording *r, uint64_t next) { (void)r; (void)next; return UINT64_MAX; }
-void recording_seal(struct recording *r, const struct board *b) { (void)r; (void)b; }
-void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
-void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
-void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }
-int recording_close(struct recording *r, int exit_status, int reason) { (void)r; (void)exit_status; (void)reason; return 0; }
-uint64_t recording_next_event(struct recording *r) { (void)r; return 0; }
-void recording_mark(struct recording *r, const char *text) { (void)r; (void)text; }
-int recording_sync(struct recording *r) { (void)r; return 0; }
-void recording_tick(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
-
-#endif
