@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `irqrr record`: the board's event stream into a trace (include/irqrr/trace.h).
- * Every writer call happens with the board lock held (the writer is single
- * producer): board events from the sink, MSI results from the sink, console
- * bytes and the exit record under the lock taken for them.
+ * `irqrr record`: the board's event stream into a trace (include/irqrr/trace.h)
+ * through the board-to-trace adapter (format/board_trace.h). A subscriber of
+ * the bus (irqbus.h): every writer call happens with the bus lock held (the
+ * writer is single producer): board events, MSI results and console bytes
+ * from the bus, marks, syncs and the exit record under irqbus_locked().
  *
- * Before each board call the bus asks recording_before_board_call(), which
- * starts a new chunk with a keyframe (board_save) whenever the writer wants
- * one, so every chunk replays on its own.
+ * As the bus's log, it numbers the board's events as the trace does, and
+ * before each board call starts a new chunk with a keyframe (board_save)
+ * whenever the writer wants one, so every chunk replays on its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 
 struct recording {
 	struct vm *vm;
+	const struct board *board; /* read under the bus lock */
+	struct irqbus_log log;
 	struct trace_writer *w;
 	struct board_trace bt;     /* the board-to-trace adapter (format/) */
 	bool failed;
@@ -44,12 +47,13 @@ static void recording_fail(struct recording *r, const char *what, int status)
 	vm_request_exit(r->vm, RECORDER_EXIT_ERROR);
 }
 
-int recording_open(struct vm *vm, const char *path, struct recording **out)
+int recording_open(struct vm *vm, const char *path, const struct board *b, struct recording **out)
 {
 	struct recording *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	r->vm = vm;
+	r->board = b;
 	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : RECORDER_CHUNK_MS_DEFAULT) * 1000000ull;
 	char cpus[16], mem[16], err[256];
 	snprintf(cpus, sizeof(cpus), "%u", vm->ncpus);
@@ -62,7 +66,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"cpus", cpus},
 		{"mem_mib", mem},
 		{"irqchip", "split"},
-		{"lint0", vm->bus.board.cfg.lint0_bsp_only ? "bsp" : "broadcast"},
+		{"lint0", b->cfg.lint0_bsp_only ? "bsp" : "broadcast"},
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
 		{"cpuid", cpuid_policy_name(vm->cpuid_policy)},
 		{"cpuid_cleared", vm->cpuid_masked},
@@ -70,7 +74,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	};
 	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_VARIANTS];
 	char keys[BOARD_VARIANTS][BOARD_TRACE_KEY_MAX];
-	size_t nkv = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), &vm->bus.board, all, keys);
+	size_t nkv = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), b, all, keys);
 	if (vm->opt->ring_mib > 0) {
 		/* Flight recorder: newest chunks in memory. Raw chunks of 1/8 of
 		 * the ring (4 KiB..256 KiB), so the ring keeps several chunks and
@@ -85,7 +89,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	}
 	else
 		r->w = trace_writer_open(path, all, nkv, NULL, err, sizeof(err));
-	if (!r->w || board_trace_init(&r->bt, r->w, &vm->bus.board) < 0) {
+	if (!r->w || board_trace_init(&r->bt, r->w, b) < 0) {
 		fprintf(stderr, "irqrr: %s\n", r->w ? "out of memory" : err);
 		if (r->w)
 			trace_writer_close(r->w, NULL, 0);
@@ -96,7 +100,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	return 0;
 }
 
-uint64_t recording_window_end(const struct recording *r, uint64_t next)
+static uint64_t recording_window_end(const struct recording *r, uint64_t next)
 {
 	uint64_t first;
 	if (!trace_writer_chunk_first_t(r->w, &first))
@@ -104,7 +108,7 @@ uint64_t recording_window_end(const struct recording *r, uint64_t next)
 	return first + r->chunk_ns;
 }
 
-void recording_seal(struct recording *r, const struct board *b)
+static void recording_seal(struct recording *r, const struct board *b)
 {
 	if (r->failed)
 		return;
@@ -114,7 +118,7 @@ void recording_seal(struct recording *r, const struct board *b)
 }
 
 /* now: the time of the call about to be made. */
-void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
+static void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
 {
 	if (r->failed)
 		return;
@@ -124,7 +128,7 @@ void recording_before_board_call(struct recording *r, const struct board *b, uin
 		recording_seal(r, b);
 }
 
-void recording_event(struct recording *r, const struct irq_event *ev)
+static void recording_event(struct recording *r, const struct irq_event *ev)
 {
 	if (r->failed)
 		return;
@@ -136,10 +140,10 @@ void recording_event(struct recording *r, const struct irq_event *ev)
 static uint64_t recording_now(struct recording *r)
 {
 	/* board time: never before the last event */
-	return r->vm->bus.board.s.now;
+	return r->board->s.now;
 }
 
-void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
+static void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
 {
 	uint8_t buf[65];
 	if (r->failed || n > 64)
@@ -151,7 +155,7 @@ void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
 		recording_fail(r, "console", s);
 }
 
-void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
+static void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
 {
 	if (r->failed)
 		return;
@@ -213,4 +217,55 @@ int recording_close(struct recording *r, int exit_status, int reason)
 	board_trace_free(&r->bt);
 	free(r);
 	return s < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ the bus's view */
+
+static void sub_event(void *ctx, uint64_t num, const struct irq_event *ev)
+{
+	(void)num;
+	recording_event(ctx, ev);
+}
+
+static void sub_msi_result(void *ctx, const struct apic_msg *m, int result)
+{
+	recording_msi_result(ctx, m, result);
+}
+
+static void sub_console(void *ctx, const uint8_t *bytes, size_t n)
+{
+	recording_console(ctx, bytes, n);
+}
+
+struct irqbus_subscriber recording_subscriber(struct recording *r)
+{
+	return (struct irqbus_subscriber){.ctx = r, .event = sub_event, .msi_result = sub_msi_result,
+					  .console = sub_console};
+}
+
+static uint64_t log_next_event(void *ctx)
+{
+	return recording_next_event(ctx);
+}
+
+static uint64_t log_window_end(void *ctx, uint64_t next)
+{
+	return recording_window_end(ctx, next);
+}
+
+static void log_seal(void *ctx, const struct board *b)
+{
+	recording_seal(ctx, b);
+}
+
+static void log_before_call(void *ctx, const struct board *b, uint64_t now)
+{
+	recording_before_board_call(ctx, b, now);
+}
+
+const struct irqbus_log *recording_log(struct recording *r)
+{
+	r->log = (struct irqbus_log){.ctx = r, .next_event = log_next_event, .window_end = log_window_end,
+				     .seal = log_seal, .before_call = log_before_call};
+	return &r->log;
 }
