@@ -14,6 +14,7 @@
 #include "chips/board.h"
 #include "recorder/loaders/linuxboot.h"
 #include "recorder.h"
+#include "recorder/devices/reset.h"
 #include "recorder/devices/uart.h"
 #include "deliver.h"
 #include "hang.h"
