@@ -706,7 +706,7 @@ static void calibrate_tsc(void)
 /* The VMM's identity map must cover all of 0-4 GiB (docs/recorder.md):
  * walk this cpu's page tables for the first 2 MiB pages of each GiB, the
  * last ones below the IOAPIC, and the three at 3 GiB the boot GDT used to
- * overwrite (recorder/boot.c). */
+ * overwrite (recorder/loaders/boot.c). */
 static void check_identity_map(void)
 {
 	uint64_t cr3;
@@ -761,7 +761,7 @@ static void check_rep_io(void)
 	__asm__ volatile("rep outsl" : "+S"(src), "+c"(n) : "d"((uint16_t)0xe0) : "memory");
 	CHECK(inl(0xe0) == 0xa1b2c3d4, "rep outsl scratch", "%x", inl(0xe0));
 
-	/* ACPI PM1a event block (recorder/pm.c): no status bit is ever set,
+	/* ACPI PM1a event block (recorder/devices/pm.c): no status bit is ever set,
 	 * PM1_EN keeps only its defined enable bits */
 	outw(0x600, 0xffff);
 	outw(0x602, 0xffff);

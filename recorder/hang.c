@@ -11,7 +11,7 @@
 
 #include "chips/explain.h"
 #include "hang.h"
-#include "replayer/replay.h"
+#include "format/eventfmt.h"
 #include "vmm.h"
 
 /* ------------------------------------------------------------ tracking */
@@ -35,6 +35,22 @@ void hang_track_console(struct hang_track *t, uint8_t byte)
 	else
 		t->console_len++;
 	t->console[slot] = (char)byte;
+}
+
+static void sub_event(void *ctx, uint64_t num, const struct irq_event *ev)
+{
+	hang_track_event(ctx, num, ev);
+}
+
+static void sub_console(void *ctx, const uint8_t *bytes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hang_track_console(ctx, bytes[i]);
+}
+
+struct irqbus_subscriber hang_track_subscriber(struct hang_track *t)
+{
+	return (struct irqbus_subscriber){.ctx = t, .event = sub_event, .console = sub_console};
 }
 
 /* ------------------------------------------------------------ diagnosis */
@@ -457,8 +473,9 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 	fputs("}\n", f);
 }
 
-void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const struct vcpu_snap *snaps,
-		 FILE *text, FILE *json)
+void hang_report(struct vm *vm, const struct hang_snapshot *snap, enum hang_cause cause, const char *why,
+		 const struct vcpu_snap *snaps, FILE *text, FILE *json, void (*mark)(void *ctx, const char *text),
+		 void *mark_ctx)
 {
 	struct report_ctx *c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -467,22 +484,9 @@ void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const st
 	}
 	c->vm = vm;
 	c->snaps = snaps;
-	/* The trace (and the durations the report and `irqrr bisect` compute)
-	 * must reach the moment the hang was detected, not stop at the guest's
-	 * last chip access. */
-	for (unsigned cpu = 0; cpu < vm->ncpus; cpu++) {
-		if (!snaps[cpu].valid)
-			continue;
-		irqbus_sync_lvt(&vm->bus, cpu, 0, snaps[cpu].lvt0);
-		irqbus_sync_lvt(&vm->bus, cpu, 1, snaps[cpu].lvt1);
-	}
-	irqbus_advance(&vm->bus);
-	pthread_mutex_lock(&vm->bus.lock);
-	c->b = vm->bus.board;
-	if (vm->bus.track)
-		c->t = *vm->bus.track;
-	c->next_event = vm->bus.rec ? recording_next_event(vm->bus.rec) : c->b.event_num;
-	pthread_mutex_unlock(&vm->bus.lock);
+	c->b = snap->b;
+	c->t = snap->t;
+	c->next_event = snap->next_event;
 	diagnose(c);
 	if (text) {
 		text_report(c, cause, why, text);
@@ -492,17 +496,15 @@ void hang_report(struct vm *vm, enum hang_cause cause, const char *why, const st
 		json_report(c, cause, why, json);
 		fflush(json);
 	}
-	if (vm->bus.rec) {
+	if (mark) {
 		/* the findings go into the trace as marks, for `irqrr dump` */
-		pthread_mutex_lock(&vm->bus.lock);
-		char mark[400];
+		char m[400];
 		for (unsigned i = 0; i < c->nd; i++) {
 			if (!c->d[i].stuck)
 				continue;
-			snprintf(mark, sizeof(mark), "hang (%s): %s", cause_name(cause), c->d[i].text);
-			recording_mark(vm->bus.rec, mark);
+			snprintf(m, sizeof(m), "hang (%s): %s", cause_name(cause), c->d[i].text);
+			mark(mark_ctx, m);
 		}
-		pthread_mutex_unlock(&vm->bus.lock);
 	}
 	free(c);
 }

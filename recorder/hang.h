@@ -13,6 +13,7 @@
 
 #include <linux/kvm.h>
 
+#include "chips/board.h"
 #include "chips/event.h"
 
 #define HANG_LINES 24      /* ISA IRQ / GSI n; line 0 is PIT OUT0 (IOAPIC pin 2) */
@@ -21,6 +22,7 @@
 
 struct vm;
 struct vcpu;
+struct irqbus_subscriber;
 
 /* What the report shows besides the board (whose line history,
  * chips/history.c, answers the diagnosis). */
@@ -53,18 +55,30 @@ enum hang_cause {
 /* Process exit status when the watchdog fires or the guest shuts down. */
 #define RECORDER_EXIT_HANG 4
 
-/* Called from the sink with the bus lock held; num is the event's number
- * in the trace (or the board's own count when not recording). */
+/* Called with the bus lock held; num is the event's number in the trace
+ * (or the board's own count when not recording). */
 void hang_track_event(struct hang_track *t, uint64_t num, const struct irq_event *ev);
 void hang_track_console(struct hang_track *t, uint8_t byte);
+/* The track as a subscriber of the bus (events and console). */
+struct irqbus_subscriber hang_track_subscriber(struct hang_track *t);
+
+/* What the report works from, copied under the bus lock (run.c) after the
+ * board was brought to the moment of the report. */
+struct hang_snapshot {
+	struct board b;
+	struct hang_track t;
+	uint64_t next_event;
+};
 
 /* vcpu.c fills a snapshot with KVM_GET_REGS/SREGS/MP_STATE/LAPIC. */
 int vcpu_snapshot(struct vcpu *v, struct vcpu_snap *s);
 
-/* Writes the report (text to `text`, JSON to `json`; either may be NULL).
- * Takes the bus lock itself. snaps[i] for each vCPU. */
-void hang_report(struct vm *vm, enum hang_cause cause, const char *why,
-		 const struct vcpu_snap *snaps, FILE *text, FILE *json);
+/* Writes the report of snap (text to `text`, JSON to `json`; either may be
+ * NULL); snaps[i] for each vCPU. Each stuck finding is also given to mark
+ * (may be NULL), for the trace. Takes no lock. */
+void hang_report(struct vm *vm, const struct hang_snapshot *snap, enum hang_cause cause, const char *why,
+		 const struct vcpu_snap *snaps, FILE *text, FILE *json, void (*mark)(void *ctx, const char *text),
+		 void *mark_ctx);
 
 /* disasm.c: guest memory through the guest's own page tables, and
  * capstone around RIP. */

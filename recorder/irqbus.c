@@ -4,15 +4,13 @@
  * thread. Virtual time is CLOCK_MONOTONIC ns since VM start, read once per
  * board call while the lock is held, so board time never goes backwards.
  *
- * The sink turns board outputs into KVM actions; it runs with the lock held
- * and never calls back into the board:
- *   EV_APIC_MSG  -> KVM_SIGNAL_MSI (level messages first bring KVM's GSI
- *                   routes up to date, so their EOIs come back)
- *   EV_LINT      -> ExtINT: the vCPU's extint flag (the vCPU thread runs the
- *                   INTACK); NMI: KVM_NMI from the vCPU's thread; fixed: an
- *                   MSI with the LVT's vector to that vCPU
- *   EV_WIRE pic.int rising -> every vCPU re-reads LVT0/LVT1
- *   EV_DEADLINE  -> re-arm the timerfd
+ * The sink hands every board output to the subscribers (irqbus.h), in the
+ * order they subscribed, with the lock held; none calls back into the
+ * board. The bus keeps for itself what it needs to drive the board:
+ *   EV_WIRE pic.int -> irqbus_pic_int()
+ *   EV_DEADLINE     -> re-arm the timerfd
+ * Delivery into KVM is deliver.c's subscriber; the trace's numbering and
+ * chunking come from the log (recording.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,19 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "chips/variants.h"
-#include "vmm.h"
+#include "irqbus.h"
 
-static uint64_t mono_ns(void)
+static uint64_t mono_ns(void *ctx)
 {
+	(void)ctx;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t bus_clock(const struct irqbus *bus)
+{
+	return bus->cfg.clock(bus->cfg.ctx);
 }
 
 /* Overload: a board call may take at most this long before virtual time
@@ -58,18 +61,19 @@ static uint64_t mono_ns(void)
 static void bus_bound_chunk(struct irqbus *bus, uint64_t now)
 {
 	struct board *b = &bus->board;
+	const struct irqbus_log *log = bus->log;
 	for (;;) {
 		uint64_t d = board_next_deadline(b);
 		if (d >= now)
 			return; /* no timer event before the call's own time */
-		uint64_t end = recording_window_end(bus->rec, d);
+		uint64_t end = log->window_end(log->ctx, d);
 		if (now < end)
 			return;
 		if (end - 1 > b->s.now) {
-			b->event_num = recording_next_event(bus->rec);
+			b->event_num = log->next_event(log->ctx);
 			board_advance(b, end - 1);
 		}
-		recording_seal(bus->rec, b);
+		log->seal(log->ctx, b);
 	}
 }
 
@@ -77,14 +81,14 @@ static void bus_bound_chunk(struct irqbus *bus, uint64_t now)
 static uint64_t bus_enter(struct irqbus *bus)
 {
 	pthread_mutex_lock(&bus->lock);
-	bus->entered = mono_ns();
+	bus->entered = bus_clock(bus);
 	uint64_t now = bus->entered - bus->t0 - bus->lag;
-	if (bus->rec) {
+	if (bus->log) {
 		bus_bound_chunk(bus, now);
-		recording_before_board_call(bus->rec, &bus->board, now);
+		bus->log->before_call(bus->log->ctx, &bus->board, now);
 		/* the board numbers its events as the trace does (its line
 		 * history's `since`, chips/history.c) */
-		bus->board.event_num = recording_next_event(bus->rec);
+		bus->board.event_num = bus->log->next_event(bus->log->ctx);
 	}
 	return now;
 }
@@ -92,7 +96,7 @@ static uint64_t bus_enter(struct irqbus *bus)
 /* Returns true when the call overran the budget (virtual time slowed). */
 static bool bus_leave(struct irqbus *bus)
 {
-	uint64_t spent = mono_ns() - bus->entered;
+	uint64_t spent = bus_clock(bus) - bus->entered;
 	bool over = spent > BUS_CALL_BUDGET_NS;
 	if (over)
 		bus->lag += spent - BUS_CALL_BUDGET_NS;
@@ -102,100 +106,12 @@ static bool bus_leave(struct irqbus *bus)
 
 uint64_t irqbus_virtual_now(const struct irqbus *bus)
 {
-	return mono_ns() - bus->t0 - bus->lag;
-}
-
-/* A level-triggered, unmasked entry as the MSI route KVM needs to report its
- * EOIs (0: no route). Only vector, destination, mode and trigger matter. */
-static uint64_t route_key(const struct ioapic *io, unsigned pin)
-{
-	struct ioapic_entry e;
-	ioapic_entry_get(io, pin, &e);
-	if (!e.level || e.masked)
-		return 0;
-	/* packed as bus_sync_routes() unpacks it (the RTE's own layout) */
-	return (uint64_t)e.vector | (uint64_t)e.delivery << 8 | (uint64_t)e.logical << 11 | 1ull << 15 |
-	       (uint64_t)e.dest << 56;
-}
-
-static void msi_from(const struct apic_msg *m, uint32_t *addr, uint32_t *data)
-{
-	*addr = 0xfee00000u | (uint32_t)m->dest << 12 | (uint32_t)(m->destmode & 1) << 2;
-	*data = m->vector | (uint32_t)(m->delivery & 7) << 8 | (uint32_t)(m->trigger & 1) << 15;
-}
-
-/* Mirror the IOAPIC's level entries into KVM's GSI routing (GSI = pin), so
- * that KVM exits with KVM_EXIT_IOAPIC_EOI for their vectors. Called only
- * when a level message goes out, which is after the guest has written both
- * halves of the entry: no transient route to destination 0, and
- * KVM_SET_GSI_ROUTING (slow here) runs only on a real change. */
-static void bus_sync_routes(struct irqbus *bus)
-{
-	uint64_t key[BOARD_GSIS];
-	bool changed = !bus->routes_valid;
-	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
-		key[pin] = route_key(&bus->board.s.ioapic, pin);
-		changed |= key[pin] != bus->routed[pin];
-	}
-	if (!changed)
-		return;
-	struct {
-		struct kvm_irq_routing h;
-		struct kvm_irq_routing_entry e[BOARD_GSIS];
-	} t;
-	memset(&t, 0, sizeof(t));
-	for (unsigned pin = 0; pin < BOARD_GSIS; pin++) {
-		if (!key[pin])
-			continue;
-		uint64_t rte = key[pin];
-		struct apic_msg m = {
-			.dest = (uint8_t)(rte >> 56), .vector = (uint8_t)rte,
-			.delivery = (uint8_t)((rte >> 8) & 7), .destmode = (uint8_t)((rte >> 11) & 1),
-			.trigger = 1,
-		};
-		struct kvm_irq_routing_entry *e = &t.e[t.h.nr++];
-		e->gsi = pin;
-		e->type = KVM_IRQ_ROUTING_MSI;
-		msi_from(&m, &e->u.msi.address_lo, &e->u.msi.data);
-	}
-	if (ioctl(bus->vm->vm_fd, KVM_SET_GSI_ROUTING, &t) < 0) {
-		kvm_ioctl_fail("KVM_SET_GSI_ROUTING");
-		return;
-	}
-	memcpy(bus->routed, key, sizeof(key));
-	bus->routes_valid = true;
-	bus->route_updates++;
-}
-
-static void bus_send_msi(struct irqbus *bus, const struct apic_msg *m)
-{
-	struct kvm_msi msi;
-	memset(&msi, 0, sizeof(msi));
-	msi_from(m, &msi.address_lo, &msi.data);
-	if (m->trigger)
-		bus_sync_routes(bus);
-	int r = ioctl(bus->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
-	if (r < 0 && errno == EPERM) {
-		/* -1 from kvm_irq_delivery_to_apic(): no local APIC matched
-		 * the destination (a guest may address an APIC ID that does
-		 * not exist). Not the VMM's error: counted, and recorded as
-		 * the result KVM gave (error, errno EPERM; docs/FORMAT.md). */
-		bus->msi_nodest++;
-	} else if (r < 0) {
-		/* a few lines, not one per message: a storm of them over a
-		 * serial console once took seconds to write (nested test bed) */
-		if (bus->msi_errors++ < 5)
-			kvm_ioctl_fail("KVM_SIGNAL_MSI");
-	} else if (r == 0) {
-		bus->msi_undelivered++;
-	}
-	bus->msi_sent++;
-	if (bus->rec)
-		recording_msi_result(bus->rec, m, r);
+	return bus_clock(bus) - bus->t0 - bus->lag;
 }
 
 static void bus_set_deadline(struct irqbus *bus, uint64_t t)
 {
+	bus->armed = t;
 	struct itimerspec its;
 	memset(&its, 0, sizeof(its));
 	if (t != UINT64_MAX) {
@@ -207,57 +123,16 @@ static void bus_set_deadline(struct irqbus *bus, uint64_t t)
 		fprintf(stderr, "irqrr: timerfd_settime: %s\n", strerror(errno));
 }
 
-static void bus_lint(struct irqbus *bus, const struct irq_event *ev)
-{
-	struct vm *vm = bus->vm;
-	unsigned cpu = ev->u.lint.cpu;
-	if (cpu >= vm->ncpus)
-		return;
-	struct vcpu *v = &vm->vcpu[cpu];
-	switch (ev->u.lint.mode) {
-	case LINT_EXTINT:
-		atomic_store(&v->extint, ev->u.lint.level ? 1 : 0);
-		if (ev->u.lint.level)
-			vcpu_kick(v, 0);
-		break;
-	case LINT_NMI:
-		if (ev->u.lint.level)
-			vcpu_kick(v, VCPU_REQ_NMI);
-		break;
-	case LINT_FIXED:
-		if (ev->u.lint.level) {
-			struct apic_msg m = {.dest = (uint8_t)cpu, .vector = ev->u.lint.vector,
-					     .delivery = APIC_DM_FIXED};
-			bus_send_msi(bus, &m);
-		}
-		break;
-	default:
-		break;
-	}
-}
-
 static void bus_sink(void *ctx, const struct irq_event *ev)
 {
 	struct irqbus *bus = ctx;
-	if (bus->track)
-		hang_track_event(bus->track, bus->board.last_num, ev);
-	if (bus->rec)
-		recording_event(bus->rec, ev);
+	for (unsigned i = 0; i < bus->nsub; i++)
+		if (bus->sub[i].event)
+			bus->sub[i].event(bus->sub[i].ctx, bus->board.last_num, ev);
 	switch (ev->kind) {
-	case EV_APIC_MSG:
-		bus_send_msi(bus, &ev->u.apic);
-		break;
-	case EV_LINT:
-		bus_lint(bus, ev);
-		break;
 	case EV_WIRE:
-		if (ev->u.wire.id == WIRE_PIC_INT) {
+		if (ev->u.wire.id == WIRE_PIC_INT)
 			bus->pic_int = ev->u.wire.level;
-			/* KVM does not report LVT changes: look when it matters. */
-			if (ev->u.wire.level)
-				for (unsigned i = 0; i < bus->vm->ncpus; i++)
-					vcpu_kick(&bus->vm->vcpu[i], VCPU_REQ_LVT);
-		}
 		break;
 	case EV_DEADLINE:
 		bus_set_deadline(bus, ev->u.deadline.t);
@@ -266,22 +141,40 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 		break;
 	}
 	/* after the MSI result records the event may have added */
-	if (bus->rec)
-		bus->board.event_num = recording_next_event(bus->rec);
+	if (bus->log)
+		bus->board.event_num = bus->log->next_event(bus->log->ctx);
+}
+
+void irqbus_msi_result(struct irqbus *bus, const struct apic_msg *m, int result)
+{
+	for (unsigned i = 0; i < bus->nsub; i++)
+		if (bus->sub[i].msi_result)
+			bus->sub[i].msi_result(bus->sub[i].ctx, m, result);
 }
 
 /* run|record --model: the board as a peer's chips behave (a setting of
  * the board, saved with it in every keyframe). */
 static int bus_apply_models(struct irqbus *bus)
 {
-	for (unsigned i = 0; i < bus->vm->opt->nmodels; i++) {
+	for (unsigned i = 0; i < bus->cfg.nmodels; i++) {
 		enum board_variant v;
 		unsigned value;
-		if (board_variant_parse(bus->vm->opt->models[i], &v, &value) ||
+		if (board_variant_parse(bus->cfg.models[i], &v, &value) ||
 		    board_set_variant(&bus->board, v, value))
 			return -1;
 	}
 	return 0;
+}
+
+bool irqbus_timer_expired(struct irqbus *bus)
+{
+	uint64_t now = bus_enter(bus);
+	board_advance(&bus->board, now);
+	/* lag may have grown since the deadline was armed: arm it again on
+	 * the current mapping (the board only emits EV_DEADLINE when the
+	 * deadline changes). */
+	bus_set_deadline(bus, board_next_deadline(&bus->board));
+	return bus_leave(bus);
 }
 
 static void *timer_thread(void *arg)
@@ -300,13 +193,7 @@ static void *timer_thread(void *arg)
 			uint64_t n;
 			if (read(bus->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 				break;
-			uint64_t now = bus_enter(bus);
-			board_advance(&bus->board, now);
-			/* lag may have grown since the deadline was armed: arm it
-			 * again on the current mapping (the board only emits
-			 * EV_DEADLINE when the deadline changes). */
-			bus_set_deadline(bus, board_next_deadline(&bus->board));
-			bool over = bus_leave(bus);
+			bool over = irqbus_timer_expired(bus);
 			/* Overloaded: leave the lock to the vCPUs and the main
 			 * thread for a moment (a mutex is not fair). */
 			if (over && poll(&p[1], 1, 1) > 0)
@@ -343,27 +230,26 @@ static void cmos_set_memory(uint8_t *cmos, uint64_t ram)
 	cmos[0x5d] = (uint8_t)(above4g >> 16);
 }
 
-int irqbus_init(struct irqbus *bus, struct vm *vm)
+int irqbus_init(struct irqbus *bus, const struct irqbus_config *c)
 {
 	memset(bus, 0, sizeof(*bus));
-	bus->vm = vm;
+	bus->cfg = *c;
+	if (!bus->cfg.clock)
+		bus->cfg.clock = mono_ns;
+	bus->armed = UINT64_MAX;
 	bus->timerfd = bus->stopfd = -1;
 	pthread_mutex_init(&bus->lock, NULL);
-	if (!vm->split)
+	if (c->kernel_irqchip)
 		return 0;
-	bus->track = calloc(1, sizeof(*bus->track));
-	if (!bus->track) {
-		fprintf(stderr, "irqrr: out of memory\n");
-		return -1;
-	}
 	struct board_config cfg;
 	board_config_default(&cfg);
-	cfg.ncpus = (uint8_t)vm->ncpus;
-	cfg.lint0_bsp_only = vm->opt->lint0_bsp ? 1 : 0;
-	/* The RTC starts at the host's wall-clock time: a machine setting,
-	 * recorded in every keyframe, so replay never reads a host clock. */
-	cfg.rtc_epoch = (uint64_t)time(NULL);
-	cmos_set_memory(cfg.cmos, vm->ram_size);
+	cfg.ncpus = (uint8_t)c->ncpus;
+	cfg.lint0_bsp_only = c->lint0_bsp ? 1 : 0;
+	/* The RTC starts at the host's wall-clock time (run.c): a machine
+	 * setting, recorded in every keyframe, so replay never reads a host
+	 * clock. */
+	cfg.rtc_epoch = c->rtc_epoch;
+	cmos_set_memory(cfg.cmos, c->ram_size);
 	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0 || bus_apply_models(bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
@@ -379,11 +265,35 @@ int irqbus_init(struct irqbus *bus, struct vm *vm)
 	return 0;
 }
 
+int irqbus_subscribe(struct irqbus *bus, const struct irqbus_subscriber *s)
+{
+	if (bus->nsub == IRQBUS_MAX_SUBSCRIBERS)
+		return -1;
+	bus->sub[bus->nsub++] = *s;
+	return 0;
+}
+
+void irqbus_detach(struct irqbus *bus, const void *ctx)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < bus->nsub; i++)
+		if (bus->sub[i].ctx != ctx)
+			bus->sub[n++] = bus->sub[i];
+	bus->nsub = n;
+	if (bus->log && bus->log->ctx == ctx)
+		bus->log = NULL;
+}
+
+void irqbus_set_log(struct irqbus *bus, const struct irqbus_log *log)
+{
+	bus->log = log;
+}
+
 /* Virtual time 0 is now. */
 int irqbus_start(struct irqbus *bus)
 {
-	bus->t0 = mono_ns();
-	if (!bus->vm->split)
+	bus->t0 = bus_clock(bus);
+	if (bus->cfg.kernel_irqchip)
 		return 0;
 	int e = pthread_create(&bus->timer_thread, NULL, timer_thread, bus);
 	if (e) {
@@ -442,10 +352,8 @@ uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr)
 
 void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level)
 {
-	if (!bus->vm->split) {
-		struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)level};
-		if (ioctl(bus->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-			kvm_ioctl_fail("KVM_IRQ_LINE");
+	if (bus->cfg.kernel_irqchip) {
+		bus->cfg.irq_line(bus->cfg.ctx, gsi, level);
 		return;
 	}
 	uint64_t now = bus_enter(bus);
@@ -463,7 +371,7 @@ uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu)
 
 void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu)
 {
-	if (!bus->vm->split)
+	if (bus->cfg.kernel_irqchip)
 		return;
 	uint64_t now = bus_enter(bus);
 	board_eoi(&bus->board, now, vector, cpu);
@@ -472,7 +380,7 @@ void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu)
 
 void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value)
 {
-	if (!bus->vm->split)
+	if (bus->cfg.kernel_irqchip)
 		return;
 	uint64_t now = bus_enter(bus);
 	board_set_lvt(&bus->board, now, cpu, pin, value);
@@ -485,7 +393,7 @@ void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t val
  * report and `irqrr explain` of the trace read the same LVT0. */
 void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value)
 {
-	if (!bus->vm->split || cpu >= bus->vm->ncpus || pin > 1)
+	if (bus->cfg.kernel_irqchip || cpu >= bus->cfg.ncpus || pin > 1)
 		return;
 	uint64_t now = bus_enter(bus);
 	if (bus->board.s.lvt[cpu][pin] != value)
@@ -497,7 +405,7 @@ void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t va
  * so the trace reaches the moment the hang was detected. */
 void irqbus_advance(struct irqbus *bus)
 {
-	if (!bus->vm->split)
+	if (bus->cfg.kernel_irqchip)
 		return;
 	uint64_t now = bus_enter(bus);
 	board_advance(&bus->board, now);
@@ -510,4 +418,34 @@ bool irqbus_pic_int(struct irqbus *bus)
 	bool v = bus->pic_int;
 	pthread_mutex_unlock(&bus->lock);
 	return v;
+}
+
+void irqbus_console(struct irqbus *bus, const uint8_t *bytes, size_t n)
+{
+	bool any = false;
+	for (unsigned i = 0; i < bus->nsub; i++)
+		any |= bus->sub[i].console != NULL;
+	if (!any)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	for (unsigned i = 0; i < bus->nsub; i++)
+		if (bus->sub[i].console)
+			bus->sub[i].console(bus->sub[i].ctx, bytes, n);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+void irqbus_locked(struct irqbus *bus, void (*fn)(void *ctx, struct board *b), void *ctx)
+{
+	pthread_mutex_lock(&bus->lock);
+	fn(ctx, &bus->board);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+bool irqbus_trylocked(struct irqbus *bus, void (*fn)(void *ctx, struct board *b), void *ctx)
+{
+	if (pthread_mutex_trylock(&bus->lock))
+		return false;
+	fn(ctx, &bus->board);
+	pthread_mutex_unlock(&bus->lock);
+	return true;
 }

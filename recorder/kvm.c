@@ -226,11 +226,7 @@ int vm_create(struct vm *vm, const struct recorder_options *o)
 		return -1;
 	if (vm_add_ram(vm, o->mem_mib) < 0)
 		return -1;
-	if (cpuid_setup_vm(vm) < 0)
-		return -1;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (vcpu_create(vm, i) < 0)
-			return -1;
+	/* then the CPUID (cpuid_setup_vm) and the vCPUs (vcpu_create): run.c */
 	return 0;
 }
 
@@ -253,6 +249,36 @@ void vm_destroy(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+}
+
+/* The VM's interrupt ioctls for delivery (deliver.h) and the kernel
+ * irqchip's lines (irqbus.h). */
+static int kvm_signal_msi(void *ctx, const struct kvm_msi *msi)
+{
+	struct vm *vm = ctx;
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, msi);
+}
+
+static int kvm_set_gsi_routing(void *ctx, const struct kvm_irq_routing *routing)
+{
+	struct vm *vm = ctx;
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, routing);
+}
+
+void vm_deliver_ops(struct vm *vm, struct deliver_ops *ops)
+{
+	ops->signal_msi = kvm_signal_msi;
+	ops->set_gsi_routing = kvm_set_gsi_routing;
+	ops->ctx = vm;
+}
+
+int vm_irq_line(void *ctx, unsigned gsi, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)level};
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return kvm_ioctl_fail("KVM_IRQ_LINE");
+	return 0;
 }
 
 void vm_request_exit(struct vm *vm, int status)

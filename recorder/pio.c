@@ -1,159 +1,111 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The port and MMIO map seen by the guest.
+ * The port and MMIO map seen by the guest (pio.h). What is registered at
+ * start (run.c: devices_register, vcpu_register_board_io):
  *
- *   0xe0-0xe3        scratch: reads back what was written (testdev.c)
+ *   0xe0-0xe3        scratch: reads back what was written (devices/testdev.c)
  *   0xe4             flush-page port: a 32-bit write of a guest physical address
- *                    makes KVM fault that page in again (testdev.c)
- *   0xf4             debug exit (8/16/32-bit): status (v<<1)|1 (debug_exit.c)
- *   0x510, 0x511     fw_cfg selector (16-bit) and data (fwcfg.c)
- *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (pm.c)
- *   0x3f8-0x3ff      16550A UART (COM1, IRQ4)
- *   0x2000-0x2017    test device: GSI n line level
+ *                    makes KVM fault that page in again (devices/testdev.c)
+ *   0xf4             debug exit (8/16/32-bit): status (v<<1)|1 (devices/debug_exit.c)
+ *   0x510, 0x511     fw_cfg selector (16-bit) and data (devices/fwcfg.c)
+ *   0x600-0x603      ACPI PM1a event block (devices/pm.c)
+ *   0x604-0x605      ACPI PM1a control: SLP_TYP=5|SLP_EN powers off, status 0 (devices/pm.c)
+ *   0x3f8-0x3ff      16550A UART (COM1, IRQ4; devices/uart.c)
+ *   0x2000-0x2017    test device: GSI n line level (devices/testdev.c)
  *   0x60, 0x64       i8042 (probe, reset pulse), 0x92 fast A20/reset
- *   board ports      PIC pair, ELCR, PIT, port 0x61 (split irqchip only)
+ *   board ports      PIC pair, ELCR, PIT, port 0x61 (split irqchip only; vcpu.c)
  *   anything else    reads all-ones, writes ignored (logged once, --verbose)
  *
- * The board's ports are 8-bit devices. A 16/32-bit access to them is split
- * into byte accesses at port, port+1, ... in order, as the ISA bus does for
- * an 8-bit device; every byte is then dispatched on its own.
+ * The board's ports are 8-bit devices: a 16/32-bit access to them is split
+ * into byte accesses, as for every handler that is not `whole`.
  *
- * MMIO: the IOAPIC window (board_owns_mmio) takes aligned 32-bit accesses
- * only (82093AA datasheet 3.0: registers are accessed as 32-bit quantities);
- * other sizes or alignments there: writes ignored, reads return 0.
- * Unclaimed MMIO reads all-ones.
+ * MMIO: the IOAPIC window (board_owns_mmio; vcpu.c) takes aligned 32-bit
+ * accesses only (82093AA datasheet 3.0: registers are accessed as 32-bit
+ * quantities); other sizes or alignments there: writes ignored, reads
+ * return 0. Unclaimed MMIO reads all-ones.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "pio.h"
 
-static void log_unclaimed_port(struct vm *vm, uint16_t port, bool write)
+void io_map_init(struct io_map *io, bool verbose)
 {
-	if (!vm->opt->verbose)
+	memset(io, 0, sizeof(*io));
+	io->verbose = verbose;
+}
+
+int io_register_port(struct io_map *io, const struct io_port_handler *h)
+{
+	if (io->nport == IO_MAX_PORT_HANDLERS)
+		return -1;
+	io->port[io->nport++] = *h;
+	return 0;
+}
+
+int io_register_mmio(struct io_map *io, const struct io_mmio_handler *h)
+{
+	if (io->nmmio == IO_MAX_MMIO_HANDLERS)
+		return -1;
+	io->mmio[io->nmmio++] = *h;
+	return 0;
+}
+
+static bool port_claimed(const struct io_port_handler *h, uint16_t port)
+{
+	return h->claims ? h->claims(port) : port >= h->base && port - h->base < h->count;
+}
+
+static void log_unclaimed_port(struct io_map *io, uint16_t port, bool write)
+{
+	if (!io->verbose)
 		return;
 	unsigned long bit = 1ul << (port % 64);
-	if (atomic_fetch_or(&vm->unclaimed_logged[port / 64], bit) & bit)
+	if (atomic_fetch_or(&io->unclaimed_logged[port / 64], bit) & bit)
 		return;
 	fprintf(stderr, "irqrr: unclaimed port %#x (%s), %s\n", port, write ? "write" : "read",
 		write ? "ignored" : "reads all-ones");
 }
 
-static void legacy_reset(struct vm *vm, uint16_t port, uint8_t val)
+static void pio_byte(struct io_map *io, struct vcpu *v, uint16_t port, bool write, uint8_t *val)
 {
-	fprintf(stderr, "irqrr: guest requested reset (port %#x value %#x): ending the run, status %d\n",
-		port, val, RECORDER_EXIT_RESET);
-	vm_request_exit(vm, RECORDER_EXIT_RESET);
-}
-
-static bool legacy_port(struct vm *vm, uint16_t port, bool write, uint8_t *val)
-{
-	if (port != 0x60 && port != 0x64 && port != 0x92)
-		return false;
-	enum reset_request r = RESET_NONE;
-	pthread_mutex_lock(&vm->legacy_lock);
-	if (port == 0x92) {
-		if (write)
-			r = port92_write(&vm->port92, *val);
-		else
-			*val = port92_read(&vm->port92);
-	} else if (write) {
-		r = i8042_write(&vm->i8042, port, *val);
-	} else {
-		*val = i8042_read(&vm->i8042, port);
-	}
-	pthread_mutex_unlock(&vm->legacy_lock);
-	if (r == RESET_REQUESTED)
-		legacy_reset(vm, port, *val);
-	return true;
-}
-
-static void pio_byte(struct vcpu *v, uint16_t port, bool write, uint8_t *val)
-{
-	struct vm *vm = v->vm;
-	if (legacy_port(vm, port, write, val))
-		return;
-	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + 8) {
-		if (write)
-			uart_write(&vm->uart, port - UART_COM1_BASE, *val);
-		else
-			*val = uart_read(&vm->uart, port - UART_COM1_BASE);
-	} else if (port >= TESTDEV_PORT && port < TESTDEV_PORT + TESTDEV_LINES) {
-		testdev_access(vm, port, write, val);
-	} else if (port >= SCRATCH_PORT && port < FLUSH_PORT + 4) {
-		scratch_access(vm, port, write, val);
-	} else if (port == PM1A_CNT_PORT || port == PM1A_CNT_PORT + 1) {
-		pm1a_access(vm, port, write, val);
-	} else if (port >= PM1A_EVT_PORT && port < PM1A_EVT_PORT + 4) {
-		pm1a_evt_access(vm, port, write, val);
-	} else if (vm->split && board_owns_port(port)) {
-		if (write && pic_pair_is_setup_write(port, *val)) {
-			/* KVM does not report LVT changes. A guest programs
-			 * LVT0 before it sets up or unmasks the PIC: bring the
-			 * board's view up to date before INT can rise. */
-			vcpu_report_lvt(v);
-			for (unsigned i = 0; i < vm->ncpus; i++)
-				if (&vm->vcpu[i] != v)
-					vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
-		}
-		if (write) {
-			irqbus_pio_write(&vm->bus, port, *val);
-			/* A guest programming the PIC while its INT is up may
-			 * have just changed LVT0 too: look again. */
-			if (irqbus_pic_int(&vm->bus))
-				vcpu_kick(v, VCPU_REQ_LVT);
-		} else {
-			*val = irqbus_pio_read(&vm->bus, port);
-		}
-	} else {
-		if (!write)
-			*val = 0xff;
-		log_unclaimed_port(vm, port, write);
-	}
-}
-
-void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data)
-{
-	if (port == DEBUG_EXIT_PORT && write) {
-		uint32_t value = 0;
-		memcpy(&value, data, size <= 4 ? size : 4);
-		debug_exit_write(v->vm, value);
-		return;
-	}
-	if (port == FLUSH_PORT) {
-		flush_port_access(v->vm, write, size, data);
-		return;
-	}
-	if (port == FWCFG_SELECTOR_PORT || port == FWCFG_DATA_PORT) {
-		fwcfg_access(v->vm, port, write, size, data);
-		return;
-	}
-	for (unsigned i = 0; i < size; i++)
-		pio_byte(v, (uint16_t)(port + i), write, data + i);
-}
-
-void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
-{
-	struct vm *vm = v->vm;
-	if (vm->split && board_owns_mmio(addr)) {
-		if (len != 4 || (addr & 3)) {
-			if (!write)
-				memset(data, 0, len);
+	for (unsigned i = 0; i < io->nport; i++) {
+		const struct io_port_handler *h = &io->port[i];
+		if (!h->whole && port_claimed(h, port)) {
+			h->access(h->ctx, v, port, write, 1, val);
 			return;
 		}
-		uint32_t val;
-		if (write) {
-			memcpy(&val, data, 4);
-			irqbus_mmio_write(&vm->bus, addr, val);
-		} else {
-			val = irqbus_mmio_read(&vm->bus, addr);
-			memcpy(data, &val, 4);
+	}
+	if (!write)
+		*val = 0xff;
+	log_unclaimed_port(io, port, write);
+}
+
+void pio_access(struct io_map *io, struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	for (unsigned i = 0; i < io->nport; i++) {
+		const struct io_port_handler *h = &io->port[i];
+		if (h->whole && port == h->base && (write || !h->write_only)) {
+			h->access(h->ctx, v, port, write, size, data);
+			return;
 		}
-		return;
+	}
+	for (unsigned i = 0; i < size; i++)
+		pio_byte(io, v, (uint16_t)(port + i), write, data + i);
+}
+
+void mmio_access(struct io_map *io, struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
+{
+	for (unsigned i = 0; i < io->nmmio; i++) {
+		const struct io_mmio_handler *h = &io->mmio[i];
+		if (h->claims(addr)) {
+			h->access(h->ctx, v, addr, write, len, data);
+			return;
+		}
 	}
 	if (!write)
 		memset(data, 0xff, len);
-	if (vm->opt->verbose && atomic_fetch_add(&vm->unclaimed_mmio_logged, 1) < 16) {
+	if (io->verbose && atomic_fetch_add(&io->unclaimed_mmio_logged, 1) < 16) {
 		fprintf(stderr, "irqrr: unclaimed MMIO %s at %#llx (%u bytes)\n", write ? "write" : "read",
 			(unsigned long long)addr, len);
 	}

@@ -1,30 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `irqrr record`: the board's event stream into a trace (include/irqrr/trace.h).
- * Every writer call happens with the board lock held (the writer is single
- * producer): board events from the sink, MSI results from the sink, console
- * bytes and the exit record under the lock taken for them.
+ * `irqrr record`: the board's event stream into a trace (include/irqrr/trace.h)
+ * through the board-to-trace adapter (format/board_trace.h). A subscriber of
+ * the bus (irqbus.h): every writer call happens with the bus lock held (the
+ * writer is single producer): board events, MSI results and console bytes
+ * from the bus, marks, syncs and the exit record under irqbus_locked().
  *
- * Before each board call the bus asks recording_before_board_call(), which
- * starts a new chunk with a keyframe (board_save) whenever the writer wants
- * one, so every chunk replays on its own.
+ * As the bus's log, it numbers the board's events as the trace does, and
+ * before each board call starts a new chunk with a keyframe (board_save)
+ * whenever the writer wants one, so every chunk replays on its own.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chips/variants.h"
 #include "vmm.h"
 
-#ifdef IRQRR_HAVE_TRACE_WRITER
+#include "format/board_trace.h"
 #include "irqrr/trace.h"
 
 struct recording {
 	struct vm *vm;
+	const struct board *board; /* read under the bus lock */
+	struct irqbus_log log;
 	struct trace_writer *w;
-	uint8_t *keyframe;
-	size_t keyframe_size;
+	struct board_trace bt;     /* the board-to-trace adapter (format/) */
 	bool failed;
 	uint64_t chunk_ns; /* --chunk-ms */
 };
@@ -46,33 +47,14 @@ static void recording_fail(struct recording *r, const char *what, int status)
 	vm_request_exit(r->vm, RECORDER_EXIT_ERROR);
 }
 
-/* The header: kv, then "model.KEY" = VALUE for each model variant the
- * board runs with (chips/variants.h; defaults are not listed). */
-static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
-			       struct trace_kv *all, char keys[][48])
-{
-	memcpy(all, kv, n * sizeof(*kv));
-	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
-		unsigned value = board_get_variant(b, (enum board_variant)v);
-		if (!value)
-			continue;
-		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
-		all[n].key = keys[v];
-		all[n].value = board_variant_value_name((enum board_variant)v, value);
-		n++;
-	}
-	return n;
-}
-
-int recording_open(struct vm *vm, const char *path, struct recording **out)
+int recording_open(struct vm *vm, const char *path, const struct board *b, struct recording **out)
 {
 	struct recording *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	r->vm = vm;
+	r->board = b;
 	r->chunk_ns = (uint64_t)(vm->opt->chunk_ms ? vm->opt->chunk_ms : RECORDER_CHUNK_MS_DEFAULT) * 1000000ull;
-	r->keyframe_size = board_state_size(&vm->bus.board);
-	r->keyframe = malloc(r->keyframe_size);
 	char cpus[16], mem[16], err[256];
 	snprintf(cpus, sizeof(cpus), "%u", vm->ncpus);
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(vm->ram_size >> 20));
@@ -84,18 +66,16 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 		{"cpus", cpus},
 		{"mem_mib", mem},
 		{"irqchip", "split"},
-		{"lint0", vm->bus.board.cfg.lint0_bsp_only ? "bsp" : "broadcast"},
+		{"lint0", b->cfg.lint0_bsp_only ? "bsp" : "broadcast"},
 		{"time", "CLOCK_MONOTONIC ns since VM start"},
 		{"cpuid", cpuid_policy_name(vm->cpuid_policy)},
 		{"cpuid_cleared", vm->cpuid_masked},
 		{"cpuid_linux_clearcpuid", vm->cpuid_linux_clear},
 	};
 	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_VARIANTS];
-	char keys[BOARD_VARIANTS][48];
-	size_t nkv = recording_header(kv, sizeof(kv) / sizeof(kv[0]), &vm->bus.board, all, keys);
-	if (!r->keyframe)
-		r->w = NULL;
-	else if (vm->opt->ring_mib > 0) {
+	char keys[BOARD_VARIANTS][BOARD_TRACE_KEY_MAX];
+	size_t nkv = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), b, all, keys);
+	if (vm->opt->ring_mib > 0) {
 		/* Flight recorder: newest chunks in memory. Raw chunks of 1/8 of
 		 * the ring (4 KiB..256 KiB), so the ring keeps several chunks and
 		 * drops history in small steps. */
@@ -109,9 +89,10 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	}
 	else
 		r->w = trace_writer_open(path, all, nkv, NULL, err, sizeof(err));
-	if (!r->w) {
-		fprintf(stderr, "irqrr: %s\n", r->keyframe ? err : "out of memory");
-		free(r->keyframe);
+	if (!r->w || board_trace_init(&r->bt, r->w, b) < 0) {
+		fprintf(stderr, "irqrr: %s\n", r->w ? "out of memory" : err);
+		if (r->w)
+			trace_writer_close(r->w, NULL, 0);
 		free(r);
 		return -1;
 	}
@@ -119,7 +100,7 @@ int recording_open(struct vm *vm, const char *path, struct recording **out)
 	return 0;
 }
 
-uint64_t recording_window_end(const struct recording *r, uint64_t next)
+static uint64_t recording_window_end(const struct recording *r, uint64_t next)
 {
 	uint64_t first;
 	if (!trace_writer_chunk_first_t(r->w, &first))
@@ -127,18 +108,17 @@ uint64_t recording_window_end(const struct recording *r, uint64_t next)
 	return first + r->chunk_ns;
 }
 
-void recording_seal(struct recording *r, const struct board *b)
+static void recording_seal(struct recording *r, const struct board *b)
 {
 	if (r->failed)
 		return;
-	size_t n = board_save(b, r->keyframe, r->keyframe_size);
-	int s = trace_writer_begin_chunk(r->w, r->keyframe, n);
+	int s = board_trace_seal(&r->bt, b);
 	if (s < 0)
 		recording_fail(r, "keyframe", s);
 }
 
 /* now: the time of the call about to be made. */
-void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
+static void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now)
 {
 	if (r->failed)
 		return;
@@ -148,11 +128,11 @@ void recording_before_board_call(struct recording *r, const struct board *b, uin
 		recording_seal(r, b);
 }
 
-void recording_event(struct recording *r, const struct irq_event *ev)
+static void recording_event(struct recording *r, const struct irq_event *ev)
 {
 	if (r->failed)
 		return;
-	int s = trace_writer_append(r->w, ev);
+	int s = board_trace_event(&r->bt, ev);
 	if (s < 0)
 		recording_fail(r, "append", s);
 }
@@ -160,10 +140,10 @@ void recording_event(struct recording *r, const struct irq_event *ev)
 static uint64_t recording_now(struct recording *r)
 {
 	/* board time: never before the last event */
-	return r->vm->bus.board.s.now;
+	return r->board->s.now;
 }
 
-void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
+static void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
 {
 	uint8_t buf[65];
 	if (r->failed || n > 64)
@@ -175,7 +155,7 @@ void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
 		recording_fail(r, "console", s);
 }
 
-void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
+static void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
 {
 	if (r->failed)
 		return;
@@ -234,49 +214,58 @@ int recording_close(struct recording *r, int exit_status, int reason)
 	int s = trace_writer_close(r->w, err, sizeof(err));
 	if (s < 0 && !r->failed) /* a failure is reported once */
 		fprintf(stderr, "irqrr: %s\n", err);
-	free(r->keyframe);
+	board_trace_free(&r->bt);
 	free(r);
 	return s < 0 ? -1 : 0;
 }
 
-#else /* the trace writer has not landed: record refuses cleanly */
+/* ------------------------------------------------------------ the bus's view */
 
-/* The header: kv, then "model.KEY" = VALUE for each model variant the
- * board runs with (chips/variants.h; defaults are not listed). */
-static size_t recording_header(const struct trace_kv *kv, size_t n, const struct board *b,
-			       struct trace_kv *all, char keys[][48])
+static void sub_event(void *ctx, uint64_t num, const struct irq_event *ev)
 {
-	memcpy(all, kv, n * sizeof(*kv));
-	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
-		unsigned value = board_get_variant(b, (enum board_variant)v);
-		if (!value)
-			continue;
-		snprintf(keys[v], 48, "model.%s", board_variant_key((enum board_variant)v));
-		all[n].key = keys[v];
-		all[n].value = board_variant_value_name((enum board_variant)v, value);
-		n++;
-	}
-	return n;
+	(void)num;
+	recording_event(ctx, ev);
 }
 
-int recording_open(struct vm *vm, const char *path, struct recording **out)
+static void sub_msi_result(void *ctx, const struct apic_msg *m, int result)
 {
-	(void)vm;
-	(void)out;
-	fprintf(stderr, "irqrr: record %s: the trace writer is not built into this irqrr yet\n", path);
-	return -1;
+	recording_msi_result(ctx, m, result);
 }
 
-void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
-uint64_t recording_window_end(const struct recording *r, uint64_t next) { (void)r; (void)next; return UINT64_MAX; }
-void recording_seal(struct recording *r, const struct board *b) { (void)r; (void)b; }
-void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
-void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
-void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }
-int recording_close(struct recording *r, int exit_status, int reason) { (void)r; (void)exit_status; (void)reason; return 0; }
-uint64_t recording_next_event(struct recording *r) { (void)r; return 0; }
-void recording_mark(struct recording *r, const char *text) { (void)r; (void)text; }
-int recording_sync(struct recording *r) { (void)r; return 0; }
-void recording_tick(struct recording *r, const struct board *b, uint64_t now) { (void)r; (void)b; (void)now; }
+static void sub_console(void *ctx, const uint8_t *bytes, size_t n)
+{
+	recording_console(ctx, bytes, n);
+}
 
-#endif
+struct irqbus_subscriber recording_subscriber(struct recording *r)
+{
+	return (struct irqbus_subscriber){.ctx = r, .event = sub_event, .msi_result = sub_msi_result,
+					  .console = sub_console};
+}
+
+static uint64_t log_next_event(void *ctx)
+{
+	return recording_next_event(ctx);
+}
+
+static uint64_t log_window_end(void *ctx, uint64_t next)
+{
+	return recording_window_end(ctx, next);
+}
+
+static void log_seal(void *ctx, const struct board *b)
+{
+	recording_seal(ctx, b);
+}
+
+static void log_before_call(void *ctx, const struct board *b, uint64_t now)
+{
+	recording_before_board_call(ctx, b, now);
+}
+
+const struct irqbus_log *recording_log(struct recording *r)
+{
+	r->log = (struct irqbus_log){.ctx = r, .next_event = log_next_event, .window_end = log_window_end,
+				     .seal = log_seal, .before_call = log_before_call};
+	return &r->log;
+}

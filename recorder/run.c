@@ -44,14 +44,8 @@ static void uart_tx(void *ctx, uint8_t byte)
 	if (write(STDOUT_FILENO, &byte, 1) < 0) {
 		/* a closed console is not the guest's problem */
 	}
-	if (vm->bus.rec || vm->bus.track) {
-		pthread_mutex_lock(&vm->bus.lock);
-		if (vm->bus.rec)
-			recording_console(vm->bus.rec, &byte, 1);
-		if (vm->bus.track)
-			hang_track_console(vm->bus.track, byte);
-		pthread_mutex_unlock(&vm->bus.lock);
-	}
+	/* to the trace and the hang report's console tail */
+	irqbus_console(&vm->bus, &byte, 1);
 }
 
 static double mono_s(void)
@@ -99,9 +93,9 @@ static void print_stats(struct vm *vm, double secs)
 	}
 	fprintf(stderr, "\nirqrr: extint injections %llu, nmis %llu, lvt reads %llu, msis %llu (%llu undelivered, %llu to no APIC, %llu failed), route updates %llu\n",
 		(unsigned long long)inj, (unsigned long long)nmi, (unsigned long long)lvt,
-		(unsigned long long)vm->bus.msi_sent, (unsigned long long)vm->bus.msi_undelivered,
-		(unsigned long long)vm->bus.msi_nodest, (unsigned long long)vm->bus.msi_errors,
-		(unsigned long long)vm->bus.route_updates);
+		(unsigned long long)vm->deliver.msi_sent, (unsigned long long)vm->deliver.msi_undelivered,
+		(unsigned long long)vm->deliver.msi_nodest, (unsigned long long)vm->deliver.msi_errors,
+		(unsigned long long)vm->deliver.route_updates);
 	/* At most one kick signal in flight per vCPU (vcpu.c): kicks <= passes + cpus. */
 	fprintf(stderr, "irqrr: kick signals %llu, vCPU loop passes %llu, page flushes %lu\n", (unsigned long long)kicks,
 		(unsigned long long)passes, atomic_load(&vm->page_flushes));
@@ -170,9 +164,69 @@ static void report_files_close(struct report_files *rf, const struct recorder_op
 	report_file_close(&rf->json, o->report_json, rf->written);
 }
 
+struct report_snap {
+	struct vm *vm;
+	struct hang_snapshot *snap;
+};
+
+static void copy_snapshot(void *ctx, struct board *b)
+{
+	struct report_snap *r = ctx;
+	r->snap->b = *b;
+	if (r->vm->track)
+		r->snap->t = *r->vm->track;
+	r->snap->next_event = r->vm->rec ? recording_next_event(r->vm->rec) : b->event_num;
+}
+
+struct report_mark {
+	struct vm *vm;
+	const char *text;
+};
+
+static void mark_locked(void *ctx, struct board *b)
+{
+	struct report_mark *m = ctx;
+	(void)b;
+	recording_mark(m->vm->rec, m->text);
+}
+
+static void report_mark(void *ctx, const char *text)
+{
+	struct report_mark m = {.vm = ctx, .text = text};
+	irqbus_locked(&m.vm->bus, mark_locked, &m);
+}
+
+/* The board at the moment of the report, with what the vCPU snapshots
+ * saw of LVT0/LVT1, copied under the bus lock. */
+static int take_snapshot(struct vm *vm, const struct vcpu_snap *snaps, struct hang_snapshot *snap)
+{
+	/* An LVT the snapshot saw and the board has not (KVM does not report
+	 * LVT writes): given to the board as an EV_LVT input, so the report
+	 * and `irqrr explain` of the trace read the same LVT0. */
+	for (unsigned cpu = 0; cpu < vm->ncpus; cpu++) {
+		if (!snaps[cpu].valid)
+			continue;
+		irqbus_sync_lvt(&vm->bus, cpu, 0, snaps[cpu].lvt0);
+		irqbus_sync_lvt(&vm->bus, cpu, 1, snaps[cpu].lvt1);
+	}
+	/* The trace (and the durations the report and `irqrr bisect`
+	 * compute) must reach the moment the hang was detected, not stop at
+	 * the guest's last chip access. */
+	irqbus_advance(&vm->bus);
+	struct report_snap r = {.vm = vm, .snap = snap};
+	irqbus_locked(&vm->bus, copy_snapshot, &r);
+	return 0;
+}
+
 static void write_report(struct vm *vm, struct report_files *rf, enum hang_cause cause, const char *why,
 			 const struct vcpu_snap *snaps)
 {
+	struct hang_snapshot *snap = calloc(1, sizeof(*snap));
+	if (!snap) {
+		fprintf(stderr, "irqrr: hang report: out of memory\n");
+		return;
+	}
+	take_snapshot(vm, snaps, snap);
 	FILE *files[2] = {rf->text.f, rf->json.f};
 	for (int i = 0; i < 2; i++) {
 		if (files[i] && rf->written) { /* each report replaces the previous one */
@@ -181,11 +235,27 @@ static void write_report(struct vm *vm, struct report_files *rf, enum hang_cause
 				fprintf(stderr, "irqrr: report: ftruncate: %s\n", strerror(errno));
 		}
 	}
-	hang_report(vm, cause, why, snaps, rf->text.f ? rf->text.f : stderr, rf->json.f);
+	hang_report(vm, snap, cause, why, snaps, rf->text.f ? rf->text.f : stderr, rf->json.f,
+		    vm->rec ? report_mark : NULL, vm);
+	free(snap);
 	rf->written = true;
 	for (int i = 0; i < 2; i++)
 		if (files[i] && ferror(files[i]))
 			fprintf(stderr, "irqrr: writing the %s report failed\n", i ? "JSON" : "text");
+}
+
+static void sync_locked(void *ctx, struct board *b)
+{
+	struct vm *vm = ctx;
+	(void)b;
+	if (recording_sync(vm->rec) == 0)
+		fprintf(stderr, "irqrr: SIGUSR1: hang report written, trace %s synced\n", vm->opt->trace_path);
+}
+
+static void tick_locked(void *ctx, struct board *b)
+{
+	struct vm *vm = ctx;
+	recording_tick(vm->rec, b, irqbus_virtual_now(&vm->bus));
 }
 
 /* SIGUSR1: snapshot every running vCPU from its own thread, report, make the
@@ -209,11 +279,8 @@ static void report_running(struct vm *vm, struct report_files *rf)
 			nanosleep(&ms, NULL);
 		}
 	write_report(vm, rf, HANG_SIGNAL, "SIGUSR1: report requested, the guest keeps running", snaps);
-	if (vm->bus.rec) {
-		pthread_mutex_lock(&vm->bus.lock);
-		if (recording_sync(vm->bus.rec) == 0)
-			fprintf(stderr, "irqrr: SIGUSR1: hang report written, trace %s synced\n", vm->opt->trace_path);
-		pthread_mutex_unlock(&vm->bus.lock);
+	if (vm->rec) {
+		irqbus_locked(&vm->bus, sync_locked, vm);
 	} else {
 		fprintf(stderr, "irqrr: SIGUSR1: hang report written\n");
 	}
@@ -264,10 +331,8 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 		 * a lock the vCPU and timer threads keep taking would delay
 		 * the --timeout and signal checks (waits of 200 ms were seen
 		 * under the hostile guest's PIT storm). */
-		if (vm->bus.rec && pthread_mutex_trylock(&vm->bus.lock) == 0) {
-			recording_tick(vm->bus.rec, &vm->bus.board, irqbus_virtual_now(&vm->bus));
-			pthread_mutex_unlock(&vm->bus.lock);
-		}
+		if (vm->rec)
+			irqbus_trylocked(&vm->bus, tick_locked, vm);
 		/* KVM reports no LVT write, and a vCPU halted in the kernel
 		 * makes no exit: while the PIC's INT is up, look at LVT0/LVT1
 		 * every slice, so a masking (or unmasking) done after the rise
@@ -291,6 +356,64 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 	}
 }
 
+struct trace_close {
+	struct vm *vm;
+	int status, reason;
+	bool failed;
+};
+
+static void close_locked(void *ctx, struct board *b)
+{
+	struct trace_close *c = ctx;
+	(void)b;
+	irqbus_detach(&c->vm->bus, c->vm->rec);
+	c->failed = recording_close(c->vm->rec, c->status, c->reason) < 0;
+	c->vm->rec = NULL;
+}
+
+/* The VM, its vCPUs, the bus and what subscribes to it, the port map. */
+static int vm_setup(struct vm *vm, const struct recorder_options *o, struct deliver_ops *kvm_ops)
+{
+	if (vm_create(vm, o) < 0 || cpuid_setup_vm(vm) < 0)
+		return -1;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vcpu_create(vm, i) < 0)
+			return -1;
+	const struct irqbus_config cfg = {
+		.kernel_irqchip = !vm->split,
+		.ncpus = vm->ncpus,
+		.lint0_bsp = o->lint0_bsp,
+		.ram_size = vm->ram_size,
+		/* the RTC starts at the host's wall-clock time */
+		.rtc_epoch = (uint64_t)time(NULL),
+		.models = o->models,
+		.nmodels = o->nmodels,
+		.irq_line = vm_irq_line,
+		.ctx = vm,
+	};
+	if (irqbus_init(&vm->bus, &cfg) < 0)
+		return -1;
+	io_map_init(&vm->io, o->verbose);
+	if (devices_register(vm, &vm->io) < 0)
+		return -1;
+	if (!vm->split)
+		return 0;
+	if (vcpu_register_board_io(vm, &vm->io) < 0)
+		return -1;
+	vm->track = calloc(1, sizeof(*vm->track));
+	if (!vm->track) {
+		fprintf(stderr, "irqrr: out of memory\n");
+		return -1;
+	}
+	/* the order of the subscribers is the order the old sink kept: the
+	 * hang history, the trace (subscribed after the guest is loaded),
+	 * then delivery into KVM */
+	vm_deliver_ops(vm, kvm_ops);
+	deliver_init(&vm->deliver, &vm->bus, vm->vcpu, vm->ncpus, kvm_ops);
+	struct irqbus_subscriber track = hang_track_subscriber(vm->track);
+	return irqbus_subscribe(&vm->bus, &track);
+}
+
 static int run_vm(struct vm *vm, const struct recorder_options *o, const struct builtin_guest *g)
 /* g == NULL: boot o->kernel */
 {
@@ -307,14 +430,24 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	struct report_files rf;
 	if (report_files_open(&rf, o) < 0)
 		goto out;
-	if (vm_create(vm, o) < 0 || irqbus_init(&vm->bus, vm) < 0)
+	struct deliver_ops kvm_ops;
+	if (vm_setup(vm, o, &kvm_ops) < 0)
 		goto out;
 	uart_init(&vm->uart, uart_irq, uart_tx, vm);
 	fwcfg_init(vm);
 	if (g ? boot_load_builtin(vm, g->image, g->size) < 0 : boot_load_kernel(vm, o) < 0)
 		goto out;
-	if (o->trace_path && recording_open(vm, o->trace_path, &vm->bus.rec) < 0)
-		goto out;
+	if (o->trace_path) {
+		if (recording_open(vm, o->trace_path, &vm->bus.board, &vm->rec) < 0)
+			goto out;
+		struct irqbus_subscriber rec = recording_subscriber(vm->rec);
+		irqbus_subscribe(&vm->bus, &rec);
+		irqbus_set_log(&vm->bus, recording_log(vm->rec));
+	}
+	if (vm->split) {
+		struct irqbus_subscriber d = deliver_subscriber(&vm->deliver);
+		irqbus_subscribe(&vm->bus, &d);
+	}
 	if (irqbus_start(&vm->bus) < 0 || report_initial_lvts(vm) < 0)
 		goto out_stop;
 	double t0 = mono_s();
@@ -354,12 +487,11 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 out_stop:
 	irqbus_stop(&vm->bus);
 	double t_timer = mono_s();
-	if (vm->bus.rec) {
-		pthread_mutex_lock(&vm->bus.lock);
-		if (recording_close(vm->bus.rec, reason == 2 ? status - 128 : status, reason) < 0 && status == 0)
+	if (vm->rec) {
+		struct trace_close c = {.vm = vm, .status = reason == 2 ? status - 128 : status, .reason = reason};
+		irqbus_locked(&vm->bus, close_locked, &c);
+		if (c.failed && status == 0)
 			status = RECORDER_EXIT_ERROR;
-		vm->bus.rec = NULL;
-		pthread_mutex_unlock(&vm->bus.lock);
 	}
 	/* where a stop spends its time (a SIGINT must end the run within 1 s) */
 	if (o->verbose && t_stop > 0)
@@ -368,8 +500,8 @@ out_stop:
 out:
 	report_files_close(&rf, o);
 	vm_destroy(vm);
-	free(vm->bus.track);
-	vm->bus.track = NULL;
+	free(vm->track);
+	vm->track = NULL;
 	/* drop a pending SIGUSR2 from vm_request_exit before unblocking */
 	struct timespec zero = {0, 0};
 	sigset_t usr2;

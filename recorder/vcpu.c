@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One thread per vCPU. Every vCPU ioctl is issued from the vCPU's own
- * thread; other threads ask for work with a request bit and a kick (a signal
- * plus run->immediate_exit, so a kick between two KVM_RUNs is not lost).
+ * thread; other threads ask for work with a request bit and a kick (kick.c).
  *
  * ExtINT (LINT0 in virtual-wire mode): while the board says LINT0 ExtINT is
  * pending for this vCPU, the thread runs the INTACK cycle and KVM_INTERRUPT
@@ -21,14 +20,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "pio.h"
 #include "vmm.h"
 
-/* A real-time signal: SIGUSR1 belongs to the user (hang report, docs/hang.md). */
-#define VCPU_KICK_SIGNAL SIGRTMIN
 #define MSR_IA32_APICBASE 0x1b
 #define APICBASE_ENABLE (1ull << 11)
-
-static __thread struct vcpu *current_vcpu;
 
 int vcpu_create(struct vm *vm, unsigned index)
 {
@@ -44,30 +40,6 @@ int vcpu_create(struct vm *vm, unsigned index)
 		return kvm_ioctl_fail("mmap(kvm_run)");
 	}
 	return cpuid_setup_vcpu(vm, v);
-}
-
-/*
- * At most one kick is in flight per vCPU. The kick signal is a real-time
- * one, and real-time signals queue: a kick per board output (a PIT storm
- * raises the PIC's INT ~600,000 times a second, each asking for an LVT
- * read) queued signals faster than the vCPU thread could take them, and
- * the thread spent all its time in the signal handler, never leaving
- * KVM_RUN's return path: the VMM wedged, deaf to --timeout and SIGINT
- * (docs/HARDENING.md). Ordering: the kicker publishes its request before
- * it tests kick_pending; the vCPU thread clears kick_pending before it
- * reads the requests. A kicker that finds a kick pending therefore knows
- * that the vCPU has yet to clear it, and will read the new request after.
- */
-void vcpu_kick(struct vcpu *v, unsigned request)
-{
-	atomic_fetch_or(&v->requests, request);
-	if (v == current_vcpu || !v->started)
-		return; /* handled before our next KVM_RUN */
-	if (atomic_exchange(&v->kick_pending, 1))
-		return;
-	v->run->immediate_exit = 1;
-	atomic_fetch_add(&v->kicks, 1);
-	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
 /* LVT0/LVT1 as the board should see them. A hardware-disabled APIC passes
@@ -110,6 +82,63 @@ void vcpu_report_lvt(struct vcpu *v)
 	}
 }
 
+/*
+ * The board in the port map (split irqchip): its ports and the IOAPIC
+ * window, with the vCPU's LVT policy around them. KVM does not report LVT
+ * changes; a guest programs LVT0 before it sets up or unmasks the PIC.
+ */
+static void board_port_io(void *ctx, struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *val)
+{
+	struct vm *vm = ctx;
+	(void)size;
+	if (!write) {
+		*val = irqbus_pio_read(&vm->bus, port);
+		return;
+	}
+	if (pic_pair_is_setup_write(port, *val)) {
+		/* bring the board's view up to date before INT can rise */
+		vcpu_report_lvt(v);
+		for (unsigned i = 0; i < vm->ncpus; i++)
+			if (&vm->vcpu[i] != v)
+				vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
+	}
+	irqbus_pio_write(&vm->bus, port, *val);
+	/* A guest programming the PIC while its INT is up may have just
+	 * changed LVT0 too: look again. */
+	if (irqbus_pic_int(&vm->bus))
+		vcpu_kick(v, VCPU_REQ_LVT);
+}
+
+static void board_mmio_io(void *ctx, struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
+{
+	struct vm *vm = ctx;
+	(void)v;
+	if (len != 4 || (addr & 3)) {
+		if (!write)
+			memset(data, 0, len);
+		return;
+	}
+	uint32_t val;
+	if (write) {
+		memcpy(&val, data, 4);
+		irqbus_mmio_write(&vm->bus, addr, val);
+	} else {
+		val = irqbus_mmio_read(&vm->bus, addr);
+		memcpy(data, &val, 4);
+	}
+}
+
+int vcpu_register_board_io(struct vm *vm, struct io_map *io)
+{
+	const struct io_port_handler p = {.name = "board", .claims = board_owns_port, .access = board_port_io,
+					  .ctx = vm};
+	const struct io_mmio_handler m = {.name = "ioapic", .claims = board_owns_mmio, .access = board_mmio_io,
+					  .ctx = vm};
+	if (io_register_port(io, &p) < 0 || io_register_mmio(io, &m) < 0)
+		return -1;
+	return 0;
+}
+
 static void vcpu_internal_error(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -143,7 +172,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 			break;
 		}
 		for (uint32_t i = 0; i < run->io.count; i++)
-			pio_access(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
+			pio_access(&vm->io, v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
 				   (uint8_t *)run + run->io.data_offset + (size_t)i * run->io.size);
 		return true;
 	}
@@ -153,7 +182,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 				(unsigned long long)run->mmio.phys_addr, run->mmio.len, sizeof(run->mmio.data));
 			break;
 		}
-		mmio_access(v, run->mmio.phys_addr, run->mmio.is_write, run->mmio.len, run->mmio.data);
+		mmio_access(&vm->io, v, run->mmio.phys_addr, run->mmio.is_write, run->mmio.len, run->mmio.data);
 		return true;
 	case KVM_EXIT_IOAPIC_EOI:
 		irqbus_eoi(&vm->bus, run->eoi.vector, v->index);
@@ -212,7 +241,7 @@ static void *vcpu_thread(void *arg)
 	struct kvm_run *run = v->run;
 	bool injected = false; /* KVM_INTERRUPT issued, no KVM_RUN since */
 
-	current_vcpu = v;
+	vcpu_kick_thread_is(v);
 	for (;;) {
 		v->passes++;
 		atomic_store(&v->kick_pending, 0);
@@ -301,22 +330,9 @@ int vcpu_snapshot(struct vcpu *v, struct vcpu_snap *s)
 	return 0;
 }
 
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
-
 int vcpu_start(struct vcpu *v)
 {
-	static bool handler_installed;
-	if (!handler_installed) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = kick_handler;
-		sigemptyset(&sa.sa_mask);
-		sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
-		handler_installed = true;
-	}
+	vcpu_kick_install();
 	v->started = true;
 	int e = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (e) {

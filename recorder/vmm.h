@@ -12,10 +12,14 @@
 #include <linux/kvm.h>
 
 #include "chips/board.h"
-#include "linuxboot.h"
+#include "recorder/loaders/linuxboot.h"
 #include "recorder.h"
-#include "uart.h"
+#include "recorder/devices/reset.h"
+#include "recorder/devices/uart.h"
+#include "deliver.h"
 #include "hang.h"
+#include "irqbus.h"
+#include "pio.h"
 
 struct vm;
 
@@ -45,28 +49,6 @@ struct vcpu {
 	atomic_uint snap_done;     /* bumped after each snapshot */
 };
 
-/* The board and what drives it: one lock, virtual time, outputs to KVM. */
-struct irqbus {
-	pthread_mutex_t lock;
-	struct board board;
-	struct vm *vm;
-	uint64_t t0;               /* CLOCK_MONOTONIC ns at VM start */
-	uint64_t lag;              /* virtual time = monotonic - t0 - lag (irqbus.c: overload) */
-	uint64_t entered;          /* monotonic ns when the lock holder's board call began */
-	int timerfd, stopfd;
-	pthread_t timer_thread;
-	bool timer_started;
-	uint64_t routed[BOARD_GSIS]; /* level routes given to KVM (0: none) */
-	bool routes_valid;
-	uint8_t pic_int;
-	uint64_t msi_sent, msi_undelivered, route_updates;
-	uint64_t msi_nodest; /* KVM_SIGNAL_MSI -1/EPERM: no APIC matched the destination */
-	uint64_t msi_errors; /* other KVM_SIGNAL_MSI failures */
-	/* recording hook (NULL when only running) */
-	struct recording *rec;
-	struct hang_track *track;  /* hang report history (hang.h), fed by the sink */
-};
-
 struct vm {
 	const struct recorder_options *opt;
 	int kvm_fd, vm_fd;
@@ -78,7 +60,11 @@ struct vm {
 	unsigned ncpus;
 	bool split;
 	struct vcpu vcpu[RECORDER_MAX_CPUS];
-	struct irqbus bus;
+	struct irqbus bus;         /* the board behind its lock (irqbus.c) */
+	struct delivery deliver;    /* board outputs into KVM, a bus subscriber (deliver.c) */
+	struct io_map io;          /* ports and MMIO, registered at start (pio.c) */
+	struct recording *rec;     /* the trace, a bus subscriber (NULL when only running) */
+	struct hang_track *track;  /* hang report history, a bus subscriber (hang.c) */
 	struct uart uart;
 	uint8_t testdev_level[24];
 	uint8_t scratch[4];        /* ports 0xe0-0xe3 (testdev.c) */
@@ -96,8 +82,6 @@ struct vm {
 	struct i8042 i8042;        /* legacy_lock */
 	struct port92 port92;      /* legacy_lock */
 	pthread_mutex_t legacy_lock;
-	atomic_ulong unclaimed_logged[65536 / 64];
-	atomic_uint unclaimed_mmio_logged; /* vCPU threads race here (pio.c) */
 	atomic_ulong progress;     /* guest progress for the watchdog (docs/hang.md) */
 	atomic_int shutdown_cpu;   /* 1 + the vCPU that got KVM_EXIT_SHUTDOWN, 0: none */
 	struct kvm_cpuid2 *cpuid;  /* the guest's CPUID before per-vCPU IDs (cpuid.c) */
@@ -110,7 +94,13 @@ struct vm {
 
 /* kvm.c */
 int kvm_ioctl_fail(const char *name);
+/* The VM, its irqchip mode and RAM; no vCPU yet (cpuid_setup_vm, then
+ * vcpu_create for each). */
 int vm_create(struct vm *vm, const struct recorder_options *o);
+/* The VM ioctls delivery uses (deliver.h), and KVM_IRQ_LINE for the
+ * kernel irqchip (irqbus_config.irq_line). */
+void vm_deliver_ops(struct vm *vm, struct deliver_ops *ops);
+int vm_irq_line(void *ctx, unsigned gsi, int level);
 /* KVM_CAP_NR_VCPUS / KVM_CAP_MAX_VCPUS, with api.rst's defaults when absent. */
 void vm_cpu_limits(int kvm_fd, int *recommended, int *max);
 /* 0 when --cpus n fits (1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS)); else
@@ -128,11 +118,11 @@ uint8_t *guest_ram_map(uint64_t size, int *fd);
  * outside RAM is ignored. 1 remapped, 0 not RAM, or -1 with one error line. */
 int guest_ram_flush_page(uint8_t *ram, int fd, uint64_t size, uint64_t gpa);
 
-/* boot.c */
+/* loaders/boot.c */
 int boot_load_builtin(struct vm *vm, const uint8_t *image, size_t size);
 void boot_page_tables(struct vm *vm);
 
-/* kernel.c: --kernel FILE. The format is told by its header; each loader
+/* loaders/kernel.c: --kernel FILE. The format is told by its header; each loader
  * gets the whole file. */
 enum kernel_format {
 	KERNEL_FORMAT_UNKNOWN,
@@ -145,7 +135,7 @@ int boot_load_multiboot(struct vm *vm, const uint8_t *image, size_t size,
 			const struct recorder_options *o);
 int boot_load_bzimage(struct vm *vm, const uint8_t *image, size_t size,
 		      const struct recorder_options *o);
-/* multiboot.c: the kernel's segments and the VMM's boot area (GDT,
+/* loaders/multiboot.c: the kernel's segments and the VMM's boot area (GDT,
  * information, memory map, module list, strings), exposed for tests. */
 struct mb_range {
 	uint64_t start, end; /* [start, end), guest physical */
@@ -162,7 +152,7 @@ int mb_check_segments(const struct mb_range *segs, unsigned n, uint64_t ram_size
  * modules) inside RAM; 0 when there is no room. */
 uint64_t mb_place_area(const struct mb_range *segs, unsigned n, uint64_t need, uint64_t high_start,
 		       uint64_t ram_size);
-/* Reads a whole file for a loader (one error line on failure). */
+/* loaders/readfile.c: reads a whole file for a loader (one error line on failure). */
 uint8_t *kernel_read_file(const char *what, const char *path, uint64_t limit, size_t *size);
 
 /* cpuid.c: the guest's CPUID and the --cpuid policy */
@@ -200,44 +190,31 @@ int emufail_complete(struct vcpu *v, const char **why);
 int emufail_mem_operand(const uint8_t *b, unsigned n, const struct kvm_regs *r, const struct kvm_sregs *s,
 			uint64_t *addr, unsigned *len);
 
+/* kick.c: a request bit and, if needed, a signal to the vCPU's thread */
+void vcpu_kick(struct vcpu *v, unsigned request);
+void vcpu_kick_thread_is(struct vcpu *v); /* the calling thread runs v */
+void vcpu_kick_install(void);             /* the signal's handler */
+
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned index);
 int vcpu_start(struct vcpu *v);
-void vcpu_kick(struct vcpu *v, unsigned request);
+/* The board's ports and IOAPIC window in the map, with the vCPUs' LVT
+ * policy around PIC writes (split irqchip). */
+int vcpu_register_board_io(struct vm *vm, struct io_map *io);
 int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2]);
 /* Read LVT0/LVT1 now (own thread only) and report changes to the board. */
 void vcpu_report_lvt(struct vcpu *v);
 
-/* irqbus.c: every board entry point, locked and timestamped. In kernel
- * irqchip mode only irqbus_set_irq is used (KVM_IRQ_LINE). */
-int irqbus_init(struct irqbus *bus, struct vm *vm);
-int irqbus_start(struct irqbus *bus);
-void irqbus_stop(struct irqbus *bus);
-void irqbus_pio_write(struct irqbus *bus, uint16_t port, uint8_t value);
-uint8_t irqbus_pio_read(struct irqbus *bus, uint16_t port);
-void irqbus_mmio_write(struct irqbus *bus, uint64_t addr, uint32_t value);
-uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr);
-void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
-uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
-void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
-void irqbus_set_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
-void irqbus_sync_lvt(struct irqbus *bus, unsigned cpu, unsigned pin, uint32_t value);
-void irqbus_advance(struct irqbus *bus);
-bool irqbus_pic_int(struct irqbus *bus);
-/* Virtual time now (ns since VM start, slowed under overload); lock held. */
-uint64_t irqbus_virtual_now(const struct irqbus *bus);
+/* devices/devices.c: the devices in the port map, in dispatch order */
+int devices_register(struct vm *vm, struct io_map *io);
 
-/* pio.c: the port and MMIO map */
-void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_t *data);
-void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data);
-
-/* testdev.c, debug_exit.c */
+/* devices/testdev.c, devices/debug_exit.c */
 #define TESTDEV_PORT 0x2000
 #define TESTDEV_LINES 24
 void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 #define DEBUG_EXIT_PORT 0xf4
 void debug_exit_write(struct vm *vm, uint32_t value);
-/* testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (QEMU pc-testdev) */
+/* devices/testdev.c: scratch 0xe0-0xe3, flush-page port 0xe4 (QEMU pc-testdev) */
 #define SCRATCH_PORT 0xe0
 #define FLUSH_PORT 0xe4
 void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
@@ -245,35 +222,31 @@ void scratch_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
  * flushes that page (guest_ram_flush_page); other sizes are ignored,
  * reads return 0. */
 void flush_port_access(struct vm *vm, bool write, unsigned size, uint8_t *data);
-/* pm.c: ACPI PM1a control register, power-off */
+/* devices/pm.c: ACPI PM1a control register, power-off */
 #define PM1A_CNT_PORT 0x604
 #define PM1A_EVT_PORT 0x600 /* PM1_STS, PM1_EN */
 void pm1a_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
 void pm1a_evt_access(struct vm *vm, uint16_t port, bool write, uint8_t *val);
-/* fwcfg.c: QEMU fw_cfg, legacy I/O interface */
+/* devices/fwcfg.c: QEMU fw_cfg, legacy I/O interface */
 #define FWCFG_SELECTOR_PORT 0x510
 #define FWCFG_DATA_PORT 0x511
 void fwcfg_init(struct vm *vm);
 void fwcfg_access(struct vm *vm, uint16_t port, bool write, unsigned size, uint8_t *data);
 
-/* recording.c: the trace writer hook (see docs/recorder.md) */
+/* recording.c: the trace, a subscriber of the bus (docs/recorder.md). Its
+ * calls other than open are made with the bus lock held. */
 struct recording;
-int recording_open(struct vm *vm, const char *path, struct recording **out);
-void recording_before_board_call(struct recording *r, const struct board *b, uint64_t now);
-/* The time before which the open chunk takes records (its first record's
- * time + --chunk-ms; `next` stands for it when the chunk is empty). */
-uint64_t recording_window_end(const struct recording *r, uint64_t next);
-/* Begin a new chunk with the board's keyframe. */
-void recording_seal(struct recording *r, const struct board *b);
-void recording_event(struct recording *r, const struct irq_event *ev);
-void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
-void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);
+int recording_open(struct vm *vm, const char *path, const struct board *b, struct recording **out);
+/* The subscriber (events, MSI results, console) and the log (event
+ * numbers, chunk bounds) to give the bus. */
+struct irqbus_subscriber recording_subscriber(struct recording *r);
+const struct irqbus_log *recording_log(struct recording *r);
 int recording_close(struct recording *r, int exit_status, int reason); /* enum trace_exit_reason */
 uint64_t recording_next_event(struct recording *r);
 void recording_mark(struct recording *r, const char *text);
 /* Make the trace on disk complete now (file: flush; ring: dump); 0 or -1. */
 int recording_sync(struct recording *r);
-/* Main thread, bus lock held: seal the open chunk if it is old (crash consistency). */
+/* Main thread: seal the open chunk if it is old (crash consistency). */
 void recording_tick(struct recording *r, const struct board *b, uint64_t now);
 
 #endif

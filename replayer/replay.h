@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "chips/board.h"
+#include "format/eventfmt.h" /* record_format_text and co. */
 #include "irqrr/trace.h"
 #include "variants.h"
 
@@ -89,20 +90,11 @@ void replay_print_divergence(const struct divergence *d, FILE *f);
  * Returns 0, or -1 with a message in err. */
 int replay_state_at(struct trace_reader *r, uint64_t n, struct board *b, char *err, size_t errlen);
 
-/* A record kind's name, board or context ("irq", "console"), or NULL. */
-const char *record_kind_name(unsigned kind);
-/* The same, or "kind_0xNN" in buf for a kind this irqrr does not know (as
- * dump and stats show it). */
-const char *record_kind_label(unsigned kind, char *buf, size_t len);
-
-/* One-line text of a record (`dump --format text`), and JSON. */
-size_t record_format_text(const struct trace_record *rec, char *buf, size_t len);
 /* A report's saved record: rec with its payload in slot (REPORT_CONTEXT_DATA
  * bytes, of which rec->len are used). The chunk the record came from is
  * freed before reports are printed, so the payload is copied. */
 void report_context_save(struct trace_record *dst, uint8_t *slot, const struct trace_record *rec);
 size_t report_context_format(const struct trace_record *rec, const uint8_t *slot, char *buf,
 			     size_t len);
-size_t record_format_json(const struct trace_record *rec, char *buf, size_t len);
 
 #endif

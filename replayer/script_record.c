@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* A chip script's run written as a trace (`irqrr chips --record`): the same
- * seam the recorder uses — every board event appended, a keyframe before the
- * first input of each chunk. */
+/* A chip script's run written as a trace (`irqrr chips --record`) through
+ * the board-to-trace adapter the recorder uses (format/board_trace.h): every
+ * board event appended, a keyframe before the first input of each chunk. */
 #include <stdlib.h>
 
+#include "format/board_trace.h"
 #include "irqrr/trace.h"
 #include "script.h"
 
@@ -17,14 +18,14 @@ struct recording {
 	const struct trace_writer_opts *opts;
 	FILE *err;
 	struct trace_writer *w;
-	uint8_t *keyframe;
+	struct board_trace bt;
 	int failed;
 };
 
 static void record_sink(void *ctx, const struct irq_event *ev)
 {
 	struct recording *rec = ctx;
-	if (rec->w && !rec->failed && trace_writer_append(rec->w, ev) < 0)
+	if (rec->w && !rec->failed && board_trace_event(&rec->bt, ev) < 0)
 		rec->failed = 1;
 }
 
@@ -45,10 +46,9 @@ static int record_open(void *ctx, struct board *b)
 		{ "lint0", b->cfg.lint0_bsp_only ? "bsp" : "broadcast" },
 		{ "tool.version", "irqrr " IRQRR_VERSION },
 	};
-	rec->keyframe = malloc(board_state_size(b));
 	rec->w = trace_writer_open(rec->path, kv, sizeof(kv) / sizeof(kv[0]), rec->opts, err,
 				   sizeof(err));
-	if (!rec->w || !rec->keyframe) {
+	if (!rec->w || board_trace_init(&rec->bt, rec->w, b) < 0) {
 		fprintf(rec->err, "irqrr: %s\n", rec->w ? "out of memory" : err);
 		return -1;
 	}
@@ -58,10 +58,9 @@ static int record_open(void *ctx, struct board *b)
 static void record_keyframe(void *ctx, struct board *b)
 {
 	struct recording *rec = ctx;
-	if (!rec->w || rec->failed || !trace_writer_wants_keyframe(rec->w))
+	if (!rec->w || rec->failed)
 		return;
-	size_t n = board_save(b, rec->keyframe, board_state_size(b));
-	if (trace_writer_begin_chunk(rec->w, rec->keyframe, n) < 0)
+	if (board_trace_keyframe(&rec->bt, b) < 0)
 		rec->failed = 1;
 }
 
@@ -84,6 +83,6 @@ int script_run_record(FILE *in, const char *name, const struct board_config *cfg
 			status = 2;
 		}
 	}
-	free(rec.keyframe);
+	board_trace_free(&rec.bt);
 	return status;
 }

@@ -3,7 +3,7 @@
  * Fuzz target for the trace reader: open a trace from memory and walk every
  * chunk (info, keyframe, every record, twice through a rewind), the same
  * records through trace_iter, the seek functions, and format every record
- * as `dump` does (text and JSON, replayer/eventfmt.c), into a roomy buffer
+ * as `dump` does (text and JSON, format/eventfmt.c), into a roomy buffer
  * and a tiny one. Built as a libFuzzer target with -Dfuzz=true (clang; CRCs
  * are not checked there, see format/reader.c crc_ok), otherwise as a plain
  * driver over the seed corpus.

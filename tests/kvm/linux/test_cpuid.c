@@ -263,7 +263,7 @@ static void test_cpu_count(void **state)
 }
 
 /* With the board's 64 vCPUs the MADT (8 bytes a vCPU) must not run into
- * another ACPI table (recorder/acpi.c puts it last). */
+ * another ACPI table (recorder/loaders/acpi.c puts it last). */
 static uint32_t rd32le(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -356,7 +356,7 @@ static void test_flush_page(void **state)
 	close(fd);
 }
 
-/* Multiboot segments below 1 MiB (recorder/multiboot.c): loaded where
+/* Multiboot segments below 1 MiB (recorder/loaders/multiboot.c): loaded where
  * they do not overlap the VMM's boot area, which moves out of their way;
  * refused only in the reserved 0x9fc00-0xfffff, past RAM or on each other. */
 static void test_multiboot_low_segments(void **state)

@@ -5,7 +5,7 @@
  * written as 1 resets the machine (PS/2 "fast reset"), which ends the run
  * like the i8042 reset pulse. Other bits are stored.
  */
-#include "linuxboot.h"
+#include "reset.h"
 
 uint8_t port92_read(const struct port92 *p)
 {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Booting a Linux bzImage: the loader (bzimage.c), the firmware tables it
- * leaves in the BIOS area (acpi.c, mptable.c) and the two legacy reset
- * devices Linux pokes (i8042.c, port92.c). The builders write into a
- * buffer that stands for guest memory, so tests run them without KVM.
+ * Booting a Linux bzImage: the loader (bzimage.c) and the firmware tables it
+ * leaves in the BIOS area (acpi.c, mptable.c); the two legacy reset devices
+ * Linux pokes are in ../devices/reset.h. The builders write into a buffer
+ * that stands for guest memory, so tests run them without KVM.
  */
 #ifndef IRQRR_LINUXBOOT_H
 #define IRQRR_LINUXBOOT_H
@@ -74,25 +74,5 @@ void mptable_build(uint8_t *mem, unsigned ncpus);
 #define ACPI_PM1A_EVT_PORT 0x600
 
 uint8_t acpi_checksum(const uint8_t *p, size_t n);
-
-/* i8042 (0x60, 0x64) and port 0x92: just enough for Linux's probe and reset. */
-struct i8042 {
-	uint8_t cmd_byte;     /* controller configuration byte */
-	uint8_t pending_cmd;  /* command awaiting its data byte on 0x60, or 0 */
-	uint8_t out;          /* output buffer */
-	bool out_full;
-	bool last_was_cmd;    /* status bit 3 */
-	uint8_t outport;      /* output port (bit 1 = A20) */
-};
-enum reset_request { RESET_NONE = 0, RESET_REQUESTED = 1 };
-void i8042_init(struct i8042 *k);
-uint8_t i8042_read(struct i8042 *k, uint16_t port);
-enum reset_request i8042_write(struct i8042 *k, uint16_t port, uint8_t val);
-
-struct port92 {
-	uint8_t value;        /* bit 1: fast A20 */
-};
-uint8_t port92_read(const struct port92 *p);
-enum reset_request port92_write(struct port92 *p, uint8_t val);
 
 #endif

@@ -24,7 +24,7 @@
 
 #include "guests/bootinfo.h"
 #include "linuxboot.h"
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 /* Setup header offsets in the image and in boot_params (boot.rst). */
 #define HDR_SETUP_SECTS 0x1f1

@@ -6,7 +6,7 @@
  * so it never looks like success (0, the PM1a power-off in pm.c), like
  * --timeout (124) or like a VMM error (2).
  */
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 void debug_exit_write(struct vm *vm, uint32_t value)
 {

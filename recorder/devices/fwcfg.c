@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 #define FWCFG_SIGNATURE 0x00
 #define FWCFG_ID 0x01

@@ -32,7 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 #define MB_HEADER_MAGIC 0x1badb002u
 #define MB_BOOT_MAGIC 0x2badb002u

@@ -19,7 +19,7 @@
  * ports 0x600-0x603 read all-ones and Linux logged "ACPI Error: Could not
  * disable RealTimeClock events".
  */
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 #define PM1_SCI_EN 0x0001u
 #define PM1_SLP_TYP_SHIFT 10

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 void testdev_access(struct vm *vm, uint16_t port, bool write, uint8_t *val)
 {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Text and JSON renderings of trace records (`irqrr dump`). */
+/* Text and JSON renderings of trace records (`irqrr dump`, the hang report). */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "replay.h"
+#include "eventfmt.h"
 
 struct out {
 	char *buf;

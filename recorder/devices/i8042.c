@@ -22,7 +22,7 @@
  */
 #include <string.h>
 
-#include "linuxboot.h"
+#include "reset.h"
 
 #define ST_OBF 0x01
 #define ST_SYS 0x04

@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 
 #include "guests/bootinfo.h"
-#include "vmm.h"
+#include "recorder/vmm.h"
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull
