@@ -216,3 +216,25 @@ unsigned disasm_around_rip(const struct vm *vm, const struct vcpu_snap *s, unsig
 	cs_close(&h);
 	return n;
 }
+
+unsigned guest_stack_words(const struct vm *vm, const struct vcpu_snap *s, uint64_t *out, unsigned n,
+			   const char **why)
+{
+	enum guest_mode m = guest_mode_of(&s->sregs);
+	unsigned wsize = m == GUEST_LONG64 ? 8 : (m == GUEST_PROT32 || m == GUEST_COMPAT) ? 4 : 2;
+	uint64_t sp = (m == GUEST_LONG64 ? 0 : s->sregs.ss.base) +
+		      (m == GUEST_LONG64 ? s->regs.rsp : m == GUEST_PROT16 || m == GUEST_REAL
+									 ? s->regs.rsp & 0xffff
+									 : s->regs.rsp & 0xffffffff);
+	uint8_t buf[GUEST_STACK_MAX * 8];
+	if (n > GUEST_STACK_MAX)
+		n = GUEST_STACK_MAX;
+	*why = "";
+	size_t got = read_linear(vm, &s->sregs, sp, buf, (size_t)n * wsize, why) / wsize;
+	for (size_t i = 0; i < got; i++) {
+		uint64_t v = 0;
+		memcpy(&v, buf + i * wsize, wsize); /* x86: little-endian */
+		out[i] = v;
+	}
+	return (unsigned)got;
+}

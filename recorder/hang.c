@@ -216,6 +216,36 @@ static bool line_state_of(const struct report_ctx *c, unsigned L, struct line_st
 	return l->pending || l->delivered != BOARD_NO_EVENT || l->coalesced;
 }
 
+/* The words at the stack pointer, four to a line: return addresses among
+ * them (resolve them with the guest's symbol table, e.g. /proc/kallsyms of
+ * the same kernel booted with nokaslr) show the call chain the vCPU is in. */
+/* ,"stack":[words from rsp up] (empty when unmapped) */
+static void json_stack(struct report_ctx *c, const struct vcpu_snap *s, FILE *f)
+{
+	uint64_t w[GUEST_STACK_MAX];
+	const char *why;
+	unsigned n = guest_stack_words(c->vm, s, w, GUEST_STACK_MAX, &why);
+	fputs(",\"stack\":[", f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)w[i]);
+	fputc(']', f);
+}
+
+static void text_stack(struct report_ctx *c, const struct vcpu_snap *s, FILE *f)
+{
+	uint64_t w[GUEST_STACK_MAX];
+	const char *why;
+	unsigned n = guest_stack_words(c->vm, s, w, GUEST_STACK_MAX, &why);
+	if (!n) {
+		fprintf(f, "  stack at rsp: unmapped (%s)\n", why);
+		return;
+	}
+	fprintf(f, "  stack (%u words from rsp up):\n", n);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s%016llx%s", i % 4 ? " " : "    ", (unsigned long long)w[i],
+			i % 4 == 3 || i + 1 == n ? "\n" : "");
+}
+
 static void text_cpu(struct report_ctx *c, unsigned cpu, FILE *f)
 {
 	const struct vcpu_snap *s = &c->snaps[cpu];
@@ -257,6 +287,7 @@ static void text_cpu(struct report_ctx *c, unsigned cpu, FILE *f)
 		fprintf(f, "  %s %016llx  %-24s %s\n", dl[i].current ? "=>" : "  ", (unsigned long long)dl[i].addr,
 			hex, dl[i].text);
 	}
+	text_stack(c, s, f);
 }
 
 static void text_board(struct report_ctx *c, FILE *f)
@@ -412,7 +443,9 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 			json_str(f, dl[i].text, strlen(dl[i].text));
 			fputc('}', f);
 		}
-		fputs("]}", f);
+		fputc(']', f);
+		json_stack(c, s, f);
+		fputc('}', f);
 	}
 	const struct board *b = &c->b;
 	fputs("],\n\"pic\":[", f);

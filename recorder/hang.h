@@ -100,5 +100,12 @@ struct disasm_line {
  * count (0 with *why set when the bytes at RIP cannot be read). */
 unsigned disasm_around_rip(const struct vm *vm, const struct vcpu_snap *s, unsigned before,
 			   unsigned after, struct disasm_line *out, const char **why);
+/* Up to n (at most GUEST_STACK_MAX) stack words from SS:RSP up, each of the
+ * mode's width (8, 4 or 2 bytes), into out; returns how many could be read
+ * (0 with *why set when none). A guest's call chain, for the hang report:
+ * return addresses among them point into its code. */
+#define GUEST_STACK_MAX 64
+unsigned guest_stack_words(const struct vm *vm, const struct vcpu_snap *s, uint64_t *out, unsigned n,
+			   const char **why);
 
 #endif

@@ -29,6 +29,7 @@ grep -q "^irqrr: hang: no guest progress" "$tmp/err" || fail "no watchdog line o
 cat "$tmp/r.txt"
 grep -q "^  STUCK line $line: " "$tmp/r.txt" || fail "text report does not name line $line as stuck"
 grep -q "^  => " "$tmp/r.txt" || fail "no disassembly at RIP"
+grep -q "^  stack ([0-9]* words from rsp up):" "$tmp/r.txt" || fail "no stack words in the text report"
 python3 - "$tmp/r.json" "$line" "$cause" <<'PY' || fail "JSON report check"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -41,6 +42,9 @@ cpu = d["cpus"][0]
 assert cpu["valid"] and cpu["mode"] == "long64", cpu
 assert cpu["mp_state"] == "halted" and cpu["if"] == 1, cpu
 assert [c for c in cpu["code"] if c["current"] and c["addr"] == cpu["regs"]["rip"]], cpu["code"]
+# the built-in guests run from 1 MiB: their call chain's return addresses
+# (the entry stub's call of main at least) are on the stack
+assert any(0x100000 <= w < 0x200000 for w in cpu["stack"]), [hex(w) for w in cpu["stack"]]
 ln = [l for l in d["lines"] if l["line"] == line]
 assert ln and ln[0]["pending"], d["lines"]
 assert d["last_events"] and d["guest"] + ":" in d["console_tail"], "no events or console tail"

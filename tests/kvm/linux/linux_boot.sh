@@ -14,7 +14,7 @@
 # On an emulating KVM (kvm_pvm: no VT-x/AMD-V, scripts/kvm-host.sh) ring 0
 # runs through KVM's instruction emulator and a boot takes over 20 minutes
 # (docs/linux.md): there the test records a bounded early boot instead
-# (EMU_SECONDS, default 150 s with 1 vCPU and 40 s with more: too short for
+# (EMU_SECONDS, default 160 s with 1 vCPU and 40 s with more: too short for
 # the kernel to print much) and checks that it ran without a KVM error or a
 # crash, got past `Memory:` (1 vCPU), and replays identical.
 # Skips (exit 77, with the reason) when /dev/kvm is missing, or when the
@@ -25,7 +25,7 @@ irqrr=$1 src=$2 cpus=${3:-1} secs=${4:-200}
 emulating=0
 if host_kvm_is_software; then
 	emulating=1
-	if [ "$cpus" -eq 1 ]; then secs=${EMU_SECONDS:-150}; else secs=${EMU_SECONDS:-40}; fi
+	if [ "$cpus" -eq 1 ]; then secs=${EMU_SECONDS:-160}; else secs=${EMU_SECONDS:-40}; fi
 fi
 if [ ! -e /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is missing: KVM tests cannot run here" >&2
