@@ -4,7 +4,7 @@
 # Records the stock Debian kernel that scripts/fetch-linux.sh fetches, with
 # CPUS vCPUs, to user space and its power-off, then checks what the kernel
 # printed (not the order it printed it in):
-#   - no VMM or KVM error, no panic, Oops, BUG or WARNING;
+#   - no VMM or KVM error, no panic, Oops or BUG, no WARN() splat;
 #   - `smp: Brought up 1 node, CPUS CPU(s)`;
 #   - user space: the initramfs's /init prints IRQRR-LINUX-OK, then
 #     /proc/interrupts (a column per CPU; every CPU took local timer
@@ -56,8 +56,10 @@ grep -q "KVM_EXIT_INTERNAL_ERROR\|KVM_EXIT_FAIL_ENTRY\|unexpected KVM exit" "$tm
 	bad "the run ended in a KVM error"
 # (a soft-lockup or hung-task report is a warning line, caught below)
 grep -q "Kernel panic\|kernel BUG\|BUG: \|Oops" "$out" && bad "the guest kernel crashed"
-if grep -q "WARNING:\|XSAVE consistency problem" "$out"; then
-	grep -m 3 "WARNING:\|XSAVE consistency problem" "$out" >&2
+# a WARN() splat ("WARNING: CPU: 0 PID: 0 at FILE:LINE"), not a message
+# that merely says WARNING (SRSO's "WARNING: See https://...")
+if grep -q "WARNING: CPU: [0-9]* PID: \|XSAVE consistency problem" "$out"; then
+	grep -m 3 "WARNING: CPU: [0-9]* PID: \|XSAVE consistency problem" "$out" >&2
 	bad "the kernel warned (above)"
 fi
 
