@@ -43,11 +43,48 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 bad() { echo "FAIL: $*" >&2; fail=1; }
 
-start=$(date +%s)
-"$irqrr" record -o "$tmp/t.irqrr" --cpus "$cpus" --kernel "$cache/vmlinuz" --initrd "$cache/initrd.cpio.gz" \
-	--mem 256 --append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr nowatchdog" \
-	--timeout "$secs" --verbose >"$tmp/out" 2>"$tmp/err"
-status=$?
+# On a real KVM the watchdog ends a boot that makes no VMM exit for 60 s
+# (a vCPU spinning, every other one halted) with a hang report (status 4).
+record() {
+	rm -f "$tmp/report.txt" "$tmp/report.json"
+	watchdog=
+	[ "$emulating" = 1 ] || watchdog="--hang-timeout 60 --report $tmp/report.txt --report-json $tmp/report.json"
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	"$irqrr" record -o "$tmp/t.irqrr" --cpus "$cpus" --kernel "$cache/vmlinuz" --initrd "$cache/initrd.cpio.gz" \
+		--mem 256 --append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr nowatchdog" \
+		--timeout "$secs" $watchdog --verbose >"$tmp/out" 2>"$tmp/err"
+	status=$?
+}
+# The nested test bed's L0 now and then delivers an interrupt a second time
+# with IF=0, inside the handler of the first (docs/testbed.md, Limits): a
+# Linux edge IRQ's handler holds its descriptor's lock there, so the vCPU
+# spins on it forever with IF=0 while no other vCPU runs. That signature,
+# in the test bed only, is named and the boot recorded again (3 tries).
+testbed_deadlock() {
+	[ -n "${IRQRR_TESTBED:-}" ] && [ -s "$tmp/report.json" ] || return 1
+	python3 - "$tmp/report.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+run = [c for c in d["cpus"] if c.get("mp_state") == "runnable"]
+ok = len(run) == 1 and run[0].get("if") == 0 and isinstance(run[0].get("code"), list) and \
+	any(c["text"] == "pause" for c in run[0]["code"])
+sys.exit(0 if ok else 1)
+PY
+}
+try=1
+record
+while [ "$try" -lt 3 ] && testbed_deadlock; do
+	echo "known test-bed bug ($IRQRR_TESTBED): Linux deadlocked on a spinlock with IF=0 and no other vCPU running (an interrupt delivered inside its own handler), try $try of 3; recording again" >&2
+	grep -A 12 "^== cpu" "$tmp/report.txt" | grep -B 12 "IF=0" | head -n 14 >&2
+	try=$((try + 1))
+	record
+done
+if [ -s "$tmp/report.txt" ]; then
+	echo "FAIL: the boot hung (exit status $status); the hang report:" >&2
+	cat "$tmp/report.txt" >&2
+	fail=1
+fi
 echo "irqrr record --cpus $cpus: exit status $status after $(( $(date +%s) - start )) s"
 grep -v "unclaimed port" "$tmp/err" >&2
 out=$tmp/out
