@@ -371,14 +371,8 @@ static void text_report(struct report_ctx *c, enum hang_cause cause, const char 
 	fprintf(f, "== end of hang report (%u stuck line finding%s) ==\n", stuck, stuck == 1 ? "" : "s");
 }
 
-static void json_report(struct report_ctx *c, enum hang_cause cause, const char *why, FILE *f)
+static void json_diagnosis(const struct report_ctx *c, FILE *f)
 {
-	fprintf(f, "{\"irqrr_hang_report\":1,\"cause\":\"%s\",\"why\":", cause_name(cause));
-	json_str(f, why, strlen(why));
-	const char *g = c->vm->opt->guest ? c->vm->opt->guest : "demo";
-	fprintf(f, ",\"guest\":");
-	json_str(f, g, strlen(g));
-	fprintf(f, ",\"t_ns\":%" PRIu64 ",\"next_event\":%" PRIu64 ",\n\"diagnosis\":[", c->b.s.now, c->next_event);
 	for (unsigned i = 0; i < c->nd; i++) {
 		const struct diag *d = &c->d[i];
 		fprintf(f, "%s\n {\"cause\":\"%s\",\"stuck\":%s,\"line\":", i ? "," : "", d->cause,
@@ -401,52 +395,60 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 		json_str(f, d->text, strlen(d->text));
 		fputc('}', f);
 	}
-	fputs("],\n\"cpus\":[", f);
-	for (unsigned cpu = 0; cpu < c->vm->ncpus; cpu++) {
-		const struct vcpu_snap *s = &c->snaps[cpu];
-		fprintf(f, "%s\n {\"cpu\":%u,\"valid\":%s", cpu ? "," : "", cpu, s->valid ? "true" : "false");
-		if (!s->valid) {
-			fputs(",\"error\":", f);
-			json_str(f, s->error, strlen(s->error));
-			fputc('}', f);
-			continue;
-		}
-		const struct kvm_regs *r = &s->regs;
-		fprintf(f, ",\"mode\":\"%s\",\"mp_state\":\"%s\",\"if\":%u,\"extint_pending\":%s",
-			guest_mode_name(guest_mode_of(&s->sregs)), mp_name(s->mp.mp_state),
-			(unsigned)(r->rflags >> 9) & 1, s->extint_pending ? "true" : "false");
-		fprintf(f, ",\"regs\":{\"rip\":%llu,\"rflags\":%llu,\"rsp\":%llu,\"rax\":%llu,\"rbx\":%llu,"
-			"\"rcx\":%llu,\"rdx\":%llu,\"rsi\":%llu,\"rdi\":%llu,\"rbp\":%llu,\"cr0\":%llu,\"cr3\":%llu,"
-			"\"cr4\":%llu,\"efer\":%llu}",
-			(unsigned long long)r->rip, (unsigned long long)r->rflags, (unsigned long long)r->rsp,
-			(unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
-			(unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
-			(unsigned long long)r->rbp, (unsigned long long)s->sregs.cr0, (unsigned long long)s->sregs.cr3,
-			(unsigned long long)s->sregs.cr4, (unsigned long long)s->sregs.efer);
-		fprintf(f, ",\"lvt0\":%u,\"lvt1\":%u,\"tpr\":%u,\"code\":", s->lvt0, s->lvt1, s->tpr);
-		struct disasm_line dl[16];
-		const char *w;
-		unsigned n = disasm_around_rip(c->vm, s, 4, 4, dl, &w);
-		if (!n) {
-			fputs("{\"unmapped\":", f);
-			json_str(f, w, strlen(w));
-			fputs("}}", f);
-			continue;
-		}
-		fputc('[', f);
-		for (unsigned i = 0; i < n; i++) {
-			fprintf(f, "%s{\"addr\":%llu,\"current\":%s,\"bytes\":\"", i ? "," : "",
-				(unsigned long long)dl[i].addr, dl[i].current ? "true" : "false");
-			for (unsigned k = 0; k < dl[i].len; k++)
-				fprintf(f, "%02x", dl[i].bytes[k]);
-			fputs("\",\"text\":", f);
-			json_str(f, dl[i].text, strlen(dl[i].text));
-			fputc('}', f);
-		}
-		fputc(']', f);
-		json_stack(c, s, f);
+}
+
+/* One vCPU: its state, registers, the code around RIP and the stack. */
+static void json_cpu(struct report_ctx *c, unsigned cpu, FILE *f)
+{
+	const struct vcpu_snap *s = &c->snaps[cpu];
+	fprintf(f, "%s\n {\"cpu\":%u,\"valid\":%s", cpu ? "," : "", cpu, s->valid ? "true" : "false");
+	if (!s->valid) {
+		fputs(",\"error\":", f);
+		json_str(f, s->error, strlen(s->error));
+		fputc('}', f);
+		return;
+	}
+	const struct kvm_regs *r = &s->regs;
+	fprintf(f, ",\"mode\":\"%s\",\"mp_state\":\"%s\",\"if\":%u,\"extint_pending\":%s",
+		guest_mode_name(guest_mode_of(&s->sregs)), mp_name(s->mp.mp_state),
+		(unsigned)(r->rflags >> 9) & 1, s->extint_pending ? "true" : "false");
+	fprintf(f, ",\"regs\":{\"rip\":%llu,\"rflags\":%llu,\"rsp\":%llu,\"rax\":%llu,\"rbx\":%llu,"
+		"\"rcx\":%llu,\"rdx\":%llu,\"rsi\":%llu,\"rdi\":%llu,\"rbp\":%llu,\"cr0\":%llu,\"cr3\":%llu,"
+		"\"cr4\":%llu,\"efer\":%llu}",
+		(unsigned long long)r->rip, (unsigned long long)r->rflags, (unsigned long long)r->rsp,
+		(unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		(unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+		(unsigned long long)r->rbp, (unsigned long long)s->sregs.cr0, (unsigned long long)s->sregs.cr3,
+		(unsigned long long)s->sregs.cr4, (unsigned long long)s->sregs.efer);
+	fprintf(f, ",\"lvt0\":%u,\"lvt1\":%u,\"tpr\":%u,\"code\":", s->lvt0, s->lvt1, s->tpr);
+	struct disasm_line dl[16];
+	const char *w;
+	unsigned n = disasm_around_rip(c->vm, s, 4, 4, dl, &w);
+	if (!n) {
+		fputs("{\"unmapped\":", f);
+		json_str(f, w, strlen(w));
+		fputs("}}", f);
+		return;
+	}
+	fputc('[', f);
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "%s{\"addr\":%llu,\"current\":%s,\"bytes\":\"", i ? "," : "",
+		(unsigned long long)dl[i].addr, dl[i].current ? "true" : "false");
+		for (unsigned k = 0; k < dl[i].len; k++)
+		fprintf(f, "%02x", dl[i].bytes[k]);
+		fputs("\",\"text\":", f);
+		json_str(f, dl[i].text, strlen(dl[i].text));
 		fputc('}', f);
 	}
+	fputc(']', f);
+	json_stack(c, s, f);
+	fputc('}', f);
+}
+
+/* The chips: PIC pair, IOAPIC pins, PIT channels, the LVTs as the board saw
+ * them; the pic array's opening bracket is the caller's. */
+static void json_board(const struct report_ctx *c, FILE *f)
+{
 	const struct board *b = &c->b;
 	fputs("],\n\"pic\":[", f);
 	for (unsigned i = 0; i < 2; i++) {
@@ -472,7 +474,10 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++)
 		fprintf(f, "%s{\"cpu\":%u,\"lvt0\":%u,\"lvt1\":%u}", cpu ? "," : "", cpu, b->s.lvt[cpu][0],
 			b->s.lvt[cpu][1]);
-	fputs("],\n\"lines\":[", f);
+}
+
+static void json_lines(struct report_ctx *c, FILE *f)
+{
 	bool first = true;
 	for (unsigned L = 0; L < HANG_LINES; L++) {
 		struct line_state l;
@@ -492,6 +497,23 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 		else
 			fputs("null}", f);
 	}
+}
+
+static void json_report(struct report_ctx *c, enum hang_cause cause, const char *why, FILE *f)
+{
+	fprintf(f, "{\"irqrr_hang_report\":1,\"cause\":\"%s\",\"why\":", cause_name(cause));
+	json_str(f, why, strlen(why));
+	const char *g = c->vm->opt->guest ? c->vm->opt->guest : "demo";
+	fprintf(f, ",\"guest\":");
+	json_str(f, g, strlen(g));
+	fprintf(f, ",\"t_ns\":%" PRIu64 ",\"next_event\":%" PRIu64 ",\n\"diagnosis\":[", c->b.s.now, c->next_event);
+	json_diagnosis(c, f);
+	fputs("],\n\"cpus\":[", f);
+	for (unsigned cpu = 0; cpu < c->vm->ncpus; cpu++)
+		json_cpu(c, cpu, f);
+	json_board(c, f);
+	fputs("],\n\"lines\":[", f);
+	json_lines(c, f);
 	fputs("],\n\"last_events\":[", f);
 	for (unsigned i = 0; i < c->t.ring_len; i++) {
 		char line[256];
