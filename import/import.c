@@ -231,6 +231,27 @@ static void drop_before_reset(struct import_log *l)
 	l->n -= first - k;
 }
 
+/* The board's PIT would drive IRQ0 itself (OUT0 is high at power-on, and
+ * the line is OUT0 OR the device line); the import replays IRQ0 as the
+ * peer drove it instead. A control word for channel 0 in mode 0 without a
+ * count sets OUT0 low, and it stays low: the 8254 does not count until a
+ * count is written (datasheet, mode 0), and no PIT write follows. */
+static int park_pit(struct import_log *l)
+{
+	struct irq_event ev = { .kind = EV_PIO_WRITE };
+	ev.u.pio.port = 0x43;
+	ev.u.pio.value = 0x30;
+	if (import_add(l, ITEM_INPUT, &ev))
+		return -1;
+	struct import_item it = l->items[l->n - 1];
+	memmove(l->items + 1, l->items, (l->n - 1) * sizeof(*l->items));
+	it.t = l->n > 1 ? l->items[1].t : 0;
+	it.line = 0;
+	it.before_reset = 0;
+	l->items[0] = it;
+	return 0;
+}
+
 static void compact(struct import_log *l)
 {
 	size_t k = 0;
@@ -312,6 +333,8 @@ int import_log_finish(struct import_log *l, char *err, size_t errlen)
 		return -1;
 	}
 	drop_before_reset(l);
+	if (park_pit(l))
+		return snprintf(err, errlen, "out of memory"), -1;
 	compact(l);
 	set_times(l);
 	count_items(l);

@@ -158,7 +158,9 @@ static int mr_ops(struct qline *q, bool write)
 				   write ? "out" : "in", (unsigned long long)addr, write ? "<-" : "=",
 				   (unsigned long long)value) ? -3 : 1;
 	case R_MSI:
-		if (write)
+		/* the same region is the LAPIC's MMIO page for a vCPU's
+		 * accesses (its LVT writes come as apic_mem_writel) */
+		if (write && cpu < 0)
 			return msi_write(q, addr, value);
 		return 0;
 	case R_OTHER:

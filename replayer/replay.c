@@ -12,21 +12,102 @@ struct recorded {
 	struct irq_event ev;
 };
 
+/* What an imported trace's replay compares (IMPORT_CHECK_* of import/). */
+#define CHECK_PIO_READ 0x01
+#define CHECK_MMIO_READ 0x02
+#define CHECK_INTACK 0x04
+#define CHECK_APIC 0x08
+#define PIN_UNKNOWN 0xff
+
 struct cmp {
 	struct board *b;
-	const struct recorded *arr;
+	struct recorded *arr;
 	size_t n, cursor;
 	bool diverged;
 	enum divergence_kind kind;
 	size_t at;                /* index in arr of the divergence */
 	bool has_actual;
 	struct irq_event actual;
+	bool partial;             /* an imported trace */
+	unsigned check;           /* CHECK_* */
+	uint64_t checked, unchecked;
 };
+
+static unsigned check_bit(unsigned kind)
+{
+	switch (kind) {
+	case EV_PIO_READ: return CHECK_PIO_READ;
+	case EV_MMIO_READ: return CHECK_MMIO_READ;
+	case EV_INTACK: return CHECK_INTACK;
+	case EV_APIC_MSG: return CHECK_APIC;
+	default: return 0;
+	}
+}
+
+/* Equal, where the peer's log left a field unknown (an APIC message's pin). */
+static bool imported_equal(const struct irq_event *ev, const struct irq_event *want)
+{
+	struct irq_event a = *ev;
+	if (a.kind == EV_APIC_MSG && want->kind == EV_APIC_MSG && want->u.apic.pin == PIN_UNKNOWN)
+		a.u.apic.pin = PIN_UNKNOWN;
+	return irq_event_equal(&a, want);
+}
+
+/* An imported trace's view of the board's event ev: NULL when it is not
+ * compared (an output the log cannot show), else the event to compare with
+ * the recording (a result the log cannot show taken from it); a checked
+ * output recorded in another order among the same input's outputs is
+ * moved to the cursor first. */
+static const struct irq_event *imported_view(struct cmp *c, const struct irq_event *ev,
+					     struct irq_event *tmp)
+{
+	unsigned bit = check_bit(ev->kind);
+	if (EV_IS_OUTPUT(ev->kind)) {
+		if (!(bit & c->check)) {
+			c->unchecked++;
+			return NULL;
+		}
+		for (size_t k = c->cursor; k < c->n && !EV_IS_INPUT(c->arr[k].ev.kind); k++)
+			if (imported_equal(ev, &c->arr[k].ev)) {
+				struct recorded r = c->arr[k];
+				memmove(&c->arr[c->cursor + 1], &c->arr[c->cursor],
+					(k - c->cursor) * sizeof(r));
+				c->arr[c->cursor] = r;
+				break;
+			}
+		c->checked++;
+		*tmp = *ev;
+		if (c->cursor < c->n && imported_equal(ev, &c->arr[c->cursor].ev))
+			*tmp = c->arr[c->cursor].ev;
+		return tmp;
+	}
+	*tmp = *ev;
+	if (!bit)
+		return tmp;
+	if (bit & c->check) {
+		c->checked++;
+		return tmp;
+	}
+	c->unchecked++;
+	const struct irq_event *want = c->cursor < c->n ? &c->arr[c->cursor].ev : NULL;
+	if (!want || want->kind != ev->kind)
+		return tmp;
+	if (ev->kind == EV_PIO_READ && want->u.pio.port == ev->u.pio.port)
+		tmp->u.pio.value = want->u.pio.value;
+	else if (ev->kind == EV_MMIO_READ && want->u.mmio.addr == ev->u.mmio.addr)
+		tmp->u.mmio.value = want->u.mmio.value;
+	else if (ev->kind == EV_INTACK && want->u.intack.cpu == ev->u.intack.cpu)
+		tmp->u.intack.vector = want->u.intack.vector;
+	return tmp;
+}
 
 static void cmp_sink(void *ctx, const struct irq_event *ev)
 {
 	struct cmp *c = ctx;
+	struct irq_event tmp;
 	if (c->diverged)
+		return;
+	if (c->partial && !(ev = imported_view(c, ev, &tmp)))
 		return;
 	if (c->cursor >= c->n) {
 		c->b->stop = 1; /* nothing after this is compared */
@@ -38,7 +119,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
-	if (!irq_event_equal(ev, want)) {
+	if (!(c->partial ? imported_equal(ev, want) : irq_event_equal(ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
@@ -400,6 +481,8 @@ struct group_run {
 	size_t ci;
 	uint64_t first_event;
 	bool in_range; /* an event of o->from..o->to was checked */
+	bool partial;  /* an imported trace: check only what its log shows */
+	unsigned check;
 };
 
 /* The report of the divergence cmp found while input j ran. */
@@ -442,7 +525,8 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 {
 	const struct recorded *arr = g->arr;
 	size_t n = g->n, pos = 0;
-	struct cmp cmp = { .b = run->b, .arr = arr, .n = n };
+	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
+			   .check = run->check };
 	int status = REPLAY_IDENTICAL;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
@@ -480,7 +564,26 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 		pos = cmp.cursor;
 	}
 	board_set_sink(run->b, NULL, NULL);
+	res->checked += cmp.checked;
+	res->unchecked += cmp.unchecked;
 	return status;
+}
+
+/* "pio_read mmio_read intack apic" (import/import.c writes it) to CHECK_*. */
+static unsigned parse_checked(const char *text)
+{
+	static const char *const words[] = { "pio_read", "mmio_read", "intack", "apic" };
+	unsigned bits = 0;
+	while (text && *text) {
+		while (*text == ' ' || *text == ',')
+			text++;
+		size_t w = strcspn(text, " ,");
+		for (unsigned i = 0; i < 4; i++)
+			if (strlen(words[i]) == w && !strncmp(text, words[i], w))
+				bits |= 1u << i;
+		text += w;
+	}
+	return bits;
 }
 
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
@@ -492,9 +595,12 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	bool loaded = false;
 	struct group_run run = { .o = o, .b = b };
 	struct unverified u = { 0 };
+	const char *checked = trace_reader_config(r, "import.checked");
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
+	run.partial = res->imported = checked != NULL;
+	run.check = parse_checked(checked);
 	if (!b)
 		return unusable(res, "%s%s", "out of memory", "");
 	if (nchunks == 0) {
@@ -545,7 +651,10 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 				status = unusable(res, "%s%s", where, why);
 			}
 			loaded = true;
-		} else if (run.kflen && !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+		} else if (run.kflen && !run.partial &&
+			   !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+			/* (an imported trace's keyframes are the importer's
+			 * board, not evidence from the peer: not compared) */
 			/* the state the recorder saved must be the state we reached */
 			res->div = keyframe_divergence(r, ci, c, b, o->variants);
 			status = REPLAY_DIVERGED;

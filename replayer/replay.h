@@ -76,6 +76,12 @@ struct replay_result {
 	 * restarted at the next keyframe. unverified says which. */
 	unsigned gaps;
 	char unverified[200];
+	/* An imported trace (docs/import.md: header `import.checked`): only
+	 * the results and outputs the peer's log shows are compared; checked
+	 * counts them, unchecked counts the board's other outputs and the
+	 * results the log could not show. */
+	bool imported;
+	uint64_t checked, unchecked;
 	char message[300];  /* REPLAY_UNUSABLE: why */
 	struct divergence *div; /* REPLAY_DIVERGED: allocated, free with replay_result_free */
 };
