@@ -214,10 +214,13 @@ static int inj_virq(struct fline *f)
 /* kvm_eoi: apicid %x vector %d */
 static int eoi(struct fline *f)
 {
-	uint64_t apicid, vec;
+	uint64_t apicid;
+	int64_t vec;
 	if (!cur_lit(&f->c, "apicid") || !cur_u64(&f->c, &apicid, 16, UINT32_MAX) ||
-	    !cur_lit(&f->c, "vector") || !cur_u64(&f->c, &vec, 10, 255))
+	    !cur_lit(&f->c, "vector") || !cur_i64(&f->c, &vec) || vec > 255)
 		return -2;
+	if (vec < 0) /* "vector -1": an EOI with nothing in service */
+		return 0;
 	struct irq_event ev = { .kind = EV_EOI };
 	ev.u.eoi.vector = (uint8_t)vec;
 	ev.u.eoi.cpu = (uint8_t)(apicid < BOARD_MAX_CPUS ? apicid : 0);

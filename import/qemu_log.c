@@ -159,8 +159,10 @@ static int mr_ops(struct qline *q, bool write)
 				   (unsigned long long)value) ? -3 : 1;
 	case R_MSI:
 		/* the same region is the LAPIC's MMIO page for a vCPU's
-		 * accesses (its LVT writes come as apic_mem_writel) */
-		if (write && cpu < 0)
+		 * accesses (registers at 0x20 and up; its LVT writes come as
+		 * apic_mem_writel); an MSI's address has only its RH and DM
+		 * bits (3, 2) in the low 12 */
+		if (write && (addr & 0xff3) == 0)
 			return msi_write(q, addr, value);
 		return 0;
 	case R_OTHER:
