@@ -241,14 +241,17 @@ static int park_pit(struct import_log *l)
 	struct irq_event ev = { .kind = EV_PIO_WRITE };
 	ev.u.pio.port = 0x43;
 	ev.u.pio.value = 0x30;
-	if (import_add(l, ITEM_INPUT, &ev))
+	if (import_add(l, ITEM_INPUT, &ev) ||
+	    import_note(l, "irqrr: PIT ch0 parked (OUT0 low); IRQ0 = peer's line"))
 		return -1;
-	struct import_item it = l->items[l->n - 1];
-	memmove(l->items + 1, l->items, (l->n - 1) * sizeof(*l->items));
-	it.t = l->n > 1 ? l->items[1].t : 0;
-	it.line = 0;
-	it.before_reset = 0;
-	l->items[0] = it;
+	struct import_item park[2] = { l->items[l->n - 2], l->items[l->n - 1] };
+	memmove(l->items + 2, l->items, (l->n - 2) * sizeof(*l->items));
+	for (unsigned i = 0; i < 2; i++) {
+		park[i].t = l->n > 2 ? l->items[2].t : 0;
+		park[i].line = 0;
+		park[i].before_reset = 0;
+		l->items[i] = park[i];
+	}
 	return 0;
 }
 
@@ -271,20 +274,20 @@ static void compact(struct import_log *l)
 	l->n = k;
 }
 
-/* Trace time: ns from the first item, never backwards; an output gets the
- * time of the input it follows (the board emits it at that input). */
+/* Trace time: ns from the first item, never backwards. An input has its
+ * line's time; an output and a note the time of the input before them (the
+ * board emits an input's outputs at that input, and a note between them
+ * must not move time on past them). */
 static void set_times(struct import_log *l)
 {
-	uint64_t t0 = l->n ? l->items[0].t : 0, prev = 0, input_t = 0;
+	uint64_t t0 = l->n ? l->items[0].t : 0, prev = 0;
+	bool input_seen = false;
 	for (size_t i = 0; i < l->n; i++) {
 		struct import_item *it = &l->items[i];
 		uint64_t t = l->sum.timed ? (it->t > t0 ? it->t - t0 : 0) : i * UNTIMED_STEP;
-		if (t < prev)
+		if (t < prev || (it->what != ITEM_INPUT && input_seen))
 			t = prev;
-		if (it->what == ITEM_OUTPUT)
-			t = input_t;
-		else if (it->what == ITEM_INPUT)
-			input_t = t;
+		input_seen |= it->what == ITEM_INPUT;
 		it->t = prev = t;
 		it->ev.t = t;
 	}
