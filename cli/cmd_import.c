@@ -94,14 +94,15 @@ static int import_run(FILE *in, const char *name, int fmt, const char *out_path,
 		return 2;
 	}
 	int status = read_log(in, name, l);
-	if (!status && import_log_finish(l, err, sizeof(err))) {
+	int finished = status ? 0 : import_log_finish(l, err, sizeof(err));
+	const struct import_summary *s = import_log_summary(l);
+	print_warning(name, s);
+	if (finished) {
 		fprintf(stderr, "irqrr import: ");
 		cli_put_text(stderr, name);
 		fprintf(stderr, ": %s\n", err);
 		status = 2;
 	}
-	const struct import_summary *s = import_log_summary(l);
-	print_warning(name, s);
 	if (!status) {
 		const char *inputs[] = { in == stdin ? NULL : name, NULL };
 		struct cli_output out;

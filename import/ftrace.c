@@ -266,16 +266,25 @@ static const struct {
 static bool format_line(struct import_log *l, struct cur *c)
 {
 	uint64_t v;
+	struct cur s = *c;
+	if (!l->tool[0] && cur_lit(&s, "# tracer:"))
+		snprintf(l->tool, sizeof(l->tool), "tracefs trace");
 	if (c->p == c->e || *c->p == '#')
 		return true;
-	struct cur s = *c;
+	s = *c;
 	if (cur_lit(&s, "version =") && cur_u64(&s, &v, 10, UINT32_MAX)) {
 		snprintf(l->tool, sizeof(l->tool), "trace-cmd report (trace.dat version %u)",
 			 (unsigned)v);
 		return true;
 	}
 	s = *c;
-	if (cur_lit(&s, "cpus=") || (cur_lit(&s, "CPU") && cur_find(&s, "is empty")))
+	if (cur_lit(&s, "cpus=")) {
+		if (!l->tool[0])
+			snprintf(l->tool, sizeof(l->tool), "trace-cmd report");
+		return true;
+	}
+	s = *c;
+	if (cur_lit(&s, "CPU") && cur_find(&s, "is empty"))
 		return true;
 	return false;
 }
@@ -342,7 +351,7 @@ int ftrace_parse_line(struct import_log *l, const char *line, size_t len)
 void ftrace_finish(struct import_log *l)
 {
 	if (!l->tool[0])
-		snprintf(l->tool, sizeof(l->tool), "tracefs trace");
+		snprintf(l->tool, sizeof(l->tool), "ftrace text (no header line)");
 	size_t n = strlen(l->tool);
 	snprintf(l->tool + n, sizeof(l->tool) - n, "%s",
 		 l->inj_format_new ? ", kvm_inj_virq of Linux 6.0 on"

@@ -329,10 +329,10 @@ int import_log_finish(struct import_log *l, char *err, size_t errlen)
 	for (size_t i = 0; i < l->n && !l->has_inputs; i++)
 		l->has_inputs = l->items[i].what == ITEM_INPUT;
 	if (!l->has_inputs) {
-		snprintf(err, errlen,
-			 "no interrupt event in %" PRIu64 " lines (is it a %s log with the events of "
-			 "docs/import.md?)",
-			 l->sum.lines, import_format_name(l->fmt));
+		snprintf(err, errlen, "no interrupt event in %" PRIu64 " lines (is it %s with the "
+				      "events of docs/import.md?)",
+			 l->sum.lines,
+			 l->fmt == IMPORT_FTRACE ? "an ftrace log of the kvm events" : "a QEMU -trace log");
 		return -1;
 	}
 	drop_before_reset(l);
