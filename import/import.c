@@ -200,6 +200,8 @@ static void drop_before_reset(struct import_log *l)
 {
 	uint32_t levels = 0, known = 0;
 	size_t first = 0;
+	if (!l->reset_seen) /* no vCPU event in the log (only pic_* traced): no marker */
+		return;
 	while (first < l->n && l->items[first].before_reset) {
 		const struct import_item *it = &l->items[first];
 		if (it->what == ITEM_INPUT && it->ev.kind == EV_IRQ) {
@@ -326,6 +328,12 @@ int import_log_finish(struct import_log *l, char *err, size_t errlen)
 		ftrace_finish(l);
 	else
 		qemu_log_finish(l);
+	if (!l->reset_seen) {
+		size_t n = strlen(l->lost);
+		snprintf(l->lost + n, sizeof(l->lost) - n, "%s",
+			 "; no vCPU event in the log, so the machine reset could not be found: "
+			 "nothing was dropped as before it");
+	}
 	for (size_t i = 0; i < l->n && !l->has_inputs; i++)
 		l->has_inputs = l->items[i].what == ITEM_INPUT;
 	if (!l->has_inputs) {

@@ -67,6 +67,17 @@ kvm-on-ioapic.report ftrace kvm 20 0
 kvm-split-pic-pit.trace ftrace kvm 0 0
 EOF
 
+# A QEMU log of the chips' own events only (-trace 'pic_*' ... without
+# memory_region_ops_*): pic_ioport_* and ioapic_mem_* give the accesses.
+grep -v memory_region_ops "$tmp/qemu-pic-pit.log" >"$tmp/chip-only.log"
+check "chip events only: imports" status_is 0 "$irqrr" import --from qemu-log "$tmp/chip-only.log" -o "$tmp/co.irqrr"
+check "chip events only: replays identical" status_is 0 "$irqrr" replay "$tmp/co.irqrr"
+check "chip events only: checks the reads" checked_at_least 30
+# (the ELCR has no event of its own: only memory_region_ops_* shows it)
+check "chip events only: same accesses but the ELCR's" \
+	cmp -s <("$irqrr" dump --kind pio_write,pio_read "$tmp/co.irqrr" | cut -c30-) \
+	<("$irqrr" dump --kind pio_write,pio_read "$tmp/qemu-pic-pit.log.irqrr" | grep -v 'port=0x4d' | cut -c30-)
+
 # A split-irqchip ftrace log: nothing the chips answered can be checked.
 t=$tmp/kvm-split-pic-pit.trace.irqrr
 check "split: checked none" status_is 0 "$irqrr" info "$t"
