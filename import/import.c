@@ -184,7 +184,7 @@ int import_log_line(struct import_log *l, const char *line, size_t len, char *er
 		break;
 	default:
 		snprintf(err, errlen, "line %" PRIu64 ": %s", l->lineno,
-			 l->n >= IMPORT_MAX_ITEMS ? "too many events (more than 16 Mi)"
+			 l->n >= IMPORT_MAX_ITEMS ? "too many events (more than 4 Mi): cut the log to the part of interest"
 						  : "out of memory");
 		return -1;
 	}

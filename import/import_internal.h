@@ -7,9 +7,10 @@
 
 #include "import.h"
 
-/* At most this many items (inputs, outputs, notes) in one import: 96 bytes
- * each, so about 1.5 GiB. A longer log is refused with a message. */
-#define IMPORT_MAX_ITEMS (16u << 20)
+/* At most this many items (inputs, outputs, notes) in one import: about
+ * 100 bytes each, so about 420 MiB. A longer log is refused with a message
+ * (cut it to the part of interest). */
+#define IMPORT_MAX_ITEMS (4u << 20)
 #define IMPORT_NOTE_LEN 56
 #define IMPORT_THREADS 256
 #define IMPORT_NAMES 48

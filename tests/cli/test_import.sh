@@ -65,6 +65,7 @@ qemu-linux.log qemu-log qemu 300 150
 kvm-on-pic-pit.trace ftrace kvm 30 0
 kvm-on-ioapic.report ftrace kvm 20 0
 kvm-split-pic-pit.trace ftrace kvm 0 0
+kvm-on-linux-2cpu.trace ftrace kvm 200 0
 EOF
 
 # A QEMU log of the chips' own events only (-trace 'pic_*' ... without
@@ -77,6 +78,10 @@ check "chip events only: checks the reads" checked_at_least 30
 check "chip events only: same accesses but the ELCR's" \
 	cmp -s <("$irqrr" dump --kind pio_write,pio_read "$tmp/co.irqrr" | cut -c30-) \
 	<("$irqrr" dump --kind pio_write,pio_read "$tmp/qemu-pic-pit.log.irqrr" | grep -v 'port=0x4d' | cut -c30-)
+
+# Two vCPUs: both appear in the imported trace.
+check "2 vCPUs" status_is 0 "$irqrr" info "$tmp/kvm-on-linux-2cpu.trace.irqrr"
+check "2 vCPUs: cpus = 2" out_has "cpus = 2"
 
 # A split-irqchip ftrace log: nothing the chips answered can be checked.
 t=$tmp/kvm-split-pic-pit.trace.irqrr
