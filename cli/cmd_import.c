@@ -34,12 +34,12 @@ static const struct cli_cmd import_cmd = {
 	import_opts,
 	"The header records the source, the events found, what is checked\n"
 	"(import.checked) and what the log could not show (import.lost): irqrr info.\n"
-	"QEMU: -trace 'pic_*' -trace 'ioapic_*' -trace 'apic_*'\n"
-	"  -trace 'memory_region_ops_*' -trace 'x86_*interrupt*' [-msg timestamp=on].\n"
-	"ftrace: the kvm events kvm_pio kvm_mmio kvm_set_irq kvm_pic_set_irq\n"
-	"  kvm_ioapic_set_irq kvm_apic_accept_irq kvm_inj_virq kvm_eoi kvm_entry.\n"
-	"Lines not understood are counted in a warning with their first line\n"
-	"numbers. Formats and mapping: docs/import.md.\n",
+	"For QEMU trace the events pic_* ioapic_* apic_* memory_region_ops_*\n"
+	"x86_*interrupt* (with -msg timestamp=on for time); for KVM the events\n"
+	"kvm_pio kvm_mmio kvm_set_irq kvm_pic_set_irq kvm_ioapic_set_irq\n"
+	"kvm_apic_accept_irq kvm_inj_virq kvm_eoi kvm_entry. Lines not understood\n"
+	"are counted in a warning with their first line numbers. Formats and\n"
+	"mapping: docs/import.md.\n",
 	"0 written (perhaps with warnings), 2 unusable log (no interrupt event, unreadable)\n"
 	"or bad options.",
 };
