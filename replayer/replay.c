@@ -12,11 +12,6 @@ struct recorded {
 	struct irq_event ev;
 };
 
-/* What an imported trace's replay compares (IMPORT_CHECK_* of import/). */
-#define CHECK_PIO_READ 0x01
-#define CHECK_MMIO_READ 0x02
-#define CHECK_INTACK 0x04
-#define CHECK_APIC 0x08
 #define PIN_UNKNOWN 0xff
 
 struct cmp {
@@ -36,78 +31,72 @@ struct cmp {
 static unsigned check_bit(unsigned kind)
 {
 	switch (kind) {
-	case EV_PIO_READ: return CHECK_PIO_READ;
-	case EV_MMIO_READ: return CHECK_MMIO_READ;
-	case EV_INTACK: return CHECK_INTACK;
-	case EV_APIC_MSG: return CHECK_APIC;
+	case EV_PIO_READ: return REPLAY_CHECK_PIO_READ;
+	case EV_MMIO_READ: return REPLAY_CHECK_MMIO_READ;
+	case EV_INTACK: return REPLAY_CHECK_INTACK;
+	case EV_APIC_MSG: return REPLAY_CHECK_APIC;
 	default: return 0;
 	}
 }
 
-/* Equal, where the peer's log left a field unknown (an APIC message's pin). */
-static bool imported_equal(const struct irq_event *ev, const struct irq_event *want)
+bool replay_imported_unchecked_output(unsigned check, const struct irq_event *ev)
+{
+	return EV_IS_OUTPUT(ev->kind) && !(check_bit(ev->kind) & check);
+}
+
+bool replay_imported_equal(unsigned check, const struct irq_event *ev, const struct irq_event *want)
 {
 	struct irq_event a = *ev;
-	if (a.kind == EV_APIC_MSG && want->kind == EV_APIC_MSG && want->u.apic.pin == PIN_UNKNOWN)
+	if (a.kind != want->kind)
+		return false;
+	if (a.kind == EV_APIC_MSG && want->u.apic.pin == PIN_UNKNOWN)
 		a.u.apic.pin = PIN_UNKNOWN;
+	if (EV_IS_INPUT(a.kind) && check_bit(a.kind) && !(check_bit(a.kind) & check)) {
+		/* a result the log cannot show: take the recording's */
+		if (a.kind == EV_PIO_READ && a.u.pio.port == want->u.pio.port)
+			a.u.pio.value = want->u.pio.value;
+		else if (a.kind == EV_MMIO_READ && a.u.mmio.addr == want->u.mmio.addr)
+			a.u.mmio.value = want->u.mmio.value;
+		else if (a.kind == EV_INTACK && a.u.intack.cpu == want->u.intack.cpu)
+			a.u.intack.vector = want->u.intack.vector;
+	}
 	return irq_event_equal(&a, want);
 }
 
 /* An imported trace's view of the board's event ev: NULL when it is not
- * compared (an output the log cannot show), else the event to compare with
- * the recording (a result the log cannot show taken from it); a checked
- * output recorded in another order among the same input's outputs is
- * moved to the cursor first. */
-static const struct irq_event *imported_view(struct cmp *c, const struct irq_event *ev,
-					     struct irq_event *tmp)
+ * compared (an output the log cannot show), else ev; a checked output
+ * recorded in another order among the same input's outputs is moved to the
+ * cursor first. Counts what is checked and what is not. */
+static const struct irq_event *imported_view(struct cmp *c, const struct irq_event *ev)
 {
 	unsigned bit = check_bit(ev->kind);
+	if (replay_imported_unchecked_output(c->check, ev)) {
+		c->unchecked++;
+		return NULL;
+	}
 	if (EV_IS_OUTPUT(ev->kind)) {
-		if (!(bit & c->check)) {
-			c->unchecked++;
-			return NULL;
-		}
 		for (size_t k = c->cursor; k < c->n && !EV_IS_INPUT(c->arr[k].ev.kind); k++)
-			if (imported_equal(ev, &c->arr[k].ev)) {
+			if (replay_imported_equal(c->check, ev, &c->arr[k].ev)) {
 				struct recorded r = c->arr[k];
 				memmove(&c->arr[c->cursor + 1], &c->arr[c->cursor],
 					(k - c->cursor) * sizeof(r));
 				c->arr[c->cursor] = r;
 				break;
 			}
-		c->checked++;
-		*tmp = *ev;
-		if (c->cursor < c->n && imported_equal(ev, &c->arr[c->cursor].ev))
-			*tmp = c->arr[c->cursor].ev;
-		return tmp;
 	}
-	*tmp = *ev;
-	if (!bit)
-		return tmp;
-	if (bit & c->check) {
+	if (bit & c->check)
 		c->checked++;
-		return tmp;
-	}
-	c->unchecked++;
-	const struct irq_event *want = c->cursor < c->n ? &c->arr[c->cursor].ev : NULL;
-	if (!want || want->kind != ev->kind)
-		return tmp;
-	if (ev->kind == EV_PIO_READ && want->u.pio.port == ev->u.pio.port)
-		tmp->u.pio.value = want->u.pio.value;
-	else if (ev->kind == EV_MMIO_READ && want->u.mmio.addr == ev->u.mmio.addr)
-		tmp->u.mmio.value = want->u.mmio.value;
-	else if (ev->kind == EV_INTACK && want->u.intack.cpu == ev->u.intack.cpu)
-		tmp->u.intack.vector = want->u.intack.vector;
-	return tmp;
+	else if (bit)
+		c->unchecked++;
+	return ev;
 }
 
 static void cmp_sink(void *ctx, const struct irq_event *ev)
 {
 	struct cmp *c = ctx;
-	struct irq_event tmp;
 	if (c->diverged)
 		return;
-	if (c->partial && !(ev = imported_view(c, ev, &tmp)))
+	if (c->partial && !imported_view(c, ev))
 		return;
 	if (c->cursor >= c->n) {
 		c->b->stop = 1; /* nothing after this is compared */
@@ -119,7 +108,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
-	if (!(c->partial ? imported_equal(ev, want) : irq_event_equal(ev, want))) {
+	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : irq_event_equal(ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
@@ -569,21 +558,21 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 	return status;
 }
 
-/* "pio_read mmio_read intack apic" (import/import.c writes it) to CHECK_*. */
-static unsigned parse_checked(const char *text)
+bool replay_imported(struct trace_reader *r, unsigned *check)
 {
 	static const char *const words[] = { "pio_read", "mmio_read", "intack", "apic" };
-	unsigned bits = 0;
+	const char *text = trace_reader_config(r, "import.checked");
+	*check = 0;
 	while (text && *text) {
 		while (*text == ' ' || *text == ',')
 			text++;
 		size_t w = strcspn(text, " ,");
 		for (unsigned i = 0; i < 4; i++)
 			if (strlen(words[i]) == w && !strncmp(text, words[i], w))
-				bits |= 1u << i;
+				*check |= 1u << i; /* REPLAY_CHECK_* in this order */
 		text += w;
 	}
-	return bits;
+	return trace_reader_config(r, "import.checked") != NULL;
 }
 
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
@@ -595,12 +584,10 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	bool loaded = false;
 	struct group_run run = { .o = o, .b = b };
 	struct unverified u = { 0 };
-	const char *checked = trace_reader_config(r, "import.checked");
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
-	run.partial = res->imported = checked != NULL;
-	run.check = parse_checked(checked);
+	run.partial = res->imported = replay_imported(r, &run.check);
 	if (!b)
 		return unusable(res, "%s%s", "out of memory", "");
 	if (nchunks == 0) {
