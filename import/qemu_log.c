@@ -143,8 +143,10 @@ static int mr_ops(struct qline *q, bool write)
 		ev.u.pio.value = (uint8_t)value;
 		return add_input(q, &ev, ORIGIN_ACCESS);
 	case R_IOAPIC:
-		if (size != 4 || value > UINT32_MAX || !board_owns_mmio(addr))
+		if (size != 4 || value > UINT32_MAX)
 			return -2;
+		if (!board_owns_mmio(addr)) /* past the registers the board models */
+			return 0;
 		q->th->ioapic = 1;
 		q->l->chip_access = true;
 		ev.kind = write ? EV_MMIO_WRITE : EV_MMIO_READ;
@@ -200,7 +202,8 @@ static int ioapic_mem(struct qline *q, bool write)
 	    !cur_u64(&q->c, &val, 16, UINT32_MAX))
 		return -2;
 	q->th->ioapic = 1;
-	if (size != 4)
+	/* outside the board's IOAPIC registers: not an access it models */
+	if (size != 4 || !board_owns_mmio(IOAPIC_BASE + addr))
 		return 0;
 	struct irq_event ev = { .kind = write ? EV_MMIO_WRITE : EV_MMIO_READ };
 	ev.u.mmio.addr = IOAPIC_BASE + addr;
