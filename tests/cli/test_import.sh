@@ -62,6 +62,7 @@ qemu-pic-pit.log qemu-log qemu 30 0
 qemu-pic-pit-notime.log qemu-log qemu 30 0
 qemu-ioapic.log qemu-log qemu 20 0
 qemu-linux.log qemu-log qemu 300 150
+qemu-kvm-split-pic-pit.log qemu-log qemu 20 0
 kvm-on-pic-pit.trace ftrace kvm 30 0
 kvm-on-ioapic.report ftrace kvm 20 0
 kvm-split-pic-pit.trace ftrace kvm 0 0
