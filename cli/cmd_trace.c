@@ -201,6 +201,15 @@ static void print_identical(const struct replay_result *res)
 	printf("\n");
 }
 
+/* An imported trace: what the peer's log let replay check. */
+static void print_imported(const struct replay_result *res, FILE *f)
+{
+	if (res->imported)
+		fprintf(f, "imported trace: %" PRIu64 " results and outputs of the peer checked, %" PRIu64
+			   " not checked (the log cannot show them: irqrr info, import.lost)\n",
+			res->checked, res->unchecked);
+}
+
 static const struct cli_opt replay_opts[] = {
 	O_FROM, O_TO, O_FROM_TIME, O_TO_TIME,
 	{ "model", OPT_MODEL, "KEY=VALUE",
@@ -238,6 +247,8 @@ static void replay_print_json(int rc, const struct replay_result *res)
 	       res->first, res->last);
 	if (rc == REPLAY_DIVERGED && res->div)
 		printf(",\"divergence_at\":%" PRIu64 ",\"t\":%" PRIu64, res->div->num, res->div->t);
+	if (res->imported)
+		printf(",\"checked\":%" PRIu64 ",\"unchecked\":%" PRIu64, res->checked, res->unchecked);
 	if (rc == REPLAY_EXIT_UNVERIFIED) {
 		printf(",\"not_verified\":");
 		cli_put_json_string(stdout, res->unverified);
@@ -258,6 +269,10 @@ static int replay_print_summary(int rc, const struct replay_result *res, const s
 		replay_print_json(rc, res);
 	else if ((rc == REPLAY_IDENTICAL || rc == REPLAY_EXIT_UNVERIFIED) && !a->quiet)
 		print_identical(res);
+	if (!a->json && !a->quiet && (rc == REPLAY_IDENTICAL || rc == REPLAY_EXIT_UNVERIFIED))
+		print_imported(res, stdout);
+	else if (!a->json && rc == REPLAY_DIVERGED)
+		print_imported(res, stderr);
 	if (rc == REPLAY_EXIT_UNVERIFIED) {
 		fprintf(stderr, "irqrr: %s: not verified: %s\n", a->path, res->unverified);
 	} else if (rc == REPLAY_DIVERGED) {

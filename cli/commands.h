@@ -17,5 +17,6 @@ int cmd_plot(int argc, char **argv);
 int cmd_bisect(int argc, char **argv); /* cli/cmd_debug.c */
 int cmd_diff(int argc, char **argv);
 int cmd_reduce(int argc, char **argv);
+int cmd_import(int argc, char **argv); /* cli/cmd_import.c */
 
 #endif

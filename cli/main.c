@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "write a trace as a Perfetto/Chrome timeline" },
 	{ "plot", cmd_plot, "draw line levels and deliveries as SVG" },
 #endif
+	{ "import", cmd_import, "turn a QEMU -trace log or KVM ftrace log into a trace" },
 	{ "chips", cmd_chips, "drive a bare board from a chip script" },
 	{ "help", NULL, "describe a command: irqrr help COMMAND" },
 	{ "version", NULL, "print irqrr's version (also -V, --version)" },

@@ -35,6 +35,10 @@ _irqrr() {
 		[ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "$(_irqrr_commands "$irqrr")" -- "$cur"))
 		return ;;
 	esac
+	if [ "$cmd" = import ] && [ "$prev" = --from ]; then
+		COMPREPLY=($(compgen -W "qemu-log ftrace" -- "$cur"))
+		return
+	fi
 	case $prev in
 	--guest)
 		COMPREPLY=($(compgen -W "$("$irqrr" run --list-guests 2>/dev/null | awk '{print $1}')" -- "$cur"))
@@ -42,7 +46,8 @@ _irqrr() {
 	--model)
 		COMPREPLY=($(compgen -W "$("$irqrr" replay --list-models 2>/dev/null |
 			sed -n 's/^\([a-z0-9_.]*\)=\(.*\)/\1=\2/p' |
-			awk -F= '{ n = split($2, v, "|"); for (i = 1; i <= n; i++) print $1 "=" v[i] }')" -- "$cur"))
+			awk -F= '{ n = split($2, v, "|"); for (i = 1; i <= n; i++) print $1 "=" v[i] }')
+			$("$irqrr" replay --list-models 2>/dev/null | sed -n 's/^  \([a-z]*\) *= .*/\1/p')" -- "$cur"))
 		return ;;
 	--until)
 		COMPREPLY=($(compgen -W "$(_irqrr_predicates "$irqrr")" -- "$cur"))
@@ -73,7 +78,7 @@ _irqrr() {
 	fi
 	case $cmd in
 	chips) COMPREPLY=($(compgen -f -X '!*.script' -- "$cur") $(compgen -d -- "$cur")) ;;
-	run|record) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	run|record|import) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -f -X '!*.irqrr' -- "$cur") $(compgen -d -- "$cur")) ;;
 	esac
 }

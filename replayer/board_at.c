@@ -2,6 +2,7 @@
 #include "board_at.h"
 
 #include "bounded.h"
+#include "replay.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@ struct numbering {
 	uint64_t *num;
 	size_t n, cursor;
 	uint64_t diverged;
+	bool imported;  /* an imported trace: the board's unchecked outputs are not in it */
+	unsigned check;
 };
 
 /* After each emitted event, the board's next number is the trace's next
@@ -22,7 +25,16 @@ struct numbering {
 static void numbering_sink(void *ctx, const struct irq_event *ev)
 {
 	struct numbering *x = ctx;
-	if (x->cursor < x->n && x->diverged == UINT64_MAX && !irq_event_equal(ev, &x->ev[x->cursor]))
+	/* an output an imported trace does not hold: numbered as the next
+	 * record, which it precedes */
+	if (x->imported && replay_imported_unchecked_output(x->check, ev)) {
+		if (x->cursor < x->n)
+			x->b->event_num = x->num[x->cursor];
+		return;
+	}
+	if (x->cursor < x->n && x->diverged == UINT64_MAX &&
+	    !(x->imported ? replay_imported_equal(x->check, ev, &x->ev[x->cursor])
+			  : irq_event_equal(ev, &x->ev[x->cursor])))
 		x->diverged = x->num[x->cursor];
 	x->cursor++;
 	if (x->cursor < x->n)
@@ -102,6 +114,7 @@ int board_at(struct trace_reader *r, uint64_t at, struct board *b, struct board_
 	size_t nchunks = trace_reader_chunk_count(r), kflen = 0;
 	struct numbering x = { .b = b, .diverged = UINT64_MAX };
 	struct work_limit lim = work_limit_for_trace(r);
+	x.imported = replay_imported(r, &x.check);
 	int done = 0, status = 0;
 	memset(res, 0, sizeof(*res));
 	res->at = at;

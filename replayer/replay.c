@@ -12,21 +12,91 @@ struct recorded {
 	struct irq_event ev;
 };
 
+#define PIN_UNKNOWN 0xff
+
 struct cmp {
 	struct board *b;
-	const struct recorded *arr;
+	struct recorded *arr;
 	size_t n, cursor;
 	bool diverged;
 	enum divergence_kind kind;
 	size_t at;                /* index in arr of the divergence */
 	bool has_actual;
 	struct irq_event actual;
+	bool partial;             /* an imported trace */
+	unsigned check;           /* CHECK_* */
+	uint64_t checked, unchecked;
 };
+
+static unsigned check_bit(unsigned kind)
+{
+	switch (kind) {
+	case EV_PIO_READ: return REPLAY_CHECK_PIO_READ;
+	case EV_MMIO_READ: return REPLAY_CHECK_MMIO_READ;
+	case EV_INTACK: return REPLAY_CHECK_INTACK;
+	case EV_APIC_MSG: return REPLAY_CHECK_APIC;
+	default: return 0;
+	}
+}
+
+bool replay_imported_unchecked_output(unsigned check, const struct irq_event *ev)
+{
+	return EV_IS_OUTPUT(ev->kind) && !(check_bit(ev->kind) & check);
+}
+
+bool replay_imported_equal(unsigned check, const struct irq_event *ev, const struct irq_event *want)
+{
+	struct irq_event a = *ev;
+	if (a.kind != want->kind)
+		return false;
+	if (a.kind == EV_APIC_MSG && want->u.apic.pin == PIN_UNKNOWN)
+		a.u.apic.pin = PIN_UNKNOWN;
+	if (EV_IS_INPUT(a.kind) && check_bit(a.kind) && !(check_bit(a.kind) & check)) {
+		/* a result the log cannot show: take the recording's */
+		if (a.kind == EV_PIO_READ && a.u.pio.port == want->u.pio.port)
+			a.u.pio.value = want->u.pio.value;
+		else if (a.kind == EV_MMIO_READ && a.u.mmio.addr == want->u.mmio.addr)
+			a.u.mmio.value = want->u.mmio.value;
+		else if (a.kind == EV_INTACK && a.u.intack.cpu == want->u.intack.cpu)
+			a.u.intack.vector = want->u.intack.vector;
+	}
+	return irq_event_equal(&a, want);
+}
+
+/* An imported trace's view of the board's event ev: NULL when it is not
+ * compared (an output the log cannot show), else ev; a checked output
+ * recorded in another order among the same input's outputs is moved to the
+ * cursor first. Counts what is checked and what is not. */
+static const struct irq_event *imported_view(struct cmp *c, const struct irq_event *ev)
+{
+	unsigned bit = check_bit(ev->kind);
+	if (replay_imported_unchecked_output(c->check, ev)) {
+		c->unchecked++;
+		return NULL;
+	}
+	if (EV_IS_OUTPUT(ev->kind)) {
+		for (size_t k = c->cursor; k < c->n && !EV_IS_INPUT(c->arr[k].ev.kind); k++)
+			if (replay_imported_equal(c->check, ev, &c->arr[k].ev)) {
+				struct recorded r = c->arr[k];
+				memmove(&c->arr[c->cursor + 1], &c->arr[c->cursor],
+					(k - c->cursor) * sizeof(r));
+				c->arr[c->cursor] = r;
+				break;
+			}
+	}
+	if (bit & c->check)
+		c->checked++;
+	else if (bit)
+		c->unchecked++;
+	return ev;
+}
 
 static void cmp_sink(void *ctx, const struct irq_event *ev)
 {
 	struct cmp *c = ctx;
 	if (c->diverged)
+		return;
+	if (c->partial && !imported_view(c, ev))
 		return;
 	if (c->cursor >= c->n) {
 		c->b->stop = 1; /* nothing after this is compared */
@@ -38,7 +108,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
-	if (!irq_event_equal(ev, want)) {
+	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : irq_event_equal(ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
@@ -400,6 +470,8 @@ struct group_run {
 	size_t ci;
 	uint64_t first_event;
 	bool in_range; /* an event of o->from..o->to was checked */
+	bool partial;  /* an imported trace: check only what its log shows */
+	unsigned check;
 };
 
 /* The report of the divergence cmp found while input j ran. */
@@ -442,7 +514,8 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 {
 	const struct recorded *arr = g->arr;
 	size_t n = g->n, pos = 0;
-	struct cmp cmp = { .b = run->b, .arr = arr, .n = n };
+	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
+			   .check = run->check };
 	int status = REPLAY_IDENTICAL;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
@@ -480,7 +553,26 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 		pos = cmp.cursor;
 	}
 	board_set_sink(run->b, NULL, NULL);
+	res->checked += cmp.checked;
+	res->unchecked += cmp.unchecked;
 	return status;
+}
+
+bool replay_imported(struct trace_reader *r, unsigned *check)
+{
+	static const char *const words[] = { "pio_read", "mmio_read", "intack", "apic" };
+	const char *text = trace_reader_config(r, "import.checked");
+	*check = 0;
+	while (text && *text) {
+		while (*text == ' ' || *text == ',')
+			text++;
+		size_t w = strcspn(text, " ,");
+		for (unsigned i = 0; i < 4; i++)
+			if (strlen(words[i]) == w && !strncmp(text, words[i], w))
+				*check |= 1u << i; /* REPLAY_CHECK_* in this order */
+		text += w;
+	}
+	return trace_reader_config(r, "import.checked") != NULL;
 }
 
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
@@ -495,6 +587,7 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 
 	memset(res, 0, sizeof(*res));
 	res->first = UINT64_MAX;
+	run.partial = res->imported = replay_imported(r, &run.check);
 	if (!b)
 		return unusable(res, "%s%s", "out of memory", "");
 	if (nchunks == 0) {
@@ -545,7 +638,10 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 				status = unusable(res, "%s%s", where, why);
 			}
 			loaded = true;
-		} else if (run.kflen && !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+		} else if (run.kflen && !run.partial &&
+			   !state_matches_keyframe(b, run.kf, run.kflen, o->variants)) {
+			/* (an imported trace's keyframes are the importer's
+			 * board, not evidence from the peer: not compared) */
 			/* the state the recorder saved must be the state we reached */
 			res->div = keyframe_divergence(r, ci, c, b, o->variants);
 			status = REPLAY_DIVERGED;

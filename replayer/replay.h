@@ -77,9 +77,30 @@ struct replay_result {
 	 * restarted at the next keyframe. unverified says which. */
 	unsigned gaps;
 	char unverified[200];
+	/* An imported trace (docs/import.md: header `import.checked`): only
+	 * the results and outputs the peer's log shows are compared; checked
+	 * counts them, unchecked counts the board's other outputs and the
+	 * results the log could not show. */
+	bool imported;
+	uint64_t checked, unchecked;
 	char message[300];  /* REPLAY_UNUSABLE: why */
 	struct divergence *div; /* REPLAY_DIVERGED: allocated, free with replay_result_free */
 };
+
+/* An imported trace (docs/import.md): what its log lets replay check, from
+ * the header's `import.checked` (REPLAY_CHECK_* bits); false for any other
+ * trace. */
+#define REPLAY_CHECK_PIO_READ 0x01
+#define REPLAY_CHECK_MMIO_READ 0x02
+#define REPLAY_CHECK_INTACK 0x04
+#define REPLAY_CHECK_APIC 0x08
+bool replay_imported(struct trace_reader *r, unsigned *check);
+/* In an imported trace: the board's output ev is not compared (its log
+ * cannot show it). */
+bool replay_imported_unchecked_output(unsigned check, const struct irq_event *ev);
+/* In an imported trace: the board's event ev matches the recorded one (a
+ * result the log cannot show and an unknown APIC pin match anything). */
+bool replay_imported_equal(unsigned check, const struct irq_event *ev, const struct irq_event *want);
 
 void replay_opts_default(struct replay_opts *o);
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res);

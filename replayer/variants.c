@@ -5,8 +5,28 @@
 
 #include "chips/variants.h"
 
+/* Peer profiles: the variants that reproduce a peer's known departures
+ * from the datasheet (docs/import.md), for replaying its imported log. */
+static const struct {
+	const char *name;
+	const char *specs[4];
+} profiles[] = {
+	{ "qemu", { "pit.cw_keeps_counting=1", NULL } },
+	{ "kvm", { "pit.cw_keeps_counting=1", "pic.poll_no_0x80=1", NULL } },
+};
+
 const char *variant_parse(struct variant_set *set, const char *spec)
 {
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		if (strcmp(spec, profiles[i].name))
+			continue;
+		for (size_t j = 0; profiles[i].specs[j]; j++) {
+			const char *why = variant_parse(set, profiles[i].specs[j]);
+			if (why)
+				return why;
+		}
+		return NULL;
+	}
 	enum board_variant v;
 	unsigned value;
 	const char *why = board_variant_parse(spec, &v, &value);
@@ -35,4 +55,11 @@ void variant_apply(const struct variant_set *set, struct board *b)
 void variant_list(FILE *f)
 {
 	board_variant_list(f);
+	fprintf(f, "peer profiles (for imported logs, docs/import.md):\n");
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		fprintf(f, "  %-6s =", profiles[i].name);
+		for (size_t j = 0; profiles[i].specs[j]; j++)
+			fprintf(f, " %s", profiles[i].specs[j]);
+		fprintf(f, "\n");
+	}
 }
