@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/rules.h"
+
 struct recorded {
 	uint64_t num;
 	struct irq_event ev;
@@ -710,6 +712,13 @@ void replay_print_divergence(const struct divergence *d, FILE *f)
 		print_event(f, "actual:", d->num, &d->actual);
 	else if (d->kind != DIV_KEYFRAME)
 		fprintf(f, "  %-9s (nothing)\n", "actual:");
+	if (d->kind != DIV_KEYFRAME && d->kind != DIV_BAD_INPUT) {
+		char rule[512];
+		const struct irq_event *out = d->has_actual ? &d->actual : d->has_expected ? &d->expected : NULL;
+		bool has_input = d->input.kind || d->input_num;
+		if (board_rule(&d->before, has_input ? &d->input : NULL, out, rule, sizeof(rule)))
+			fprintf(f, "  %-9s %s\n", "rule:", rule);
+	}
 	if (d->ncontext) {
 		fprintf(f, "recorded events before it:\n");
 		for (unsigned i = 0; i < d->ncontext; i++) {

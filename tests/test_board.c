@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "chips/board.h"
+#include "chips/rules.h"
 #include "chips/clock.h"
 
 #define CAP_MAX 200000
@@ -630,10 +631,48 @@ static void older_state_versions_load(void **state)
 	free(c);
 }
 
+/* board_rule (chips/rules.h): the datasheet rule behind an answer names the
+ * rule in force and the state it read. */
+static void datasheet_rules(void **state)
+{
+	(void)state;
+	struct capture *c = calloc(1, sizeof(*c));
+	struct board b;
+	char buf[512];
+	assert_non_null(c);
+	init_board(&b, c, 1);
+	linux_pic_init(&b, 0);
+	struct irq_event rd = { .kind = EV_PIO_READ, .u.pio = { .port = 0x20 } };
+	assert_true(board_rule(&b, &rd, NULL, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "OCW3 RR/RIS: an A0=0 read returns the IRR"));
+	board_pio_write(&b, 0, 0x20, 0x0c); /* OCW3 poll */
+	board_set_irq(&b, 0, 5, 1);
+	assert_true(board_rule(&b, &rd, NULL, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "poll command"));
+	assert_non_null(strstr(buf, "master IRR 0x20"));
+	rd.u.pio.port = 0xa1;
+	assert_true(board_rule(&b, &rd, NULL, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "slave IMR was 0x00"));
+	struct irq_event ia = { .kind = EV_INTACK };
+	assert_true(board_rule(&b, &ia, NULL, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "8259A INTA"));
+	/* a port the board does not own: no rule, unless an output has one */
+	rd.u.pio.port = 0x3f8;
+	assert_int_equal(board_rule(&b, &rd, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	struct irq_event msg = { .kind = EV_APIC_MSG };
+	assert_true(board_rule(&b, &rd, &msg, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "82093AA"));
+	/* a short buffer truncates */
+	assert_int_equal(board_rule(&b, &ia, NULL, buf, 8), 7);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ten_irq0_edges_in_10ms),
+		cmocka_unit_test(datasheet_rules),
 		cmocka_unit_test(intack_and_eoi_cycle),
 		cmocka_unit_test(spurious_intack),
 		cmocka_unit_test(pit_through_ioapic_pin2),

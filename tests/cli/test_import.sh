@@ -158,6 +158,7 @@ check "poll: imports" status_is 0 "$irqrr" import --from ftrace "$tmp/poll.trace
 check "poll: datasheet replay diverges" status_is 1 "$irqrr" replay "$tmp/poll.irqrr"
 check "poll: at the poll read" err_has "expected: .*pio_read   port=0x20 value=0x5"
 check "poll: datasheet answer" err_has "actual: .*pio_read   port=0x20 value=0x85"
+check "poll: the datasheet rule named" err_has "rule: .*8259A poll command (OCW3 P=1).*master IRR 0x20 IMR 0x00 ISR 0x00"
 check "poll: identical under --model kvm" status_is 0 "$irqrr" replay --model kvm "$tmp/poll.irqrr"
 check "poll: bisect diverge predicate" status_is 0 "$irqrr" bisect "$tmp/poll.irqrr" --until 'diverge:pic.poll_no_0x80=0'
 
