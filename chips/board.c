@@ -298,11 +298,12 @@ static void hpet_pulse(struct board *b, unsigned n)
 	out_wire(b, WIRE_HPET0 + n, 0);
 }
 
-/* The HPET changed (an access, a match, a reset): propagate its level
- * outputs and routes, then the pulses of timers firing now. */
-static void hpet_update(struct board *b, unsigned pulses)
+/* The HPET changed (an access, a match): propagate its level outputs and
+ * routes, then the pulses of timers firing now. `old` is line_sources()
+ * from before the change (a GEN_CONF write moves the legacy cut with it). */
+static void hpet_update(struct board *b, uint32_t old, unsigned pulses)
 {
-	uint32_t old = line_sources(b), lines = 0;
+	uint32_t lines = 0;
 	uint8_t out = 0;
 	for (unsigned n = 0; n < HPET_TIMERS; n++) {
 		unsigned gsi;
@@ -354,7 +355,7 @@ static void advance_to(struct board *b, uint64_t t)
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
 		if (b->hpet_next == e) {
-			hpet_update(b, hpet_advance(&b->s.hpet, e));
+			hpet_update(b, line_sources(b), hpet_advance(&b->s.hpet, e));
 			b->hpet_next = hpet_next_event(&b->s.hpet, e);
 		}
 		if (b->hist_on)
@@ -565,15 +566,17 @@ bool board_decodes_mmio(const struct board *b, uint64_t addr)
 
 static void hpet_access_write(struct board *b, uint64_t addr, unsigned size, uint64_t value)
 {
+	uint32_t old = line_sources(b);
 	hpet_write(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size, value);
-	hpet_update(b, 0);
+	hpet_update(b, old, 0);
 	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
 }
 
 static uint64_t hpet_access_read(struct board *b, uint64_t addr, unsigned size)
 {
+	uint32_t old = line_sources(b);
 	uint64_t v = hpet_read(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size);
-	hpet_update(b, 0);
+	hpet_update(b, old, 0);
 	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
 	return v;
 }
