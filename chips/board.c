@@ -503,6 +503,14 @@ void board_init_blank(struct board *b)
 	(void)board_init(b, &cfg, NULL, NULL);
 }
 
+void board_hpet_configure(struct board *b)
+{
+	hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
+	b->s.hpet_out = 0;
+	b->s.hpet_lines = 0;
+	b->hpet_next = UINT64_MAX;
+}
+
 void board_keep_history(struct board *b)
 {
 	b->hist_on = 1;

@@ -179,6 +179,11 @@ bool board_line_has_pic(unsigned line);
 bool board_line_level(const struct board *b, unsigned line);
 uint32_t board_line_levels(const struct board *b); /* bit n = line n */
 
+/* After a change of cfg.hpet or cfg.hpet_clock (the variants "hpet" and
+ * "hpet.clock", before the first input): the HPET back to power-on with
+ * that clock, its outputs dropped silently. */
+void board_hpet_configure(struct board *b);
+
 /* Keep the line history from now on (the hang report, `irqrr explain`):
  * it starts from the board's state, stamps unknown. Without it,
  * board_explain_line() infers the pending lines from the state alone. */
