@@ -60,6 +60,7 @@ _irqrr() {
 		return ;;
 	--irqchip) COMPREPLY=($(compgen -W "split kernel" -- "$cur")); return ;;
 	--lint0) COMPREPLY=($(compgen -W "broadcast bsp" -- "$cur")); return ;;
+	--hpet) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
 	--cpuid) COMPREPLY=($(compgen -W "auto host safe" -- "$cur")); return ;;
 	--kernel-decompress) COMPREPLY=($(compgen -W "host guest" -- "$cur")); return ;;
 	--from|--to|--at|--cpus|--mem|--gsi|--line|--cpu|--vector|--timeout|--max-tests|--max-time|\

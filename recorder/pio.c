@@ -21,6 +21,9 @@
  * MMIO: the IOAPIC window (board_owns_mmio) takes aligned 32-bit accesses
  * only (82093AA datasheet 3.0: registers are accessed as 32-bit quantities);
  * other sizes or alignments there: writes ignored, reads return 0.
+ * The HPET window (0xfed00000, when the board has one: --hpet on) takes
+ * aligned 32- and 64-bit accesses; other sizes or alignments there read all
+ * ones and write nothing (docs/chips-hpet.md).
  * Unclaimed MMIO reads all-ones.
  */
 #include <stdio.h>
@@ -132,9 +135,43 @@ void pio_access(struct vcpu *v, uint16_t port, bool write, unsigned size, uint8_
 		pio_byte(v, (uint16_t)(port + i), write, data + i);
 }
 
+/* The HPET's window: 4- and 8-byte aligned accesses reach the board. */
+static void hpet_access(struct vm *vm, uint64_t addr, bool write, unsigned len, uint8_t *data)
+{
+	if ((len != 4 && len != 8) || (addr & (len - 1))) {
+		if (!write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (len == 8) {
+		uint64_t val;
+		if (write) {
+			memcpy(&val, data, 8);
+			irqbus_mmio_write64(&vm->bus, addr, val);
+		} else {
+			val = irqbus_mmio_read64(&vm->bus, addr);
+			memcpy(data, &val, 8);
+		}
+		return;
+	}
+	uint32_t val;
+	if (write) {
+		memcpy(&val, data, 4);
+		irqbus_mmio_write(&vm->bus, addr, val);
+	} else {
+		val = irqbus_mmio_read(&vm->bus, addr);
+		memcpy(data, &val, 4);
+	}
+}
+
 void mmio_access(struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
 {
 	struct vm *vm = v->vm;
+	/* the board's configuration is fixed once the VM runs: no lock */
+	if (vm->split && !board_owns_mmio(addr) && board_decodes_mmio(&vm->bus.board, addr)) {
+		hpet_access(vm, addr, write, len, data);
+		return;
+	}
 	if (vm->split && board_owns_mmio(addr)) {
 		if (len != 4 || (addr & 3)) {
 			if (!write)

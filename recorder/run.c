@@ -30,6 +30,7 @@ void recorder_options_default(struct recorder_options *o)
 	o->cpus = 1;
 	o->mem_mib = RECORDER_MEM_MIB_DEFAULT;
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
+	o->hpet = true;
 }
 
 static void uart_irq(void *ctx, int level)

@@ -217,6 +217,9 @@ void irqbus_pio_write(struct irqbus *bus, uint16_t port, uint8_t value);
 uint8_t irqbus_pio_read(struct irqbus *bus, uint16_t port);
 void irqbus_mmio_write(struct irqbus *bus, uint64_t addr, uint32_t value);
 uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr);
+/* 64-bit accesses (the HPET's registers). */
+void irqbus_mmio_write64(struct irqbus *bus, uint64_t addr, uint64_t value);
+uint64_t irqbus_mmio_read64(struct irqbus *bus, uint64_t addr);
 void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
 uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
 void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);
