@@ -148,10 +148,13 @@ static bool legacy_cut(const struct board *b)
  * HPET's legacy route replaces them) and the HPET's routed outputs. */
 static uint32_t line_sources(const struct board *b)
 {
-	uint32_t l = b->s.lines | b->s.hpet_lines;
-	if (!legacy_cut(b))
-		l |= b->s.irq0 | (uint32_t)b->s.irq8 << 8;
-	return l & ((1u << BOARD_GSIS) - 1u);
+	uint32_t timers = (b->s.irq0 | (uint32_t)b->s.irq8 << 8) & b->timer_reach;
+	return (b->s.lines | b->s.hpet_lines | timers) & ((1u << BOARD_GSIS) - 1u);
+}
+
+static void timer_reach_update(struct board *b)
+{
+	b->timer_reach = legacy_cut(b) ? ~0x101u : ~0u;
 }
 
 /* ISA line n (0..15) as the PIC input sees it. */
@@ -305,6 +308,7 @@ static void hpet_update(struct board *b, uint32_t old, unsigned pulses)
 {
 	uint32_t lines = 0;
 	uint8_t out = 0;
+	timer_reach_update(b);
 	for (unsigned n = 0; n < HPET_TIMERS; n++) {
 		unsigned gsi;
 		if (!hpet_line(&b->s.hpet, n))
@@ -451,6 +455,7 @@ static void chips_reset(struct board *b)
 	b->s.hpet_out = 0;
 	b->s.hpet_lines = 0;
 	b->hpet_next = UINT64_MAX;
+	timer_reach_update(b);
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
@@ -509,6 +514,7 @@ void board_hpet_configure(struct board *b)
 	b->s.hpet_out = 0;
 	b->s.hpet_lines = 0;
 	b->hpet_next = UINT64_MAX;
+	timer_reach_update(b);
 }
 
 void board_keep_history(struct board *b)
@@ -915,6 +921,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;
+	timer_reach_update(&tmp);
 	board_history_start(&tmp);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
