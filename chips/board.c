@@ -359,7 +359,9 @@ static void advance_to(struct board *b, uint64_t t)
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
 		if (b->hpet_next == e) {
-			hpet_update(b, line_sources(b), hpet_advance(&b->s.hpet, e));
+			uint32_t old = line_sources(b);
+			unsigned pulses = hpet_advance(&b->s.hpet, e);
+			hpet_update(b, old, pulses);
 			b->hpet_next = hpet_next_event(&b->s.hpet, e);
 		}
 		if (b->hist_on)
