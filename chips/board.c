@@ -512,7 +512,9 @@ void board_init_blank(struct board *b)
 
 void board_hpet_configure(struct board *b)
 {
+	uint8_t one_write = b->s.hpet.val_set_one_write; /* a variant: kept */
 	hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
+	b->s.hpet.val_set_one_write = one_write;
 	b->s.hpet_out = 0;
 	b->s.hpet_lines = 0;
 	b->hpet_next = UINT64_MAX;
@@ -848,9 +850,15 @@ static void board_serialize(struct board *b, struct ser *s)
 		b->cfg.rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
 	if (version >= 3)
 		ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
+	uint8_t hpet_variant = b->s.hpet.val_set_one_write;
 	if (version >= 4) {
 		ser_u8(s, &b->cfg.hpet);
 		ser_u8(s, &b->cfg.hpet_clock);
+		/* the HPET's variant, also for a board without one (its state
+		 * below is saved only when fitted) */
+		ser_u8(s, &hpet_variant);
+		if (s->load && hpet_variant > 1)
+			ser_invalid(s, "bad hpet variant");
 	}
 	if (s->load && !s->err && config_check(&b->cfg)) {
 		ser_invalid(s, config_check(&b->cfg));
@@ -887,6 +895,7 @@ static void board_serialize(struct board *b, struct ser *s)
 			ser_invalid(s, "bad hpet wire state");
 	} else if (s->load) {
 		hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
+		b->s.hpet.val_set_one_write = hpet_variant;
 	}
 }
 

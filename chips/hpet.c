@@ -280,9 +280,10 @@ void hpet_init(struct hpet *h, enum hpet_clock clock)
 
 void hpet_reset(struct hpet *h)
 {
-	uint8_t clock = h->clock;
+	uint8_t clock = h->clock, one_write = h->val_set_one_write;
 	memset(h, 0, sizeof(*h));
 	h->clock = clock;
+	h->val_set_one_write = one_write;
 	timers_reset(h);
 }
 
@@ -362,7 +363,7 @@ static void write_timer_cmp(struct hpet *h, unsigned n, struct span s, uint64_t 
 		t->cmp = deposit(t->cmp, s, v) & m;
 	if (periodic(h, n))
 		t->period = deposit(t->period, s, v) & m;
-	if (s.mask == UINT64_MAX || s.shift == 32 || m != UINT64_MAX)
+	if (s.mask == UINT64_MAX || s.shift == 32 || m != UINT64_MAX || h->val_set_one_write)
 		t->conf &= ~(uint64_t)HPET_TN_VAL_SET;
 }
 
@@ -485,6 +486,7 @@ void hpet_serialize(struct hpet *h, struct ser *s)
 		return;
 	}
 	ser_u8(s, &tmp.clock);
+	ser_u8(s, &tmp.val_set_one_write);
 	ser_u64(s, &tmp.conf);
 	ser_u64(s, &tmp.isr);
 	ser_u64(s, &tmp.counter);
@@ -501,7 +503,8 @@ void hpet_serialize(struct hpet *h, struct ser *s)
 	}
 	if (!s->load || s->err)
 		return;
-	bool bad = tmp.clock > HPET_CLOCK_14MHZ || tmp.conf > 3 || tmp.isr > TIMERS_MASK;
+	bool bad = tmp.clock > HPET_CLOCK_14MHZ || tmp.val_set_one_write > 1 || tmp.conf > 3 ||
+		   tmp.isr > TIMERS_MASK;
 	for (unsigned n = 0; n < HPET_TIMERS && !bad; n++) {
 		struct hpet_timer *t = &tmp.t[n];
 		uint64_t wr = HPET_TN_INT_TYPE | HPET_TN_INT_ENB | HPET_TN_ROUTE_MASK;

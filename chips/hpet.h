@@ -80,16 +80,16 @@ struct hpet {
 	uint64_t offset;    /* while running: MAIN_CNT = offset + tick (mod 2^64) */
 	uint64_t settled;   /* clock tick up to which the timers' matches are applied */
 	uint8_t clock;      /* enum hpet_clock (configuration, kept by reset) */
-	/* model variants (docs/chips-hpet.md) */
-	uint8_t past_fires; /* a comparator written "in the past" fires now (QEMU) */
-	uint8_t wrap32;     /* a 32-bit one-shot also fires when the low counter wraps (QEMU) */
-	uint8_t pad[5];
+	/* model variant (docs/chips-hpet.md D1): VAL_SET clears after any
+	 * comparator write, also a 64-bit accumulator's low half (QEMU) */
+	uint8_t val_set_one_write;
+	uint8_t pad[6];
 	struct hpet_timer t[HPET_TIMERS];
 };
 
-/* Power-on state with the given clock, variants off. */
+/* Power-on state with the given clock, the variant off. */
 void hpet_init(struct hpet *h, enum hpet_clock clock);
-/* Power-on state; keeps the clock and the variants. */
+/* Power-on state; keeps the clock and the variant. */
 void hpet_reset(struct hpet *h);
 
 /* One access. size is 4 or 8; a misaligned access or another size reads all

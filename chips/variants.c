@@ -34,6 +34,12 @@ static const struct variant_info table[BOARD_VARIANTS] = {
 	  "the HPET's counter clock: 100 MHz, period 10 ns (QEMU's; default) or "
 	  "14.31818 MHz, period 69.841279 ns (Intel ICH). Set before the first "
 	  "input (setting it resets the HPET)" },
+	[BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE] = { "hpet.val_set_one_write", { "0", "1", NULL },
+	  "1: the HPET's Tn_VAL_SET_CNF clears after any comparator write, so a "
+	  "periodic 64-bit accumulator written as two 32-bit halves gets only its "
+	  "low half; the high half goes to the period (QEMU; docs/chips-hpet.md "
+	  "D1). Default 0: VAL_SET lasts until the value is complete (an 8-byte "
+	  "write, the high half, or the low half of a 32-bit comparator)" },
 };
 
 const char *board_variant_key(enum board_variant v)
@@ -96,6 +102,9 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 		b->cfg.hpet_clock = x;
 		board_hpet_configure(b);
 		break;
+	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
+		b->s.hpet.val_set_one_write = x;
+		break;
 	default:
 		return -1;
 	}
@@ -117,6 +126,8 @@ unsigned board_get_variant(const struct board *b, enum board_variant v)
 		return b->cfg.hpet;
 	case BOARD_VARIANT_HPET_CLOCK:
 		return b->cfg.hpet_clock;
+	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
+		return b->s.hpet.val_set_one_write;
 	default:
 		return 0;
 	}

@@ -595,13 +595,13 @@ static void older_state_versions_load(void **state)
 	size_t n3 = board_save(&b, v3, sizeof(v3));
 	const size_t hdr = 4 + 2 + 4; /* magic, version, 4 config bytes */
 	const size_t epoch_end = hdr + 8, cmos_end = epoch_end + 114;
-	/* v3: without the 2 HPET configuration bytes (this board has none) */
+	/* v3: without the 3 HPET configuration bytes (this board has none) */
 	uint8_t v4[8192];
 	size_t n4 = board_save(&b, v4, sizeof(v4));
 	assert_int_equal(v4[4], 4);
 	memcpy(v3, v4, cmos_end);
-	memcpy(v3 + cmos_end, v4 + cmos_end + 2, n4 - cmos_end - 2);
-	n3 = n4 - 2;
+	memcpy(v3 + cmos_end, v4 + cmos_end + 3, n4 - cmos_end - 3);
+	n3 = n4 - 3;
 	v3[4] = 3;
 	init_board(&old, c, 1);
 	assert_null(board_load(&old, v3, n3));
