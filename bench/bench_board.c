@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	int runs = 5;
 	const char *trace = NULL;
 	uint64_t chunk_ms = 0, stuck_at = UINT64_MAX;
-	int pos = 0, history = 0;
+	int pos = 0, history = 0, hpet = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
 			trace = argv[++i];
@@ -136,6 +136,8 @@ int main(int argc, char **argv)
 			chunk_ms = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--history"))
 			history = 1; /* the line history, as the recorder keeps it */
+		else if (!strcmp(argv[i], "--hpet"))
+			hpet = 1; /* an idle HPET on the board, as the recorder fits one */
 		else if (!strcmp(argv[i], "--stuck-at") && i + 1 < argc)
 			stuck_at = strtoull(argv[++i], NULL, 0);
 		else if (pos++ == 0)
@@ -144,7 +146,7 @@ int main(int argc, char **argv)
 			runs = atoi(argv[i]);
 	}
 	if (runs < 1 || runs > 100 || ticks < 1) {
-		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]\n");
+		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--hpet] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]\n");
 		return 2;
 	}
 	struct board *b = malloc(sizeof(*b));
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
 	if (!b || !per_event || !per_input)
 		return 1;
 	board_config_default(&cfg);
+	cfg.hpet = (uint8_t)hpet;
 	for (int r = 0; r < runs; r++) {
 		struct counter c = { 0, NULL, 0, 0, UINT64_MAX };
 		board_init(b, &cfg, count_sink, &c);

@@ -8,6 +8,11 @@
  *   GSI 16..23                  -> IOAPIC pin n, active low (PCI INTx)
  *   PIT OUT0                    -> ISA IRQ0 (wired-OR with a device on line 0)
  *   RTC IRQ                     -> ISA IRQ8 (wired-OR with a device on line 8)
+ *   HPET timer n (when fitted)  -> the line of its route, wired-OR: INT_ROUTE
+ *                                  GSI 20..23; legacy replacement timer 0 ->
+ *                                  line 0, timer 1 -> line 8, and then PIT
+ *                                  OUT0 and the RTC no longer reach them;
+ *                                  FSB -> an APIC message (docs/chips-hpet.md)
  *   master PIC INT              -> LINT0 of each vCPU; IOAPIC pin 0
  *                                  (MP spec 1.4 sec. 3.6.2.2, virtual wire B)
  */
@@ -132,12 +137,30 @@ static void ioapic_pin(struct board *b, unsigned pin, int electrical)
 	out_msgs(b, m, n);
 }
 
-/* The wiring in one place. ISA line n (0..15) as the PIC input sees it:
- * the device's level, ORed with PIT OUT0 on line 0 and the RTC on line 8. */
+/* The HPET's legacy replacement route cuts PIT OUT0 and the RTC off. */
+static bool legacy_cut(const struct board *b)
+{
+	return b->cfg.hpet && hpet_legacy(&b->s.hpet);
+}
+
+/* The wiring in one place: the logical level of every line, the device's
+ * level ORed with PIT OUT0 on line 0 and the RTC on line 8 (unless the
+ * HPET's legacy route replaces them) and the HPET's routed outputs. */
+static uint32_t line_sources(const struct board *b)
+{
+	uint32_t timers = (b->s.irq0 | (uint32_t)b->s.irq8 << 8) & b->timer_reach;
+	return (b->s.lines | b->s.hpet_lines | timers) & ((1u << BOARD_GSIS) - 1u);
+}
+
+static void timer_reach_update(struct board *b)
+{
+	b->timer_reach = legacy_cut(b) ? ~0x101u : ~0u;
+}
+
+/* ISA line n (0..15) as the PIC input sees it. */
 static int isa_level(const struct board *b, unsigned n)
 {
-	uint32_t l = b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8;
-	return (int)((l >> n) & 1u);
+	return (int)((line_sources(b) >> n) & 1u);
 }
 
 /* The IOAPIC pin a GSI reaches: the ISA IRQ0 -> pin 2 override (MADT). */
@@ -158,14 +181,14 @@ bool board_line_has_pic(unsigned line)
 
 uint32_t board_line_levels(const struct board *b)
 {
-	return (b->s.lines | b->s.irq0 | (uint32_t)b->s.irq8 << 8) & ((1u << BOARD_GSIS) - 1u);
+	return line_sources(b);
 }
 
 bool board_line_level(const struct board *b, unsigned line)
 {
 	if (line >= BOARD_GSIS)
 		return false;
-	return line < 16 ? isa_level(b, line) != 0 : ((b->s.lines >> line) & 1u) != 0;
+	return ((line_sources(b) >> line) & 1u) != 0;
 }
 
 /* Electrical level at IOAPIC pin p. */
@@ -177,7 +200,7 @@ static int ioapic_pin_level(const struct board *b, unsigned p)
 		return isa_level(b, 0) || ((b->s.lines >> 2) & 1u);
 	if (p < 16)
 		return isa_level(b, p);
-	return !((b->s.lines >> p) & 1u); /* PCI INTx: active low */
+	return !((line_sources(b) >> p) & 1u); /* PCI INTx: active low */
 }
 
 static void pic_int_update(struct board *b)
@@ -224,14 +247,101 @@ static void irq8_update(struct board *b)
 	drive_line(b, 8);
 }
 
-/* Process every PIT OUT0 and RTC IRQ transition up to t, in time order,
- * each at its own time. */
+/* Drive every line whose level differs between two line_sources(). */
+static void drive_changed(struct board *b, uint32_t old, uint32_t now)
+{
+	uint32_t d = old ^ now;
+	while (d) {
+		unsigned n = (unsigned)__builtin_ctz(d);
+		d &= d - 1;
+		drive_line(b, n);
+	}
+}
+
+/* An FSB interrupt message (spec 2.3.8 Tn_FSB_ROUTE): the MSI address and
+ * data decoded as the local APIC bus sees them (SDM vol. 3 sec. 11.11). A
+ * write outside the 0xfee00000 interrupt window is a memory write, not an
+ * interrupt: nothing is sent. */
+static void hpet_fsb_send(struct board *b, unsigned n)
+{
+	uint32_t addr, data;
+	hpet_fsb_msg(&b->s.hpet, n, &addr, &data);
+	if ((addr >> 20) != 0xfeeu)
+		return;
+	struct apic_msg m = {
+		.dest = (uint8_t)(addr >> 12),
+		.vector = (uint8_t)data,
+		.delivery = (uint8_t)((data >> 8) & 7u),
+		.destmode = (uint8_t)((addr >> 2) & 1u),
+		.trigger = (uint8_t)((data >> 15) & 1u),
+		.pin = (uint8_t)(APIC_MSG_PIN_HPET + n),
+	};
+	out_msgs(b, &m, 1);
+}
+
+/* One edge-triggered interrupt of timer n: its wire pulses, the line of its
+ * route rises and falls at one time (an edge for the PIC and the IOAPIC; none
+ * if another source holds the line), or its FSB message goes out. */
+static void hpet_pulse(struct board *b, unsigned n)
+{
+	unsigned gsi = 0;
+	enum hpet_route_kind r = hpet_route(&b->s.hpet, n, &gsi);
+	if (r == HPET_ROUTE_FSB) {
+		hpet_fsb_send(b, n);
+		return;
+	}
+	out_wire(b, WIRE_HPET0 + n, 1);
+	if (r == HPET_ROUTE_GSI && !((line_sources(b) >> gsi) & 1u)) {
+		uint32_t keep = b->s.hpet_lines;
+		b->s.hpet_lines |= 1u << gsi;
+		drive_line(b, gsi);
+		b->s.hpet_lines = keep;
+		drive_line(b, gsi);
+	}
+	out_wire(b, WIRE_HPET0 + n, 0);
+}
+
+/* The HPET changed (an access, a match): propagate its level outputs and
+ * routes, then the pulses of timers firing now. `old` is line_sources()
+ * from before the change (a GEN_CONF write moves the legacy cut with it). */
+static void hpet_update(struct board *b, uint32_t old, unsigned pulses)
+{
+	uint32_t lines = 0;
+	uint8_t out = 0;
+	timer_reach_update(b);
+	for (unsigned n = 0; n < HPET_TIMERS; n++) {
+		unsigned gsi;
+		if (!hpet_line(&b->s.hpet, n))
+			continue;
+		out |= (uint8_t)(1u << n);
+		if (hpet_route(&b->s.hpet, n, &gsi) == HPET_ROUTE_GSI)
+			lines |= 1u << gsi;
+	}
+	for (unsigned n = 0; n < HPET_TIMERS; n++)
+		if (((out ^ b->s.hpet_out) >> n) & 1u)
+			out_wire(b, WIRE_HPET0 + n, (out >> n) & 1u);
+	b->s.hpet_out = out;
+	b->s.hpet_lines = lines;
+	drive_changed(b, old, line_sources(b));
+	for (unsigned n = 0; n < HPET_TIMERS; n++)
+		if ((pulses >> n) & 1u)
+			hpet_pulse(b, n);
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
+/* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
+ * order, each at its own time. */
 static void advance_to(struct board *b, uint64_t t)
 {
 	if (t < b->s.now)
 		t = b->s.now;
 	for (;;) {
-		uint64_t e = b->next_edge < b->rtc_next ? b->next_edge : b->rtc_next;
+		uint64_t e = min3(b->next_edge, b->rtc_next, b->hpet_next);
 		/* UINT64_MAX means "no edge", even when t is UINT64_MAX */
 		if (e > t || e == UINT64_MAX || b->stop)
 			break;
@@ -247,6 +357,12 @@ static void advance_to(struct board *b, uint64_t t)
 		if (b->rtc_next == e) {
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
+		}
+		if (b->hpet_next == e) {
+			uint32_t old = line_sources(b);
+			unsigned pulses = hpet_advance(&b->s.hpet, e);
+			hpet_update(b, old, pulses);
+			b->hpet_next = hpet_next_event(&b->s.hpet, e);
 		}
 		if (b->hist_on)
 			board_history_observe(b, b->last_num);
@@ -314,6 +430,8 @@ static const char *config_check(const struct board_config *cfg)
 		return "bad pic imr reset value";
 	if (cfg->lint0_bsp_only > 1)
 		return "bad lint0 routing";
+	if (cfg->hpet > 1 || cfg->hpet_clock > HPET_CLOCK_14MHZ)
+		return "bad hpet configuration";
 	for (unsigned i = 0; i < 0x0e; i++)
 		if (cfg->cmos[i])
 			return "CMOS configuration touches the clock registers";
@@ -335,6 +453,11 @@ static void chips_reset(struct board *b)
 	}
 	pit_reset(&b->s.pit, b->s.now);
 	ioapic_init(&b->s.ioapic, b->cfg.ioapic_version);
+	hpet_reset(&b->s.hpet);
+	b->s.hpet_out = 0;
+	b->s.hpet_lines = 0;
+	b->hpet_next = UINT64_MAX;
+	timer_reach_update(b);
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
@@ -368,6 +491,7 @@ int board_init(struct board *b, const struct board_config *cfg,
 	b->s.lvt[0][0] = APIC_DM_EXTINT << 8;
 	b->s.lvt[0][1] = APIC_DM_NMI << 8;
 	rtc_init(&b->s.rtc, cfg->rtc_epoch);
+	hpet_init(&b->s.hpet, (enum hpet_clock)cfg->hpet_clock);
 	for (unsigned i = 0x0e; i < 0x80; i++)
 		if (cfg->cmos[i])
 			rtc_cmos_set(&b->s.rtc, (uint8_t)i, cfg->cmos[i]);
@@ -384,6 +508,17 @@ void board_init_blank(struct board *b)
 	struct board_config cfg;
 	board_config_default(&cfg);
 	(void)board_init(b, &cfg, NULL, NULL);
+}
+
+void board_hpet_configure(struct board *b)
+{
+	uint8_t one_write = b->s.hpet.val_set_one_write; /* a variant: kept */
+	hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
+	b->s.hpet.val_set_one_write = one_write;
+	b->s.hpet_out = 0;
+	b->s.hpet_lines = 0;
+	b->hpet_next = UINT64_MAX;
+	timer_reach_update(b);
 }
 
 void board_keep_history(struct board *b)
@@ -405,10 +540,14 @@ void board_reset(struct board *b, uint64_t now)
 	struct irq_event in = { .kind = EV_RESET };
 	begin_input(b, now);
 	bool had_int = b->s.pic_int, had_irq0 = b->s.irq0;
+	uint8_t had_hpet = b->s.hpet_out;
 	chips_reset(b);
 	/* Report the wires the reset changed. */
 	if (had_irq0 != (bool)b->s.irq0)
 		out_wire(b, WIRE_IRQ0, b->s.irq0);
+	for (unsigned n = 0; n < HPET_TIMERS; n++)
+		if ((had_hpet >> n) & 1u)
+			out_wire(b, WIRE_HPET0 + n, 0);
 	if (had_int != (bool)b->s.pic_int) {
 		out_wire(b, WIRE_PIC_INT, b->s.pic_int);
 		lint0_on_int_change(b, b->s.pic_int);
@@ -431,6 +570,33 @@ bool board_owns_port(uint16_t port)
 bool board_owns_mmio(uint64_t addr)
 {
 	return addr >= IOAPIC_BASE && addr < (uint64_t)IOAPIC_BASE + IOAPIC_SIZE;
+}
+
+static bool hpet_decodes(const struct board *b, uint64_t addr)
+{
+	return b->cfg.hpet && addr >= HPET_BASE && addr < (uint64_t)HPET_BASE + HPET_SIZE;
+}
+
+bool board_decodes_mmio(const struct board *b, uint64_t addr)
+{
+	return board_owns_mmio(addr) || hpet_decodes(b, addr);
+}
+
+static void hpet_access_write(struct board *b, uint64_t addr, unsigned size, uint64_t value)
+{
+	uint32_t old = line_sources(b);
+	hpet_write(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size, value);
+	hpet_update(b, old, 0);
+	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
+}
+
+static uint64_t hpet_access_read(struct board *b, uint64_t addr, unsigned size)
+{
+	uint32_t old = line_sources(b);
+	uint64_t v = hpet_read(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size);
+	hpet_update(b, old, 0);
+	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
+	return v;
 }
 
 void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value)
@@ -487,8 +653,34 @@ void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t val
 		b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 		unsigned n = ioapic_mmio_write(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE), value, m);
 		out_msgs(b, m, n);
+	} else if (hpet_decodes(b, addr)) {
+		hpet_access_write(b, addr, 4, value);
 	}
 	end_input(b, &in);
+}
+
+void board_mmio_write64(struct board *b, uint64_t now, uint64_t addr, uint64_t value)
+{
+	struct irq_event in = { .kind = EV_MMIO_WRITE64 };
+	in.u.mmio64.addr = addr;
+	in.u.mmio64.value = value;
+	begin_input(b, now);
+	if (hpet_decodes(b, addr))
+		hpet_access_write(b, addr, 8, value);
+	end_input(b, &in);
+}
+
+uint64_t board_mmio_read64(struct board *b, uint64_t now, uint64_t addr)
+{
+	struct irq_event in = { .kind = EV_MMIO_READ64 };
+	uint64_t v = UINT64_MAX;
+	begin_input(b, now);
+	if (hpet_decodes(b, addr))
+		v = hpet_access_read(b, addr, 8);
+	in.u.mmio64.addr = addr;
+	in.u.mmio64.value = v;
+	end_input(b, &in);
+	return v;
 }
 
 uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr)
@@ -498,6 +690,8 @@ uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr)
 	begin_input(b, now);
 	if (board_owns_mmio(addr))
 		v = ioapic_mmio_read(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE));
+	else if (hpet_decodes(b, addr))
+		v = (uint32_t)hpet_access_read(b, addr, 4);
 	in.u.mmio.addr = addr;
 	in.u.mmio.value = v;
 	end_input(b, &in);
@@ -591,6 +785,12 @@ int board_apply(struct board *b, const struct irq_event *in)
 	case EV_MMIO_READ:
 		board_mmio_read(b, in->t, in->u.mmio.addr);
 		return 0;
+	case EV_MMIO_WRITE64:
+		board_mmio_write64(b, in->t, in->u.mmio64.addr, in->u.mmio64.value);
+		return 0;
+	case EV_MMIO_READ64:
+		board_mmio_read64(b, in->t, in->u.mmio64.addr);
+		return 0;
 	case EV_IRQ:
 		if (in->u.irq.gsi >= BOARD_GSIS || in->u.irq.level > 1)
 			return -1;
@@ -616,7 +816,7 @@ int board_apply(struct board *b, const struct irq_event *in)
 
 uint64_t board_next_deadline(const struct board *b)
 {
-	return b->next_edge < b->rtc_next ? b->next_edge : b->rtc_next;
+	return min3(b->next_edge, b->rtc_next, b->hpet_next);
 }
 
 /* ---- keyframes ---- */
@@ -632,7 +832,8 @@ static void board_serialize(struct board *b, struct ser *s)
 	ser_u16(s, &version);
 	/* Loads read older versions too (keyframes of older traces): version 1
 	 * had no RTC (it gets the default epoch, as a board without one would
-	 * have needed), version 2 no CMOS configuration (zeros). */
+	 * have needed), version 2 no CMOS configuration (zeros), versions
+	 * before 4 no HPET (a board without one). */
 	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version < 1 ||
 				   version > BOARD_STATE_VERSION)) {
 		ser_invalid(s, memcmp(magic, state_magic, 4) ? "not a board state"
@@ -649,6 +850,16 @@ static void board_serialize(struct board *b, struct ser *s)
 		b->cfg.rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
 	if (version >= 3)
 		ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
+	uint8_t hpet_variant = b->s.hpet.val_set_one_write;
+	if (version >= 4) {
+		ser_u8(s, &b->cfg.hpet);
+		ser_u8(s, &b->cfg.hpet_clock);
+		/* the HPET's variant, also for a board without one (its state
+		 * below is saved only when fitted) */
+		ser_u8(s, &hpet_variant);
+		if (s->load && hpet_variant > 1)
+			ser_invalid(s, "bad hpet variant");
+	}
 	if (s->load && !s->err && config_check(&b->cfg)) {
 		ser_invalid(s, config_check(&b->cfg));
 		return;
@@ -674,6 +885,18 @@ static void board_serialize(struct board *b, struct ser *s)
 		rtc_serialize(&b->s.rtc, s);
 	else if (s->load)
 		rtc_init(&b->s.rtc, b->cfg.rtc_epoch);
+	if (version >= 4 && b->cfg.hpet) {
+		hpet_serialize(&b->s.hpet, s);
+		ser_u32(s, &b->s.hpet_lines);
+		ser_u8(s, &b->s.hpet_out);
+		if (s->load && !s->err &&
+		    (b->s.hpet.clock != b->cfg.hpet_clock || (b->s.hpet_lines >> BOARD_GSIS) ||
+		     (b->s.hpet_out >> HPET_TIMERS)))
+			ser_invalid(s, "bad hpet wire state");
+	} else if (s->load) {
+		hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
+		b->s.hpet.val_set_one_write = hpet_variant;
+	}
 }
 
 size_t board_state_size(const struct board *b)
@@ -708,6 +931,8 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.hist_on = b->hist_on;
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
+	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;
+	timer_reach_update(&tmp);
 	board_history_start(&tmp);
 	memcpy(b, &tmp, sizeof(tmp));
 	return NULL;
@@ -744,4 +969,6 @@ void board_print_state(const struct board *b, FILE *f)
 	pit_print(&b->s.pit, b->s.now, f);
 	ioapic_print(&b->s.ioapic, f);
 	rtc_print(&b->s.rtc, b->s.now, f);
+	if (b->cfg.hpet)
+		hpet_print(&b->s.hpet, b->s.now, f);
 }

@@ -5,6 +5,9 @@
  *   ISA IRQ n (device line)  -> PIC input n, IOAPIC pin n (IRQ0 -> pin 2)
  *   PIT OUT0                 -> ISA IRQ0
  *   RTC IRQ                  -> ISA IRQ8 (PIC slave IR0, IOAPIC pin 8)
+ *   HPET timer n (if fitted) -> INT_ROUTE: IOAPIC pin 20..23; legacy
+ *                               replacement: timer 0 -> IRQ0, timer 1 -> IRQ8
+ *                               (PIT and RTC cut off); FSB: an APIC message
  *   master PIC INT           -> LINT0 of every vCPU (by its LVT0 mode),
  *                               IOAPIC pin 0 (MP spec virtual wire B)
  *   IOAPIC                   -> APIC messages
@@ -26,6 +29,7 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "hpet.h"
 #include "ioapic.h"
 #include "pic.h"
 #include "pit.h"
@@ -40,7 +44,9 @@ struct board_config {
 	uint8_t ioapic_version; /* 0x20 (default) or 0x11 */
 	uint8_t pic_imr_reset;  /* IMR after reset: 0x00 (default) or 0xff */
 	uint8_t lint0_bsp_only; /* 1: PIC INT reaches cpu 0 only (old KVM) */
-	uint8_t pad[4];
+	uint8_t hpet;           /* 1: the HPET is fitted at 0xfed00000 (default 0) */
+	uint8_t hpet_clock;     /* enum hpet_clock: 0 100 MHz (default), 1 14.31818 MHz */
+	uint8_t pad[2];
 	uint64_t rtc_epoch;     /* RTC wall-clock time (Unix s) at virtual time 0 */
 	/* CMOS RAM (battery-backed NVRAM) at power-on, e.g. the memory size
 	 * the VMM fills in; bytes 0x0e..0x7f, 0x00..0x0d must be 0 */
@@ -59,6 +65,10 @@ struct board_state {
 	struct pit pit;
 	struct ioapic ioapic;
 	struct rtc rtc;
+	struct hpet hpet;       /* power-on state and untouched when not fitted */
+	uint32_t hpet_lines;    /* lines the HPET's level outputs assert (bit n) */
+	uint8_t hpet_out;       /* HPET timer level outputs as last propagated */
+	uint8_t pad2[3];
 	uint32_t lines;         /* device-driven GSI levels (bit n) */
 	uint8_t irq0;           /* PIT OUT0 level as last propagated */
 	uint8_t pic_int;        /* master INT level as last propagated */
@@ -122,6 +132,10 @@ struct board {
 	 * (not saved) */
 	uint64_t next_edge;
 	uint64_t rtc_next;
+	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
+	/* lines PIT OUT0 and the RTC may reach: all, or not 0 and 8 while the
+	 * HPET's legacy route is on (derived from s, recomputed with it) */
+	uint32_t timer_reach;
 	/* A sink may set this to end the current time advance early (a replay
 	 * that has diverged need not emit years of timer edges); the board's
 	 * state is then incomplete and must not be used further. */
@@ -148,6 +162,10 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port);
 void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t value);
 uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr);
+/* 64-bit MMIO accesses (the HPET's registers; the IOAPIC's are 32-bit only:
+ * a 64-bit access there writes nothing and reads all ones). */
+void board_mmio_write64(struct board *b, uint64_t now, uint64_t addr, uint64_t value);
+uint64_t board_mmio_read64(struct board *b, uint64_t now, uint64_t addr);
 void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level);
 uint8_t board_intack(struct board *b, uint64_t now, unsigned cpu);
 void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu);
@@ -164,6 +182,11 @@ bool board_line_has_pic(unsigned line);
 bool board_line_level(const struct board *b, unsigned line);
 uint32_t board_line_levels(const struct board *b); /* bit n = line n */
 
+/* After a change of cfg.hpet or cfg.hpet_clock (the variants "hpet" and
+ * "hpet.clock", before the first input): the HPET back to power-on with
+ * that clock, its outputs dropped silently. */
+void board_hpet_configure(struct board *b);
+
 /* Keep the line history from now on (the hang report, `irqrr explain`):
  * it starts from the board's state, stamps unknown. Without it,
  * board_explain_line() infers the pending lines from the state alone. */
@@ -171,13 +194,16 @@ void board_keep_history(struct board *b);
 
 /* Which ports / MMIO ranges the board decodes. */
 bool board_owns_port(uint16_t port);
-bool board_owns_mmio(uint64_t addr);
+bool board_owns_mmio(uint64_t addr);   /* the IOAPIC window */
+/* Whether this board decodes addr: the IOAPIC window, and the HPET's
+ * (HPET_BASE, HPET_SIZE) when it is fitted. */
+bool board_decodes_mmio(const struct board *b, uint64_t addr);
 
 /* Next time the board must be advanced (UINT64_MAX: none). */
 uint64_t board_next_deadline(const struct board *b);
 
 /* Keyframes: the complete board state (config + chips), versioned. */
-#define BOARD_STATE_VERSION 3
+#define BOARD_STATE_VERSION 4
 size_t board_state_size(const struct board *b);
 /* Returns bytes written, 0 if len is too small. */
 size_t board_save(const struct board *b, uint8_t *buf, size_t len);

@@ -31,6 +31,14 @@ static const struct irq_kind_desc kinds[EV_DEADLINE + 1] = {
 		FIELD(mmio.addr, "addr", HEX, NONE, 0),
 		FIELD(mmio.value, "value", HEX, NONE, IRQ_FIELD_RESULT),
 	} },
+	[EV_MMIO_WRITE64] = { EV_MMIO_WRITE64, true, "mmio_write64", "mmiow64", 2, {
+		FIELD(mmio64.addr, "addr", HEX, NONE, 0),
+		FIELD(mmio64.value, "value", HEX, NONE, 0),
+	} },
+	[EV_MMIO_READ64] = { EV_MMIO_READ64, true, "mmio_read64", "mmior64", 2, {
+		FIELD(mmio64.addr, "addr", HEX, NONE, 0),
+		FIELD(mmio64.value, "value", HEX, NONE, IRQ_FIELD_RESULT),
+	} },
 	[EV_IRQ] = { EV_IRQ, true, "irq", "irq", 2, {
 		FIELD(irq.gsi, "gsi", DEC, GSI, 0),
 		FIELD(irq.level, "level", DEC, NONE, 0),
@@ -117,6 +125,9 @@ const char *board_wire_name(unsigned id)
 	case WIRE_IRQ0: return "irq0";
 	case WIRE_IRQ8: return "irq8";
 	case WIRE_PIC_INT: return "pic.int";
+	case WIRE_HPET0: return "hpet.t0";
+	case WIRE_HPET0 + 1: return "hpet.t1";
+	case WIRE_HPET0 + 2: return "hpet.t2";
 	default: return NULL;
 	}
 }

@@ -26,6 +26,8 @@ enum irq_event_kind {
 	EV_INTACK = 0x08,     /* vCPU intack.cpu runs INTA; intack.vector = result */
 	EV_EOI = 0x09,        /* LAPIC EOI broadcast of eoi.vector (from eoi.cpu) */
 	EV_LVT = 0x0a,        /* LVT register lvt.pin (0=LVT0/LINT0, 1=LVT1) of lvt.cpu observed = lvt.value */
+	EV_MMIO_WRITE64 = 0x0b, /* mmio64.addr <- mmio64.value (64-bit; format 2) */
+	EV_MMIO_READ64 = 0x0c,  /* mmio64.value = result of a 64-bit read of mmio64.addr */
 
 	/* outputs (board -> world) */
 	EV_WIRE = 0x20,     /* board-internal wire wire.id changed to wire.level */
@@ -34,15 +36,20 @@ enum irq_event_kind {
 	EV_DEADLINE = 0x23, /* board wants to be advanced at deadline.t (UINT64_MAX: none) */
 };
 
-#define EV_IS_INPUT(k) ((k) >= EV_RESET && (k) <= EV_LVT)
+#define EV_IS_INPUT(k) ((k) >= EV_RESET && (k) <= EV_MMIO_READ64)
 #define EV_IS_OUTPUT(k) ((k) >= EV_WIRE && (k) <= EV_DEADLINE)
 
 /* Board-internal wires reported by EV_WIRE. */
 enum board_wire {
 	WIRE_IRQ0 = 0,    /* PIT OUT0 = ISA IRQ0 (PIC IR0, IOAPIC pin 2) */
 	WIRE_IRQ8 = 8,    /* RTC IRQ8 (reserved for the RTC model) */
-	WIRE_PIC_INT = 32 /* master 8259A INT -> LINT0 (and IOAPIC pin 0) */
+	WIRE_PIC_INT = 32, /* master 8259A INT -> LINT0 (and IOAPIC pin 0) */
+	WIRE_HPET0 = 40,   /* HPET timer n's interrupt output: id 40 + n (a level,
+			    * or a 1-then-0 pulse at one time for an edge) */
 };
+
+/* apic_msg.pin of an HPET timer's FSB message: 0x40 + timer (not an IOAPIC pin). */
+#define APIC_MSG_PIN_HPET 0x40
 
 /* APIC delivery modes, as in the IOAPIC RTE bits 10:8 and MSI data bits 10:8. */
 enum apic_delivery {
@@ -77,6 +84,7 @@ struct irq_event {
 	union {
 		struct { uint16_t port; uint8_t value; } pio;
 		struct { uint64_t addr; uint32_t value; } mmio;
+		struct { uint64_t addr; uint64_t value; } mmio64;
 		struct { uint8_t gsi; uint8_t level; } irq;
 		struct { uint8_t cpu; uint8_t vector; } intack;
 		struct { uint8_t vector; uint8_t cpu; } eoi;

@@ -26,6 +26,20 @@ static const struct variant_info table[BOARD_VARIANTS] = {
 	  "1: the OCW3 poll word is the IR level without bit 7, and 0x07 when "
 	  "nothing is pending (KVM/crosvm; checklist Q2). Default 0: the 8259A "
 	  "datasheet, bit 7 set when a request was pending, 0x00 otherwise" },
+	[BOARD_VARIANT_HPET] = { "hpet", { "off", "on", NULL },
+	  "on: the board has an IA-PC HPET at 0xfed00000 (docs/chips-hpet.md); "
+	  "off (the board's default): that window is not decoded. Board "
+	  "configuration, set before the first input (setting it resets the HPET)" },
+	[BOARD_VARIANT_HPET_CLOCK] = { "hpet.clock", { "100mhz", "14.318mhz", NULL },
+	  "the HPET's counter clock: 100 MHz, period 10 ns (QEMU's; default) or "
+	  "14.31818 MHz, period 69.841279 ns (Intel ICH). Set before the first "
+	  "input (setting it resets the HPET)" },
+	[BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE] = { "hpet.val_set_one_write", { "0", "1", NULL },
+	  "1: the HPET's Tn_VAL_SET_CNF clears after any comparator write, so a "
+	  "periodic 64-bit accumulator written as two 32-bit halves gets only its "
+	  "low half; the high half goes to the period (QEMU; docs/chips-hpet.md "
+	  "D1). Default 0: VAL_SET lasts until the value is complete (an 8-byte "
+	  "write, the high half, or the low half of a 32-bit comparator)" },
 };
 
 const char *board_variant_key(enum board_variant v)
@@ -80,6 +94,17 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 	case BOARD_VARIANT_PIC_POLL_NO_0X80:
 		b->s.pic.chip[0].poll_no_0x80 = b->s.pic.chip[1].poll_no_0x80 = x;
 		break;
+	case BOARD_VARIANT_HPET:
+		b->cfg.hpet = x;
+		board_hpet_configure(b);
+		break;
+	case BOARD_VARIANT_HPET_CLOCK:
+		b->cfg.hpet_clock = x;
+		board_hpet_configure(b);
+		break;
+	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
+		b->s.hpet.val_set_one_write = x;
+		break;
 	default:
 		return -1;
 	}
@@ -97,6 +122,12 @@ unsigned board_get_variant(const struct board *b, enum board_variant v)
 		return b->s.pit.cw_keeps_counting;
 	case BOARD_VARIANT_PIC_POLL_NO_0X80:
 		return b->s.pic.chip[0].poll_no_0x80;
+	case BOARD_VARIANT_HPET:
+		return b->cfg.hpet;
+	case BOARD_VARIANT_HPET_CLOCK:
+		return b->cfg.hpet_clock;
+	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
+		return b->s.hpet.val_set_one_write;
 	default:
 		return 0;
 	}

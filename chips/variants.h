@@ -19,6 +19,9 @@ enum board_variant {
 	BOARD_VARIANT_LINT0,              /* "lint0" broadcast|bsp */
 	BOARD_VARIANT_PIT_CW_KEEPS_COUNTING, /* "pit.cw_keeps_counting" 0|1 */
 	BOARD_VARIANT_PIC_POLL_NO_0X80,   /* "pic.poll_no_0x80" 0|1 */
+	BOARD_VARIANT_HPET,               /* "hpet" off|on (board configuration) */
+	BOARD_VARIANT_HPET_CLOCK,         /* "hpet.clock" 100mhz|14.318mhz */
+	BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE, /* "hpet.val_set_one_write" 0|1 */
 	BOARD_VARIANTS
 };
 

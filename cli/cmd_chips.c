@@ -23,11 +23,12 @@ static const struct cli_opt chips_opts[] = {
 
 static const struct cli_cmd chips_cmd = {
 	"chips", "[OPTIONS] [SCRIPT]",
-	"Drive a bare board (PIC pair + ELCR, IOAPIC, PIT + port 0x61) from a chip\n"
+	"Drive a bare board (PIC pair + ELCR, IOAPIC, PIT + port 0x61, RTC; the HPET\n"
+	"with 'board hpet=on') from a chip\n"
 	"script (standard input when SCRIPT is absent or '-') and print reads,\n"
 	"INTACK vectors and every output event, one line each.\n",
 	chips_opts,
-	"A 'board cpus=N ioapic=V imr=V lint0=MODE' line at the top of a script\n"
+	"A 'board cpus=N ioapic=V imr=V lint0=MODE hpet=on|off' line at the top of a script\n"
 	"overrides these. Language and output: docs/chips-script.md.\n",
 	"0 ok, 2 bad script or options (message names the line), or a write error.",
 };

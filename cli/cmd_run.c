@@ -14,7 +14,7 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
-	OPT_MODEL,
+	OPT_MODEL, OPT_HPET,
 };
 
 /* A number macro as a string, for the help texts. */
@@ -39,6 +39,8 @@ enum {
 	  "guest CPUID: as KVM supports it (host), minus what an\n"                                \
 	  "emulating KVM cannot run (safe); auto: safe if the CPU\nlacks vmx/svm (default)" },     \
 	{ "lint0", OPT_LINT0, "broadcast|bsp", "PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only" }, \
+	{ "hpet", OPT_HPET, "on|off", "the board's HPET at 0xfed00000 and an ACPI HPET table\n"  \
+	  "(default on; --irqchip=split only)" },                                                   \
 	{ "model", OPT_MODEL, "KEY=VALUE", "run against a model variant of the chips (repeatable;\n" \
 	  "irqrr replay --list-models); recorded in the trace" },                                   \
 	{ "verbose", 'v', NULL, "log unclaimed ports/MMIO and print exit statistics" },            \
@@ -146,8 +148,14 @@ static int take_choice_option(struct recorder_options *o, int c, const char *v)
 	static const char *const lint0s[] = { "broadcast", "bsp", NULL };
 	static const char *const cpuids[] = { "auto", "host", "safe", NULL };
 	static const char *const decompress[] = { "host", "guest", NULL };
+	static const char *const onoff[] = { "off", "on", NULL };
 	int i;
 	switch (c) {
+	case OPT_HPET:
+		if ((i = parse_choice("--hpet", v, onoff, "on or off")) < 0)
+			return 2;
+		o->hpet = i == 1;
+		return 0;
 	case OPT_IRQCHIP:
 		if ((i = parse_choice("--irqchip", v, irqchips, "split or kernel")) < 0)
 			return 2;

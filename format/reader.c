@@ -815,6 +815,17 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 		ev->u.mmio.value = (uint32_t)v;
 		p += k;
 		break;
+	case EV_MMIO_WRITE64:
+	case EV_MMIO_READ64:
+		if (!(k = get_varint(b + p, end - p, &v)))
+			return cerr(c, "bad mmio64 address");
+		ev->u.mmio64.addr = v;
+		p += k;
+		if (!(k = get_varint(b + p, end - p, &v)))
+			return cerr(c, "bad mmio64 value");
+		ev->u.mmio64.value = v;
+		p += k;
+		break;
 	case EV_IRQ:
 		ev->u.irq.gsi = b[p];
 		ev->u.irq.level = b[p + 1];

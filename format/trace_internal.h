@@ -39,8 +39,8 @@
 #define TRAILER_LEN 32
 #define TRAILER_MAGIC "IRQRREND"
 
-/* Largest encoded board event: tag + 10-byte dt + mmio (10-byte addr + 5-byte value). */
-#define EVENT_MAX_BYTES 26
+/* Largest encoded board event: tag + 10-byte dt + mmio64 (10-byte addr + 10-byte value). */
+#define EVENT_MAX_BYTES 31
 #define TAG_DT_ZERO 0x80u
 
 static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

@@ -229,7 +229,8 @@ static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, size_t *out_
 	memcpy(h, TRACE_MAGIC, TRACE_MAGIC_LEN);
 	put_le16(h + 8, TRACE_FORMAT_MAJOR);
 	put_le16(h + 10, TRACE_FORMAT_MINOR);
-	put_le16(h + 12, 1); /* min reader major */
+	/* min reader major: 2 decodes the 64-bit MMIO kinds (0x0b, 0x0c) */
+	put_le16(h + 12, 2);
 	put_le16(h + 14, 0); /* min reader minor */
 	put_le32(h + 16, 0); /* required features */
 	put_le32(h + 20, 0); /* optional features */
@@ -613,6 +614,12 @@ int trace_writer_append(struct trace_writer *w, const struct irq_event *ev)
 		p = put_tag_dt(w, p, ev->kind, ev->t);
 		p = put_varint(p, ev->u.mmio.addr);
 		p = put_varint(p, ev->u.mmio.value);
+		break;
+	case EV_MMIO_WRITE64:
+	case EV_MMIO_READ64:
+		p = put_tag_dt(w, p, ev->kind, ev->t);
+		p = put_varint(p, ev->u.mmio64.addr);
+		p = put_varint(p, ev->u.mmio64.value);
 		break;
 	case EV_IRQ:
 		p = put_tag_dt(w, p, ev->kind, ev->t);

@@ -245,6 +245,7 @@ int irqbus_init(struct irqbus *bus, const struct irqbus_config *c)
 	board_config_default(&cfg);
 	cfg.ncpus = (uint8_t)c->ncpus;
 	cfg.lint0_bsp_only = c->lint0_bsp ? 1 : 0;
+	cfg.hpet = c->hpet ? 1 : 0;
 	/* The RTC starts at the host's wall-clock time (run.c): a machine
 	 * setting, recorded in every keyframe, so replay never reads a host
 	 * clock. */
@@ -346,6 +347,21 @@ uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr)
 {
 	uint64_t now = bus_enter(bus);
 	uint32_t v = board_mmio_read(&bus->board, now, addr);
+	bus_leave(bus);
+	return v;
+}
+
+void irqbus_mmio_write64(struct irqbus *bus, uint64_t addr, uint64_t value)
+{
+	uint64_t now = bus_enter(bus);
+	board_mmio_write64(&bus->board, now, addr, value);
+	bus_leave(bus);
+}
+
+uint64_t irqbus_mmio_read64(struct irqbus *bus, uint64_t addr)
+{
+	uint64_t now = bus_enter(bus);
+	uint64_t v = board_mmio_read64(&bus->board, now, addr);
 	bus_leave(bus);
 	return v;
 }

@@ -47,6 +47,7 @@ struct irqbus_config {
 	bool kernel_irqchip;  /* the chips are KVM's: no board, irqbus_set_irq -> irq_line */
 	unsigned ncpus;
 	bool lint0_bsp;
+	bool hpet;            /* the board's HPET (--hpet on) */
 	uint64_t ram_size;    /* for the CMOS memory-size bytes */
 	uint64_t rtc_epoch;   /* the RTC's start (wall-clock seconds) */
 	const char *const *models; /* --model KEY=VALUE (chips/variants.h) */
@@ -94,6 +95,9 @@ void irqbus_pio_write(struct irqbus *bus, uint16_t port, uint8_t value);
 uint8_t irqbus_pio_read(struct irqbus *bus, uint16_t port);
 void irqbus_mmio_write(struct irqbus *bus, uint64_t addr, uint32_t value);
 uint32_t irqbus_mmio_read(struct irqbus *bus, uint64_t addr);
+/* 64-bit accesses (the HPET's registers) */
+void irqbus_mmio_write64(struct irqbus *bus, uint64_t addr, uint64_t value);
+uint64_t irqbus_mmio_read64(struct irqbus *bus, uint64_t addr);
 void irqbus_set_irq(struct irqbus *bus, unsigned gsi, int level);
 uint8_t irqbus_intack(struct irqbus *bus, unsigned cpu);
 void irqbus_eoi(struct irqbus *bus, uint8_t vector, unsigned cpu);

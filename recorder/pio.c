@@ -22,7 +22,10 @@
  * MMIO: the IOAPIC window (board_owns_mmio; vcpu.c) takes aligned 32-bit
  * accesses only (82093AA datasheet 3.0: registers are accessed as 32-bit
  * quantities); other sizes or alignments there: writes ignored, reads
- * return 0. Unclaimed MMIO reads all-ones.
+ * return 0. The HPET window (0xfed00000, when the board has one: --hpet
+ * on; vcpu.c) takes aligned 32- and 64-bit accesses; other sizes or
+ * alignments there read all ones and write nothing (docs/chips-hpet.md).
+ * Unclaimed MMIO reads all-ones.
  */
 #include <stdio.h>
 #include <string.h>

@@ -42,6 +42,8 @@ struct recorder_options {
 	unsigned mem_mib;        /* guest RAM below 0xfec00000 */
 	bool kernel_irqchip;     /* --irqchip=kernel: KVM's PIC/PIT/IOAPIC */
 	bool lint0_bsp;          /* --lint0=bsp */
+	bool hpet;               /* --hpet on|off: the board's HPET and the ACPI HPET
+				  * table (split irqchip only; default on) */
 	bool verbose;
 	double timeout;          /* seconds; 0: none */
 	const char *trace_path;  /* record to this file; NULL: just run */

@@ -30,6 +30,7 @@ void recorder_options_default(struct recorder_options *o)
 	o->cpus = 1;
 	o->mem_mib = RECORDER_MEM_MIB_DEFAULT;
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
+	o->hpet = true;
 }
 
 static void uart_irq(void *ctx, int level)
@@ -383,6 +384,7 @@ static int vm_setup(struct vm *vm, const struct recorder_options *o, struct deli
 		.kernel_irqchip = !vm->split,
 		.ncpus = vm->ncpus,
 		.lint0_bsp = o->lint0_bsp,
+		.hpet = o->hpet,
 		.ram_size = vm->ram_size,
 		/* the RTC starts at the host's wall-clock time */
 		.rtc_epoch = (uint64_t)time(NULL),

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "chips/hpet.h"
 #include "pio.h"
 #include "vmm.h"
 
@@ -128,13 +129,49 @@ static void board_mmio_io(void *ctx, struct vcpu *v, uint64_t addr, bool write, 
 	}
 }
 
+/* The HPET's window (registered only when the board has one): aligned 4-
+ * and 8-byte accesses reach the board; other sizes or alignments read all
+ * ones and write nothing (docs/chips-hpet.md). */
+static bool hpet_window(uint64_t addr)
+{
+	return addr >= HPET_BASE && addr < HPET_BASE + HPET_SIZE;
+}
+
+static void hpet_mmio_io(void *ctx, struct vcpu *v, uint64_t addr, bool write, unsigned len, uint8_t *data)
+{
+	struct vm *vm = ctx;
+	(void)v;
+	if ((len != 4 && len != 8) || (addr & (len - 1))) {
+		if (!write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (len == 8) {
+		uint64_t val;
+		if (write) {
+			memcpy(&val, data, 8);
+			irqbus_mmio_write64(&vm->bus, addr, val);
+		} else {
+			val = irqbus_mmio_read64(&vm->bus, addr);
+			memcpy(data, &val, 8);
+		}
+		return;
+	}
+	board_mmio_io(ctx, v, addr, write, len, data);
+}
+
 int vcpu_register_board_io(struct vm *vm, struct io_map *io)
 {
 	const struct io_port_handler p = {.name = "board", .claims = board_owns_port, .access = board_port_io,
 					  .ctx = vm};
 	const struct io_mmio_handler m = {.name = "ioapic", .claims = board_owns_mmio, .access = board_mmio_io,
 					  .ctx = vm};
+	const struct io_mmio_handler h = {.name = "hpet", .claims = hpet_window, .access = hpet_mmio_io,
+					  .ctx = vm};
 	if (io_register_port(io, &p) < 0 || io_register_mmio(io, &m) < 0)
+		return -1;
+	/* the board's configuration is fixed from here on */
+	if (vm->split && board_decodes_mmio(&vm->bus.board, HPET_BASE) && io_register_mmio(io, &h) < 0)
 		return -1;
 	return 0;
 }

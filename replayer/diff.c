@@ -23,7 +23,10 @@ bool diff_relevant(const struct trace_record *rec)
 		/* chip register writes; other ports are not the board's */
 		return board_owns_port(rec->ev.u.pio.port);
 	case EV_MMIO_WRITE:
-		return board_owns_mmio(rec->ev.u.mmio.addr);
+		return board_owns_mmio(rec->ev.u.mmio.addr) ||
+		       (rec->ev.u.mmio.addr >= HPET_BASE && rec->ev.u.mmio.addr < (uint64_t)HPET_BASE + HPET_SIZE);
+	case EV_MMIO_WRITE64:
+		return rec->ev.u.mmio64.addr >= HPET_BASE && rec->ev.u.mmio64.addr < (uint64_t)HPET_BASE + HPET_SIZE;
 	default:
 		/* time, reads (their values follow timing), wires and deadlines
 		 * (consequences of time), context */

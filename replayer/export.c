@@ -535,6 +535,14 @@ static void chip_io(struct perfetto *p, const struct trace_record *rec)
 		snprintf(name, sizeof(name), "mmiow 0x%" PRIx64 " 0x%x", e->u.mmio.addr,
 			 e->u.mmio.value);
 		break;
+	case EV_MMIO_WRITE64:
+		snprintf(name, sizeof(name), "mmiow64 0x%" PRIx64 " 0x%" PRIx64, e->u.mmio64.addr,
+			 e->u.mmio64.value);
+		break;
+	case EV_MMIO_READ64:
+		snprintf(name, sizeof(name), "mmior64 0x%" PRIx64 " = 0x%" PRIx64, e->u.mmio64.addr,
+			 e->u.mmio64.value);
+		break;
 	default:
 		snprintf(name, sizeof(name), "mmior 0x%" PRIx64 " = 0x%x", e->u.mmio.addr,
 			 e->u.mmio.value);
@@ -602,6 +610,8 @@ static int perfetto_record(void *ctx, const struct trace_record *rec)
 	case EV_PIO_READ:
 	case EV_MMIO_WRITE:
 	case EV_MMIO_READ:
+	case EV_MMIO_WRITE64:
+	case EV_MMIO_READ64:
 		if (p->o->io)
 			chip_io(p, rec);
 		break;

@@ -101,6 +101,20 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			if (number(val, UINT64_MAX / 2, "rtc epoch", &v, err, errlen))
 				return -1;
 			cfg->rtc_epoch = v;
+		} else if (!strcmp(key, "hpet")) {
+			if (!strcmp(val, "on"))
+				cfg->hpet = 1;
+			else if (!strcmp(val, "off"))
+				cfg->hpet = 0;
+			else
+				return fail(err, errlen, "hpet must be on or off");
+		} else if (!strcmp(key, "hpet.clock")) {
+			if (!strcmp(val, "100mhz"))
+				cfg->hpet_clock = HPET_CLOCK_100MHZ;
+			else if (!strcmp(val, "14.318mhz"))
+				cfg->hpet_clock = HPET_CLOCK_14MHZ;
+			else
+				return fail(err, errlen, "hpet.clock must be 100mhz or 14.318mhz");
 		} else if (!strcmp(key, "lint0")) {
 			if (!strcmp(val, "broadcast"))
 				cfg->lint0_bsp_only = 0;
@@ -109,7 +123,7 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			else
 				return fail(err, errlen, "lint0 must be broadcast or bsp");
 		} else {
-			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0, rtc)", key);
+			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0, rtc, hpet, hpet.clock)", key);
 		}
 	}
 	return 0;
@@ -177,6 +191,20 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 			return -1;
 		ev->kind = EV_MMIO_READ;
 		ev->u.mmio.addr = a;
+		want = 2;
+	} else if (!strcmp(c, "mmiow64")) {
+		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen) ||
+		    number(tok[2], UINT64_MAX, "value", &v, err, errlen))
+			return -1;
+		ev->kind = EV_MMIO_WRITE64;
+		ev->u.mmio64.addr = a;
+		ev->u.mmio64.value = v;
+		want = 3;
+	} else if (!strcmp(c, "mmior64")) {
+		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen))
+			return -1;
+		ev->kind = EV_MMIO_READ64;
+		ev->u.mmio64.addr = a;
 		want = 2;
 	} else if (!strcmp(c, "irq")) {
 		if (number(tok[1], BOARD_GSIS - 1, "GSI", &a, err, errlen) ||
@@ -285,6 +313,13 @@ size_t script_format_config(const struct board_config *cfg, char *buf, size_t le
 	int n = snprintf(buf, len, "board cpus=%u ioapic=0x%x imr=0x%x lint0=%s rtc=%" PRIu64,
 			 cfg->ncpus, cfg->ioapic_version, cfg->pic_imr_reset,
 			 cfg->lint0_bsp_only ? "bsp" : "broadcast", cfg->rtc_epoch);
+	/* the HPET keys only when it is fitted: boards without one keep the
+	 * line older irqrr versions read */
+	if (n >= 0 && cfg->hpet && (size_t)n < len) {
+		int k = snprintf(buf + n, len - (size_t)n, " hpet=on hpet.clock=%s",
+				 cfg->hpet_clock == HPET_CLOCK_14MHZ ? "14.318mhz" : "100mhz");
+		n = k < 0 ? k : n + k;
+	}
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -316,6 +351,10 @@ size_t script_format_output(const struct irq_event *ev, char *buf, size_t len)
 		break;
 	case EV_MMIO_READ:
 		n = snprintf(buf, len, "mmior 0x%" PRIx64 " = 0x%x", ev->u.mmio.addr, ev->u.mmio.value);
+		break;
+	case EV_MMIO_READ64:
+		n = snprintf(buf, len, "mmior64 0x%" PRIx64 " = 0x%" PRIx64, ev->u.mmio64.addr,
+			     ev->u.mmio64.value);
 		break;
 	case EV_INTACK:
 		n = snprintf(buf, len, "intack = 0x%x", ev->u.intack.vector);

@@ -44,6 +44,7 @@ static int record_open(void *ctx, struct board *b)
 		{ "ioapic.version", ver },
 		{ "pic.imr_reset", imr },
 		{ "lint0", b->cfg.lint0_bsp_only ? "bsp" : "broadcast" },
+		{ "hpet", !b->cfg.hpet ? "off" : b->cfg.hpet_clock == HPET_CLOCK_14MHZ ? "14.318mhz" : "100mhz" },
 		{ "tool.version", "irqrr " IRQRR_VERSION },
 	};
 	rec->w = trace_writer_open(rec->path, kv, sizeof(kv) / sizeof(kv[0]), rec->opts, err,

@@ -596,6 +596,18 @@ static void older_state_versions_load(void **state)
 	size_t n3 = board_save(&b, v3, sizeof(v3));
 	const size_t hdr = 4 + 2 + 4; /* magic, version, 4 config bytes */
 	const size_t epoch_end = hdr + 8, cmos_end = epoch_end + 114;
+	/* v3: without the 3 HPET configuration bytes (this board has none) */
+	uint8_t v4[8192];
+	size_t n4 = board_save(&b, v4, sizeof(v4));
+	assert_int_equal(v4[4], 4);
+	memcpy(v3, v4, cmos_end);
+	memcpy(v3 + cmos_end, v4 + cmos_end + 3, n4 - cmos_end - 3);
+	n3 = n4 - 3;
+	v3[4] = 3;
+	init_board(&old, c, 1);
+	assert_null(board_load(&old, v3, n3));
+	assert_int_equal(old.cfg.hpet, 0);
+	assert_int_equal(board_state_hash(&old), board_state_hash(&b));
 
 	/* v2: without the 114 CMOS configuration bytes */
 	memcpy(v2, v3, epoch_end);
@@ -626,8 +638,118 @@ static void older_state_versions_load(void **state)
 	assert_int_equal(pit_next_edge(&old.s.pit, 0, old.s.now), pit_next_edge(&b.s.pit, 0, b.s.now));
 
 	/* a future version is refused */
-	v3[4] = 9;
-	assert_non_null(board_load(&old, v3, n3));
+	v4[4] = 9;
+	assert_non_null(board_load(&old, v4, n4));
+	free(c);
+}
+
+
+/* ---- the HPET on the board (docs/chips-hpet.md, checklist H) ---- */
+
+static void init_hpet_board(struct board *b, struct capture *c)
+{
+	struct board_config cfg;
+	board_config_default(&cfg);
+	cfg.hpet = 1;
+	assert_int_equal(board_init(b, &cfg, capture_sink, c), 0);
+}
+
+/* HB1: LEG_RT_CNF cuts PIT OUT0 and the RTC off lines 0 and 8 at once (a
+ * high OUT0 falls at the PIC), and gives them back when cleared. */
+static void hpet_legacy_cuts_pit_and_rtc(void **state)
+{
+	(void)state;
+	struct board b;
+	struct capture *c = cap_new();
+	init_hpet_board(&b, c);
+	linux_pic_init(&b, 0);
+	pit_mode2(&b, 0, 1193);
+	board_pio_write(&b, 0, 0x70, 0x0b);
+	board_pio_write(&b, 0, 0x71, 0x42); /* RTC PIE */
+	board_advance(&b, 1500000);
+	assert_true(board_line_level(&b, 0));
+	assert_true(board_line_level(&b, 8));
+	board_mmio_write(&b, 1500000, HPET_BASE + HPET_GEN_CONF, HPET_LEG_RT_CNF);
+	assert_false(board_line_level(&b, 0));
+	assert_false(board_line_level(&b, 8));
+	assert_int_equal(b.s.pic.chip[0].line & 1, 0); /* the PIC input fell */
+	assert_int_equal(b.s.pic.chip[1].line & 1, 0);
+	board_mmio_write64(&b, 1500000, HPET_BASE + HPET_GEN_CONF, 0);
+	assert_true(board_line_level(&b, 0));
+	assert_true(board_line_level(&b, 8));
+	free(c);
+}
+
+/* HB2: timer 0 in legacy mode reaches the PIC's IR0 as an edge (INTACK
+ * returns the IRQ0 vector), and the board's deadline is the HPET's. */
+static void hpet_legacy_timer0_irq0(void **state)
+{
+	(void)state;
+	struct board b;
+	struct capture *c = cap_new();
+	init_hpet_board(&b, c);
+	linux_pic_init(&b, 0);
+	board_mmio_write(&b, 0, HPET_BASE + 0x100, HPET_TN_INT_ENB);
+	board_mmio_write64(&b, 0, HPET_BASE + 0x108, 5000);
+	board_mmio_write(&b, 0, HPET_BASE + HPET_GEN_CONF, HPET_LEG_RT_CNF | HPET_ENABLE_CNF);
+	assert_int_equal(board_next_deadline(&b), 50000);
+	board_advance(&b, 60000);
+	const struct irq_event *w = find_nth(c, EV_WIRE, 0);
+	assert_non_null(w);
+	assert_int_equal(w->u.wire.id, WIRE_HPET0);
+	assert_int_equal(w->t, 50000);
+	assert_true(b.s.pic_int);
+	assert_int_equal(board_intack(&b, 60000, 0), 0x30);
+	assert_int_equal(board_next_deadline(&b), UINT64_MAX);
+	free(c);
+}
+
+/* HB3: an FSB message goes out through the board's message path, and a
+ * keyframe taken mid-way replays the same messages. */
+static void hpet_fsb_message_and_keyframe(void **state)
+{
+	(void)state;
+	struct board b, k;
+	struct capture *c = cap_new(), *d = cap_new();
+	uint8_t buf[4096];
+	init_hpet_board(&b, c);
+	board_mmio_write64(&b, 0, HPET_BASE + 0x110, 0xfee0200000000061ull);
+	board_mmio_write64(&b, 0, HPET_BASE + 0x100, HPET_TN_FSB_EN | HPET_TN_INT_ENB | HPET_TN_TYPE | HPET_TN_VAL_SET);
+	board_mmio_write64(&b, 0, HPET_BASE + 0x108, 10000); /* 100 us */
+	board_mmio_write(&b, 0, HPET_BASE + HPET_GEN_CONF, HPET_ENABLE_CNF);
+	board_advance(&b, 150000);
+	size_t n = board_save(&b, buf, sizeof buf);
+	assert_true(n > 0);
+	board_init_blank(&k);
+	board_set_sink(&k, capture_sink, d);
+	assert_null(board_load(&k, buf, n));
+	unsigned before = count_kind(c, EV_APIC_MSG);
+	assert_int_equal(before, 1);
+	const struct irq_event *m = find_nth(c, EV_APIC_MSG, 0);
+	assert_int_equal(m->u.apic.dest, 2);
+	assert_int_equal(m->u.apic.vector, 0x61);
+	assert_int_equal(m->u.apic.pin, APIC_MSG_PIN_HPET);
+	board_advance(&b, 1000000);
+	board_advance(&k, 1000000);
+	assert_int_equal(count_kind(c, EV_APIC_MSG) - before, 9);
+	assert_int_equal(count_kind(d, EV_APIC_MSG), 9);
+	assert_int_equal(board_state_hash(&b), board_state_hash(&k));
+	free(c);
+	free(d);
+}
+
+/* HB4: without the HPET fitted its window is not decoded. */
+static void hpet_absent(void **state)
+{
+	(void)state;
+	struct board b;
+	struct capture *c = cap_new();
+	init_board(&b, c, 1);
+	assert_false(board_decodes_mmio(&b, HPET_BASE));
+	assert_int_equal(board_mmio_read(&b, 0, HPET_BASE), 0xffffffffu);
+	assert_int_equal(board_mmio_read64(&b, 0, HPET_BASE), UINT64_MAX);
+	board_mmio_write(&b, 0, HPET_BASE + HPET_GEN_CONF, 1);
+	assert_int_equal(b.s.hpet.conf, 0);
 	free(c);
 }
 
@@ -690,6 +812,10 @@ int main(void)
 		cmocka_unit_test(rtc_periodic_reaches_irq8),
 		cmocka_unit_test(older_state_versions_load),
 		cmocka_unit_test(advance_to_end_of_time),
+		cmocka_unit_test(hpet_legacy_cuts_pit_and_rtc),
+		cmocka_unit_test(hpet_legacy_timer0_irq0),
+		cmocka_unit_test(hpet_fsb_message_and_keyframe),
+		cmocka_unit_test(hpet_absent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
 
 static const unsigned board_kinds[] = {
 	EV_RESET, EV_TIME, EV_PIO_WRITE, EV_PIO_READ, EV_MMIO_WRITE, EV_MMIO_READ, EV_IRQ,
-	EV_INTACK, EV_EOI, EV_LVT, EV_WIRE, EV_APIC_MSG, EV_LINT, EV_DEADLINE,
+	EV_INTACK, EV_EOI, EV_LVT, EV_MMIO_WRITE64, EV_MMIO_READ64, EV_WIRE, EV_APIC_MSG,
+	EV_LINT, EV_DEADLINE,
 };
 #define NKINDS (sizeof(board_kinds) / sizeof(board_kinds[0]))
 
@@ -119,6 +120,9 @@ static bool equal_by_members(const struct irq_event *a, const struct irq_event *
 	case EV_MMIO_WRITE:
 	case EV_MMIO_READ:
 		return a->u.mmio.addr == b->u.mmio.addr && a->u.mmio.value == b->u.mmio.value;
+	case EV_MMIO_WRITE64:
+	case EV_MMIO_READ64:
+		return a->u.mmio64.addr == b->u.mmio64.addr && a->u.mmio64.value == b->u.mmio64.value;
 	case EV_IRQ:
 		return a->u.irq.gsi == b->u.irq.gsi && a->u.irq.level == b->u.irq.level;
 	case EV_INTACK:

@@ -54,6 +54,8 @@ static bool ev_eq(const struct irq_event *a, const struct irq_event *b)
 		return a->u.pio.port == b->u.pio.port && a->u.pio.value == b->u.pio.value;
 	case EV_MMIO_WRITE: case EV_MMIO_READ:
 		return a->u.mmio.addr == b->u.mmio.addr && a->u.mmio.value == b->u.mmio.value;
+	case EV_MMIO_WRITE64: case EV_MMIO_READ64:
+		return a->u.mmio64.addr == b->u.mmio64.addr && a->u.mmio64.value == b->u.mmio64.value;
 	case EV_IRQ: return a->u.irq.gsi == b->u.irq.gsi && a->u.irq.level == b->u.irq.level;
 	case EV_INTACK: return a->u.intack.cpu == b->u.intack.cpu && a->u.intack.vector == b->u.intack.vector;
 	case EV_EOI: return a->u.eoi.cpu == b->u.eoi.cpu && a->u.eoi.vector == b->u.eoi.vector;
@@ -78,7 +80,8 @@ static struct rec gen(uint64_t i)
 	r.t = 1000 * i + (i % 3 == 0 ? 0 : 17);
 	static const unsigned kinds[] = { EV_RESET, EV_TIME, EV_PIO_WRITE, EV_PIO_READ, EV_MMIO_WRITE,
 					  EV_MMIO_READ, EV_IRQ, EV_INTACK, EV_EOI, EV_LVT, EV_WIRE,
-					  EV_APIC_MSG, EV_LINT, EV_DEADLINE, EV_CTX_CONSOLE, EV_CTX_MARK };
+					  EV_APIC_MSG, EV_LINT, EV_DEADLINE, EV_CTX_CONSOLE, EV_CTX_MARK,
+					  EV_MMIO_WRITE64, EV_MMIO_READ64 };
 	r.kind = kinds[i % (sizeof kinds / sizeof kinds[0])];
 	struct irq_event *e = &r.ev;
 	e->t = r.t;
@@ -88,6 +91,8 @@ static struct rec gen(uint64_t i)
 	case EV_PIO_WRITE: case EV_PIO_READ: e->u.pio.port = (uint16_t)(i * 977); e->u.pio.value = b; break;
 	case EV_MMIO_WRITE: case EV_MMIO_READ:
 		e->u.mmio.addr = 0xfec00000u + (i & 0xf0); e->u.mmio.value = (uint32_t)(i * 2654435761u); break;
+	case EV_MMIO_WRITE64: case EV_MMIO_READ64:
+		e->u.mmio64.addr = 0xfed00000u + (i & 0x3f8); e->u.mmio64.value = i * 0x9e3779b97f4a7c15ull; break;
 	case EV_IRQ: e->u.irq.gsi = (uint8_t)(i % 24); e->u.irq.level = i & 1; break;
 	case EV_INTACK: e->u.intack.cpu = (uint8_t)(i % 3); e->u.intack.vector = b; break;
 	case EV_EOI: e->u.eoi.vector = b; e->u.eoi.cpu = (uint8_t)(i % 5); break;
@@ -234,6 +239,8 @@ static void test_roundtrip_edge_values(void **state)
 		{ .t = 1, .kind = EV_PIO_READ, .u.pio = { 0, 0 } },
 		{ .t = UINT64_MAX - 5, .kind = EV_MMIO_WRITE, .u.mmio = { UINT64_MAX, UINT32_MAX } },
 		{ .t = 3, .kind = EV_MMIO_READ, .u.mmio = { 0, 0 } }, /* time goes backwards */
+		{ .t = UINT64_MAX - 1, .kind = EV_MMIO_WRITE64, .u.mmio64 = { UINT64_MAX, UINT64_MAX } },
+		{ .t = 4, .kind = EV_MMIO_READ64, .u.mmio64 = { 0xfed000f0u, 0 } },
 		{ .t = UINT64_MAX, .kind = EV_TIME },
 		{ .t = UINT64_MAX, .kind = EV_IRQ, .u.irq = { 255, 255 } },
 		{ .t = UINT64_MAX, .kind = EV_INTACK, .u.intack = { 255, 255 } },
@@ -277,7 +284,7 @@ static void test_roundtrip_edge_values(void **state)
 	assert_non_null(r);
 	unsigned maj, min;
 	trace_reader_version(r, &maj, &min);
-	assert_int_equal(maj, 1);
+	assert_int_equal(maj, 2);
 	assert_int_equal(min, 0);
 	assert_false(trace_reader_recovery(r)->index_rebuilt);
 	assert_int_equal(trace_reader_config_count(r), NCFG);
@@ -656,16 +663,20 @@ static void test_refusals(void **state)
 	uint8_t *b = malloc(len);
 	char err[256];
 	struct { const char *what; size_t off; uint16_t v16; bool is32; uint32_t v32; const char *msg; int none; } cases[] = {
-		{ "newer major", 8, 3, false, 0, "format 3.0 needs a newer irqrr (this reads up to 1.x)", 0 },
-		{ "min reader", 12, 2, false, 0, "format 1.0 needs a newer irqrr (this reads up to 1.x)", 0 },
+		{ "newer major", 8, 3, false, 0, "format 3.0 needs a newer irqrr (this reads up to 2.x)", 0 },
+		{ "min reader", 12, 3, false, 0, "format 2.0 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "required feature", 16, 0, true, 0x4, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
 		{ "optional feature", 20, 0, true, 0x80000000u, NULL, 0 },
 		{ "newer minor", 10, 7, false, 0, NULL, 0 },
+		/* format 1.0 (before the 64-bit MMIO kinds) still reads */
+		{ "version 1", 8, 1, false, 0, NULL, 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memcpy(b, orig, len);
 		if (!strcmp(cases[i].what, "newer major"))
 			patch_header(b, 12, 3, false, 0); /* and its min reader */
+		if (!strcmp(cases[i].what, "version 1"))
+			patch_header(b, 12, 1, false, 0);
 		patch_header(b, cases[i].off, cases[i].v16, cases[i].is32, cases[i].v32);
 		struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
 		if (cases[i].msg) {

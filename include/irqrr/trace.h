@@ -21,7 +21,7 @@
 
 #include "chips/event.h" /* in-tree: the top directory is on the include path */
 
-#define TRACE_FORMAT_MAJOR 1
+#define TRACE_FORMAT_MAJOR 2
 #define TRACE_FORMAT_MINOR 0
 
 /* Context records: shown in reports, never replayed, never produced by the

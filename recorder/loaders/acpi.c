@@ -23,10 +23,12 @@
 #define XSDT_ADDR (LINUX_ACPI_ADDR + 0x0c0)
 #define FADT_ADDR (LINUX_ACPI_ADDR + 0x100)
 #define DSDT_ADDR (LINUX_ACPI_ADDR + 0x240)
+#define HPET_ADDR (LINUX_ACPI_ADDR + 0x2c0) /* 56 bytes, before the MADT */
 #define MADT_ADDR (LINUX_ACPI_ADDR + 0x300) /* last: grows by 8 bytes a vCPU */
 
 #define SDT_HEADER_LEN 36
 #define FADT_LEN 276          /* revision 6 (ACPI 6.0+) */
+#define HPET_TABLE_LEN 56     /* IA-PC HPET 1.0a, 3.2.4 */
 
 static const char oem_id[6] = {'I', 'R', 'Q', 'R', 'R', ' '};
 static const char oem_table_id[8] = {'I', 'R', 'Q', 'R', 'R', 'V', 'M', ' '};
@@ -186,7 +188,33 @@ static uint32_t build_madt(uint8_t *t, unsigned ncpus)
 	return len;
 }
 
+/* The HPET description table (IA-PC HPET 1.0a, 3.2.4): the block at
+ * 0xfed00000 as chips/hpet.c models it (its GCAP_ID low 32 bits as the
+ * Event Timer Block ID: 3 timers, 64-bit counter, legacy replacement
+ * capable, vendor 0x8086). Linux uses it as clocksource and, until the
+ * LAPIC timer takes over, as the legacy-mode clock event device. */
+static void build_hpet(uint8_t *t)
+{
+	sdt_header(t, "HPET", 1);
+	put32(t + 36, 0x8086a201u);
+	/* Base Address: a Generic Address Structure in system memory */
+	t[40] = 0;  /* address space: system memory */
+	t[41] = 64; /* register bit width */
+	t[42] = 0;  /* bit offset */
+	t[43] = 0;  /* access size: undefined (32- and 64-bit both work) */
+	put64(t + 44, 0xfed00000u);
+	t[52] = 0;             /* HPET number */
+	put16(t + 53, 0x0080); /* minimum clock ticks in periodic mode (ICH's) */
+	t[55] = 0;             /* no page protection guarantee */
+	sdt_finish(t, HPET_TABLE_LEN);
+}
+
 uint64_t acpi_build(uint8_t *mem, unsigned ncpus)
+{
+	return acpi_build_hpet(mem, ncpus, false);
+}
+
+uint64_t acpi_build_hpet(uint8_t *mem, unsigned ncpus, bool hpet)
 {
 	uint8_t *base = mem + LINUX_ACPI_ADDR;
 	memset(base, 0, LINUX_ACPI_SIZE);
@@ -196,8 +224,10 @@ uint64_t acpi_build(uint8_t *mem, unsigned ncpus)
 	build_fadt(mem + FADT_ADDR);
 	build_madt(mem + MADT_ADDR, ncpus);
 
-	static const uint32_t tables[] = {FADT_ADDR, MADT_ADDR};
-	const unsigned n = sizeof(tables) / sizeof(tables[0]);
+	if (hpet)
+		build_hpet(mem + HPET_ADDR);
+	static const uint32_t tables[] = {FADT_ADDR, MADT_ADDR, HPET_ADDR};
+	const unsigned n = sizeof(tables) / sizeof(tables[0]) - (hpet ? 0 : 1);
 	uint8_t *rsdt = mem + RSDT_ADDR, *xsdt = mem + XSDT_ADDR;
 	sdt_header(rsdt, "RSDT", 1);
 	sdt_header(xsdt, "XSDT", 1);

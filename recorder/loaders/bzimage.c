@@ -402,7 +402,8 @@ int boot_load_bzimage(struct vm *vm, const uint8_t *img, size_t size, const stru
 	vm->ram[0x40f] = (uint8_t)(LINUX_EBDA_ADDR >> 12);
 	vm->ram[0x413] = (uint8_t)(LINUX_EBDA_ADDR >> 10);
 	vm->ram[0x414] = (uint8_t)(LINUX_EBDA_ADDR >> 18);
-	uint64_t rsdp = acpi_build(vm->ram, vm->ncpus);
+	/* the HPET table only where the board has the HPET (split irqchip) */
+	uint64_t rsdp = acpi_build_hpet(vm->ram, vm->ncpus, vm->split && vm->opt->hpet);
 	mptable_build(vm->ram, vm->ncpus);
 	bzimage_boot_params(vm->ram + LINUX_BOOT_PARAMS_ADDR, img, &bi, &lay, vm->ram_size, rsdp);
 	if (o->verbose)

@@ -63,6 +63,8 @@ void bzimage_boot_params(uint8_t zp[4096], const uint8_t *img, const struct bzim
 /* ACPI tables at LINUX_ACPI_ADDR: mem is guest memory from phys 0 (at least
  * 1 MiB). Returns the RSDP's physical address. */
 uint64_t acpi_build(uint8_t *mem, unsigned ncpus);
+/* The same, with an ACPI HPET table for the board's HPET when hpet. */
+uint64_t acpi_build_hpet(uint8_t *mem, unsigned ncpus, bool hpet);
 /* MP spec 1.4 floating pointer + configuration table at LINUX_MPTABLE_ADDR. */
 void mptable_build(uint8_t *mem, unsigned ncpus);
 /* The (only) I/O APIC's ID in both tables: after the CPUs' APIC IDs. */

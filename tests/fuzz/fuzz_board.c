@@ -9,7 +9,8 @@
  *     are refused, board_state_size() is what was saved);
  *   - emitted events are well formed, in time order, never after b->s.now;
  *   - board_next_deadline() is after now (or UINT64_MAX);
- *   - reads never return bits the datasheets fix: IOREGSEL bits 31:8, the
+ *   - reads never return bits the datasheets fix: HPET GCAP_ID and the
+ *     reserved bits of GEN_CONF and GINTR_STA, IOREGSEL bits 31:8, the
  *     IOAPIC ID/version/RTE reserved bits, ELCR read-only bits, port 0x61
  *     bits 7:6, the 8254 status byte's copy of the control word.
  * Byte layout (missing bytes read as 0): byte 0 = configuration, then
@@ -91,7 +92,9 @@ static void check_event(void *ctx, const struct irq_event *ev)
 		break;
 	case EV_APIC_MSG:
 		FUZZ_CHECK(ev->u.apic.delivery <= 7 && ev->u.apic.destmode <= 1 &&
-				   ev->u.apic.trigger <= 1 && ev->u.apic.pin < IOAPIC_PINS,
+				   ev->u.apic.trigger <= 1 &&
+				   (ev->u.apic.pin < IOAPIC_PINS ||
+				    (ev->u.apic.pin >= APIC_MSG_PIN_HPET && ev->u.apic.pin < APIC_MSG_PIN_HPET + HPET_TIMERS)),
 			   "apic message dm=%u destmode=%u trigger=%u pin=%u", ev->u.apic.delivery,
 			   ev->u.apic.destmode, ev->u.apic.trigger, ev->u.apic.pin);
 		break;
@@ -210,6 +213,34 @@ static void advance_bounded(struct board *b, uint64_t *now)
 }
 
 /* One input; returns false at the end of the data. */
+/* An HPET access anywhere in and just past its window; reads checked for
+ * the bits the spec fixes (when the HPET is fitted). */
+static void hpet_access(struct board *b, struct input *in, uint64_t now, uint8_t op)
+{
+	uint32_t lo = u8(in);
+	uint32_t off = (lo | (uint32_t)u8(in) << 8) % (HPET_SIZE + 0x10);
+	uint64_t v = u64(in), addr = HPET_BASE + off;
+	bool wide = op & 0x20;
+	if (!(op & 0x80)) {
+		if (wide)
+			board_mmio_write64(b, now, addr, v);
+		else
+			board_mmio_write(b, now, addr, (uint32_t)v);
+		return;
+	}
+	v = wide ? board_mmio_read64(b, now, addr) : board_mmio_read(b, now, addr);
+	if (!b->cfg.hpet || off % (wide ? 8 : 4) || off >= HPET_SIZE)
+		return;
+	uint64_t gcap = (uint64_t)hpet_period_fs((enum hpet_clock)b->cfg.hpet_clock) << 32 | 0x8086a201u;
+	uint64_t want = off == 4 ? gcap >> 32 : (uint32_t)gcap;
+	if (off < 8)
+		FUZZ_CHECK(v == (wide ? gcap : want), "GCAP_ID read 0x%llx", (unsigned long long)v);
+	if ((off & ~4u) == HPET_GEN_CONF)
+		FUZZ_CHECK(!(v & ~3ull), "GEN_CONF read 0x%llx", (unsigned long long)v);
+	if ((off & ~4u) == HPET_GINTR_STA)
+		FUZZ_CHECK(!(v & ~7ull), "GINTR_STA read 0x%llx", (unsigned long long)v);
+}
+
 static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 {
 	if (in->i >= in->n)
@@ -226,6 +257,10 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 		pio_read(s, *now, ports[u8(in) % NPORTS]);
 		break;
 	case 2: { /* any offset in and just around the IOAPIC window */
+		if (op & 0x40) { /* or the HPET's, 4- and 8-byte accesses */
+			hpet_access(b, in, *now, op);
+			break;
+		}
 		uint32_t off = u8(in);
 		off |= (uint32_t)(u8(in) & 1) << 8;
 		uint32_t regsel = b->s.ioapic.regsel;
@@ -306,7 +341,7 @@ static bool step(struct fuzz_state *s, struct input *in, uint64_t *now)
 	case 14: { /* a raw event through board_apply, fields unchecked */
 		struct irq_event ev;
 		memset(&ev, 0, sizeof ev);
-		ev.kind = u8(in) % 0x0c;
+		ev.kind = u8(in) % 0x0e;
 		ev.t = *now;
 		uint64_t x = u64(in);
 		memcpy(&ev.u, &x, sizeof x);
@@ -405,6 +440,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ioapic_version = c & 4 ? 0x11 : 0x20;
 	cfg.pic_imr_reset = c & 8 ? 0xff : 0x00;
 	cfg.lint0_bsp_only = (c >> 4) & 1;
+	cfg.hpet = (c >> 6) & 1;
+	cfg.hpet_clock = (c >> 7) & 1;
 	memset(s->control_known, 0, sizeof s->control_known);
 	memset(s->status_pending, 0, sizeof s->status_pending);
 	s->last_t = 0;

@@ -86,6 +86,30 @@ static void test_acpi_rsdp_rsdt_xsdt(void **state)
 	free(mem);
 }
 
+/* The HPET table (IA-PC HPET 1.0a 3.2.4) with --hpet on, none without. */
+static void test_acpi_hpet(void **state)
+{
+	(void)state;
+	uint8_t *mem = calloc(1, MEM_SIZE);
+	uint64_t r = acpi_build_hpet(mem, 64, true);
+	const uint8_t *xsdt = mem + rd64(mem + r + 24);
+	assert_int_equal((rd32(xsdt + 4) - 36) / 8, 3);
+	const uint8_t *hpet = xsdt_find(mem, xsdt, "HPET");
+	assert_int_equal(rd32(hpet + 4), 56);
+	assert_int_equal(rd32(hpet + 36), 0x8086a201u); /* = the board's GCAP_ID low half */
+	assert_int_equal(hpet[40], 0);                  /* system memory */
+	assert_int_equal(rd64(hpet + 44), 0xfed00000u);
+	assert_int_equal(rd16(hpet + 53), 0x80);
+	/* the MADT of 64 vCPUs does not run into it */
+	const uint8_t *madt = xsdt_find(mem, xsdt, "APIC");
+	assert_true(hpet + 56 <= madt || madt + rd32(madt + 4) <= hpet);
+	memset(mem, 0, MEM_SIZE);
+	r = acpi_build_hpet(mem, 1, false);
+	xsdt = mem + rd64(mem + r + 24);
+	assert_int_equal((rd32(xsdt + 4) - 36) / 8, 2);
+	free(mem);
+}
+
 static void test_acpi_fadt_dsdt_facs(void **state)
 {
 	(void)state;
@@ -481,6 +505,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acpi_rsdp_rsdt_xsdt),
 		cmocka_unit_test(test_acpi_fadt_dsdt_facs),
+		cmocka_unit_test(test_acpi_hpet),
 		cmocka_unit_test(test_acpi_madt),
 		cmocka_unit_test(test_mptable),
 		cmocka_unit_test(test_bzimage_parse_errors),
