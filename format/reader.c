@@ -754,45 +754,77 @@ static int cerr(struct trace_chunk *c, const char *fmt, ...)
 	return TRACE_E_CORRUPT;
 }
 
-int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
+/* The kinds of fixed size: their bytes in order (the caller checked there
+ * are enough). */
+static size_t decode_fixed(unsigned kind, const uint8_t *b, size_t p, struct irq_event *ev)
 {
-	const uint8_t *b = c->raw;
-	size_t end = c->info.raw_size, p = c->pos, k;
-	uint64_t v, dt = 0;
-	if (c->err[0])
-		return TRACE_E_CORRUPT;
-	if (c->n == c->info.count) {
-		if (p != end)
-			return cerr(c, "%zu bytes after the last record", end - p);
-		if (c->n && c->prev_t != c->info.last_t)
-			return cerr(c, "last record's time disagrees with the chunk header");
-		return 0;
+	size_t p0 = p;
+	switch (kind) {
+	case EV_IRQ:
+		ev->u.irq.gsi = b[p];
+		ev->u.irq.level = b[p + 1];
+		p += 2;
+		break;
+	case EV_INTACK:
+		ev->u.intack.cpu = b[p];
+		ev->u.intack.vector = b[p + 1];
+		p += 2;
+		break;
+	case EV_EOI:
+		ev->u.eoi.vector = b[p];
+		ev->u.eoi.cpu = b[p + 1];
+		p += 2;
+		break;
+	case EV_WIRE:
+		ev->u.wire.id = b[p];
+		ev->u.wire.level = b[p + 1];
+		p += 2;
+		break;
+	case EV_APIC_MSG:
+		ev->u.apic.dest = b[p];
+		ev->u.apic.vector = b[p + 1];
+		ev->u.apic.delivery = b[p + 2];
+		ev->u.apic.destmode = b[p + 3];
+		ev->u.apic.trigger = b[p + 4];
+		ev->u.apic.pin = b[p + 5];
+		p += 6;
+		break;
+	case EV_LINT:
+		ev->u.lint.cpu = b[p];
+		ev->u.lint.pin = b[p + 1];
+		ev->u.lint.mode = b[p + 2];
+		ev->u.lint.level = b[p + 3];
+		ev->u.lint.vector = b[p + 4];
+		p += 5;
+		break;
 	}
-	if (p >= end)
-		return cerr(c, "payload ends before the record");
-	unsigned tag = b[p++], kind = tag & 0x7f;
-	if (!(tag & TAG_DT_ZERO)) {
-		if (!(k = get_varint(b + p, end - p, &dt)))
-			return cerr(c, "bad time delta");
-		p += k;
-	}
-	if (c->n == 0 && dt)
-		return cerr(c, "first record's time disagrees with the chunk header");
-	memset(rec, 0, sizeof *rec);
-	rec->t = c->prev_t + dt;
-	rec->kind = kind;
-	rec->num = c->info.first_event + c->n;
-	rec->ev.t = rec->t;
-	rec->ev.kind = (uint8_t)kind;
+	return p - p0;
+}
+
+/* A record's fields after its tag and time delta, from b[*pp] (end: the
+ * payload's size), as trace_writer_append encodes them: each kind's checks
+ * and messages name its fields (not the table of kinds). 1 or cerr(). */
+static int decode_payload(struct trace_chunk *c, const uint8_t *b, size_t end, size_t *pp,
+			  struct trace_record *rec)
+{
 	struct irq_event *ev = &rec->ev;
-	/* Decoded per kind, as trace_writer_append encodes: each kind's checks
-	 * and messages name its fields (not the table of kinds). */
+	unsigned kind = rec->kind;
+	size_t p = *pp, k;
+	uint64_t v;
 	static const uint8_t fixed[0x24] = {
 		[EV_IRQ] = 2, [EV_INTACK] = 2, [EV_EOI] = 2, [EV_WIRE] = 2, [EV_APIC_MSG] = 6, [EV_LINT] = 5,
 	};
 	if (kind < sizeof fixed && end - p < fixed[kind])
 		return cerr(c, "record truncated");
 	switch (kind) {
+	case EV_IRQ:
+	case EV_INTACK:
+	case EV_EOI:
+	case EV_WIRE:
+	case EV_APIC_MSG:
+	case EV_LINT:
+		p += decode_fixed(kind, b, p, ev);
+		break;
 	case EV_RESET:
 	case EV_TIME:
 		break;
@@ -826,21 +858,6 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 		ev->u.mmio64.value = v;
 		p += k;
 		break;
-	case EV_IRQ:
-		ev->u.irq.gsi = b[p];
-		ev->u.irq.level = b[p + 1];
-		p += 2;
-		break;
-	case EV_INTACK:
-		ev->u.intack.cpu = b[p];
-		ev->u.intack.vector = b[p + 1];
-		p += 2;
-		break;
-	case EV_EOI:
-		ev->u.eoi.vector = b[p];
-		ev->u.eoi.cpu = b[p + 1];
-		p += 2;
-		break;
 	case EV_LVT:
 		if (end - p < 3)
 			return cerr(c, "record truncated");
@@ -851,28 +868,6 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 			return cerr(c, "bad lvt value");
 		ev->u.lvt.value = (uint32_t)v;
 		p += k;
-		break;
-	case EV_WIRE:
-		ev->u.wire.id = b[p];
-		ev->u.wire.level = b[p + 1];
-		p += 2;
-		break;
-	case EV_APIC_MSG:
-		ev->u.apic.dest = b[p];
-		ev->u.apic.vector = b[p + 1];
-		ev->u.apic.delivery = b[p + 2];
-		ev->u.apic.destmode = b[p + 3];
-		ev->u.apic.trigger = b[p + 4];
-		ev->u.apic.pin = b[p + 5];
-		p += 6;
-		break;
-	case EV_LINT:
-		ev->u.lint.cpu = b[p];
-		ev->u.lint.pin = b[p + 1];
-		ev->u.lint.mode = b[p + 2];
-		ev->u.lint.level = b[p + 3];
-		ev->u.lint.vector = b[p + 4];
-		p += 5;
 		break;
 	case EV_DEADLINE:
 		if (!(k = get_varint(b + p, end - p, &v)))
@@ -891,6 +886,42 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 		p += (size_t)v;
 		break;
 	}
+	*pp = p;
+	return 1;
+}
+
+int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
+{
+	const uint8_t *b = c->raw;
+	size_t end = c->info.raw_size, p = c->pos, k;
+	uint64_t dt = 0;
+	if (c->err[0])
+		return TRACE_E_CORRUPT;
+	if (c->n == c->info.count) {
+		if (p != end)
+			return cerr(c, "%zu bytes after the last record", end - p);
+		if (c->n && c->prev_t != c->info.last_t)
+			return cerr(c, "last record's time disagrees with the chunk header");
+		return 0;
+	}
+	if (p >= end)
+		return cerr(c, "payload ends before the record");
+	unsigned tag = b[p++], kind = tag & 0x7f;
+	if (!(tag & TAG_DT_ZERO)) {
+		if (!(k = get_varint(b + p, end - p, &dt)))
+			return cerr(c, "bad time delta");
+		p += k;
+	}
+	if (c->n == 0 && dt)
+		return cerr(c, "first record's time disagrees with the chunk header");
+	memset(rec, 0, sizeof *rec);
+	rec->t = c->prev_t + dt;
+	rec->kind = kind;
+	rec->num = c->info.first_event + c->n;
+	rec->ev.t = rec->t;
+	rec->ev.kind = (uint8_t)kind;
+	if (decode_payload(c, b, end, &p, rec) < 0)
+		return TRACE_E_CORRUPT;
 	c->pos = p;
 	c->prev_t = rec->t;
 	c->n++;
