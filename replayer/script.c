@@ -129,20 +129,15 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 	return 0;
 }
 
-int script_parse_line(const char *line, const struct board_config *cfg,
-		      struct script_cmd *cmd, char *err, size_t errlen)
+/* The words of a script line before any comment, into buf and tok (NULL
+ * after the last): their count, or -1 (err set). */
+static int split_words(const char *line, char *buf, size_t buflen, char **tok, char *err, size_t errlen)
 {
-	char buf[512];
-	char *tok[MAX_TOKENS + 1];
 	int ntok = 0;
-	uint64_t a, v;
-
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->op = SCRIPT_NONE;
 	size_t len = strcspn(line, "#"); /* a comment may be as long as it likes */
-	if (len >= sizeof(buf))
+	if (len >= buflen)
 		return fail(err, errlen, "line too long (%zu bytes before any comment; at most %zu)", len,
-			    sizeof(buf) - 1);
+			    buflen - 1);
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	for (char *p = strtok(buf, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
@@ -151,33 +146,30 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		tok[ntok++] = p;
 	}
 	tok[ntok] = NULL;
-	if (ntok == 0)
-		return 0;
+	return ntok;
+}
 
+/* The port and MMIO access commands (out, in, mmiow, mmior, mmiow64,
+ * mmior64) into ev, with the word count they take in *want: 1 parsed, 0 not
+ * such a command, -1 error (err set). */
+static int parse_access(char **tok, struct irq_event *ev, int *want, char *err, size_t errlen)
+{
 	const char *c = tok[0];
-	struct irq_event *ev = &cmd->ev;
-	int want = 0; /* exact token count expected, 0 = checked below */
-	cmd->op = SCRIPT_EVENT;
-	if (!strcmp(c, "time")) {
-		if (number(tok[1], UINT64_MAX - 1, "time", &a, err, errlen))
-			return -1;
-		ev->kind = EV_TIME;
-		ev->t = a;
-		want = 2;
-	} else if (!strcmp(c, "out")) {
+	uint64_t a, v;
+	if (!strcmp(c, "out")) {
 		if (number(tok[1], 0xffff, "port", &a, err, errlen) ||
 		    number(tok[2], 0xff, "value", &v, err, errlen))
 			return -1;
 		ev->kind = EV_PIO_WRITE;
 		ev->u.pio.port = (uint16_t)a;
 		ev->u.pio.value = (uint8_t)v;
-		want = 3;
+		*want = 3;
 	} else if (!strcmp(c, "in")) {
 		if (number(tok[1], 0xffff, "port", &a, err, errlen))
 			return -1;
 		ev->kind = EV_PIO_READ;
 		ev->u.pio.port = (uint16_t)a;
-		want = 2;
+		*want = 2;
 	} else if (!strcmp(c, "mmiow")) {
 		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen) ||
 		    number(tok[2], 0xffffffffu, "value", &v, err, errlen))
@@ -185,13 +177,13 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		ev->kind = EV_MMIO_WRITE;
 		ev->u.mmio.addr = a;
 		ev->u.mmio.value = (uint32_t)v;
-		want = 3;
+		*want = 3;
 	} else if (!strcmp(c, "mmior")) {
 		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen))
 			return -1;
 		ev->kind = EV_MMIO_READ;
 		ev->u.mmio.addr = a;
-		want = 2;
+		*want = 2;
 	} else if (!strcmp(c, "mmiow64")) {
 		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen) ||
 		    number(tok[2], UINT64_MAX, "value", &v, err, errlen))
@@ -199,13 +191,45 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		ev->kind = EV_MMIO_WRITE64;
 		ev->u.mmio64.addr = a;
 		ev->u.mmio64.value = v;
-		want = 3;
+		*want = 3;
 	} else if (!strcmp(c, "mmior64")) {
 		if (number(tok[1], UINT64_MAX, "address", &a, err, errlen))
 			return -1;
 		ev->kind = EV_MMIO_READ64;
 		ev->u.mmio64.addr = a;
+		*want = 2;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+int script_parse_line(const char *line, const struct board_config *cfg,
+		      struct script_cmd *cmd, char *err, size_t errlen)
+{
+	char buf[512];
+	char *tok[MAX_TOKENS + 1];
+	uint64_t a, v;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->op = SCRIPT_NONE;
+	int ntok = split_words(line, buf, sizeof(buf), tok, err, errlen);
+	if (ntok <= 0)
+		return ntok;
+
+	const char *c = tok[0];
+	struct irq_event *ev = &cmd->ev;
+	int want = 0, r; /* want: exact token count expected, 0 = checked below */
+	cmd->op = SCRIPT_EVENT;
+	if (!strcmp(c, "time")) {
+		if (number(tok[1], UINT64_MAX - 1, "time", &a, err, errlen))
+			return -1;
+		ev->kind = EV_TIME;
+		ev->t = a;
 		want = 2;
+	} else if ((r = parse_access(tok, ev, &want, err, errlen)) != 0) {
+		if (r < 0)
+			return -1;
 	} else if (!strcmp(c, "irq")) {
 		if (number(tok[1], BOARD_GSIS - 1, "GSI", &a, err, errlen) ||
 		    number(tok[2], 1, "level", &v, err, errlen))
