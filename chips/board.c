@@ -184,6 +184,13 @@ uint32_t board_line_levels(const struct board *b)
 	return line_sources(b);
 }
 
+uint32_t board_lines_in_service(const struct board *b)
+{
+	const struct pic_pair *p = &b->s.pic;
+	/* the master's IR2 is the cascade: it stands for the slave's lines */
+	return ((uint32_t)p->chip[0].isr & ~(1u << 2)) | (uint32_t)p->chip[1].isr << 8;
+}
+
 bool board_line_level(const struct board *b, unsigned line)
 {
 	if (line >= BOARD_GSIS)

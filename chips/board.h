@@ -181,6 +181,9 @@ unsigned board_line_pin(unsigned line);
 bool board_line_has_pic(unsigned line);
 bool board_line_level(const struct board *b, unsigned line);
 uint32_t board_line_levels(const struct board *b); /* bit n = line n */
+/* ISA lines whose request the PIC pair holds in service (ISR), bit n = line
+ * n; the cascade input IR2 is not a line of its own. */
+uint32_t board_lines_in_service(const struct board *b);
 
 /* After a change of cfg.hpet or cfg.hpet_clock (the variants "hpet" and
  * "hpet.clock", before the first input): the HPET back to power-on with

@@ -161,9 +161,7 @@ uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 	uint32_t m = 0;
 	switch (p->kind) {
 	case PRED_LINE_UNDELIVERED:
-		m = s->lines & ((1u << BOARD_GSIS) - 1);
-		if (s->irq0)
-			m |= 1; /* PIT OUT0 drives ISA IRQ0 too */
+		m = board_line_levels(b); /* devices, PIT, RTC, HPET as wired now */
 		break;
 	case PRED_REMOTE_IRR:
 		for (unsigned i = 0; i < IOAPIC_PINS; i++)
@@ -171,8 +169,7 @@ uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 				m |= 1u << i;
 		break;
 	case PRED_ISR_HELD:
-		m = (uint32_t)s->pic.chip[0].isr | (uint32_t)s->pic.chip[1].isr << 8;
-		m &= ~(1u << 2); /* the cascade bit stands for the slave's IRQs */
+		m = board_lines_in_service(b);
 		break;
 	case PRED_NO_INTACK:
 		m = s->pic_int ? 1 : 0;
