@@ -175,6 +175,15 @@ void recording_console(struct recording *r, const uint8_t *bytes, size_t n)
 		recording_fail(r, "console", s);
 }
 
+void recording_console_in(struct recording *r, const uint8_t *bytes, size_t n)
+{
+	if (r->failed || n > 64)
+		return;
+	int s = trace_writer_context(r->w, recording_now(r), EV_CTX_CONSOLE_IN, bytes, n);
+	if (s < 0)
+		recording_fail(r, "console input", s);
+}
+
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
 {
 	if (r->failed)
@@ -272,6 +281,7 @@ uint64_t recording_window_end(const struct recording *r, uint64_t next) { (void)
 void recording_seal(struct recording *r, const struct board *b) { (void)r; (void)b; }
 void recording_event(struct recording *r, const struct irq_event *ev) { (void)r; (void)ev; }
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
+void recording_console_in(struct recording *r, const uint8_t *bytes, size_t n) { (void)r; (void)bytes; (void)n; }
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result) { (void)r; (void)m; (void)result; }
 int recording_close(struct recording *r, int exit_status, int reason) { (void)r; (void)exit_status; (void)reason; return 0; }
 uint64_t recording_next_event(struct recording *r) { (void)r; return 0; }

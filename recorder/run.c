@@ -54,6 +54,65 @@ static void uart_tx(void *ctx, uint8_t byte)
 	}
 }
 
+/* The UART's receive source: what the console read. A byte is recorded
+ * when the guest reads it from the RBR: what the guest received. */
+static size_t uart_rx_pull(void *ctx, uint8_t *buf, size_t max)
+{
+	struct vm *vm = ctx;
+	return console_pull(&vm->console, buf, max);
+}
+
+static void uart_rx_unpull(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct vm *vm = ctx;
+	console_unpull(&vm->console, buf, n);
+}
+
+static void uart_rx_taken(void *ctx, uint8_t byte)
+{
+	struct vm *vm = ctx;
+	if (vm->bus.rec) {
+		pthread_mutex_lock(&vm->bus.lock);
+		if (vm->bus.rec)
+			recording_console_in(vm->bus.rec, &byte, 1);
+		pthread_mutex_unlock(&vm->bus.lock);
+	}
+}
+
+static const struct uart_rx_source console_source = {uart_rx_pull, uart_rx_unpull, uart_rx_taken};
+
+static void console_input(void *ctx)
+{
+	struct vm *vm = ctx;
+	uart_rx_poll(&vm->uart);
+}
+
+static void console_request(void *ctx)
+{
+	struct vm *vm = ctx;
+	pthread_kill(vm->main_thread, SIGUSR2); /* wait_for_exit takes the request */
+}
+
+/* --console stdin: standard input feeds the UART receiver, unless it is a
+ * terminal this process does not own (a background job: reading it would
+ * stop the process, raw mode would change it under the shell's feet). */
+static int console_setup(struct vm *vm, const struct recorder_options *o)
+{
+	bool tty;
+	if (o->console == RECORDER_CONSOLE_NONE)
+		return 0;
+	if (!console_input_usable(STDIN_FILENO, &tty)) {
+		if (o->verbose)
+			fprintf(stderr, "irqrr: console: standard input is a terminal in the background: no console input\n");
+		return 0;
+	}
+	if (console_start(&vm->console, STDIN_FILENO, tty, o->verbose, console_input, console_request, vm) < 0)
+		return -1;
+	uart_set_rx_source(&vm->uart, &console_source);
+	uart_rx_poll(&vm->uart);
+	return 0;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -277,6 +336,14 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 			for (unsigned i = 0; i < vm->ncpus; i++)
 				vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
 		int sig = sigtimedwait(set, NULL, &slice);
+		unsigned req = console_take_requests(&vm->console);
+		if (req & CONSOLE_REQ_EXIT) {
+			fprintf(stderr, "\nirqrr: console: C-a x: stopping\n");
+			vm_request_exit(vm, 128 + SIGINT);
+			return END_SIGNAL;
+		}
+		if (req & CONSOLE_REQ_REPORT)
+			sig = SIGUSR1;
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			vm_request_exit(vm, 128 + sig);
@@ -315,7 +382,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		goto out;
 	if (o->trace_path && recording_open(vm, o->trace_path, &vm->bus.rec) < 0)
 		goto out;
-	if (irqbus_start(&vm->bus) < 0 || report_initial_lvts(vm) < 0)
+	if (irqbus_start(&vm->bus) < 0 || report_initial_lvts(vm) < 0 || console_setup(vm, o) < 0)
 		goto out_stop;
 	double t0 = mono_s();
 	unsigned started = 0;
@@ -326,6 +393,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		vm_request_exit(vm, RECORDER_EXIT_ERROR);
 	int end = wait_for_exit(vm, &set, o, &rf);
 	t_stop = mono_s();
+	console_stop(&vm->console); /* no input after the end; the terminal back */
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpu[i].thread, NULL);
 	t_joined = mono_s();
@@ -352,6 +420,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	if (o->verbose)
 		print_stats(vm, secs);
 out_stop:
+	console_stop(&vm->console);
 	irqbus_stop(&vm->bus);
 	double t_timer = mono_s();
 	if (vm->bus.rec) {

@@ -14,6 +14,7 @@
 #include "chips/board.h"
 #include "linuxboot.h"
 #include "recorder.h"
+#include "console.h"
 #include "uart.h"
 #include "hang.h"
 
@@ -80,6 +81,7 @@ struct vm {
 	struct vcpu vcpu[RECORDER_MAX_CPUS];
 	struct irqbus bus;
 	struct uart uart;
+	struct console console;    /* stdin -> uart receive (console.c) */
 	uint8_t testdev_level[24];
 	uint8_t scratch[4];        /* ports 0xe0-0xe3 (testdev.c) */
 	uint16_t pm1a_cnt;         /* port 0x604 (pm.c) */
@@ -106,6 +108,7 @@ struct vm {
 	char cpuid_linux_clear[128]; /* "safe": Linux feature numbers for clearcpuid= */
 	bool cpuid_tsc_deadline_cap; /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool cpuid_tsc_deadline;   /* the guest's CPUID offers the TSC-deadline timer */
+	bool cpuid_hypervisor;     /* CPUID.1:ECX[31] set (cpuid.c) */
 };
 
 /* kvm.c */
@@ -188,6 +191,13 @@ const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *b
  * (KVM_CAP_TSC_DEADLINE_TIMER); returns whether leaf 1 now offers it. */
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates);
+/* Sets CPUID.1:ECX[31] (hypervisor present), as every VMM does: Linux then
+ * finds KVM's 0x40000000 leaves (kvm-clock); false without a leaf 1. */
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+bool cpuid_offer_hypervisor(struct kvm_cpuid2 *c);
+/* Leaf 0xd made consistent with the features offered (cpuid.c); returns
+ * the XCR0 components offered. */
+uint64_t cpuid_fix_xsave(struct kvm_cpuid2 *c);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
@@ -267,6 +277,8 @@ uint64_t recording_window_end(const struct recording *r, uint64_t next);
 void recording_seal(struct recording *r, const struct board *b);
 void recording_event(struct recording *r, const struct irq_event *ev);
 void recording_console(struct recording *r, const uint8_t *bytes, size_t n);
+/* Bytes the guest's UART received (EV_CTX_CONSOLE_IN), at most 64. */
+void recording_console_in(struct recording *r, const uint8_t *bytes, size_t n);
 void recording_msi_result(struct recording *r, const struct apic_msg *m, int result);
 int recording_close(struct recording *r, int exit_status, int reason); /* enum trace_exit_reason */
 uint64_t recording_next_event(struct recording *r);
