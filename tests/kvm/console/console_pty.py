@@ -12,6 +12,9 @@ import time
 import fcntl
 
 IRQRR = sys.argv[1]
+if not os.path.exists("/dev/kvm"):
+    print("SKIP: /dev/kvm is missing: KVM tests cannot run here")
+    sys.exit(77)
 failures = 0
 
 
