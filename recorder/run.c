@@ -453,6 +453,10 @@ out:
 int recorder_run(const struct recorder_options *o)
 {
 	const struct builtin_guest *g = NULL;
+	/* A closed standard output (`irqrr record ... | head`) is the console's
+	 * loss, not a reason to die before the trace is closed: uart_tx
+	 * ignores the write error. */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->kernel && o->guest) {
 		fprintf(stderr, "irqrr: --kernel and --guest exclude each other\n");
 		return RECORDER_EXIT_ERROR;

@@ -60,6 +60,12 @@ printf 'qqq\004' | timeout 30 "$irqrr" run --guest echo --console none --timeout
 st=$?
 [ $st -eq 124 ] || fail "none: exit status $st, expected 124"
 ! grep -q "qqq" "$tmp/out4" || fail "none: input reached the guest"
+# 5. A reader of the console that goes away (| head) must not kill the
+#    recorder before it closes the trace (SIGPIPE is ignored).
+{ printf 'abc'; sleep 1; printf 'def\004'; } |
+	timeout 30 "$irqrr" record -o "$tmp/p.irqrr" --guest echo --timeout 20 2>"$tmp/err6" | head -c 1 >/dev/null
+"$irqrr" info "$tmp/p.irqrr" >"$tmp/info6" 2>&1 || fail "head: irqrr info failed: $(cat "$tmp/info6")"
+grep -q "^recovery: none needed" "$tmp/info6" || fail "head: the trace was not closed: $(tail -n 3 "$tmp/info6") $(cat "$tmp/err6")"
 "$irqrr" run --console tty 2>"$tmp/err5"
 [ $? -eq 2 ] && grep -q "^irqrr: --console tty: expected stdin or none$" "$tmp/err5" || fail "--console tty: $(cat "$tmp/err5")"
 echo "console_pipe: all checks passed"

@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import select
+import signal
 import stat
 import subprocess
 import sys
@@ -62,9 +63,12 @@ with gzip.open(initrd, "wb", compresslevel=6) as f:
     ]))
 trace = os.path.join(tmp, "shell.irqrr")
 cpus = os.environ.get("CPUS", "1")
+errpath = os.environ.get("ERR", os.path.join(tmp, "err"))
+log = open(os.environ["LOG"], "wb") if os.environ.get("LOG") else None
 p = subprocess.Popen([irqrr, "record", "-o", trace, "--kernel", vmlinuz, "--initrd", initrd, "--mem", "256",
-                      "--cpus", cpus, "--append", "console=ttyS0 nokaslr nowatchdog", "--timeout", "600"],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "err"), "wb"))
+                      "--cpus", cpus, "--append", "console=ttyS0 nokaslr nowatchdog", "--timeout", "600"]
+                     + os.environ.get("EXTRA", "").split(),
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(errpath, "wb"))
 out = b""
 failures = 0
 t0 = time.time()
@@ -82,7 +86,11 @@ def until(pattern, secs):
     while pattern not in out and time.time() < end and p.poll() is None:
         r, _, _ = select.select([p.stdout], [], [], 0.2)
         if r:
-            out += os.read(p.stdout.fileno(), 65536)
+            chunk = os.read(p.stdout.fileno(), 65536)
+            out += chunk
+            if log:
+                log.write(chunk)
+                log.flush()
     return pattern in out
 
 
@@ -91,8 +99,11 @@ def typed(text):
     p.stdin.flush()
 
 
-if not until(b"IRQRR-SHELL-READY", 500):
+if not until(b"IRQRR-SHELL-READY", int(os.environ.get("READY_SECS", "500"))):
     fail("the shell never started; output tail: %r" % out[-500:])
+    if p.poll() is None:
+        p.send_signal(signal.SIGUSR1)  # a hang report of the running guest (stderr)
+        time.sleep(5)
 elif not until(b"# ", 60):
     fail("no shell prompt")
 else:
@@ -129,6 +140,6 @@ if r.returncode != 0:
     fail("the trace does not replay identical")
 if failures:
     sys.stdout.buffer.write(out[-3000:])
-    sys.stdout.buffer.write(open(os.path.join(tmp, "err"), "rb").read()[-2000:])
+    sys.stdout.buffer.write(open(errpath, "rb").read()[-6000:])
 print("linux_shell: %d failure(s)" % failures)
 sys.exit(1 if failures else 0)
