@@ -104,6 +104,7 @@ if not until(b"IRQRR-SHELL-READY", int(os.environ.get("READY_SECS", "500"))):
     if p.poll() is None:
         p.send_signal(signal.SIGUSR1)  # a hang report of the running guest (stderr)
         time.sleep(5)
+        p.kill()
 elif not until(b"# ", 60):
     fail("no shell prompt")
 else:
