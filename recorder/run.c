@@ -342,8 +342,8 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 			vm_request_exit(vm, 128 + SIGINT);
 			return END_SIGNAL;
 		}
-		if (req & CONSOLE_REQ_REPORT)
-			sig = SIGUSR1;
+		if ((req & CONSOLE_REQ_REPORT) && sig != SIGINT && sig != SIGTERM)
+			sig = SIGUSR1; /* a stop that came with it wins */
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			vm_request_exit(vm, 128 + sig);

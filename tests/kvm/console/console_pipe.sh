@@ -49,6 +49,11 @@ printf 'abc\004' >"$tmp/small"
 timeout 30 "$irqrr" run --guest echo --timeout 20 <"$tmp/small" >"$tmp/out2" 2>&1 || fail "file: exit status $?"
 grep -q "^abc$" "$tmp/out2" || fail "file: 'abc' not echoed: $(cat "$tmp/out2")"
 
+# 2b. The same UART under KVM's chips (--irqchip kernel: IRQ4 by KVM_IRQ_LINE).
+printf 'kchip\004' | timeout 30 "$irqrr" run --guest echo --irqchip kernel --timeout 20 >"$tmp/out2b" 2>&1 ||
+	fail "kernel irqchip: exit status $?: $(tail -n 3 "$tmp/out2b")"
+grep -q "^kchip$" "$tmp/out2b" || fail "kernel irqchip: 'kchip' not echoed"
+
 # 3. End of input without 0x04: the guest keeps running until --timeout.
 printf 'xyz' | timeout 30 "$irqrr" run --guest echo --timeout 3 >"$tmp/out3" 2>&1
 st=$?
