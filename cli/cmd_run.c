@@ -14,7 +14,7 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
-	OPT_MODEL, OPT_HPET,
+	OPT_MODEL, OPT_HPET, OPT_CONSOLE,
 };
 
 /* A number macro as a string, for the help texts. */
@@ -38,6 +38,9 @@ enum {
 	{ "cpuid", OPT_CPUID, "auto|host|safe",                                                    \
 	  "guest CPUID: as KVM supports it (host), minus what an\n"                                \
 	  "emulating KVM cannot run (safe); auto: safe if the CPU\nlacks vmx/svm (default)" },     \
+	{ "console", OPT_CONSOLE, "stdin|none",                                                   \
+	  "the guest's serial input: standard input (default; on a\n"                            \
+	  "terminal: raw mode, C-a x stop, C-a r report, C-a h help)\nor none" },                 \
 	{ "lint0", OPT_LINT0, "broadcast|bsp", "PIC INT reaches every vCPU's LINT0 (default) or cpu 0 only" }, \
 	{ "hpet", OPT_HPET, "on|off", "the board's HPET at 0xfed00000 and an ACPI HPET table\n"  \
 	  "(default on; --irqchip=split only)" },                                                   \
@@ -149,6 +152,7 @@ static int take_choice_option(struct recorder_options *o, int c, const char *v)
 	static const char *const cpuids[] = { "auto", "host", "safe", NULL };
 	static const char *const decompress[] = { "host", "guest", NULL };
 	static const char *const onoff[] = { "off", "on", NULL };
+	static const char *const consoles[] = { "stdin", "none", NULL };
 	int i;
 	switch (c) {
 	case OPT_HPET:
@@ -173,6 +177,11 @@ static int take_choice_option(struct recorder_options *o, int c, const char *v)
 		o->cpuid = modes[i];
 		return 0;
 	}
+	case OPT_CONSOLE:
+		if ((i = parse_choice("--console", v, consoles, "stdin or none")) < 0)
+			return 2;
+		o->console = i ? RECORDER_CONSOLE_NONE : RECORDER_CONSOLE_STDIN;
+		return 0;
 	default: /* OPT_KERNEL_DECOMPRESS */
 		if ((i = parse_choice("--kernel-decompress", v, decompress, "host or guest")) < 0)
 			return 2;

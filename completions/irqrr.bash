@@ -61,13 +61,14 @@ _irqrr() {
 		esac
 		return ;;
 	--kind)
-		COMPREPLY=($(compgen -W "reset time pio_write pio_read mmio_write mmio_read mmio_write64 mmio_read64 irq intack eoi lvt wire apic lint deadline console msi_result mark exit vcpu" -- "${cur##*,}"))
+		COMPREPLY=($(compgen -W "reset time pio_write pio_read mmio_write mmio_read mmio_write64 mmio_read64 irq intack eoi lvt wire apic lint deadline console msi_result mark exit vcpu console_in" -- "${cur##*,}"))
 		return ;;
 	--irqchip) COMPREPLY=($(compgen -W "split kernel" -- "$cur")); return ;;
 	--lint0) COMPREPLY=($(compgen -W "broadcast bsp" -- "$cur")); return ;;
 	--hpet) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
 	--cpuid) COMPREPLY=($(compgen -W "auto host safe" -- "$cur")); return ;;
 	--kernel-decompress) COMPREPLY=($(compgen -W "host guest" -- "$cur")); return ;;
+	--console) COMPREPLY=($(compgen -W "stdin none" -- "$cur")); return ;;
 	--from|--to|--at|--cpus|--mem|--gsi|--line|--cpu|--vector|--timeout|--max-tests|--max-time|\
 	--from-time|--to-time|--tolerance|--width|--ring|--chunk-ms|--hang-timeout|--append|\
 	--ioapic-version|--imr-reset)

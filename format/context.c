@@ -74,6 +74,7 @@ const char *trace_ctx_kind_name(unsigned kind)
 	case EV_CTX_MARK: return "mark";
 	case EV_CTX_EXIT: return "exit";
 	case EV_CTX_VCPU: return "vcpu";
+	case EV_CTX_CONSOLE_IN: return "console_in";
 	default: return NULL;
 	}
 }

@@ -144,6 +144,7 @@ static void fields(struct out *o, const struct trace_record *rec, bool j)
 		}
 		break;
 	case EV_CTX_MARK:
+	case EV_CTX_CONSOLE_IN:
 		if (rec->data)
 			ftext(o, j, "text", rec->data, rec->len);
 		break;

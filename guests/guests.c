@@ -15,6 +15,7 @@ IMAGE(bug_noeoi)
 IMAGE(bug_lvt0)
 IMAGE(bug_vector)
 IMAGE(hostile)
+IMAGE(echo)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
@@ -31,6 +32,8 @@ static struct builtin_guest table[] = {
 	{"bug-vector", "BUG: reprograms an IOAPIC vector while remote IRR is set; hangs", guest_image_bug_vector, 0, 1},
 	/* robustness: random port/MMIO/rep-I/O attack (docs/HARDENING.md) */
 	{"hostile", "hammers every port and the IOAPIC/LAPIC MMIO at random (--append \"seed=N secs=N\")", guest_image_hostile, 0, 1},
+	/* console input: echoes COM1's received bytes until 0x04 (docs/recorder.md) */
+	{"echo", "echoes what the serial port receives (stdin) until Ctrl-D (0x04); --append slow", guest_image_echo, 0, 1},
 };
 
 static void fill_sizes(void)
@@ -46,6 +49,7 @@ static void fill_sizes(void)
 	table[8].size = guest_image_bug_lvt0_size;
 	table[9].size = guest_image_bug_vector_size;
 	table[10].size = guest_image_hostile_size;
+	table[11].size = guest_image_echo_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)

@@ -233,6 +233,119 @@ bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates)
 	return offered;
 }
 
+/*
+ * CPUID.1:ECX[31], "hypervisor": reserved for software on real CPUs (SDM
+ * vol. 2A, CPUID, Table 3-10: "Not Used. Always returns 0"), set by every
+ * VMM for its guests. KVM_GET_SUPPORTED_CPUID does not report it (KVM
+ * leaves it to the VMM; kvm_pvm happens to set it), and without it Linux
+ * never reads KVM's 0x40000000 leaves: no kvm-clock, and the TSC is then
+ * calibrated against the PIT in tight timing windows (docs/linux.md).
+ */
+bool cpuid_offer_hypervisor(struct kvm_cpuid2 *c)
+{
+	bool offered = false;
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function != 1)
+			continue;
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		offered = true;
+	}
+	return offered;
+}
+
+static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t leaf, uint32_t index)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == leaf && c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+/* The feature flag each XSAVE state component needs (SDM vol. 1, 13.2,
+ * and Linux's xsave_cpuid_features[]): a component whose instructions are
+ * hidden must not be offered in XCR0 either. */
+static const struct xsave_component_need {
+	uint8_t component;
+	uint32_t leaf;
+	uint8_t reg, bit;
+} xsave_needs[] = {
+	{2, 1, REG_ECX, 28},      /* AVX (YMM_Hi128) */
+	{3, 7, REG_EBX, 14},      /* MPX BNDREGS */
+	{4, 7, REG_EBX, 14},      /* MPX BNDCSR */
+	{5, 7, REG_EBX, 16},      /* AVX-512 opmask */
+	{6, 7, REG_EBX, 16},      /* AVX-512 ZMM_Hi256 */
+	{7, 7, REG_EBX, 16},      /* AVX-512 Hi16_ZMM */
+	{9, 7, REG_ECX, 3},       /* PKRU */
+	{17, 7, REG_EDX, 24},     /* AMX tile config */
+	{18, 7, REG_EDX, 24},     /* AMX tile data */
+};
+
+static bool cpuid_has(struct kvm_cpuid2 *c, uint32_t leaf, unsigned reg, unsigned bit)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, leaf, 0);
+	return e && (*cpuid_reg(e, reg) & (1u << bit));
+}
+
+/* Standard-format XSAVE area size for the components in mask (SDM vol. 1,
+ * 13.4.3: legacy region and header are 576 bytes; component i >= 2 lies
+ * at CPUID.(0xd,i).EBX with size CPUID.(0xd,i).EAX). */
+static uint32_t xsave_size(struct kvm_cpuid2 *c, uint64_t mask)
+{
+	uint32_t size = 576;
+	for (unsigned i = 2; i < 64; i++) {
+		struct kvm_cpuid_entry2 *e;
+		if (!(mask & (1ull << i)) || !(e = cpuid_find(c, 0xd, i)))
+			continue;
+		if (e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	return size;
+}
+
+/*
+ * Makes leaf 0xd agree with the rest of the guest's CPUID (SDM vol. 2A,
+ * CPUID leaf 0DH): no XSAVE, no leaf; a component is offered in XCR0 only
+ * when its feature flag is; a sub-leaf describes only an offered
+ * component; 0xd.0 ECX is the size for every offered component, EBX the
+ * size for XCR0 at reset (x87 only: 576; KVM recomputes it on XSETBV);
+ * 0xd.1 EBX (XSAVES/XSAVEC) the compacted size for XCR0 | IA32_XSS at
+ * reset, 576 too. Returns the user components offered (0xd.0 EDX:EAX).
+ */
+uint64_t cpuid_fix_xsave(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *l0 = cpuid_find(c, 0xd, 0), *l1 = cpuid_find(c, 0xd, 1);
+	bool xsave = cpuid_has(c, 1, REG_ECX, 26);
+	uint64_t user = 0, sup = 0;
+	if (xsave && l0) {
+		user = (uint64_t)l0->edx << 32 | l0->eax;
+		for (size_t n = 0; n < sizeof(xsave_needs) / sizeof(xsave_needs[0]); n++)
+			if (!cpuid_has(c, xsave_needs[n].leaf, xsave_needs[n].reg, xsave_needs[n].bit))
+				user &= ~(1ull << xsave_needs[n].component);
+	}
+	if (xsave && l1 && (l1->eax & (1u << 3))) /* XSAVES: supervisor components */
+		sup = (uint64_t)l1->edx << 32 | l1->ecx;
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		bool keep = xsave && e->function == 0xd &&
+			    (e->index <= 1 || (e->index < 64 && ((user | sup) & (1ull << e->index))));
+		if (e->function == 0xd && !keep)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+	}
+	if (!xsave || !l0)
+		return 0;
+	l0->eax = (uint32_t)user;
+	l0->edx = (uint32_t)(user >> 32);
+	l0->ecx = xsave_size(c, user);
+	l0->ebx = 576;
+	if (l1) {
+		l1->ecx = (uint32_t)sup;
+		l1->edx = (uint32_t)(sup >> 32);
+		l1->ebx = (l1->eax & ((1u << 1) | (1u << 3))) ? 576 : 0;
+	}
+	return user;
+}
+
 static int cpuid_tsc_deadline(struct vm *vm)
 {
 	int cap = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER);
@@ -270,6 +383,11 @@ int cpuid_setup_vm(struct vm *vm)
 	}
 	if (cpuid_tsc_deadline(vm) < 0)
 		return -1;
+	vm->cpuid_hypervisor = cpuid_offer_hypervisor(vm->cpuid);
+	uint64_t xcr0 = cpuid_fix_xsave(vm->cpuid);
+	if (vm->opt->verbose)
+		fprintf(stderr, "irqrr: cpuid: hypervisor bit %s; XSAVE components 0x%llx\n",
+			vm->cpuid_hypervisor ? "set" : "absent (no leaf 1)", (unsigned long long)xcr0);
 	if (vm->opt->verbose)
 		fprintf(stderr, "irqrr: cpuid: tsc_deadline_timer %s (KVM_CAP_TSC_DEADLINE_TIMER %s)\n",
 			vm->cpuid_tsc_deadline ? "offered" : "not offered",

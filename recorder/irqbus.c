@@ -450,6 +450,20 @@ void irqbus_console(struct irqbus *bus, const uint8_t *bytes, size_t n)
 	pthread_mutex_unlock(&bus->lock);
 }
 
+void irqbus_console_in(struct irqbus *bus, const uint8_t *bytes, size_t n)
+{
+	bool any = false;
+	for (unsigned i = 0; i < bus->nsub; i++)
+		any |= bus->sub[i].console_in != NULL;
+	if (!any)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	for (unsigned i = 0; i < bus->nsub; i++)
+		if (bus->sub[i].console_in)
+			bus->sub[i].console_in(bus->sub[i].ctx, bytes, n);
+	pthread_mutex_unlock(&bus->lock);
+}
+
 void irqbus_locked(struct irqbus *bus, void (*fn)(void *ctx, struct board *b), void *ctx)
 {
 	pthread_mutex_lock(&bus->lock);

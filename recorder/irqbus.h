@@ -29,6 +29,8 @@ struct irqbus_subscriber {
 	void (*msi_result)(void *ctx, const struct apic_msg *m, int result);
 	/* console bytes (irqbus_console) */
 	void (*console)(void *ctx, const uint8_t *bytes, size_t n);
+	/* bytes the guest's UART received (irqbus_console_in) */
+	void (*console_in)(void *ctx, const uint8_t *bytes, size_t n);
 };
 
 /* The trace's side of the bus (recording.c): event numbers and chunk
@@ -115,6 +117,9 @@ uint64_t irqbus_virtual_now(const struct irqbus *bus);
 
 /* Console bytes to the subscribers (under the lock, when any listens). */
 void irqbus_console(struct irqbus *bus, const uint8_t *bytes, size_t n);
+/* Bytes the guest read from its UART (the console's input), to the
+ * subscribers under the lock. */
+void irqbus_console_in(struct irqbus *bus, const uint8_t *bytes, size_t n);
 /* From a subscriber's event hook (lock held): KVM's answer to message m. */
 void irqbus_msi_result(struct irqbus *bus, const struct apic_msg *m, int result);
 /* fn(ctx, board) with the lock held: a snapshot, a trace sync or close. */

@@ -26,6 +26,12 @@ enum recorder_cpuid {
 	RECORDER_CPUID_SAFE,     /* minus instructions an emulating KVM cannot run */
 };
 
+/* --console: where the guest's UART receives from (recorder/console.h) */
+enum recorder_console {
+	RECORDER_CONSOLE_STDIN,  /* standard input (default; not a background terminal) */
+	RECORDER_CONSOLE_NONE,   /* nothing: the receiver stays empty */
+};
+
 #define RECORDER_CHUNK_MS_DEFAULT 250
 /* --mem default, QEMU's: unit-test kernels assume 128 MiB (docs/recorder.md) */
 #define RECORDER_MEM_MIB_DEFAULT 128
@@ -53,6 +59,7 @@ struct recorder_options {
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
 	enum recorder_cpuid cpuid;
+	enum recorder_console console;
 	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */
 	unsigned nmodels;
 };

@@ -155,6 +155,16 @@ static void recording_console(struct recording *r, const uint8_t *bytes, size_t 
 		recording_fail(r, "console", s);
 }
 
+/* Bytes the guest's UART received (EV_CTX_CONSOLE_IN), at most 64. */
+static void recording_console_in(struct recording *r, const uint8_t *bytes, size_t n)
+{
+	if (r->failed || n > 64)
+		return;
+	int s = trace_writer_context(r->w, recording_now(r), EV_CTX_CONSOLE_IN, bytes, n);
+	if (s < 0)
+		recording_fail(r, "console input", s);
+}
+
 static void recording_msi_result(struct recording *r, const struct apic_msg *m, int result)
 {
 	if (r->failed)
@@ -237,10 +247,15 @@ static void sub_console(void *ctx, const uint8_t *bytes, size_t n)
 	recording_console(ctx, bytes, n);
 }
 
+static void sub_console_in(void *ctx, const uint8_t *bytes, size_t n)
+{
+	recording_console_in(ctx, bytes, n);
+}
+
 struct irqbus_subscriber recording_subscriber(struct recording *r)
 {
 	return (struct irqbus_subscriber){.ctx = r, .event = sub_event, .msi_result = sub_msi_result,
-					  .console = sub_console};
+					  .console = sub_console, .console_in = sub_console_in};
 }
 
 static uint64_t log_next_event(void *ctx)

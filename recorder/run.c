@@ -49,6 +49,60 @@ static void uart_tx(void *ctx, uint8_t byte)
 	irqbus_console(&vm->bus, &byte, 1);
 }
 
+/* The UART's receive source: what the console read. A byte is recorded
+ * when the guest reads it from the RBR: what the guest received. */
+static size_t uart_rx_pull(void *ctx, uint8_t *buf, size_t max)
+{
+	struct vm *vm = ctx;
+	return console_pull(&vm->console, buf, max);
+}
+
+static void uart_rx_unpull(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct vm *vm = ctx;
+	console_unpull(&vm->console, buf, n);
+}
+
+static void uart_rx_taken(void *ctx, uint8_t byte)
+{
+	struct vm *vm = ctx;
+	irqbus_console_in(&vm->bus, &byte, 1);
+}
+
+static const struct uart_rx_source console_source = {uart_rx_pull, uart_rx_unpull, uart_rx_taken};
+
+static void console_input(void *ctx)
+{
+	struct vm *vm = ctx;
+	uart_rx_poll(&vm->uart);
+}
+
+static void console_request(void *ctx)
+{
+	struct vm *vm = ctx;
+	pthread_kill(vm->main_thread, SIGUSR2); /* wait_for_exit takes the request */
+}
+
+/* --console stdin: standard input feeds the UART receiver, unless it is a
+ * terminal this process does not own (a background job: reading it would
+ * stop the process, raw mode would change it under the shell's feet). */
+static int console_setup(struct vm *vm, const struct recorder_options *o)
+{
+	bool tty;
+	if (o->console == RECORDER_CONSOLE_NONE)
+		return 0;
+	if (!console_input_usable(STDIN_FILENO, &tty)) {
+		if (o->verbose)
+			fprintf(stderr, "irqrr: console: standard input is a terminal in the background: no console input\n");
+		return 0;
+	}
+	if (console_start(&vm->console, STDIN_FILENO, tty, o->verbose, console_input, console_request, vm) < 0)
+		return -1;
+	uart_set_rx_source(&vm->uart, &console_source);
+	uart_rx_poll(&vm->uart);
+	return 0;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -343,6 +397,14 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 			for (unsigned i = 0; i < vm->ncpus; i++)
 				vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
 		int sig = sigtimedwait(set, NULL, &slice);
+		unsigned req = console_take_requests(&vm->console);
+		if (req & CONSOLE_REQ_EXIT) {
+			fprintf(stderr, "\nirqrr: console: C-a x: stopping\n");
+			vm_request_exit(vm, 128 + SIGINT);
+			return END_SIGNAL;
+		}
+		if ((req & CONSOLE_REQ_REPORT) && sig != SIGINT && sig != SIGTERM)
+			sig = SIGUSR1; /* a stop that came with it wins */
 		if (sig == SIGINT || sig == SIGTERM) {
 			fprintf(stderr, "irqrr: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			vm_request_exit(vm, 128 + sig);
@@ -450,7 +512,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		struct irqbus_subscriber d = deliver_subscriber(&vm->deliver);
 		irqbus_subscribe(&vm->bus, &d);
 	}
-	if (irqbus_start(&vm->bus) < 0 || report_initial_lvts(vm) < 0)
+	if (irqbus_start(&vm->bus) < 0 || report_initial_lvts(vm) < 0 || console_setup(vm, o) < 0)
 		goto out_stop;
 	double t0 = mono_s();
 	unsigned started = 0;
@@ -461,6 +523,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		vm_request_exit(vm, RECORDER_EXIT_ERROR);
 	int end = wait_for_exit(vm, &set, o, &rf);
 	t_stop = mono_s();
+	console_stop(&vm->console); /* no input after the end; the terminal back */
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpu[i].thread, NULL);
 	t_joined = mono_s();
@@ -487,6 +550,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	if (o->verbose)
 		print_stats(vm, secs);
 out_stop:
+	console_stop(&vm->console);
 	irqbus_stop(&vm->bus);
 	double t_timer = mono_s();
 	if (vm->rec) {
@@ -518,6 +582,10 @@ out:
 int recorder_run(const struct recorder_options *o)
 {
 	const struct builtin_guest *g = NULL;
+	/* A closed standard output (`irqrr record ... | head`) is the console's
+	 * loss, not a reason to die before the trace is closed: uart_tx
+	 * ignores the write error. */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->kernel && o->guest) {
 		fprintf(stderr, "irqrr: --kernel and --guest exclude each other\n");
 		return RECORDER_EXIT_ERROR;

@@ -16,6 +16,7 @@
 #include "recorder.h"
 #include "recorder/devices/reset.h"
 #include "recorder/devices/uart.h"
+#include "console.h"
 #include "deliver.h"
 #include "hang.h"
 #include "irqbus.h"
@@ -66,6 +67,7 @@ struct vm {
 	struct recording *rec;     /* the trace, a bus subscriber (NULL when only running) */
 	struct hang_track *track;  /* hang report history, a bus subscriber (hang.c) */
 	struct uart uart;
+	struct console console;    /* stdin -> uart receive (console.c) */
 	uint8_t testdev_level[24];
 	uint8_t scratch[4];        /* ports 0xe0-0xe3 (testdev.c) */
 	uint16_t pm1a_cnt;         /* port 0x604 (pm.c) */
@@ -90,6 +92,7 @@ struct vm {
 	char cpuid_linux_clear[128]; /* "safe": Linux feature numbers for clearcpuid= */
 	bool cpuid_tsc_deadline_cap; /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool cpuid_tsc_deadline;   /* the guest's CPUID offers the TSC-deadline timer */
+	bool cpuid_hypervisor;     /* CPUID.1:ECX[31] set (cpuid.c) */
 };
 
 /* kvm.c */
@@ -178,6 +181,13 @@ const char *cpuid_linux_cmdline(const struct vm *vm, const char *append, char *b
  * (KVM_CAP_TSC_DEADLINE_TIMER); returns whether leaf 1 now offers it. */
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates);
+/* Sets CPUID.1:ECX[31] (hypervisor present), as every VMM does: Linux then
+ * finds KVM's 0x40000000 leaves (kvm-clock); false without a leaf 1. */
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+bool cpuid_offer_hypervisor(struct kvm_cpuid2 *c);
+/* Leaf 0xd made consistent with the features offered (cpuid.c); returns
+ * the XCR0 components offered. */
+uint64_t cpuid_fix_xsave(struct kvm_cpuid2 *c);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);

@@ -486,6 +486,10 @@ static void context_record(struct perfetto *p, const struct trace_record *rec)
 		if (rec->data)
 			global_instant(p, rec->t, "mark", (const char *)rec->data, rec->len);
 		break;
+	case EV_CTX_CONSOLE_IN: /* what the guest read from its UART */
+		if (rec->data)
+			global_instant(p, rec->t, "console in", (const char *)rec->data, rec->len);
+		break;
 	case EV_CTX_MSI_RESULT: {
 		static const char *const res[] = { "delivered", "not delivered", "error" };
 		struct trace_ctx_msi m;

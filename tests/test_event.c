@@ -67,7 +67,7 @@ static void names_unique(void **state)
 			assert_string_not_equal(names[i], name);
 		names[n++] = name;
 	}
-	assert_int_equal(n, NKINDS + 5);
+	assert_int_equal(n, NKINDS + 6);
 }
 
 /* Each field is a member of the union: inside struct irq_event, after its

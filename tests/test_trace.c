@@ -271,13 +271,14 @@ static void test_roundtrip_edge_values(void **state)
 	assert_int_equal(trace_writer_context(w, 10, EV_CTX_EXIT, ex, sizeof ex), 0);
 	assert_int_equal(trace_writer_context(w, 11, EV_CTX_VCPU, vc, sizeof vc), 0);
 	assert_int_equal(trace_writer_context(w, 12, EV_CTX_MARK, NULL, 0), 0);
+	assert_int_equal(trace_writer_context(w, 12, EV_CTX_CONSOLE_IN, "ls\n", 3), 0);
 	assert_int_equal(trace_writer_context(w, 13, 0x7f, "future", 6), 0);
 	/* Rejected without poisoning the writer. */
 	struct irq_event bad = { .t = 1, .kind = 0x30 };
 	assert_int_equal(trace_writer_append(w, &bad), TRACE_E_INVAL);
 	assert_non_null(strstr(trace_writer_error(w), "0x30"));
 	assert_int_equal(trace_writer_context(w, 1, 0x20, "x", 1), TRACE_E_INVAL);
-	assert_int_equal(trace_writer_event_count(w), n + 5);
+	assert_int_equal(trace_writer_event_count(w), n + 6);
 	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
 
 	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
@@ -298,7 +299,7 @@ static void test_roundtrip_edge_values(void **state)
 	assert_int_equal(trace_reader_config_u64(r, "padded", &v), TRACE_E_RANGE); /* "007" stays text */
 	assert_null(trace_reader_config(r, "nope"));
 	assert_int_equal(trace_reader_chunk_count(r), 1);
-	assert_int_equal(trace_reader_event_count(r), n + 5);
+	assert_int_equal(trace_reader_event_count(r), n + 6);
 	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
 	assert_non_null(c);
 	size_t kl;
@@ -330,6 +331,10 @@ static void test_roundtrip_edge_values(void **state)
 	assert_int_equal(trace_chunk_next(c, &rec), 1);
 	assert_int_equal(rec.kind, EV_CTX_MARK);
 	assert_int_equal(rec.len, 0);
+	assert_int_equal(trace_chunk_next(c, &rec), 1);
+	assert_int_equal(rec.kind, EV_CTX_CONSOLE_IN);
+	assert_int_equal(rec.len, 3);
+	assert_memory_equal(rec.data, "ls\n", 3);
 	assert_int_equal(trace_chunk_next(c, &rec), 1);
 	assert_int_equal(rec.kind, 0x7f);
 	assert_memory_equal(rec.data, "future", 6);

@@ -33,6 +33,7 @@ enum trace_ctx_kind {
 	EV_CTX_MARK = 0x42,       /* UTF-8 text, no terminator */
 	EV_CTX_EXIT = 0x43,       /* u8 reason (enum trace_exit_reason), i32 status */
 	EV_CTX_VCPU = 0x44,       /* u8 cpu, u32 KVM exit reason, u64 count */
+	EV_CTX_CONSOLE_IN = 0x45, /* the bytes the guest's UART received (1.1) */
 };
 #define EV_IS_CONTEXT(k) ((k) >= 0x40 && (k) <= 0x7f)
 
@@ -71,7 +72,7 @@ int trace_ctx_exit_unpack(const uint8_t *buf, size_t len, uint8_t *reason, int32
 size_t trace_ctx_vcpu_pack(uint8_t *buf, uint8_t cpu, uint32_t reason, uint64_t count);
 int trace_ctx_vcpu_unpack(const uint8_t *buf, size_t len, uint8_t *cpu, uint32_t *reason,
 			  uint64_t *count);
-/* "console", "msi_result", "mark", "exit", "vcpu", or NULL. */
+/* "console", "msi_result", "mark", "exit", "vcpu", "console_in", or NULL. */
 const char *trace_ctx_kind_name(unsigned kind);
 
 enum trace_status {

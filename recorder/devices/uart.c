@@ -5,6 +5,15 @@
  * Interrupt identification follows the 16550A datasheet's priority table:
  * line status > received data > THR empty > modem status. The IRQ reaches
  * the bus only while MCR OUT2 is set, as on the PC.
+ *
+ * Receive: bytes from the source (the console) enter only when the
+ * receiver has room, so the line never overruns: the guest sets the pace.
+ * With the FIFO enabled, "received data available" (IIR 0x4) stands for a
+ * FIFO at or above its trigger level (FCR bits 7:6: 1, 4, 8, 14 bytes) and
+ * "character timeout" (IIR 0xc) for fewer bytes waiting; the datasheet's
+ * four character times of line silence are taken as over at once (the
+ * source has nothing more to send at that moment). Both clear as the
+ * FIFO is read below the level / empty.
  */
 #include <string.h>
 
@@ -34,13 +43,15 @@ void uart_init(struct uart *u, void (*set_irq)(void *, int), void (*tx)(void *, 
 	u->ctx = ctx;
 }
 
+static const uint8_t rx_trigger_levels[4] = {1, 4, 8, 14};
+
 /* IIR identification bits 3:0 (1 = nothing pending). */
 static uint8_t uart_iid(const struct uart *u)
 {
 	if ((u->ier & IER_RLS) && (u->lsr & LSR_OE))
 		return 0x06;
 	if ((u->ier & IER_RDA) && u->rx_count)
-		return 0x04;
+		return (u->fcr & 1) && u->rx_count < rx_trigger_levels[u->fcr >> 6] ? 0x0c : 0x04;
 	if ((u->ier & IER_THRE) && u->thr_int)
 		return 0x02;
 	if ((u->ier & IER_MS) && (u->msr & 0x0f))
@@ -57,14 +68,50 @@ static void uart_update_irq(struct uart *u)
 	}
 }
 
-static void rx_push(struct uart *u, uint8_t b)
+static void rx_push(struct uart *u, uint8_t b, bool from_src)
 {
 	if (u->rx_count == UART_FIFO) {
 		u->lsr |= LSR_OE;
 		return;
 	}
-	u->rx[(u->rx_head + u->rx_count++) % UART_FIFO] = b;
+	unsigned slot = (u->rx_head + u->rx_count++) % UART_FIFO;
+	u->rx[slot] = b;
+	u->rx_src[slot] = from_src;
 	u->lsr |= LSR_DR;
+}
+
+/* FCR bit 1: the FIFO's source bytes go back to the source, in order. */
+static void rx_clear(struct uart *u)
+{
+	uint8_t back[UART_FIFO];
+	size_t n = 0;
+	for (unsigned i = 0; i < u->rx_count; i++) {
+		unsigned slot = (u->rx_head + i) % UART_FIFO;
+		if (u->rx_src[slot])
+			back[n++] = u->rx[slot];
+	}
+	u->rx_count = 0;
+	u->lsr &= (uint8_t)~LSR_DR;
+	if (n && u->src)
+		u->src->unpull(u->ctx, back, n);
+}
+
+unsigned uart_rx_room(const struct uart *u)
+{
+	unsigned cap = (u->fcr & 1) ? UART_FIFO : 1;
+	if (!u->src || (u->mcr & MCR_LOOP) || u->rx_count >= cap)
+		return 0;
+	return cap - u->rx_count;
+}
+
+/* Lock held: take from the source what the receiver has room for. */
+static void rx_refill(struct uart *u)
+{
+	uint8_t b[UART_FIFO];
+	unsigned room = uart_rx_room(u);
+	size_t n = room ? u->src->pull(u->ctx, b, room) : 0;
+	for (size_t i = 0; i < n; i++)
+		rx_push(u, b[i], true);
 }
 
 static uint8_t loop_msr(uint8_t mcr)
@@ -82,7 +129,7 @@ void uart_write(struct uart *u, unsigned off, uint8_t value)
 			u->dll = value;
 		} else {
 			if (u->mcr & MCR_LOOP)
-				rx_push(u, value);
+				rx_push(u, value, false);
 			else
 				u->tx(u->ctx, value);
 			u->thr_int = true; /* sent at once: THR is empty again */
@@ -100,10 +147,8 @@ void uart_write(struct uart *u, unsigned off, uint8_t value)
 		break;
 	case 2:
 		u->fcr = value & 0xc9;
-		if (value & 0x02) { /* clear RX FIFO */
-			u->rx_count = 0;
-			u->lsr &= (uint8_t)~LSR_DR;
-		}
+		if (value & 0x02) /* clear RX FIFO */
+			rx_clear(u);
 		break;
 	case 3:
 		u->lcr = value;
@@ -126,6 +171,7 @@ void uart_write(struct uart *u, unsigned off, uint8_t value)
 		u->scr = value;
 		break;
 	}
+	rx_refill(u); /* FIFO enabled or cleared, loopback left */
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 }
@@ -140,6 +186,8 @@ uint8_t uart_read(struct uart *u, unsigned off)
 			v = u->dll;
 		} else if (u->rx_count) {
 			v = u->rx[u->rx_head];
+			if (u->rx_src[u->rx_head] && u->src)
+				u->src->taken(u->ctx, v);
 			u->rx_head = (u->rx_head + 1) % UART_FIFO;
 			if (--u->rx_count == 0)
 				u->lsr &= (uint8_t)~LSR_DR;
@@ -175,6 +223,8 @@ uint8_t uart_read(struct uart *u, unsigned off)
 		v = u->scr;
 		break;
 	}
+	if ((off & 7) == 0)
+		rx_refill(u); /* a byte taken: room for the next */
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return v;
@@ -183,7 +233,22 @@ uint8_t uart_read(struct uart *u, unsigned off)
 void uart_receive(struct uart *u, uint8_t byte)
 {
 	pthread_mutex_lock(&u->lock);
-	rx_push(u, byte);
+	rx_push(u, byte, false);
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uart_set_rx_source(struct uart *u, const struct uart_rx_source *src)
+{
+	pthread_mutex_lock(&u->lock);
+	u->src = src;
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uart_rx_poll(struct uart *u)
+{
+	pthread_mutex_lock(&u->lock);
+	rx_refill(u);
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 }

@@ -102,8 +102,17 @@ grep -q "KVM_EXIT_INTERNAL_ERROR\|KVM_EXIT_FAIL_ENTRY\|unexpected KVM exit" "$tm
 grep -q "Kernel panic\|kernel BUG\|BUG: \|Oops" "$out" && bad "the guest kernel crashed"
 # a WARN() splat ("WARNING: CPU: 0 PID: 0 at FILE:LINE"), not a message
 # that merely says WARNING (SRSO's "WARNING: See https://...")
-if grep -q "WARNING: CPU: [0-9]* PID: \|XSAVE consistency problem" "$out"; then
-	grep -m 3 "WARNING: CPU: [0-9]* PID: \|XSAVE consistency problem" "$out" >&2
+# In the test bed, L0 (QEMU's TCG) runs the guest's XSETBV without the
+# intercept L1's KVM asked for, so the kernel's XSAVE size check fails the
+# same way under QEMU's own VMM on that KVM (docs/linux.md): named there,
+# a failure anywhere else.
+warns=$(grep "WARNING: CPU: [0-9]* PID: \|XSAVE consistency problem" "$out")
+if [ -n "${IRQRR_TESTBED:-}" ] && grep -q "XSAVE consistency problem" "$out"; then
+	echo "known test-bed bug ($IRQRR_TESTBED): $(grep -m 1 "XSAVE consistency problem" "$out" | tr -d '\r')" >&2
+	warns=$(echo "$warns" | grep -v "XSAVE consistency problem\|at arch/x86/kernel/fpu/xstate.c:")
+fi
+if [ -n "$warns" ]; then
+	echo "$warns" | head -n 3 >&2
 	bad "the kernel warned (above)"
 fi
 

@@ -239,6 +239,53 @@ static void test_tsc_deadline(void **state)
 
 /* --cpus: 1..min(KVM_CAP_MAX_VCPUS, RECORDER_MAX_CPUS); KVM_CAP_NR_VCPUS
  * (recommended) is no limit. One line naming the limit in decimal. */
+/* CPUID.1:ECX[31] is set for every guest: without it Linux never reads
+ * KVM's 0x40000000 leaves (no kvm-clock; TSC calibrated against the PIT;
+ * measured on the nested test bed, docs/linux.md). */
+static void test_hypervisor_bit(void **state)
+{
+	(void)state;
+	struct cpuid_buf b = {.h.nent = 0};
+	add(&b, 0, 0, 0xd, 0, 0, 0);
+	add(&b, 1, 0, 0, 0, 0x00000001, 0);
+	assert_true(cpuid_offer_hypervisor(&b.h));
+	assert_int_equal(b.e[1].ecx, 0x80000001u);
+	assert_int_equal(b.e[0].ecx, 0);
+	struct cpuid_buf none = {.h.nent = 0};
+	add(&none, 0, 0, 0, 0, 0, 0);
+	assert_false(cpuid_offer_hypervisor(&none.h));
+}
+
+/* Leaf 0xd agrees with the features offered (SDM vol. 2A, CPUID leaf 0DH):
+ * the numbers are the nested test bed's (EPYC under QEMU: x87|SSE|AVX,
+ * AVX at offset 576 size 256), with an AVX-512 component offered by the
+ * leaf but not by leaf 7. */
+static void test_fix_xsave(void **state)
+{
+	(void)state;
+	struct cpuid_buf b = {.h.nent = 0};
+	add(&b, 1, 0, 0, 0, (1u << 26) | (1u << 28), 0);      /* xsave, avx */
+	add(&b, 7, 0, 0, 0, 0, 0);                             /* no avx512f */
+	add(&b, 0xd, 0, 0x27, 0x240, 0x999, 0);                /* x87 SSE AVX opmask */
+	add(&b, 0xd, 1, 0x5, 0x340, 0, 0);                     /* xsaveopt, xgetbv1 */
+	add(&b, 0xd, 2, 0x100, 0x240, 0, 0);
+	add(&b, 0xd, 5, 0x40, 0x340, 0, 0);
+	assert_int_equal(cpuid_fix_xsave(&b.h), 0x7);
+	assert_int_equal(b.e[2].eax, 0x7);                     /* opmask dropped: no avx512f */
+	assert_int_equal(b.e[2].edx, 0);
+	assert_int_equal(b.e[2].ecx, 832);                     /* 576 + AVX's 256 */
+	assert_int_equal(b.e[2].ebx, 576);                     /* XCR0 at reset: x87 */
+	assert_int_equal(b.e[3].ebx, 0);                       /* no XSAVES/XSAVEC */
+	assert_int_equal(b.e[4].eax, 0x100);                   /* AVX's sub-leaf kept */
+	assert_int_equal(b.e[5].eax, 0);                       /* opmask's emptied */
+	assert_int_equal(b.e[5].ebx, 0);
+	/* without XSAVE in leaf 1, the whole leaf is empty */
+	b.e[0].ecx = 1u << 28;
+	assert_int_equal(cpuid_fix_xsave(&b.h), 0);
+	for (unsigned i = 2; i < b.h.nent; i++)
+		assert_int_equal(b.e[i].eax | b.e[i].ebx | b.e[i].ecx | b.e[i].edx, 0);
+}
+
 static void test_cpu_count(void **state)
 {
 	(void)state;
@@ -410,6 +457,8 @@ int main(void)
 		cmocka_unit_test(test_linux_clear_list),
 		cmocka_unit_test(test_mxcsr_operand),
 		cmocka_unit_test(test_tsc_deadline),
+		cmocka_unit_test(test_hypervisor_bit),
+		cmocka_unit_test(test_fix_xsave),
 		cmocka_unit_test(test_cpu_count),
 		cmocka_unit_test(test_acpi_max_cpus),
 		cmocka_unit_test(test_flush_page),
