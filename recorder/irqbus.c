@@ -436,32 +436,33 @@ bool irqbus_pic_int(struct irqbus *bus)
 	return v;
 }
 
-void irqbus_console(struct irqbus *bus, const uint8_t *bytes, size_t n)
+/* Console bytes to the subscribers that take them (output, or input the
+ * guest read), under the lock; no lock when none does. */
+static void bus_console_bytes(struct irqbus *bus, bool input, const uint8_t *bytes, size_t n)
 {
+	void (*hook[IRQBUS_MAX_SUBSCRIBERS])(void *, const uint8_t *, size_t);
 	bool any = false;
-	for (unsigned i = 0; i < bus->nsub; i++)
-		any |= bus->sub[i].console != NULL;
+	for (unsigned i = 0; i < bus->nsub; i++) {
+		hook[i] = input ? bus->sub[i].console_in : bus->sub[i].console;
+		any |= hook[i] != NULL;
+	}
 	if (!any)
 		return;
 	pthread_mutex_lock(&bus->lock);
 	for (unsigned i = 0; i < bus->nsub; i++)
-		if (bus->sub[i].console)
-			bus->sub[i].console(bus->sub[i].ctx, bytes, n);
+		if (hook[i])
+			hook[i](bus->sub[i].ctx, bytes, n);
 	pthread_mutex_unlock(&bus->lock);
+}
+
+void irqbus_console(struct irqbus *bus, const uint8_t *bytes, size_t n)
+{
+	bus_console_bytes(bus, false, bytes, n);
 }
 
 void irqbus_console_in(struct irqbus *bus, const uint8_t *bytes, size_t n)
 {
-	bool any = false;
-	for (unsigned i = 0; i < bus->nsub; i++)
-		any |= bus->sub[i].console_in != NULL;
-	if (!any)
-		return;
-	pthread_mutex_lock(&bus->lock);
-	for (unsigned i = 0; i < bus->nsub; i++)
-		if (bus->sub[i].console_in)
-			bus->sub[i].console_in(bus->sub[i].ctx, bytes, n);
-	pthread_mutex_unlock(&bus->lock);
+	bus_console_bytes(bus, true, bytes, n);
 }
 
 void irqbus_locked(struct irqbus *bus, void (*fn)(void *ctx, struct board *b), void *ctx)
