@@ -338,6 +338,13 @@ bool pic_pair_is_setup_write(uint16_t port, uint8_t value)
 	return i >= 0 && ((port & 1) || (value & ICW1_SELECT));
 }
 
+bool pic_pair_is_eoi_command(uint16_t port, uint8_t value)
+{
+	/* OCW2 (A0=0, D4:D3 = 00) with EOI (D5) set: non-specific, specific or
+	 * rotating EOI */
+	return chip_index(port) >= 0 && !(port & 1) && (value & 0x18) == 0 && (value & 0x20);
+}
+
 void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value)
 {
 	int i = chip_index(port);

@@ -56,6 +56,8 @@ bool pic_pair_owns_port(uint16_t port);
 /* A write that sets a chip up or unmasks it: ICW1 or a write to the A0=1
  * port (IMR, or an ICW2-4 in an init sequence). */
 bool pic_pair_is_setup_write(uint16_t port, uint8_t value);
+/* An EOI command: OCW2 with EOI set (non-specific, specific or rotating). */
+bool pic_pair_is_eoi_command(uint16_t port, uint8_t value);
 
 /* Why ISA line irq (0..15, not 2) is not acknowledged by the next INTA
  * (DS "Interrupt sequence", "Fully nested mode"). */

@@ -11,6 +11,7 @@
 
 #include "cliutil.h"
 #include "commands.h"
+#include "chips/pic.h"
 #include "replayer/replay.h"
 #include "replayer/script.h"
 
@@ -724,9 +725,7 @@ static void stats_count(struct trace_stats *st, const struct trace_record *rec)
 			st->extint_req++;
 		break;
 	case EV_PIO_WRITE:
-		/* OCW2 EOI commands: bits 4:3 = 00 and bit 5 (EOI) set */
-		if ((e->u.pio.port == 0x20 || e->u.pio.port == 0xa0) &&
-		    (e->u.pio.value & 0x18) == 0 && (e->u.pio.value & 0x20))
+		if (pic_pair_is_eoi_command(e->u.pio.port, e->u.pio.value))
 			st->pic_eoi++;
 		break;
 	default:
