@@ -63,6 +63,19 @@ void ioapic_entry_get(const struct ioapic *s, unsigned pin, struct ioapic_entry 
 /* The same, as bits for the hot path: IOAPIC_PIN_REMOTE_IRR, _MASKED, and
  * _HELD (a level entry keeps an asserted pin's request: masked, or its
  * Remote IRR awaits the EOI). */
+/* A read of the version register: IOWIN (offset 0x10) while IOREGSEL
+ * selects register 0x01. Its low byte is the chip's version (0x11 on the
+ * 82093AA and KVM's, 0x20 on ICH and QEMU's). */
+static inline bool ioapic_is_version_read(uint32_t regsel, uint64_t offset)
+{
+	return offset == 0x10 && (regsel & 0xffu) == 0x01;
+}
+/* A write that sets IOREGSEL (offset 0x00). */
+static inline bool ioapic_is_regsel_write(uint64_t offset)
+{
+	return offset == 0x00;
+}
+
 #define IOAPIC_PIN_REMOTE_IRR 1u
 #define IOAPIC_PIN_MASKED 2u
 #define IOAPIC_PIN_HELD 4u

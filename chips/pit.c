@@ -564,6 +564,12 @@ bool pit_owns_port(uint16_t port)
 	return (port >= PIT_PORT_CH0 && port <= PIT_PORT_CTRL) || port == PIT_PORT_61;
 }
 
+void pit_park_ch0(uint16_t *port, uint8_t *value)
+{
+	*port = PIT_PORT_CTRL;
+	*value = 0x30; /* SC=0, RW=LSB then MSB, mode 0, binary */
+}
+
 void pit_write(struct pit *p, uint64_t now, uint16_t port, uint8_t value)
 {
 	uint64_t T = pit_ticks_at(now);

@@ -64,6 +64,10 @@ void pit_init(struct pit *p, uint64_t now);
 /* Reset to the power-on state, keeping the model variant (cw_keeps_counting). */
 void pit_reset(struct pit *p, uint64_t now);
 bool pit_owns_port(uint16_t port); /* 0x40-0x43, 0x61 */
+/* The write that parks channel 0 with OUT0 low for good: a control word
+ * for mode 0 with no count after it (the 8254 does not count until a count
+ * is written, and OUT0 is low from the control word on). */
+void pit_park_ch0(uint16_t *port, uint8_t *value);
 void pit_write(struct pit *p, uint64_t now, uint16_t port, uint8_t value);
 uint8_t pit_read(struct pit *p, uint64_t now, uint16_t port);
 /* OUT level of counter ch at time now (>= the last access time). */

@@ -15,8 +15,11 @@
 #include <string.h>
 
 #include "chips/board.h"
+#include "chips/ioapic.h"
+#include "chips/pic.h"
+#include "chips/pit.h"
+#include "chips/rtc.h"
 
-#define IOAPIC_BASE 0xfec00000u
 #define APIC_BASE 0xfee00000u
 
 struct fline {
@@ -70,9 +73,8 @@ static int pio(struct fline *f)
 		return -2;
 	if (size != 1 || count != 1)
 		return 0;
-	bool pic = port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
-		   port == 0x4d0 || port == 0x4d1;
-	bool timer = (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 || port == 0x71;
+	bool pic = pic_pair_owns_port((uint16_t)port); /* the PIC pair and ELCR */
+	bool timer = pit_owns_port((uint16_t)port) || rtc_owns_port((uint16_t)port);
 	if (timer) {
 		import_event_used(f->l, f->name);
 		return import_note(f->l, "kvm: %s %#x %s %#x", write ? "out" : "in", (unsigned)port,

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "chips/board.h"
+#include "chips/ioapic.h"
+#include "chips/pit.h"
 
 #ifndef IRQRR_VERSION
 #define IRQRR_VERSION "dev"
@@ -241,8 +243,7 @@ static void drop_before_reset(struct import_log *l)
 static int park_pit(struct import_log *l)
 {
 	struct irq_event ev = { .kind = EV_PIO_WRITE };
-	ev.u.pio.port = 0x43;
-	ev.u.pio.value = 0x30;
+	pit_park_ch0(&ev.u.pio.port, &ev.u.pio.value);
 	if (import_add(l, ITEM_INPUT, &ev) ||
 	    import_note(l, "irqrr: PIT ch0 parked (OUT0 low); IRQ0 = peer's line"))
 		return -1;
@@ -405,9 +406,9 @@ static uint8_t ioapic_version(const struct import_log *l)
 		const struct irq_event *ev = &l->items[i].ev;
 		if (l->items[i].what != ITEM_INPUT)
 			continue;
-		if (ev->kind == EV_MMIO_WRITE && (ev->u.mmio.addr & 0xff) == 0)
+		if (ev->kind == EV_MMIO_WRITE && ioapic_is_regsel_write(ev->u.mmio.addr & 0xff))
 			regsel = ev->u.mmio.value & 0xff;
-		else if (ev->kind == EV_MMIO_READ && (ev->u.mmio.addr & 0xff) == 0x10 && regsel == 1 &&
+		else if (ev->kind == EV_MMIO_READ && ioapic_is_version_read(regsel, ev->u.mmio.addr & 0xff) &&
 			 ((ev->u.mmio.value & 0xff) == 0x11 || (ev->u.mmio.value & 0xff) == 0x20))
 			return (uint8_t)ev->u.mmio.value;
 	}

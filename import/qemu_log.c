@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "chips/board.h"
+#include "chips/ioapic.h"
 
-#define IOAPIC_BASE 0xfec00000u
 #define MSI_BASE 0xfee00000u
 
 /* Civil date to days since 1970-01-01 (proleptic Gregorian). */
