@@ -320,6 +320,7 @@ static const char *keyframe_config(const struct trace_chunk *c, struct board_con
 
 struct input_list {
 	struct irq_event *ev;
+	uint64_t *num; /* each input's event number */
 	size_t n, cap;
 };
 
@@ -336,13 +337,17 @@ static int inputs_upto(struct trace_iter *it, uint64_t last, struct input_list *
 			continue;
 		if (in->n == in->cap) {
 			struct irq_event *p = realloc(in->ev, 2 * in->cap * sizeof(*p));
-			if (!p) {
+			if (p)
+				in->ev = p;
+			uint64_t *q = p ? realloc(in->num, 2 * in->cap * sizeof(*q)) : NULL;
+			if (!q) {
 				snprintf(err, errlen, "out of memory");
 				return -1;
 			}
-			in->ev = p;
+			in->num = q;
 			in->cap *= 2;
 		}
+		in->num[in->n] = rec.num;
 		in->ev[in->n++] = rec.ev;
 		if (rec.num > last)
 			break;
@@ -354,15 +359,18 @@ static int inputs_upto(struct trace_iter *it, uint64_t last, struct input_list *
 
 /* Inputs with event numbers <= last and the first input after it, the configuration, power-on or not. */
 static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_config *cfg,
-			  bool *power_on, struct irq_event **out, size_t *nout, char *err,
+			  bool *power_on, struct irq_event **out, uint64_t **nums, size_t *nout, char *err,
 			  size_t errlen)
 {
-	struct input_list in = { .ev = malloc(1024 * sizeof(*in.ev)), .cap = 1024 };
+	struct input_list in = { .ev = malloc(1024 * sizeof(*in.ev)), .num = malloc(1024 * sizeof(*in.num)),
+				 .cap = 1024 };
 	struct trace_iter it;
 	const struct trace_chunk *c;
 	const char *why;
 	int rc = -1;
-	if (!in.ev) {
+	if (!in.ev || !in.num) {
+		free(in.ev);
+		free(in.num);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -374,11 +382,36 @@ static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_co
 	trace_iter_end(&it);
 	if (rc) {
 		free(in.ev);
+		free(in.num);
 		return -1;
 	}
 	*out = in.ev;
+	*nums = in.num;
 	*nout = in.n;
 	return 0;
+}
+
+/* The shortest prefix of the inputs that satisfies p from power-on (the
+ * predicate holds from its first hit on, so by halving): its length, 0 when
+ * even all do not, or WORK_OUTPUTS / WORK_TIMEOUT. */
+static long first_hit_prefix(const struct predicate *p, const struct board_config *cfg,
+			     const struct irq_event *inputs, size_t n, const struct work_limit *lim)
+{
+	int k = reduce_test(p, cfg, inputs, n, lim);
+	if (k != 1)
+		return k == WORK_OUTPUTS || k == WORK_TIMEOUT ? k : 0;
+	size_t lo = 0, hi = n; /* prefix lo does not satisfy p, prefix hi does */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		k = reduce_test(p, cfg, inputs, mid, lim);
+		if (k == WORK_OUTPUTS || k == WORK_TIMEOUT)
+			return k;
+		if (k == 1)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return (long)hi;
 }
 
 /* Record the script as `irqrr chips --record` does and bisect that trace. */
@@ -433,6 +466,12 @@ static int verify_script(const char *script, const struct board_config *cfg,
 	return rc;
 }
 
+static int reduce_imported(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+			   double t0, struct reduce_result *res);
+static int reduce_inputs(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+			 double t0, const struct board_config *cfg_in, struct irq_event *inputs, size_t n,
+			 struct reduce_result *res);
+
 int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
 		 struct reduce_result *res)
 {
@@ -442,6 +481,11 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	struct bisect_result *br = malloc(sizeof(*br));
 	if (!br)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
+	unsigned check;
+	if (p->kind == PRED_DIVERGE && replay_imported(r, &check)) {
+		free(br);
+		return reduce_imported(r, p, o, t0, res);
+	}
 	int k = bisect_trace_until(r, p, 0, UINT64_MAX, 0, t0 + o->max_seconds, br);
 	uint64_t last = br->num;
 	if (k == BISECT_FOUND && br->div && br->div->input_num > last)
@@ -461,9 +505,53 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 
 	struct board_config cfg;
 	struct irq_event *inputs = NULL;
+	uint64_t *nums = NULL;
 	size_t n = 0;
-	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &n, err, sizeof(err)))
+	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
+	free(nums);
+	return reduce_inputs(r, p, o, t0, &cfg, inputs, n, res);
+}
+
+/* An imported trace records the peer's answers: bisect's `diverge:V` asks
+ * whether variant V departs from them, reduce's whether the datasheet board
+ * and V depart from each other (in lockstep, docs/debugging.md). The first
+ * hit is then found in reduce's terms, from power-on, on the trace's inputs. */
+static int reduce_imported(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+			   double t0, struct reduce_result *res)
+{
+	char err[300];
+	struct board_config cfg;
+	struct irq_event *inputs = NULL;
+	uint64_t *nums = NULL;
+	size_t n = 0;
+	if (collect_inputs(r, UINT64_MAX, &cfg, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
+		return fail(res, REDUCE_UNUSABLE, err);
+	struct work_limit lim = work_limit_for_trace(r);
+	lim.deadline = t0 + o->max_seconds;
+	long k = first_hit_prefix(p, &cfg, inputs, n, &lim);
+	if (k <= 0) {
+		free(inputs);
+		free(nums);
+		if (k == WORK_OUTPUTS || k == WORK_TIMEOUT)
+			return fail(res, REDUCE_UNUSABLE, k == WORK_TIMEOUT ? "--max-time reached looking for the first hit"
+									 : "an input makes the board emit more outputs than the trace holds records");
+		return fail(res, REDUCE_NOT_FOUND,
+			    "the datasheet board and the variant agree on every input of this imported trace");
+	}
+	res->first_hit = nums[k - 1];
+	free(nums);
+	return reduce_inputs(r, p, o, t0, &cfg, inputs, (size_t)k, res);
+}
+
+/* Reduce these inputs (which satisfy p from power-on) to a minimal script;
+ * takes inputs. */
+static int reduce_inputs(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
+			 double t0, const struct board_config *cfg_in, struct irq_event *inputs, size_t n,
+			 struct reduce_result *res)
+{
+	char err[300];
+	struct board_config cfg = *cfg_in;
 	res->inputs_prefix = n;
 	struct work_limit lim = work_limit_for_trace(r);
 	lim.deadline = t0 + o->max_seconds;

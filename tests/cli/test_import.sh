@@ -161,6 +161,8 @@ check "poll: datasheet answer" err_has "actual: .*pio_read   port=0x20 value=0x8
 check "poll: the datasheet rule named" err_has "rule: .*8259A poll command (OCW3 P=1).*master IRR 0x20 IMR 0x00 ISR 0x00"
 check "poll: identical under --model kvm" status_is 0 "$irqrr" replay --model kvm "$tmp/poll.irqrr"
 check "poll: bisect diverge predicate" status_is 0 "$irqrr" bisect "$tmp/poll.irqrr" --until 'diverge:pic.poll_no_0x80=0'
+check "poll: reduce to a chip script" status_is 0 "$irqrr" reduce "$tmp/poll.irqrr" --until 'diverge:pic.poll_no_0x80=1' -o "$tmp/poll.script"
+check "poll: the script polls" grep -q "^in 0x20$" "$tmp/poll.script"
 
 # --- usage
 check "--from missing" status_is 2 "$irqrr" import "$tmp/qemu-pic-pit.log" -o "$tmp/x.irqrr"
