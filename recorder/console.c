@@ -99,8 +99,12 @@ static int terminal_raw(int fd)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fatal_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < NFATAL; i++)
-		sigaction(fatal_signals[i], &sa, &old_actions[i]);
+	for (size_t i = 0; i < NFATAL; i++) {
+		/* a signal ignored by whoever started irqrr stays ignored */
+		sigaction(fatal_signals[i], NULL, &old_actions[i]);
+		if (old_actions[i].sa_handler != SIG_IGN)
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
 	raw_fd = fd;
 	if (tcsetattr(fd, TCSANOW, &t) < 0) {
 		fprintf(stderr, "irqrr: console: tcsetattr: %s\n", strerror(errno));

@@ -32,6 +32,10 @@ class Run:
         self.pid = os.fork()
         if self.pid == 0:
             os.setsid()
+            # as a login shell starts it: a background job of a
+            # non-interactive shell (CI) inherits SIGINT/SIGQUIT ignored
+            for sig in (signal.SIGINT, signal.SIGQUIT):
+                signal.signal(sig, signal.SIG_DFL)
             fcntl.ioctl(self.slave, termios.TIOCSCTTY, 0)
             for fd in (0, 1, 2):
                 os.dup2(self.slave, fd)
@@ -127,6 +131,10 @@ def typed(run):
     run.send(b"\x01r")  # a hang report, the guest keeps running
     if not run.read_until(b"report requested"):
         fail(f"typed: C-a r gave no report: {run.out[-300:]!r}")
+    # the report and the guest share the terminal: type on once it is out,
+    # or the guest's closing line is cut by it
+    if not run.read_until(b"hang report written"):
+        fail(f"typed: the C-a r report did not finish: {run.out[-300:]!r}")
     run.send(b"bye\x04")
 
 
