@@ -58,10 +58,12 @@ record() {
 }
 # The nested test bed's L0 now and then delivers an interrupt a second time
 # with IF=0, inside the handler of the first (docs/testbed.md, Limits): a
-# Linux edge IRQ's handler holds its descriptor's lock there, so the vCPU
-# waits on it forever with IF=0 while no other vCPU runs: spinning in a
-# pause loop, or, where Linux uses KVM's paravirt spinlocks (it does once
-# CPUID says KVM), halted with IF=0 in kvm_wait. That signature,
+# Linux handler holds a lock or a seqcount's write side there (an edge
+# IRQ's descriptor lock; the timekeeper's seqcount in the tick), so the
+# vCPU waits on it forever with IF=0, and others that need it too:
+# spinning, or, with KVM's paravirt spinlocks (used once CPUID says KVM),
+# halted with IF=0 in kvm_wait, while every other vCPU is idle. That
+# signature,
 # in the test bed only, is named and the boot recorded again (5 tries;
 # each deadlocked try must still replay identical). If every try deadlocks
 # the test says what it could not check and checks the rest.
@@ -72,14 +74,19 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 def code(c):
     return c.get("code") if isinstance(c.get("code"), list) else []
-def spinning(c):  # the native spinlock: a pause loop
-    return c.get("mp_state") == "runnable" and any(x["text"] == "pause" for x in code(c))
-def pv_waiting(c):  # KVM's paravirt spinlock (kvm_wait): hlt with IF=0
+def after_hlt(c):
     cur = [i for i, x in enumerate(code(c)) if x["current"]]
-    return c.get("mp_state") == "halted" and cur and cur[0] > 0 and code(c)[cur[0] - 1]["text"] == "hlt"
-stuck = [c for c in d["cpus"] if c.get("valid") and c.get("if") == 0 and (spinning(c) or pv_waiting(c))]
-others_run = [c for c in d["cpus"] if c.get("mp_state") == "runnable" and c not in stuck]
-sys.exit(0 if len(stuck) == 1 and not others_run else 1)
+    return bool(cur) and cur[0] > 0 and code(c)[cur[0] - 1]["text"] == "hlt"
+# The watchdog fired: no vCPU made a VM exit for 60 s. A vCPU that waits
+# with IF=0 - spinning (runnable) or halted in KVM's paravirt lock wait
+# (kvm_wait: hlt with IF=0) - can only be released by another vCPU; when
+# every other one is idle (halted with IF=1) or not started, none will.
+cpus = [c for c in d["cpus"] if c.get("valid")]
+blocked = [c for c in cpus if c.get("if") == 0 and
+           (c.get("mp_state") == "runnable" or (c.get("mp_state") == "halted" and after_hlt(c)))]
+idle = [c for c in cpus if (c.get("mp_state") == "halted" and c.get("if") == 1) or
+        c.get("mp_state") in ("uninitialized", "init-received")]
+sys.exit(0 if blocked and len(blocked) + len(idle) == len(cpus) == len(d["cpus"]) else 1)
 PY
 }
 tries=5 try=1 bed_deadlock=0
