@@ -42,7 +42,7 @@ enum {
 	REG_C = 0x0c,
 	REG_D = 0x0d,
 	REG_RAM = 0x0e,
-	REG_CENTURY = 0x32, /* PC convention (ACPI FADT CENTURY) */
+	REG_CENTURY = RTC_CMOS_CENTURY,
 };
 
 enum {

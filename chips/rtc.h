@@ -19,6 +19,9 @@
 #include "ser.h"
 
 #define RTC_HZ 32768u
+/* The CMOS byte that keeps the century (BCD or binary as the date), by PC
+ * convention; firmware names it in the ACPI FADT's CENTURY field. */
+#define RTC_CMOS_CENTURY 0x32
 
 struct rtc {
 	/* The 128 bytes as of time tick `anchor`: 0x00-0x09 time/alarm bytes

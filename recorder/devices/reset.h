@@ -16,6 +16,7 @@ struct i8042 {
 	uint8_t pending_cmd;  /* command awaiting its data byte on 0x60, or 0 */
 	uint8_t out;          /* output buffer */
 	bool out_full;
+	bool out_aux;         /* the output byte is aux data (status bit 5) */
 	bool last_was_cmd;    /* status bit 3 */
 	uint8_t outport;      /* output port (bit 1 = A20) */
 };

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "linuxboot.h"
+#include "chips/rtc.h"
 
 /* Table addresses inside the ACPI area. */
 #define RSDP_ADDR (LINUX_ACPI_ADDR + 0x000)
@@ -126,6 +127,7 @@ static void build_fadt(uint8_t *t)
 	/* no PM timer, no GPE blocks */
 	put16(t + 96, 101);                       /* P_LVL2_LAT > 100: no C2 */
 	put16(t + 98, 1001);                      /* P_LVL3_LAT > 1000: no C3 */
+	t[108] = RTC_CMOS_CENTURY;                /* CENTURY: the board's RTC keeps it */
 	put16(t + 109, 0x0003);                   /* IAPC_BOOT_ARCH: LEGACY_DEVICES | 8042 */
 	/* Flags: WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (no fixed
 	 * buttons); HW_REDUCED_ACPI (bit 20) off. */

@@ -125,6 +125,7 @@ static void test_acpi_fadt_dsdt_facs(void **state)
 	assert_int_equal(rd32(fadt + 64), 0x604);      /* PM1a_CNT_BLK */
 	assert_int_equal(fadt[88], 4);
 	assert_int_equal(fadt[89], 2);
+	assert_int_equal(fadt[108], 0x32);             /* CENTURY: the RTC keeps the century at 0x32 */
 	assert_int_equal(rd32(fadt + 76), 0);          /* no PM timer */
 	assert_int_equal(fadt[91], 0);
 	assert_int_equal(rd16(fadt + 109) & 3, 3);     /* LEGACY_DEVICES | 8042 */
@@ -479,10 +480,25 @@ static void test_i8042_port92(void **state)
 	i8042_write(&k, 0x60, 0x47);
 	i8042_write(&k, 0x64, 0x20);
 	assert_int_equal(i8042_read(&k, 0x60), 0x47);
-	/* aux disable does not set CTR bit 5: "no AUX port" to Linux */
+	/* A PS/2 controller: aux disable/enable set/clear CTR bit 5 (Linux's
+	 * "bit assignment test": else it warns "Is this a SiS?") */
 	i8042_write(&k, 0x64, 0xa7);
 	i8042_write(&k, 0x64, 0x20);
+	assert_int_equal(i8042_read(&k, 0x60) & 0x20, 0x20);
+	i8042_write(&k, 0x64, 0xa8);
+	i8042_write(&k, 0x64, 0x20);
 	assert_int_equal(i8042_read(&k, 0x60) & 0x20, 0);
+	/* the aux loop answers as aux data (status bit 5); the keyboard loop
+	 * as keyboard data */
+	i8042_write(&k, 0x64, 0xd3);
+	i8042_write(&k, 0x60, 0x5a);
+	assert_int_equal(i8042_read(&k, 0x64) & 0x21, 0x21);
+	assert_int_equal(i8042_read(&k, 0x60), 0x5a);
+	assert_int_equal(i8042_read(&k, 0x64) & 0x21, 0);
+	i8042_write(&k, 0x64, 0xd2);
+	i8042_write(&k, 0x60, 0xa5);
+	assert_int_equal(i8042_read(&k, 0x64) & 0x21, 0x01);
+	assert_int_equal(i8042_read(&k, 0x60), 0xa5);
 	/* a byte for the keyboard gets no answer */
 	i8042_write(&k, 0x60, 0xf2);
 	assert_int_equal(i8042_read(&k, 0x64) & 0x01, 0);
