@@ -40,7 +40,42 @@ int vcpu_create(struct vm *vm, unsigned index)
 		v->run = NULL;
 		return kvm_ioctl_fail("mmap(kvm_run)");
 	}
-	return cpuid_setup_vcpu(vm, v);
+	if (cpuid_setup_vcpu(vm, v) < 0)
+		return -1;
+	return vcpu_set_firmware_mtrrs(vm, v);
+}
+
+/* MAXPHYADDR as the guest's CPUID tells it (0x80000008 EAX[7:0]); 0 if absent. */
+static unsigned guest_maxphyaddr(const struct vm *vm)
+{
+	for (unsigned i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
+		if (vm->cpuid->entries[i].function == 0x80000008)
+			return vm->cpuid->entries[i].eax & 0xff;
+	return 0;
+}
+
+int vcpu_set_firmware_mtrrs(struct vm *vm, struct vcpu *v)
+{
+	struct firmware_msr fw[FIRMWARE_MTRRS_MAX];
+	unsigned n = firmware_mtrrs(guest_maxphyaddr(vm), fw);
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[FIRMWARE_MTRRS_MAX];
+	} msrs;
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.h.nmsrs = n;
+	for (unsigned i = 0; i < n; i++) {
+		msrs.e[i].index = fw[i].index;
+		msrs.e[i].data = fw[i].value;
+	}
+	int r = ioctl(v->fd, KVM_SET_MSRS, &msrs);
+	if (r < 0)
+		return kvm_ioctl_fail("KVM_SET_MSRS(MTRRs)");
+	/* KVM_SET_MSRS stops at the first MSR it refuses: a KVM without MTRR
+	 * emulation leaves the guest with "MTRRs disabled", as before. */
+	if ((unsigned)r != n && v->index == 0 && vm->opt->verbose)
+		fprintf(stderr, "irqrr: KVM took %d of %u firmware MTRRs (MSR 0x%x refused)\n", r, n, fw[r].index);
+	return 0;
 }
 
 /* LVT0/LVT1 as the board should see them. A hardware-disabled APIC passes

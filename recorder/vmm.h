@@ -191,6 +191,15 @@ uint64_t cpuid_fix_xsave(struct kvm_cpuid2 *c);
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
 int cpuid_setup_vm(struct vm *vm);   /* before the first vCPU */
 int cpuid_setup_vcpu(struct vm *vm, struct vcpu *v);
+/* The MTRRs firmware would leave (loaders/mtrr.c): fills out[] (at most
+ * FIRMWARE_MTRRS_MAX) for a CPU with MAXPHYADDR bits; returns the count. */
+struct firmware_msr {
+	uint32_t index;
+	uint64_t value;
+};
+#define FIRMWARE_MTRRS_MAX 16
+unsigned firmware_mtrrs(unsigned maxphyaddr, struct firmware_msr *out);
+int vcpu_set_firmware_mtrrs(struct vm *vm, struct vcpu *v);
 
 /* emufail.c: completes an int3 / INT n / FWAIT that KVM's emulator failed
  * on (64-bit, CPL 0). 0: done, the vCPU can run on; -1: *why says why not. */

@@ -371,6 +371,47 @@ static unsigned ram_mappings(void)
 /* The page-flush port's work (recorder/kvm.c): the page leaves the VMM's
  * page tables -- so KVM's MMU notifier drops it from KVM's too -- and keeps
  * its contents; the mapping stays one VMA however often pages are flushed. */
+/* The MTRRs irqrr leaves as firmware would (loaders/mtrr.c): default WB
+ * with fixed ranges on, the VGA hole UC, the APIC/HPET window UC, masks
+ * cut to MAXPHYADDR. */
+static void test_firmware_mtrrs(void **state)
+{
+	(void)state;
+	struct firmware_msr fw[FIRMWARE_MTRRS_MAX];
+	unsigned n = firmware_mtrrs(48, fw);
+	assert_true(n <= FIRMWARE_MTRRS_MAX);
+	uint64_t v[0x300] = {0};
+	bool set[0x300] = {0};
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(fw[i].index < 0x300);
+		v[fw[i].index] = fw[i].value;
+		set[fw[i].index] = true;
+	}
+	assert_true(set[0x2ff]);
+	assert_int_equal(v[0x2ff], 0xc06);                      /* E | FE | WB */
+	assert_int_equal(v[0x250], 0x0606060606060606ull);      /* 0-0x7ffff WB */
+	assert_int_equal(v[0x258], 0x0606060606060606ull);      /* 0x80000-0x9ffff WB */
+	assert_true(set[0x259]);
+	assert_int_equal(v[0x259], 0);                          /* 0xa0000-0xbffff UC */
+	for (unsigned i = 0x268; i <= 0x26f; i++)
+		assert_int_equal(v[i], 0x0606060606060606ull);
+	assert_int_equal(v[0x200], 0xfec00000ull);              /* base, type UC */
+	assert_int_equal(v[0x201], 0xffffffc00000ull | 0x800);  /* 4 MiB, valid */
+	/* the variable range covers the IOAPIC, HPET and LAPIC pages only */
+	uint64_t mask = v[0x201] & ~0xfffull;
+	for (uint64_t a = 0xfec00000; a <= 0xfee00000; a += 0x100000)
+		assert_int_equal(a & mask, v[0x200] & mask);
+	assert_int_not_equal(0xfebff000 & mask, v[0x200] & mask);
+	assert_int_not_equal(0xff000000 & mask, v[0x200] & mask);
+	firmware_mtrrs(0, fw); /* no CPUID leaf: 36 bits */
+	for (unsigned i = 0; i < n; i++)
+		if (fw[i].index == 0x201)
+			assert_int_equal(fw[i].value, 0xfffc00000ull | 0x800);
+	/* the firmware's MSR writes must be ones KVM takes: in range, the
+	 * default type last (enabling with the ranges already set) */
+	assert_int_equal(fw[n - 1].index, 0x2ff);
+}
+
 static void test_flush_page(void **state)
 {
 	(void)state;
@@ -461,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_fix_xsave),
 		cmocka_unit_test(test_cpu_count),
 		cmocka_unit_test(test_acpi_max_cpus),
+		cmocka_unit_test(test_firmware_mtrrs),
 		cmocka_unit_test(test_flush_page),
 		cmocka_unit_test(test_multiboot_low_segments),
 	};
