@@ -256,6 +256,32 @@ static void test_hypervisor_bit(void **state)
 	assert_false(cpuid_offer_hypervisor(&none.h));
 }
 
+/* Name and L1 cache leaves: the host's where KVM lists a leaf all zero,
+ * KVM's where it says something, nothing beyond the maximum leaf. */
+static void test_fill_descriptive(void **state)
+{
+	(void)state;
+	uint32_t host[CPUID_DESCRIPTIVE_LEAVES * 4];
+	for (unsigned i = 0; i < CPUID_DESCRIPTIVE_LEAVES * 4; i++)
+		host[i] = 0x41414100u + i;
+	struct cpuid_buf b = {.h.nent = 0};
+	add(&b, 0x80000000, 0, 0x80000004, 0, 0, 0);
+	add(&b, 0x80000002, 0, 0, 0, 0, 0);
+	add(&b, 0x80000003, 0, 0, 0, 7, 0);          /* KVM said something: kept */
+	add(&b, 0x80000004, 0, 0, 0, 0, 0);
+	add(&b, 0x80000005, 0, 0, 0, 0, 0);          /* beyond the maximum leaf */
+	assert_int_equal(cpuid_fill_descriptive(&b.h, host), 2);
+	assert_int_equal(b.e[1].eax, 0x41414100u);
+	assert_int_equal(b.e[1].edx, 0x41414103u);
+	assert_int_equal(b.e[2].eax, 0);
+	assert_int_equal(b.e[2].ecx, 7);
+	assert_int_equal(b.e[3].ebx, 0x41414109u);
+	assert_int_equal(b.e[4].eax, 0);
+	struct cpuid_buf none = {.h.nent = 0};
+	add(&none, 1, 0, 0, 0, 0, 0);
+	assert_int_equal(cpuid_fill_descriptive(&none.h, host), 0);
+}
+
 /* Leaf 0xd agrees with the features offered (SDM vol. 2A, CPUID leaf 0DH):
  * the numbers are the nested test bed's (EPYC under QEMU: x87|SSE|AVX,
  * AVX at offset 576 size 256), with an AVX-512 component offered by the
@@ -502,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_fix_xsave),
 		cmocka_unit_test(test_cpu_count),
 		cmocka_unit_test(test_acpi_max_cpus),
+		cmocka_unit_test(test_fill_descriptive),
 		cmocka_unit_test(test_firmware_mtrrs),
 		cmocka_unit_test(test_flush_page),
 		cmocka_unit_test(test_multiboot_low_segments),
