@@ -69,23 +69,7 @@ record() {
 # the test says what it could not check and checks the rest.
 testbed_deadlock() {
 	[ -n "${IRQRR_TESTBED:-}" ] && [ -s "$tmp/report.json" ] || return 1
-	python3 - "$tmp/report.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-def code(c):
-    return c.get("code") if isinstance(c.get("code"), list) else []
-def after_hlt(c):
-    cur = [i for i, x in enumerate(code(c)) if x["current"]]
-    return bool(cur) and cur[0] > 0 and code(c)[cur[0] - 1]["text"] == "hlt"
-# The watchdog fired: no vCPU made a VM exit for 60 s. A vCPU that waits
-# with IF=0 - spinning (runnable) or halted in KVM's paravirt lock wait
-# (kvm_wait: hlt with IF=0) - for 60 s without an exit is the mark of the
-# fault (the others may be idle, or wait for it in turn).
-cpus = [c for c in d["cpus"] if c.get("valid")]
-blocked = [c for c in cpus if c.get("if") == 0 and
-           (c.get("mp_state") == "runnable" or (c.get("mp_state") == "halted" and after_hlt(c)))]
-sys.exit(0 if blocked and len(cpus) == len(d["cpus"]) else 1)
-PY
+	python3 "$src/tests/kvm/linux/testbed_deadlock.py" "$tmp/report.json"
 }
 tries=5 try=1 bed_deadlock=0
 record
