@@ -35,7 +35,7 @@ static void levels_power_on(struct trace_reader *r, struct board *b, struct wind
 	levels_from_board(b, lv);
 }
 
-static void levels_update(struct window_levels *lv, const struct trace_record *rec)
+void export_levels_update(struct window_levels *lv, const struct trace_record *rec)
 {
 	const struct irq_event *e = &rec->ev;
 	switch (rec->kind) {
@@ -98,7 +98,7 @@ static int visit_window(struct trace_iter *it, const struct window_opts *o,
 	int k;
 	while ((k = trace_iter_next(it, &rec)) == 1) {
 		if (rec.num < o->from) {
-			levels_update(lv, &rec);
+			export_levels_update(lv, &rec);
 			continue;
 		}
 		if (rec.num > o->to)
@@ -362,7 +362,7 @@ static void window_start(void *ctx, const struct window_levels *lv, uint64_t t)
 /* Which vCPUs a message reaches. Physical: the vCPU whose number is the
  * destination (0xff: all). Logical: the flat model Linux and KVM set up,
  * vCPU n having logical ID bit n (n < 8). */
-static uint64_t msg_targets(const struct apic_msg *m, unsigned ncpus)
+uint64_t export_msg_targets(const struct apic_msg *m, unsigned ncpus)
 {
 	uint64_t all = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	if (!m->destmode)
@@ -375,7 +375,7 @@ static void apic_message(struct perfetto *p, const struct trace_record *rec)
 	const struct apic_msg *m = &rec->ev.u.apic;
 	char name[64];
 	int tid = pin_tid(p, m->pin);
-	uint64_t targets = msg_targets(m, p->ncpus);
+	uint64_t targets = export_msg_targets(m, p->ncpus);
 	snprintf(name, sizeof(name), "apic 0x%02x %s %s", m->vector, apic_delivery_name(m->delivery),
 		 m->trigger ? "level" : "edge");
 	event_head(p, "X", PID_IOAPIC, tid, rec->t, name);
@@ -405,7 +405,7 @@ static void apic_message(struct perfetto *p, const struct trace_record *rec)
 	}
 }
 
-static const char *lvt_mode_name(uint32_t v)
+const char *export_lvt_mode_name(uint32_t v)
 {
 	if (v & 0x10000)
 		return "masked";
@@ -601,7 +601,7 @@ static int perfetto_record(void *ctx, const struct trace_record *rec)
 		break;
 	case EV_LVT:
 		snprintf(name, sizeof(name), "LVT%u = 0x%05x (%s)", e->u.lvt.pin ? 1 : 0,
-			 e->u.lvt.value, lvt_mode_name(e->u.lvt.value));
+			 e->u.lvt.value, export_lvt_mode_name(e->u.lvt.value));
 		instant(p, PID_CPUS, cpu_tid(p, e->u.lvt.cpu), rec->t, name);
 		break;
 	case EV_APIC_MSG:
@@ -624,7 +624,7 @@ static int perfetto_record(void *ctx, const struct trace_record *rec)
 			context_record(p, rec);
 		break;
 	}
-	levels_update(&p->lv, rec);
+	export_levels_update(&p->lv, rec);
 	return ferror(p->f) ? -1 : 0;
 }
 
