@@ -54,8 +54,10 @@ enum {
 
 /* ------------------------------------------------------- the encoder */
 
-/* A message being built: bytes into a fixed buffer. Sizes are bounded by
- * construction (names and texts are cut), so the checks only guard. */
+/* A message being built: bytes into a fixed buffer. What one packet holds
+ * is bounded by construction (names and texts are cut, PKT_MAX is several
+ * times the largest), so running out cannot happen; the checks only keep a
+ * mistake from writing past the buffer. */
 struct pb {
 	uint8_t *p, *end;
 };
@@ -63,7 +65,7 @@ struct pb {
 static void pb_varint(struct pb *b, uint64_t v)
 {
 	if (b->end - b->p < 10) {
-		b->p = b->end; /* cannot happen with the bounds below; stays parseable-free */
+		b->p = b->end;
 		return;
 	}
 	while (v >= 0x80) {
@@ -167,7 +169,7 @@ enum {
 	K_RISE,
 };
 #define KEY(k, v) ((uint64_t)(k) << 56 | (v))
-enum { F_CONSOLE = 1, F_MARK, F_CONSOLE_IN, F_RESET, F_GUEST_EXIT, F_IO };
+enum { F_CONSOLE = 1, F_MARK, F_CONSOLE_IN, F_RESET, F_GUEST_EXIT };
 
 struct console_buf {
 	uint64_t t;
@@ -345,15 +347,10 @@ static unsigned track(struct pftrace *p, unsigned uuid)
 
 /* --------------------------------------------------------------- names */
 
-static const char *lint_mode_word(unsigned mode)
-{
-	return mode == LINT_NMI ? "NMI" : mode == LINT_EXTINT ? "ExtINT" : NULL;
-}
-
 static void name_text(uint64_t key, char *s, size_t n)
 {
-	static const char *const fixed[] = { "", "console", "mark", "console in", "board reset",
-					     "guest exit", "chip I/O" };
+	static const char *const fixed[] = { "?", "console", "mark", "console in", "board reset",
+					     "guest exit" };
 	static const char *const msi[] = { "delivered", "not delivered", "error", "unknown" };
 	unsigned k = (unsigned)(key >> 56);
 	uint64_t v = key & ((1ull << 56) - 1);
@@ -362,11 +359,11 @@ static void name_text(uint64_t key, char *s, size_t n)
 	case K_EOI: snprintf(s, n, "EOI 0x%02x", (unsigned)v); break;
 	case K_LINT: {
 		unsigned pin = v >> 24 & 1, mode = v >> 16 & 0xff, level = v >> 8 & 0xff;
-		const char *pn = pin ? "LINT1" : "LINT0", *w = lint_mode_word(mode);
+		const char *pn = pin ? "LINT1" : "LINT0";
 		if (mode == LINT_NMI)
 			snprintf(s, n, "%s NMI", pn);
 		else if (mode == LINT_EXTINT)
-			snprintf(s, n, "%s %s %s", pn, w, level ? "request" : "withdrawn");
+			snprintf(s, n, "%s ExtINT %s", pn, level ? "request" : "withdrawn");
 		else if (mode == LINT_FIXED)
 			snprintf(s, n, "%s fixed 0x%02x level=%u", pn, (unsigned)(v & 0xff), level);
 		else
@@ -403,7 +400,7 @@ static void name_text(uint64_t key, char *s, size_t n)
 		else
 			snprintf(s, n, "GSI %u rise", (unsigned)v);
 		break;
-	default: snprintf(s, n, "%s", v < 7 ? fixed[v] : "?"); break;
+	default: snprintf(s, n, "%s", fixed[v <= F_GUEST_EXIT ? v : 0]); break;
 	}
 }
 

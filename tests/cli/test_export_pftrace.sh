@@ -277,6 +277,14 @@ check "the JSON shows the FSB messages too" python3 -c \
 check "decode_raw: field 1 packets only, as many as decoded" sh -c \
 	'[ "$(grep -c "^1 {" io.raw)" = "$(grep -c "^packet {" io.txt)" ] && ! grep -q "^[02-9]" io.raw'
 
+# Context records (a recorder's trace from the fuzz corpus): the console
+# line, the MSI result, the guest's exit, a KVM exit summary.
+check "context records" "$IRQRR" export "$SRC/tests/fuzz/corpus/reader/context.irqrr" --perfetto ctx.pftrace
+check "context records decode: console text, msi result, guest exit, KVM exit count" sh -c \
+	"$(declare -f decode); PROTO='$PROTO' decode ctx.pftrace >ctx.txt && grep -q 'string_value: \"hello\"' ctx.txt &&
+	 grep -q 'name: \"msi 0x31 not delivered\"' ctx.txt && grep -q 'name: \"guest exit\"' ctx.txt &&
+	 grep -q 'name: \"KVM exit 12\"' ctx.txt && grep -q 'uint_value: 1000' ctx.txt"
+
 # A window: fewer events, still a valid sequence.
 check "export --from 20 --to 30" "$IRQRR" export pit.irqrr --perfetto win.pftrace --from 20 --to 30
 check "window decodes" sh -c "$(declare -f decode); PROTO='$PROTO' decode win.pftrace >win.txt"
