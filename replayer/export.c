@@ -191,7 +191,7 @@ struct perfetto {
 	struct window_levels lv;
 	uint32_t gsi_named;     /* GSI counters started */
 	uint64_t cpu_named[4];  /* vCPU threads named (256 bits: any u8 cpu) */
-	uint32_t pin_named;     /* IOAPIC pin threads named */
+	uint64_t pin_named;     /* message source threads named (see pin_tid) */
 	struct console_buf *console; /* [256], by cpu */
 };
 
@@ -308,18 +308,26 @@ static int cpu_tid(struct perfetto *p, unsigned cpu)
 	return (int)cpu + 1;
 }
 
+/* A message source's thread: IOAPIC pins 0..31 (tid pin+1), HPET timers'
+ * FSB messages (pin 0x40 + n) on threads of their own (tid 33 + n). */
 static int pin_tid(struct perfetto *p, unsigned pin)
 {
-	if (pin >= 32)
-		pin = 31;
-	if (!(p->pin_named & (1u << pin))) {
+	unsigned slot = pin >= APIC_MSG_PIN_HPET ? 32 + (pin - APIC_MSG_PIN_HPET) : pin;
+	if (slot >= 64)
+		slot = 63;
+	else if (pin < APIC_MSG_PIN_HPET && slot >= 32)
+		slot = 31;
+	if (!(p->pin_named & (1ull << slot))) {
 		char name[32];
-		p->pin_named |= 1u << pin;
-		snprintf(name, sizeof(name), "IOAPIC pin %u", pin);
-		meta(p, "thread_name", PID_IOAPIC, (int)pin + 1, name);
-		sort_index(p, "thread_sort_index", PID_IOAPIC, (int)pin + 1, (int)pin);
+		p->pin_named |= 1ull << slot;
+		if (slot >= 32)
+			snprintf(name, sizeof(name), "HPET timer %u (FSB)", slot - 32);
+		else
+			snprintf(name, sizeof(name), "IOAPIC pin %u", slot);
+		meta(p, "thread_name", PID_IOAPIC, (int)slot + 1, name);
+		sort_index(p, "thread_sort_index", PID_IOAPIC, (int)slot + 1, (int)slot);
 	}
-	return (int)pin + 1;
+	return (int)slot + 1;
 }
 
 static void gsi_counter(struct perfetto *p, unsigned gsi, uint64_t t, unsigned level)

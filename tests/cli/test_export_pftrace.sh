@@ -272,8 +272,8 @@ check "hpet-ioapic: hpet.t1/hpet.t2 wire counters, messages on pins 20 and 21" \
 check "hpet-fsb: 4 FSB messages (pin 64) to vCPU 1, each with its flow" \
 	python3 check.py fsb.txt fsb.json "track:1=vector 0x51" messages=4 flows=4 \
 	"annotation=pin=64" "flow:1=vector 0x51>vCPU 1"
-check "the JSON shows the FSB messages too" python3 -c \
-	'import json,sys; ev=json.load(open("fsb.json"))["traceEvents"]; sys.exit(sum(1 for e in ev if e["ph"]=="X" and e["pid"]==3)!=4)'
+check "the JSON shows the FSB messages too, on an HPET timer 0 thread" python3 -c \
+	'import json,sys; ev=json.load(open("fsb.json"))["traceEvents"]; tid=[e["tid"] for e in ev if e["ph"]=="M" and e["args"].get("name")=="HPET timer 0 (FSB)"]; sys.exit(not tid or sum(1 for e in ev if e["ph"]=="X" and e["pid"]==3 and e["tid"]==tid[0])!=4)'
 check "decode_raw: field 1 packets only, as many as decoded" sh -c \
 	'[ "$(grep -c "^1 {" io.raw)" = "$(grep -c "^packet {" io.txt)" ] && ! grep -q "^[02-9]" io.raw'
 
