@@ -86,12 +86,14 @@ static const struct cli_opt export_opts[] = {
 static const struct cli_cmd export_cmd = {
 	"export", "[FILE] --perfetto OUT.pftrace|OUT.json [OPTIONS]",
 	"Write events N..M of a trace for https://ui.perfetto.dev: as Perfetto's\n"
-	"protobuf TrackEvent format (OUT.pftrace: about 12 bytes an event, 6x\n"
-	"smaller than JSON) or as Chrome trace-event JSON (OUT.json; also for\n"
-	"chrome://tracing). Tracks: a counter per GSI line, wire (irq0, pic.int,\n"
-	"hpet.tN) and the next deadline; one track per vCPU (INTACK, LINT0, EOI,\n"
-	"LVT, console); APIC messages (IOAPIC pins, HPET FSB) with flows from the\n"
-	"line's rise to each receiving vCPU.\n",
+	"protobuf TrackEvent format (OUT.pftrace: 5x smaller than the JSON, 14\n"
+	"bytes an event on a timer-heavy trace) or as Chrome trace-event JSON\n"
+	"(OUT.json; also for chrome://tracing). Tracks: a counter per GSI line,\n"
+	"wire (irq0, pic.int, hpet.tN) and the next deadline; one track per vCPU\n"
+	"(INTACK, LINT0, EOI, LVT, console); APIC messages (IOAPIC pins, HPET FSB)\n"
+	"per vector (protobuf) or per pin (JSON), with flows to each receiving\n"
+	"vCPU (protobuf: also from the line's rise). Check a .pftrace with\n"
+	"protoc --decode_raw.\n",
 	export_opts,
 	"docs/timeline.md.\n",
 	"0 done, 2 unusable input or output, or only part of the\n"

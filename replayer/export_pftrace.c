@@ -42,9 +42,9 @@ enum {
 
 	TD_UUID = 1, TD_NAME = 2, TD_PARENT_UUID = 5, TD_COUNTER = 8,
 
-	DA_UINT = 3, DA_INT = 4, DA_STRING = 6, DA_NAME = 10,
+	DA_NAME_IID = 1, DA_UINT = 3, DA_INT = 4, DA_STRING = 6,
 
-	ID_EVENT_NAMES = 2, EN_IID = 1, EN_NAME = 2,
+	ID_EVENT_NAMES = 2, ID_DEBUG_ANNOTATION_NAMES = 3, EN_IID = 1, EN_NAME = 2,
 
 	SEQ_INCREMENTAL_STATE_CLEARED = 1, SEQ_NEEDS_INCREMENTAL_STATE = 2,
 	SEQUENCE_ID = 1,
@@ -171,6 +171,14 @@ enum {
 #define KEY(k, v) ((uint64_t)(k) << 56 | (v))
 enum { F_CONSOLE = 1, F_MARK, F_CONSOLE_IN, F_RESET, F_GUEST_EXIT };
 
+/* Debug annotation names, interned too (their own iids: these numbers). */
+enum { A_DEST = 1, A_DESTMODE, A_PIN, A_EVENT, A_TARGETS, A_TEXT, A_COUNT, A_REASON, A_STATUS,
+       A_COUNT_OF };
+static const char *const ann_names[A_COUNT_OF] = {
+	"", "dest", "destmode", "pin", "event", "targets", "text", "count", "reason", "status",
+};
+#define ANN(a) (1u << (a))
+
 struct console_buf {
 	uint64_t t;
 	size_t len;
@@ -191,6 +199,7 @@ struct pftrace {
 	uint64_t next_flow;
 	uint64_t packets;
 	uint32_t interned;
+	uint32_t ann_interned; /* ANN() bits of the annotation names written */
 	bool write_failed;
 	struct window_levels lv;
 	uint32_t gsi_named;
@@ -404,12 +413,13 @@ static void name_text(uint64_t key, char *s, size_t n)
 	}
 }
 
-/* name_iid for key, adding the name to this packet's InternedData the
- * first time; 0 when the table is full (the caller writes the name). */
-static uint32_t intern(struct pftrace *p, struct pb *b, uint64_t key)
+/* name_iid for key; *is_new when this event introduces it; 0 when the
+ * table is full (the caller writes the name out). */
+static uint32_t intern(struct pftrace *p, uint64_t key, bool *is_new)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ull;
 	size_t i = (size_t)(h >> 50) & (INTERN_SLOTS - 1);
+	*is_new = false;
 	while (p->intern[i].key) {
 		if (p->intern[i].key == key)
 			return p->intern[i].iid;
@@ -417,17 +427,36 @@ static uint32_t intern(struct pftrace *p, struct pb *b, uint64_t key)
 	}
 	if (p->interned >= INTERN_MAX)
 		return 0;
-	char name[96];
-	name_text(key, name, sizeof(name));
 	p->intern[i].key = key;
 	p->intern[i].iid = ++p->interned;
-	struct pb_mark id = pb_open(b, TP_INTERNED_DATA);
-	struct pb_mark en = pb_open(b, ID_EVENT_NAMES);
-	pb_uint(b, EN_IID, p->intern[i].iid);
-	pb_str(b, EN_NAME, name);
-	pb_close(b, en);
-	pb_close(b, id);
+	*is_new = true;
 	return p->intern[i].iid;
+}
+
+/* The packet's one InternedData (a second one would replace the first in
+ * Perfetto's decoder): the event's new name and new annotation names. */
+static void interned_data(struct pftrace *p, struct pb *b, uint64_t key, uint32_t iid,
+			  unsigned new_anns)
+{
+	struct pb_mark id = pb_open(b, TP_INTERNED_DATA);
+	if (iid) {
+		char name[96];
+		name_text(key, name, sizeof(name));
+		struct pb_mark en = pb_open(b, ID_EVENT_NAMES);
+		pb_uint(b, EN_IID, iid);
+		pb_str(b, EN_NAME, name);
+		pb_close(b, en);
+	}
+	for (unsigned a = 1; a < A_COUNT_OF; a++) {
+		if (!(new_anns & ANN(a)))
+			continue;
+		struct pb_mark an = pb_open(b, ID_DEBUG_ANNOTATION_NAMES);
+		pb_uint(b, EN_IID, a);
+		pb_str(b, EN_NAME, ann_names[a]);
+		pb_close(b, an);
+	}
+	pb_close(b, id);
+	p->ann_interned |= new_anns;
 }
 
 /* --------------------------------------------------------------- events */
@@ -440,13 +469,17 @@ struct event {
 };
 
 static void event_begin(struct pftrace *p, struct event *e, uint64_t t, unsigned type,
-			unsigned uuid, uint64_t key)
+			unsigned uuid, uint64_t key, unsigned anns)
 {
+	bool is_new = false;
 	track(p, uuid);
 	e->b = packet_begin(p);
 	packet_time(p, &e->b, t);
-	uint32_t iid = key ? intern(p, &e->b, key) : 0;
-	if (iid) /* it refers to the sequence's interned names */
+	uint32_t iid = key ? intern(p, key, &is_new) : 0;
+	unsigned new_anns = anns & ~p->ann_interned;
+	if (is_new || new_anns)
+		interned_data(p, &e->b, key, is_new ? iid : 0, new_anns);
+	if (iid || anns) /* it refers to the sequence's interned names */
 		pb_uint(&e->b, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
 	e->te = pb_open(&e->b, TP_TRACK_EVENT);
 	pb_uint(&e->b, TE_TYPE, type);
@@ -469,38 +502,39 @@ static void event_end(struct pftrace *p, struct event *e)
 static void instant(struct pftrace *p, uint64_t t, unsigned uuid, uint64_t key)
 {
 	struct event e;
-	event_begin(p, &e, t, TYPE_INSTANT, uuid, key);
+	event_begin(p, &e, t, TYPE_INSTANT, uuid, key, 0);
 	event_end(p, &e);
 }
 
 static void counter(struct pftrace *p, uint64_t t, unsigned uuid, int64_t value)
 {
 	struct event e;
-	event_begin(p, &e, t, TYPE_COUNTER, uuid, 0);
+	event_begin(p, &e, t, TYPE_COUNTER, uuid, 0, 0);
 	pb_uint(&e.b, TE_COUNTER_VALUE, (uint64_t)value);
 	event_end(p, &e);
 }
 
-static void ann_uint(struct pb *b, const char *name, uint64_t v)
+/* Annotations: the event_begin that opened the event named them in anns. */
+static void ann_uint(struct pb *b, unsigned name, uint64_t v)
 {
 	struct pb_mark m = pb_open(b, TE_DEBUG_ANNOTATIONS);
-	pb_str(b, DA_NAME, name);
+	pb_uint(b, DA_NAME_IID, name);
 	pb_uint(b, DA_UINT, v);
 	pb_close(b, m);
 }
 
-static void ann_int(struct pb *b, const char *name, int64_t v)
+static void ann_int(struct pb *b, unsigned name, int64_t v)
 {
 	struct pb_mark m = pb_open(b, TE_DEBUG_ANNOTATIONS);
-	pb_str(b, DA_NAME, name);
+	pb_uint(b, DA_NAME_IID, name);
 	pb_uint(b, DA_INT, (uint64_t)v);
 	pb_close(b, m);
 }
 
-static void ann_text(struct pb *b, const char *name, const char *s, size_t n)
+static void ann_text(struct pb *b, unsigned name, const char *s, size_t n)
 {
 	struct pb_mark m = pb_open(b, TE_DEBUG_ANNOTATIONS);
-	pb_str(b, DA_NAME, name);
+	pb_uint(b, DA_NAME_IID, name);
 	pb_bytes(b, DA_STRING, s, n);
 	pb_close(b, m);
 }
@@ -556,7 +590,7 @@ static void apic_message(struct pftrace *p, const struct trace_record *rec)
 		from = ++p->next_flow;
 		struct event r;
 		event_begin(p, &r, p->pending_rise[m->pin] - 1, TYPE_INSTANT, U_EDGE + m->pin,
-			    KEY(K_RISE, m->pin));
+			    KEY(K_RISE, m->pin), 0);
 		pb_fixed64(&r.b, TE_FLOW_IDS, from);
 		event_end(p, &r);
 		p->pending_rise[m->pin] = 0;
@@ -564,12 +598,13 @@ static void apic_message(struct pftrace *p, const struct trace_record *rec)
 	uint64_t first = p->next_flow + 1;
 	struct event e;
 	event_begin(p, &e, rec->t, TYPE_INSTANT, U_VECTOR + m->vector,
-		    KEY(K_MSG, (uint64_t)m->trigger << 16 | (uint64_t)m->delivery << 8 | m->vector));
-	ann_uint(&e.b, "dest", m->dest);
-	ann_text(&e.b, "destmode", m->destmode ? "logical" : "physical", m->destmode ? 7 : 8);
-	ann_uint(&e.b, "pin", m->pin);
-	ann_uint(&e.b, "event", rec->num);
-	ann_uint(&e.b, "targets", (unsigned)__builtin_popcountll(targets));
+		    KEY(K_MSG, (uint64_t)m->trigger << 16 | (uint64_t)m->delivery << 8 | m->vector),
+		    ANN(A_DEST) | ANN(A_DESTMODE) | ANN(A_PIN) | ANN(A_EVENT) | ANN(A_TARGETS));
+	ann_uint(&e.b, A_DEST, m->dest);
+	ann_text(&e.b, A_DESTMODE, m->destmode ? "logical" : "physical", m->destmode ? 7 : 8);
+	ann_uint(&e.b, A_PIN, m->pin);
+	ann_uint(&e.b, A_EVENT, rec->num);
+	ann_uint(&e.b, A_TARGETS, (unsigned)__builtin_popcountll(targets));
 	if (from)
 		pb_fixed64(&e.b, TE_TERMINATING_FLOW_IDS, from);
 	for (uint64_t t = targets; t; t &= t - 1)
@@ -582,7 +617,7 @@ static void apic_message(struct pftrace *p, const struct trace_record *rec)
 		targets &= ~(1ull << cpu);
 		struct event d;
 		event_begin(p, &d, rec->t, TYPE_INSTANT, U_CPU + cpu,
-			    KEY(K_RECV, (uint64_t)m->delivery << 8 | m->vector));
+			    KEY(K_RECV, (uint64_t)m->delivery << 8 | m->vector), 0);
 		pb_fixed64(&d.b, TE_TERMINATING_FLOW_IDS, id++);
 		event_end(p, &d);
 	}
@@ -594,8 +629,8 @@ static void console_flush(struct pftrace *p, unsigned cpu)
 	if (!cb->len)
 		return;
 	struct event e;
-	event_begin(p, &e, cb->t, TYPE_INSTANT, U_CPU + cpu, KEY(K_FIXED, F_CONSOLE));
-	ann_text(&e.b, "text", cb->text, cb->len);
+	event_begin(p, &e, cb->t, TYPE_INSTANT, U_CPU + cpu, KEY(K_FIXED, F_CONSOLE), ANN(A_TEXT));
+	ann_text(&e.b, A_TEXT, cb->text, cb->len);
 	event_end(p, &e);
 	cb->len = 0;
 }
@@ -629,9 +664,9 @@ static void board_text(struct pftrace *p, uint64_t t, unsigned what, const uint8
 {
 	char text[TEXT_MAX];
 	struct event e;
-	event_begin(p, &e, t, TYPE_INSTANT, U_BOARD, KEY(K_FIXED, what));
+	event_begin(p, &e, t, TYPE_INSTANT, U_BOARD, KEY(K_FIXED, what), data ? ANN(A_TEXT) : 0);
 	if (data)
-		ann_text(&e.b, "text", text, clean_text(text, data, len));
+		ann_text(&e.b, A_TEXT, text, clean_text(text, data, len));
 	event_end(p, &e);
 }
 
@@ -661,9 +696,10 @@ static void context_record(struct pftrace *p, const struct trace_record *rec)
 		if (!rec->data || trace_ctx_exit_unpack(rec->data, rec->len, &reason, &status))
 			break;
 		struct event e;
-		event_begin(p, &e, rec->t, TYPE_INSTANT, U_BOARD, KEY(K_FIXED, F_GUEST_EXIT));
-		ann_uint(&e.b, "reason", reason);
-		ann_int(&e.b, "status", status);
+		event_begin(p, &e, rec->t, TYPE_INSTANT, U_BOARD, KEY(K_FIXED, F_GUEST_EXIT),
+			    ANN(A_REASON) | ANN(A_STATUS));
+		ann_uint(&e.b, A_REASON, reason);
+		ann_int(&e.b, A_STATUS, status);
 		event_end(p, &e);
 		break;
 	}
@@ -674,8 +710,9 @@ static void context_record(struct pftrace *p, const struct trace_record *rec)
 		if (!rec->data || trace_ctx_vcpu_unpack(rec->data, rec->len, &cpu, &reason, &count))
 			break;
 		struct event e;
-		event_begin(p, &e, rec->t, TYPE_INSTANT, U_CPU + cpu, KEY(K_KVM_EXIT, reason));
-		ann_uint(&e.b, "count", count);
+		event_begin(p, &e, rec->t, TYPE_INSTANT, U_CPU + cpu, KEY(K_KVM_EXIT, reason),
+			    ANN(A_COUNT));
+		ann_uint(&e.b, A_COUNT, count);
 		event_end(p, &e);
 		break;
 	}
@@ -714,7 +751,7 @@ static void chip_io(struct pftrace *p, const struct trace_record *rec)
 		break;
 	}
 	struct event ev;
-	event_begin(p, &ev, rec->t, TYPE_INSTANT, U_IO, 0);
+	event_begin(p, &ev, rec->t, TYPE_INSTANT, U_IO, 0, 0);
 	pb_str(&ev.b, TE_NAME, name);
 	event_end(p, &ev);
 }

@@ -142,7 +142,7 @@ if get(first, "sequence_flags") != "1" or get(first, "first_packet_on_sequence")
     errors.append("first packet does not clear the incremental state")
 if get(get(first, "trace_packet_defaults", []), "timestamp_clock_id") != "64":
     errors.append("no incremental clock 64 by default")
-tracks, names, counters, instants = {}, {}, {}, []
+tracks, names, ann_names, counters, instants = {}, {}, {}, {}, []
 starts, ends = [], []
 t, seq = 0, set()
 for p in packets:
@@ -153,6 +153,12 @@ for p in packets:
             if iid in names:
                 errors.append("iid %s interned twice" % iid)
             names[iid] = get(en, "name")
+        for an in all_of(idata, "debug_annotation_names"):
+            if get(an, "iid") in ann_names:
+                errors.append("annotation name iid %s interned twice" % get(an, "iid"))
+            ann_names[get(an, "iid")] = get(an, "name")
+    if len(all_of(p, "interned_data")) > 1:
+        errors.append("a packet with two interned_data fields (the decoder keeps one)")
     td = get(p, "track_descriptor")
     if td is not None:
         tracks[get(td, "uuid")] = (get(td, "name"), get(td, "counter") is not None)
@@ -180,8 +186,14 @@ for p in packets:
         if iid is not None and iid not in names:
             errors.append("name_iid %s used before it was interned" % iid)
         name = names.get(iid) if iid is not None else get(te, "name")
-        ann = {get(a, "name"): get(a, "uint_value", get(a, "string_value", get(a, "int_value")))
-               for a in all_of(te, "debug_annotations")}
+        ann = {}
+        for a in all_of(te, "debug_annotations"):
+            if get(a, "name_iid") not in ann_names:
+                errors.append("annotation name_iid %s not interned" % get(a, "name_iid"))
+            ann[ann_names.get(get(a, "name_iid"))] = get(a, "uint_value",
+                                                        get(a, "string_value", get(a, "int_value")))
+        if (iid is not None or ann) and get(p, "sequence_flags") != "2":
+            errors.append("interned names used without SEQ_NEEDS_INCREMENTAL_STATE")
         instants.append((at, tname, name, ann))
         starts += [(f, tname) for f in all_of(te, "flow_ids")]
         ends += [(f, tname) for f in all_of(te, "terminating_flow_ids")]
