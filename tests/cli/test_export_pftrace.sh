@@ -297,6 +297,22 @@ check "context records decode: console text, msi result, guest exit, KVM exit co
 	 grep -q 'name: \"msi 0x31 not delivered\"' ctx.txt && grep -q 'name: \"guest exit\"' ctx.txt &&
 	 grep -q 'name: \"KVM exit 12\"' ctx.txt && grep -q 'uint_value: 1000' ctx.txt"
 
+# More names than the intern table holds (12,288): 20,480 distinct port
+# writes with --io; the rest are written out, every instant keeps a name.
+python3 -c '
+print("board cpus=1")
+t = 1000
+for port in range(0x300, 0x380):
+    for v in range(160):
+        t += 10
+        print("time %d\nout 0x%x 0x%x" % (t, port, v))' >many.script
+"$IRQRR" chips --record many.irqrr many.script >/dev/null || fail "record many"
+check "intern table full: export" "$IRQRR" export many.irqrr --perfetto many.pftrace --io
+check "intern table full: 12288 names interned, 8192 written out" sh -c \
+	"$(declare -f decode); PROTO='$PROTO' decode many.pftrace >many.txt &&
+	 [ \$(grep -c 'event_names {' many.txt) = 12288 ] && [ \$(grep -c '^    name: \"out 0x' many.txt) = 8192 ] &&
+	 [ \$(grep -c 'name_iid:' many.txt) = 12288 ]"
+
 # A window: fewer events, still a valid sequence.
 check "export --from 20 --to 30" "$IRQRR" export pit.irqrr --perfetto win.pftrace --from 20 --to 30
 check "window decodes" sh -c "$(declare -f decode); PROTO='$PROTO' decode win.pftrace >win.txt"
