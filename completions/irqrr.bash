@@ -56,7 +56,7 @@ _irqrr() {
 	--format)
 		case $cmd in
 		dump) COMPREPLY=($(compgen -W "text json script chips" -- "$cur")) ;;
-		export) COMPREPLY=($(compgen -W "perfetto" -- "$cur")) ;;
+		export) COMPREPLY=($(compgen -W "pftrace json perfetto" -- "$cur")) ;;
 		plot) COMPREPLY=($(compgen -W "svg png" -- "$cur")) ;;
 		esac
 		return ;;

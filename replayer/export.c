@@ -35,7 +35,7 @@ static void levels_power_on(struct trace_reader *r, struct board *b, struct wind
 	levels_from_board(b, lv);
 }
 
-static void levels_update(struct window_levels *lv, const struct trace_record *rec)
+void export_levels_update(struct window_levels *lv, const struct trace_record *rec)
 {
 	const struct irq_event *e = &rec->ev;
 	switch (rec->kind) {
@@ -98,7 +98,7 @@ static int visit_window(struct trace_iter *it, const struct window_opts *o,
 	int k;
 	while ((k = trace_iter_next(it, &rec)) == 1) {
 		if (rec.num < o->from) {
-			levels_update(lv, &rec);
+			export_levels_update(lv, &rec);
 			continue;
 		}
 		if (rec.num > o->to)
@@ -191,7 +191,7 @@ struct perfetto {
 	struct window_levels lv;
 	uint32_t gsi_named;     /* GSI counters started */
 	uint64_t cpu_named[4];  /* vCPU threads named (256 bits: any u8 cpu) */
-	uint32_t pin_named;     /* IOAPIC pin threads named */
+	uint64_t pin_named;     /* message source threads named (see pin_tid) */
 	struct console_buf *console; /* [256], by cpu */
 };
 
@@ -308,18 +308,26 @@ static int cpu_tid(struct perfetto *p, unsigned cpu)
 	return (int)cpu + 1;
 }
 
+/* A message source's thread: IOAPIC pins 0..31 (tid pin+1), HPET timers'
+ * FSB messages (pin 0x40 + n) on threads of their own (tid 33 + n). */
 static int pin_tid(struct perfetto *p, unsigned pin)
 {
-	if (pin >= 32)
-		pin = 31;
-	if (!(p->pin_named & (1u << pin))) {
+	unsigned slot = pin >= APIC_MSG_PIN_HPET ? 32 + (pin - APIC_MSG_PIN_HPET) : pin;
+	if (slot >= 64)
+		slot = 63;
+	else if (pin < APIC_MSG_PIN_HPET && slot >= 32)
+		slot = 31;
+	if (!(p->pin_named & (1ull << slot))) {
 		char name[32];
-		p->pin_named |= 1u << pin;
-		snprintf(name, sizeof(name), "IOAPIC pin %u", pin);
-		meta(p, "thread_name", PID_IOAPIC, (int)pin + 1, name);
-		sort_index(p, "thread_sort_index", PID_IOAPIC, (int)pin + 1, (int)pin);
+		p->pin_named |= 1ull << slot;
+		if (slot >= 32)
+			snprintf(name, sizeof(name), "HPET timer %u (FSB)", slot - 32);
+		else
+			snprintf(name, sizeof(name), "IOAPIC pin %u", slot);
+		meta(p, "thread_name", PID_IOAPIC, (int)slot + 1, name);
+		sort_index(p, "thread_sort_index", PID_IOAPIC, (int)slot + 1, (int)slot);
 	}
-	return (int)pin + 1;
+	return (int)slot + 1;
 }
 
 static void gsi_counter(struct perfetto *p, unsigned gsi, uint64_t t, unsigned level)
@@ -362,7 +370,7 @@ static void window_start(void *ctx, const struct window_levels *lv, uint64_t t)
 /* Which vCPUs a message reaches. Physical: the vCPU whose number is the
  * destination (0xff: all). Logical: the flat model Linux and KVM set up,
  * vCPU n having logical ID bit n (n < 8). */
-static uint64_t msg_targets(const struct apic_msg *m, unsigned ncpus)
+uint64_t export_msg_targets(const struct apic_msg *m, unsigned ncpus)
 {
 	uint64_t all = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	if (!m->destmode)
@@ -375,7 +383,7 @@ static void apic_message(struct perfetto *p, const struct trace_record *rec)
 	const struct apic_msg *m = &rec->ev.u.apic;
 	char name[64];
 	int tid = pin_tid(p, m->pin);
-	uint64_t targets = msg_targets(m, p->ncpus);
+	uint64_t targets = export_msg_targets(m, p->ncpus);
 	snprintf(name, sizeof(name), "apic 0x%02x %s %s", m->vector, apic_delivery_name(m->delivery),
 		 m->trigger ? "level" : "edge");
 	event_head(p, "X", PID_IOAPIC, tid, rec->t, name);
@@ -405,7 +413,7 @@ static void apic_message(struct perfetto *p, const struct trace_record *rec)
 	}
 }
 
-static const char *lvt_mode_name(uint32_t v)
+const char *export_lvt_mode_name(uint32_t v)
 {
 	if (v & 0x10000)
 		return "masked";
@@ -601,7 +609,7 @@ static int perfetto_record(void *ctx, const struct trace_record *rec)
 		break;
 	case EV_LVT:
 		snprintf(name, sizeof(name), "LVT%u = 0x%05x (%s)", e->u.lvt.pin ? 1 : 0,
-			 e->u.lvt.value, lvt_mode_name(e->u.lvt.value));
+			 e->u.lvt.value, export_lvt_mode_name(e->u.lvt.value));
 		instant(p, PID_CPUS, cpu_tid(p, e->u.lvt.cpu), rec->t, name);
 		break;
 	case EV_APIC_MSG:
@@ -624,7 +632,7 @@ static int perfetto_record(void *ctx, const struct trace_record *rec)
 			context_record(p, rec);
 		break;
 	}
-	levels_update(&p->lv, rec);
+	export_levels_update(&p->lv, rec);
 	return ferror(p->f) ? -1 : 0;
 }
 

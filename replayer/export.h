@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Timeline views of a trace: Chrome/Perfetto trace-event JSON
- * (`irqrr export --perfetto`) and a self-contained SVG plot (`irqrr plot`).
+ * Timeline views of a trace: Chrome/Perfetto trace-event JSON and Perfetto
+ * protobuf TrackEvent (`irqrr export --perfetto`), and a self-contained SVG plot (`irqrr plot`).
  * Both stream the trace chunk by chunk: memory does not grow with its
  * length. Layout and rules: docs/timeline.md.
  */
@@ -59,6 +59,20 @@ struct export_opts {
  * or -1 (message in res). Write errors are the caller's (ferror). */
 int export_perfetto(struct trace_reader *r, const struct export_opts *o, FILE *out,
 		    struct window_result *res);
+
+/* Write the window as Perfetto protobuf TrackEvent packets (a Trace) to
+ * out, streaming. Returns 0 or -1 (message in res); *packets (may be NULL):
+ * the packets written. Write errors stop the walk; the caller sees them
+ * with ferror. */
+int export_pftrace(struct trace_reader *r, const struct export_opts *o, FILE *out,
+		   struct window_result *res, uint64_t *packets);
+
+/* Shared by the two exports (export.c). */
+void export_levels_update(struct window_levels *lv, const struct trace_record *rec);
+/* Which vCPUs a message reaches (bit n: vCPU n; n < 64), see timeline.md. */
+uint64_t export_msg_targets(const struct apic_msg *m, unsigned ncpus);
+/* An LVT value's mode ("fixed", "nmi", "extint", "masked", ...). */
+const char *export_lvt_mode_name(uint32_t v);
 
 struct plot_opts {
 	uint64_t from, to;

@@ -3,7 +3,8 @@
 # through sudo). Does nothing when they are all present.
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config liblz4-dev libcapstone-dev
-      libcmocka-dev liblzma-dev linux-libc-dev python3 clang xz-utils)
+      libcmocka-dev liblzma-dev linux-libc-dev python3 clang xz-utils
+      protobuf-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,6 +37,7 @@ commands=(
 	"diff|0 1 2|diff FILE FILE"
 	"reduce|0 1 2|reduce FILE --until no-intack>1ms -o OUT --max-time 5"
 	"export|0 2|export FILE --perfetto OUT --io"
+	"export-pftrace|0 2|export FILE --format pftrace --perfetto OUT --io"
 	"plot|0 2|plot FILE -o OUT"
 	"explain|0 2|explain FILE --at 40"
 )
