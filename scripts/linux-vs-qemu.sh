@@ -89,7 +89,6 @@ FIRMWARE = "QEMU runs SeaBIOS; irqrr boots the kernel directly and builds its ow
 NOPCI = "QEMU's i440FX board has a PCI bus and devices; irqrr's board has none (no PCI config space)"
 TABLES = "firmware tables differ by design: QEMU's BOCHS/BXPC ACPI (DSDT with devices, PCI links, PM timer, S3/S4, WAET, SMBIOS) vs irqrr's minimal set (docs/linux.md, What the VMM gives Linux)"
 RULES = [
-    ("firmware", "qemu", r"SeaBIOS|iPXE|Booting from ROM|Press Ctrl-B|^c?\x1b|^c\[|\[\?7l|PPrroobbiinngg|^$", FIRMWARE),
     ("firmware", "qemu", r"^KASLR disabled", "printed by the bzImage's own decompressor, which QEMU runs; irqrr unpacks the kernel in the VMM (--kernel-decompress=host)"),
     ("firmware", "both", r"^(ACPI: (RSDP|RSDT|XSDT|FACP|DSDT|FACS|APIC|HPET|WAET) |ACPI: Reserving \S+ table memory)", TABLES),
     ("firmware", "qemu", r"^ACPI: (PM-Timer|PCI|Enabled \d+ GPEs)|^acpi PNP0A03|^clocksource: acpi_pm", TABLES + "; QEMU has a PM timer and PCI interrupt links"),
@@ -102,7 +101,7 @@ RULES = [
     ("firmware", "both", r"^pnp: PnP ACPI: found \d+ devices|^i8042: PNP:|^i8042: Probing ports directly|^platform rtc_cmos: registered platform RTC device|^\d\d:\d\d: ttyS0|^serial8250: ttyS0|^rtc_cmos (00:\d\d|rtc_cmos):", "device discovery: QEMU's DSDT lists the serial port, the RTC and the 8042 as PNP devices, irqrr's DSDT lists none, so Linux probes them at their legacy addresses (same devices, other names)"),
     ("devices", "qemu", r"^rtc_cmos \S+: RTC can wake from S4", "S4 in QEMU's DSDT only"),
     ("devices", "both", r"^rtc_cmos \S+: alarms up to one day", "CMOS size: irqrr's MC146818 has 128 bytes (114 of NVRAM), QEMU's RTC 256 (242); both say y3k (FADT CENTURY)"),
-    ("devices", "qemu", r"^(serio: i8042 AUX port|input: AT Translated Set 2 keyboard|i8042: PNP: PS/2 Controller)|^\s*12: N IO-APIC\s+12-edge\s+i8042", "QEMU attaches a PS/2 keyboard and mouse; irqrr's 8042 has nothing attached (no keyboard answers, no IRQ12)"),
+    ("devices", "qemu", r"^(serio: i8042 AUX port|input: AT Translated Set 2 keyboard|i8042: PNP: PS/2 Controller)|^\s*12: N\s+IO-APIC\s+12-edge\s+i8042", "QEMU attaches a PS/2 keyboard and mouse; irqrr's 8042 has nothing attached (no keyboard answers, no IRQ12)"),
     ("cpu", "both", r"^smpboot: CPU0: ", "the CPU's name: QEMU -cpu host copies CPUID 0x80000002-4 from L1's CPU; irqrr does the same where KVM lists them zero, so the names differ only where the hosts do"),
     ("cpu", "both", r"^Last level [di]TLB entries", "CPUID 0x80000005/6 (TLB sizes): QEMU -cpu host and irqrr copy the host's; they differ only where the hosts do"),
     ("cpu", "both", r"^CPUID\[0d, 01\]:", "CPUID.(0xd,1).EBX: printed by the XSAVE warning (the test bed's, below); irqrr leaves EBX 0 when neither XSAVES nor XSAVEC is offered (KVM maintains it only then), QEMU fills the compacted size"),
@@ -124,13 +123,17 @@ TOPICS = [
 
 
 def lines(path):
+    """The kernel's lines, masked; and how many lines came before its
+    first one (firmware: SeaBIOS, iPXE)."""
     out = set()
-    for raw in open(path, "rb").read().decode("utf-8", "replace").splitlines():
+    raw_lines = open(path, "rb").read().decode("utf-8", "replace").splitlines()
+    first = next((i for i, r in enumerate(raw_lines) if re.match(r"^\[\s*[0-9]+\.[0-9]+\]", r)), 0)
+    for raw in raw_lines[first:]:
         s = re.sub(r"^\[\s*[0-9]+\.[0-9]+\]\s?", "", raw.replace("\r", "")).rstrip()
         for pat, rep in VOLATILE:
             s = re.sub(pat, rep, s)
         out.add(s)
-    return out
+    return out, first
 
 
 def topic(line):
@@ -147,12 +150,13 @@ def explain(line, side):
     return None
 
 
-a, b = lines(irqrr_log), lines(qemu_log)
+(a, fw_a), (b, fw_b) = lines(irqrr_log), lines(qemu_log)
 rows = [(topic(l), "irqrr", l) for l in a - b] + [(topic(l), "qemu", l) for l in b - a]
 order = {"warnings": 0, "cpu": 1, "timers": 2, "interrupts": 3, "other": 4}
 rows.sort(key=lambda r: (order[r[0]], r[1], r[2]))
 unexplained = 0
-out = [f"linux-vs-qemu: {len(a & b)} lines the same, {len(a - b)} only irqrr's, {len(b - a)} only QEMU's"]
+out = [f"linux-vs-qemu: {len(a & b)} lines the same, {len(a - b)} only irqrr's, {len(b - a)} only QEMU's"
+       f" (before the kernel's first line, not compared: {fw_a} of irqrr's, {fw_b} of QEMU's: firmware)"]
 for t in ("warnings", "cpu", "timers", "interrupts", "other"):
     mine = [r for r in rows if r[0] == t]
     out.append(f"== {t}: {len(mine)} lines differ")
