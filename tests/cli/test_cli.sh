@@ -89,6 +89,15 @@ check "--list-models" status_is 0 "$irqrr" replay --list-models
 check "model variant diverges: exit 1" status_is 1 "$irqrr" replay --model pic.literal_edge=1 "$tmp/edge.irqrr"
 check "divergence report names the event" stderr_has "divergence at event"
 check "unknown model exits 2" status_is 2 "$irqrr" replay --model pic.nope=1 "$tmp/edge.irqrr"
+# --fault as a what-if (docs/faults.md): the edge of IRQ3 lost, INTACK then
+# gets no request; a fault that never fires changes nothing
+check "fault what-if diverges: exit 1" status_is 1 "$irqrr" replay --fault edge-lose:line=3 "$tmp/edge.irqrr"
+check "fault divergence names the event" stderr_has "divergence at event"
+check "unfired fault: identical" status_is 0 "$irqrr" replay --fault edge-lose:line=3,nth=2 "$tmp/edge.irqrr"
+check "bad replay --fault exits 2" status_is 2 "$irqrr" replay --fault edge-lose:line=30 "$tmp/edge.irqrr"
+check "bad replay --fault says why" stderr_has "line must be 0..23"
+check "bad record --fault exits 2" status_is 2 "$irqrr" record -o "$tmp/f.irqrr" --fault pit-stop
+check "bad record --fault says why" stderr_has "pit-stop needs at=TIME or after=N"
 check "--git-bisect maps unusable to 125" status_is 125 "$irqrr" replay --git-bisect "$tmp/none.irqrr"
 
 # --- unusable and damaged traces: a clear message, never a crash
