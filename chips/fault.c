@@ -205,7 +205,7 @@ static const char *fault_check(const struct board_fault *f)
 		return "bad fault";
 	if (f->io_only > 1 || f->fired > 1 || f->held > 1 || f->last > 1 || f->pad)
 		return "bad fault flag";
-	if (f->io_only && f->kind != BOARD_FAULT_EDGE_LOSE)
+	if ((f->io_only && f->kind != BOARD_FAULT_EDGE_LOSE) || (f->held && !f->fired))
 		return "bad fault flag";
 	if (!f->nth && (!f->at || (f->kind != BOARD_FAULT_PIT_STOP && f->kind != BOARD_FAULT_RTE_MASK)))
 		return "bad fault trigger";

@@ -414,6 +414,9 @@ static void load_rejects_bad_fault_state(void **state)
 	buf[kind - 1] = BOARD_FAULTS_MAX + 1;
 	assert_non_null(board_load(l, buf, n));
 	buf[kind - 1] = 1;
+	buf[kind + 4] = 1; /* held before it fired */
+	assert_non_null(board_load(l, buf, n));
+	buf[kind + 4] = 0;
 	assert_null(board_load(l, buf, n));
 	free(b);
 	free(l);
