@@ -365,10 +365,19 @@ static void dump_script_header(const struct trace_chunk *c, const struct trace_a
 	}
 	board_init_blank(b);
 	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
-		static char cmos[128 * 20];
+		static char cmos[128 * 20], faults[BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
 		script_format_config(&b->cfg, line, sizeof(line));
 		script_format_cmos(&b->cfg, cmos, sizeof(cmos));
-		printf("# irqrr dump --format script %s\n%s\n%s", a->path, line, cmos);
+		script_format_faults(b, faults, sizeof(faults));
+		/* power-on with the trace's faults, as the script's fault lines make it */
+		for (unsigned i = 0; i < board_fault_count(b); i++) {
+			char spec[BOARD_FAULT_SPEC_MAX];
+			struct board_fault f;
+			board_fault_format(board_fault_at(b, i), spec, sizeof(spec));
+			if (!board_fault_parse(spec, &f))
+				(void)board_add_fault(fresh, &f);
+		}
+		printf("# irqrr dump --format script %s\n%s\n%s%s", a->path, line, cmos, faults);
 		if (board_state_hash(fresh) != board_state_hash(b) || a->from)
 			fprintf(stderr, "irqrr dump: warning: chunk %zu does not start at power-on;"
 					" a script cannot express the chip state there,"

@@ -44,5 +44,9 @@ int board_trace_event(struct board_trace *t, const struct irq_event *ev);
 #define BOARD_TRACE_HEADER_ROWS (BOARD_VARIANTS + 2 * BOARD_FAULTS_MAX)
 size_t board_trace_header(const struct trace_kv *kv, size_t n, const struct board *b, struct trace_kv *all,
 			  char keys[][BOARD_TRACE_KEY_MAX]);
+/* Only the fault entries, appended to all[0..n) (chips --record, whose
+ * header names its configuration itself). */
+size_t board_trace_fault_header(size_t n, const struct board *b, struct trace_kv *all,
+				char keys[][BOARD_TRACE_KEY_MAX]);
 
 #endif
