@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fault.h"
 #include "history.h"
 
 #define LVT_MASKED (1u << 16)
@@ -77,6 +78,8 @@ static void out_msgs(struct board *b, const struct apic_msg *m, unsigned n)
 		struct irq_event ev = { .kind = EV_APIC_MSG };
 		ev.u.apic = m[i];
 		output(b, &ev);
+		if (b->s.faults.n)
+			board_fault_message(b, &m[i]);
 	}
 }
 
@@ -157,10 +160,17 @@ static void timer_reach_update(struct board *b)
 	b->timer_reach = legacy_cut(b) ? ~0x101u : ~0u;
 }
 
-/* ISA line n (0..15) as the PIC input sees it. */
+/* ISA line n (0..15) as the PIC input sees it (an edge lost by a fault
+ * hides the line's assertion, chips/fault.h). */
 static int isa_level(const struct board *b, unsigned n)
 {
-	return (int)((line_sources(b) >> n) & 1u);
+	return (int)(((line_sources(b) & ~b->s.faults.hide_pic) >> n) & 1u);
+}
+
+/* The line levels as the IOAPIC's pins see them. */
+static uint32_t io_sources(const struct board *b)
+{
+	return line_sources(b) & ~b->s.faults.hide_io;
 }
 
 /* The IOAPIC pin a GSI reaches: the ISA IRQ0 -> pin 2 override (MADT). */
@@ -204,10 +214,10 @@ static int ioapic_pin_level(const struct board *b, unsigned p)
 	if (p == 0)
 		return b->s.pic_int; /* 8259A INT, virtual wire B */
 	if (p == 2)
-		return isa_level(b, 0) || ((b->s.lines >> 2) & 1u);
+		return (int)((io_sources(b) & 1u) | ((b->s.lines >> 2) & 1u));
 	if (p < 16)
-		return isa_level(b, p);
-	return !((line_sources(b) >> p) & 1u); /* PCI INTx: active low */
+		return (int)((io_sources(b) >> p) & 1u);
+	return !((io_sources(b) >> p) & 1u); /* PCI INTx: active low */
 }
 
 static void pic_int_update(struct board *b)
@@ -226,10 +236,21 @@ static void pic_int_update(struct board *b)
 static void drive_line(struct board *b, unsigned n)
 {
 	unsigned pin = ioapic_pin_of(n);
+	if (b->s.faults.n)
+		board_fault_line(b, n);
 	if (n < 16 && n != 2) /* PIC IR2 is the cascade input */
 		pic_pair_set_irq(&b->s.pic, n, isa_level(b, n));
 	ioapic_pin(b, pin, ioapic_pin_level(b, pin));
 	pic_int_update(b);
+}
+
+static void irq0_update(struct board *b);
+
+/* A fault stopped PIT channel 0 (chips/fault.h). */
+static void pit_stopped(struct board *b)
+{
+	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	irq0_update(b);
 }
 
 /* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
@@ -241,6 +262,8 @@ static void irq0_update(struct board *b)
 	b->s.irq0 = out0;
 	out_wire(b, WIRE_IRQ0, out0);
 	drive_line(b, 0);
+	if (out0 && b->s.faults.n && board_fault_pit_tick_stops(b))
+		pit_stopped(b);
 }
 
 /* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
@@ -341,14 +364,27 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 	return m < c ? m : c;
 }
 
+/* The chips' next edge, or a timed fault's moment (chips/fault.h). */
+static uint64_t next_event(const struct board *b)
+{
+	uint64_t e = min3(b->next_edge, b->rtc_next, b->hpet_next);
+	if (b->s.faults.n) {
+		uint64_t f = board_fault_next(b);
+		e = f < e ? f : e;
+	}
+	return e;
+}
+
 /* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
  * order, each at its own time. */
 static void advance_to(struct board *b, uint64_t t)
 {
 	if (t < b->s.now)
 		t = b->s.now;
+	if (b->s.faults.n && board_fault_next(b) <= b->s.now && board_fault_timed_stops(b))
+		pit_stopped(b); /* a fault added in the past (what-if) */
 	for (;;) {
-		uint64_t e = min3(b->next_edge, b->rtc_next, b->hpet_next);
+		uint64_t e = next_event(b);
 		/* UINT64_MAX means "no edge", even when t is UINT64_MAX */
 		if (e > t || e == UINT64_MAX || b->stop)
 			break;
@@ -371,6 +407,9 @@ static void advance_to(struct board *b, uint64_t t)
 			hpet_update(b, old, pulses);
 			b->hpet_next = hpet_next_event(&b->s.hpet, e);
 		}
+		/* a timed fault acts after the chips' edges of the same moment */
+		if (b->s.faults.n && board_fault_next(b) == e && board_fault_timed_stops(b))
+			pit_stopped(b);
 		if (b->hist_on)
 			board_history_observe(b, b->last_num);
 	}
@@ -478,6 +517,11 @@ static void chips_reset(struct board *b)
 	for (unsigned p = 0; p < IOAPIC_PINS; p++)
 		if (ioapic_pin_level(b, p))
 			(void)ioapic_set_irq(&b->s.ioapic, p, 1, m);
+	if (b->s.faults.n) {
+		board_fault_after_reset(b);
+		b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
+		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	}
 }
 
 int board_init(struct board *b, const struct board_config *cfg,
@@ -740,7 +784,7 @@ void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
 	begin_input(b, now);
 	b->hist.eoi[vector] = b->event_num;
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
-	unsigned n = ioapic_eoi(&b->s.ioapic, vector, m);
+	unsigned n = b->s.faults.n ? board_fault_ioapic_eoi(b, vector, m) : ioapic_eoi(&b->s.ioapic, vector, m);
 	out_msgs(b, m, n);
 	end_input(b, &in);
 }
@@ -823,7 +867,7 @@ int board_apply(struct board *b, const struct irq_event *in)
 
 uint64_t board_next_deadline(const struct board *b)
 {
-	return min3(b->next_edge, b->rtc_next, b->hpet_next);
+	return next_event(b);
 }
 
 /* ---- keyframes ---- */
@@ -840,7 +884,8 @@ static void board_serialize(struct board *b, struct ser *s)
 	/* Loads read older versions too (keyframes of older traces): version 1
 	 * had no RTC (it gets the default epoch, as a board without one would
 	 * have needed), version 2 no CMOS configuration (zeros), versions
-	 * before 4 no HPET (a board without one). */
+	 * before 4 no HPET (a board without one), before 5 no injected
+	 * faults. */
 	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version < 1 ||
 				   version > BOARD_STATE_VERSION)) {
 		ser_invalid(s, memcmp(magic, state_magic, 4) ? "not a board state"
@@ -892,6 +937,8 @@ static void board_serialize(struct board *b, struct ser *s)
 		rtc_serialize(&b->s.rtc, s);
 	else if (s->load)
 		rtc_init(&b->s.rtc, b->cfg.rtc_epoch);
+	if (version >= 5)
+		board_faults_serialize(&b->s.faults, s); /* none before version 5 */
 	if (version >= 4 && b->cfg.hpet) {
 		hpet_serialize(&b->s.hpet, s);
 		ser_u32(s, &b->s.hpet_lines);

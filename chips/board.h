@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "fault.h"
 #include "hpet.h"
 #include "ioapic.h"
 #include "pic.h"
@@ -75,6 +76,7 @@ struct board_state {
 	uint8_t irq8;           /* RTC IRQ level as last propagated */
 	uint8_t pad;
 	uint32_t lvt[BOARD_MAX_CPUS][2];
+	struct board_faults faults; /* injected faults (chips/fault.h) */
 };
 
 /* No event (a `since` that is unknown or does not exist). */
@@ -206,7 +208,7 @@ bool board_decodes_mmio(const struct board *b, uint64_t addr);
 uint64_t board_next_deadline(const struct board *b);
 
 /* Keyframes: the complete board state (config + chips), versioned. */
-#define BOARD_STATE_VERSION 4
+#define BOARD_STATE_VERSION 5
 size_t board_state_size(const struct board *b);
 /* Returns bytes written, 0 if len is too small. */
 size_t board_save(const struct board *b, uint8_t *buf, size_t len);

@@ -288,7 +288,7 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 		w->pending = (board_lines_looking_pending(b) >> line) & 1u;
 	if (!w->pending) {
 		note_latent(b, line, &e, w);
-		return false;
+		return board_fault_explain(b, line, w); /* an assertion a fault hid */
 	}
 	w->request = b->hist.request[line];
 	bool io_held = e.level && e.asserted && board_line_level(b, line) && (e.masked || e.remote_irr);
@@ -298,5 +298,6 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 		explain_pic(b, line, cpus, &e, w);
 	else
 		explain_ioapic_masked(b, line, w);
+	board_fault_explain(b, line, w); /* a fault made this state: name it */
 	return true;
 }

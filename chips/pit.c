@@ -570,6 +570,11 @@ void pit_park_ch0(uint16_t *port, uint8_t *value)
 	*value = 0x30; /* SC=0, RW=LSB then MSB, mode 0, binary */
 }
 
+void pit_stop_ch0(struct pit *p, uint64_t now)
+{
+	set_gate(&p->ch[0], pit_ticks_at(now), false);
+}
+
 void pit_write(struct pit *p, uint64_t now, uint16_t port, uint8_t value)
 {
 	uint64_t T = pit_ticks_at(now);
@@ -638,7 +643,8 @@ static const char *channel_invalid(const struct pit_channel *c, unsigned i, uint
 		return "pit: bad flag";
 	if (c->latch_bytes > (rw_of(c) == CW_RW_WORD ? 2 : 1))
 		return "pit: bad latch state";
-	if (c->gate != (i == 2 ? (port61 & P61_GATE2) : 1))
+	/* channel 0's GATE is low only when stopped by a fault (pit_stop_ch0) */
+	if (i == 0 ? c->gate > 1 : c->gate != (i == 2 ? (port61 & P61_GATE2) : 1))
 		return "pit: bad gate";
 	uint32_t m = modulus(c);
 	/* CVE-2015-7513: a count of 0 must never reach the arithmetic. */

@@ -68,6 +68,9 @@ bool pit_owns_port(uint16_t port); /* 0x40-0x43, 0x61 */
  * for mode 0 with no count after it (the 8254 does not count until a count
  * is written, and OUT0 is low from the control word on). */
 void pit_park_ch0(uint16_t *port, uint8_t *value);
+/* Channel 0's GATE goes low for good (an injected fault, chips/fault.h):
+ * counting stops as the datasheet describes for GATE low. */
+void pit_stop_ch0(struct pit *p, uint64_t now);
 void pit_write(struct pit *p, uint64_t now, uint16_t port, uint8_t value);
 uint8_t pit_read(struct pit *p, uint64_t now, uint16_t port);
 /* OUT level of counter ch at time now (>= the last access time). */

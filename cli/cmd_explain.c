@@ -32,10 +32,13 @@ static const struct cli_cmd explain_cmd = {
 	"INTACK, poll read or IOAPIC message has delivered. Works on recorded\n"
 	"traces, ring dumps and `chips --record` traces (the history starts at the\n"
 	"trace's first chunk). Causes that need vCPU registers (if_clear,\n"
-	"extint_not_ready) are the live hang report's only.\n",
+	"extint_not_ready) are the live hang report's only. A line whose state an\n"
+	"injected fault made (record --fault, docs/faults.md) names the fault, and\n"
+	"each fault of the trace is listed (FAULT: what it did by then).\n",
 	explain_opts,
 	"--json prints {\"at\": N, \"diagnosis\": [{\"line\", \"cause\", \"stuck\", \"since\",\n"
-	"\"text\"}]}; \"since\" is null when no event of the trace began it.\n",
+	"\"text\"}], \"faults\": [{\"fired\", \"text\"}]}; \"since\" is null when no event\n"
+	"of the trace began it.\n",
 	"0 explained (also when nothing is pending), 2 unusable input or options.",
 };
 
@@ -96,6 +99,15 @@ static void print_json(const struct board *b, const struct explain_args *a, uint
 		cli_put_json_string(stdout, w.text);
 		fputc('}', stdout);
 	}
+	/* injected faults (--fault): what each did by then */
+	printf("], \"faults\": [");
+	for (unsigned i = 0; i < board_fault_count(b); i++) {
+		char text[200];
+		board_fault_describe(board_fault_at(b, i), text, sizeof(text));
+		printf("%s{\"fired\": %s, \"text\": ", i ? ", " : "", board_fault_at(b, i)->fired ? "true" : "false");
+		cli_put_json_string(stdout, text);
+		fputc('}', stdout);
+	}
 	printf("]}\n");
 }
 
@@ -119,6 +131,11 @@ static void print_text(const struct board *b, const struct explain_args *a, cons
 	}
 	if (!k)
 		printf("no pending line%s: every request was delivered\n", a->have_line ? " of those asked" : "");
+	for (unsigned i = 0; i < board_fault_count(b); i++) {
+		char text[200];
+		board_fault_describe(board_fault_at(b, i), text, sizeof(text));
+		printf("FAULT   %s\n", text);
+	}
 }
 
 int cmd_explain(int argc, char **argv)

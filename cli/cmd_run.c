@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips/fault.h"
 #include "chips/variants.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
@@ -14,7 +15,7 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
-	OPT_MODEL, OPT_HPET, OPT_CONSOLE,
+	OPT_MODEL, OPT_HPET, OPT_CONSOLE, OPT_FAULT,
 };
 
 /* A number macro as a string, for the help texts. */
@@ -46,6 +47,10 @@ enum {
 	  "(default on; --irqchip=split only)" },                                                   \
 	{ "model", OPT_MODEL, "KEY=VALUE", "run against a model variant of the chips (repeatable;\n" \
 	  "irqrr replay --list-models); recorded in the trace" },                                   \
+	{ "fault", OPT_FAULT, "SPEC", "inject one chip fault (repeatable, up to 4; docs/faults.md):\n" \
+	  "eoi-drop:pin=P[,nth=N], edge-lose:line=L|pin=P[,nth=N],\n"                             \
+	  "pit-stop:at=TIME|after=N, rte-mask:pin=P,at=TIME|nth=N\n"                              \
+	  "(TIME: N with ns, us, ms or s); recorded in the trace" },                               \
 	{ "verbose", 'v', NULL, "log unclaimed ports/MMIO and print exit statistics" },            \
 	{ "hang-timeout", OPT_HANG_TIMEOUT, "SEC", "watchdog: no guest progress for SEC s -> hang report, exit 4" }, \
 	{ "report", OPT_REPORT, "FILE", "hang report text (default stderr; also on SIGUSR1, triple\nfault)" }, \
@@ -106,6 +111,23 @@ static int parse_model(struct recorder_options *o, const char *spec)
 		return -1;
 	}
 	o->models[o->nmodels++] = spec;
+	return 0;
+}
+
+/* --fault SPEC: checked here, added to the board by the bus. */
+static int parse_fault(struct recorder_options *o, const char *spec)
+{
+	struct board_fault f;
+	const char *why = board_fault_parse(spec, &f);
+	if (why) {
+		fprintf(stderr, "irqrr: --fault %s: %s (docs/faults.md)\n", spec, why);
+		return -1;
+	}
+	if (o->nfaults == BOARD_FAULTS_MAX) {
+		fprintf(stderr, "irqrr: --fault %s: at most %d faults\n", spec, BOARD_FAULTS_MAX);
+		return -1;
+	}
+	o->faults[o->nfaults++] = spec;
 	return 0;
 }
 
@@ -218,6 +240,7 @@ static int take_run_option(struct recorder_options *o, int c, const char *v, con
 		o->modules[o->nmodules++] = v;
 		return 0;
 	case OPT_MODEL: return parse_model(o, v) ? 2 : 0;
+	case OPT_FAULT: return parse_fault(o, v) ? 2 : 0;
 	/* 1..the board's limit here; a lower KVM_CAP_MAX_VCPUS is named by kvm.c */
 	case OPT_CPUS: return parse_uint("--cpus", v, 1, RECORDER_MAX_CPUS, &o->cpus) ? 2 : 0;
 	case OPT_MEM: return parse_uint("--mem", v, 1, 1u << 20, &o->mem_mib) ? 2 : 0;

@@ -20,7 +20,7 @@
 enum {
 	OPT_FROM = 0x100, OPT_TO, OPT_FROM_TIME, OPT_TO_TIME, OPT_FORMAT, OPT_AT, OPT_STATS,
 	OPT_MODEL, OPT_LIST_MODELS, OPT_GIT_BISECT, OPT_JSON, OPT_KIND, OPT_GSI, OPT_CPU,
-	OPT_VECTOR,
+	OPT_VECTOR, OPT_FAULT,
 };
 
 #define O_FROM { "from", OPT_FROM, "N", "first event number (default 0)" }
@@ -108,6 +108,11 @@ static int take_option(struct trace_args *a, const char *cmd, int key, const cha
 		why = variant_parse(&a->variants, v);
 		if (why)
 			fprintf(stderr, "irqrr %s: --model %s: %s\n", cmd, v, why);
+		return why ? 2 : 0;
+	case OPT_FAULT:
+		why = variant_parse_fault(&a->variants, v);
+		if (why)
+			fprintf(stderr, "irqrr %s: --fault %s: %s (docs/faults.md)\n", cmd, v, why);
 		return why ? 2 : 0;
 	case OPT_LIST_MODELS:
 		variant_list(stdout);
@@ -216,6 +221,7 @@ static const struct cli_opt replay_opts[] = {
 	{ "model", OPT_MODEL, "KEY=VALUE",
 	  "replay with an alternative chip behaviour (what-if);\nrepeatable; --list-models shows them" },
 	{ "list-models", OPT_LIST_MODELS, NULL, "list the --model keys and values" },
+	{ "fault", OPT_FAULT, "SPEC", "replay with an injected chip fault (what-if; repeatable;\ndocs/faults.md)" },
 	{ "stats", OPT_STATS, NULL, "print events/s" },
 	{ "git-bisect", OPT_GIT_BISECT, NULL, "exit 125 instead of 2 or 3 (git bisect skip)" },
 	{ "quiet", 'q', NULL, "no summary line" },
@@ -359,10 +365,19 @@ static void dump_script_header(const struct trace_chunk *c, const struct trace_a
 	}
 	board_init_blank(b);
 	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
-		static char cmos[128 * 20];
+		static char cmos[128 * 20], faults[BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
 		script_format_config(&b->cfg, line, sizeof(line));
 		script_format_cmos(&b->cfg, cmos, sizeof(cmos));
-		printf("# irqrr dump --format script %s\n%s\n%s", a->path, line, cmos);
+		script_format_faults(b, faults, sizeof(faults));
+		/* power-on with the trace's faults, as the script's fault lines make it */
+		for (unsigned i = 0; i < board_fault_count(b); i++) {
+			char spec[BOARD_FAULT_SPEC_MAX];
+			struct board_fault f;
+			board_fault_format(board_fault_at(b, i), spec, sizeof(spec));
+			if (!board_fault_parse(spec, &f))
+				(void)board_add_fault(fresh, &f);
+		}
+		printf("# irqrr dump --format script %s\n%s\n%s%s", a->path, line, cmos, faults);
 		if (board_state_hash(fresh) != board_state_hash(b) || a->from)
 			fprintf(stderr, "irqrr dump: warning: chunk %zu does not start at power-on;"
 					" a script cannot express the chip state there,"

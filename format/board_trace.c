@@ -52,5 +52,22 @@ size_t board_trace_header(const struct trace_kv *kv, size_t n, const struct boar
 		all[n].value = board_variant_value_name((enum board_variant)v, value);
 		n++;
 	}
+	return board_trace_fault_header(n, b, all, keys);
+}
+
+size_t board_trace_fault_header(size_t n, const struct board *b, struct trace_kv *all,
+				char keys[][BOARD_TRACE_KEY_MAX])
+{
+	for (unsigned i = 0; i < board_fault_count(b); i++) {
+		char *key = keys[BOARD_VARIANTS + 2 * i], *spec = keys[BOARD_VARIANTS + 2 * i + 1];
+		if (i)
+			snprintf(key, BOARD_TRACE_KEY_MAX, "fault.%u", i + 1);
+		else
+			snprintf(key, BOARD_TRACE_KEY_MAX, "fault");
+		board_fault_format(board_fault_at(b, i), spec, BOARD_TRACE_KEY_MAX);
+		all[n].key = key;
+		all[n].value = spec;
+		n++;
+	}
 	return n;
 }

@@ -35,10 +35,18 @@ int board_trace_event(struct board_trace *t, const struct irq_event *ev);
 
 /* Header entries: kv (n of them) copied to all, then "model.KEY" = VALUE
  * for each model variant the board runs with (chips/variants.h; defaults
- * are not listed), the keys written to keys. Returns the count; all has
- * room for n + BOARD_VARIANTS. */
+ * are not listed), then "fault" (and "fault.2".."fault.4") = the canonical
+ * SPEC of each injected fault (chips/fault.h), the keys and fault specs
+ * written to keys. Returns the count; all has room for n +
+ * BOARD_TRACE_HEADER_EXTRA, keys BOARD_TRACE_HEADER_ROWS rows. */
 #define BOARD_TRACE_KEY_MAX 48
+#define BOARD_TRACE_HEADER_EXTRA (BOARD_VARIANTS + BOARD_FAULTS_MAX)
+#define BOARD_TRACE_HEADER_ROWS (BOARD_VARIANTS + 2 * BOARD_FAULTS_MAX)
 size_t board_trace_header(const struct trace_kv *kv, size_t n, const struct board *b, struct trace_kv *all,
 			  char keys[][BOARD_TRACE_KEY_MAX]);
+/* Only the fault entries, appended to all[0..n) (chips --record, whose
+ * header names its configuration itself). */
+size_t board_trace_fault_header(size_t n, const struct board *b, struct trace_kv *all,
+				char keys[][BOARD_TRACE_KEY_MAX]);
 
 #endif

@@ -166,6 +166,18 @@ static int bus_apply_models(struct irqbus *bus)
 	return 0;
 }
 
+/* run|record --fault: faults the board injects (saved with it in every
+ * keyframe, so a replay applies them as recorded). */
+static int bus_add_faults(struct irqbus *bus)
+{
+	for (unsigned i = 0; i < bus->cfg.nfaults; i++) {
+		struct board_fault f;
+		if (board_fault_parse(bus->cfg.faults[i], &f) || board_add_fault(&bus->board, &f))
+			return -1;
+	}
+	return 0;
+}
+
 bool irqbus_timer_expired(struct irqbus *bus)
 {
 	uint64_t now = bus_enter(bus);
@@ -251,7 +263,8 @@ int irqbus_init(struct irqbus *bus, const struct irqbus_config *c)
 	 * clock. */
 	cfg.rtc_epoch = c->rtc_epoch;
 	cmos_set_memory(cfg.cmos, c->ram_size);
-	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0 || bus_apply_models(bus) < 0) {
+	if (board_init(&bus->board, &cfg, bus_sink, bus) < 0 || bus_apply_models(bus) < 0 ||
+	    bus_add_faults(bus) < 0) {
 		fprintf(stderr, "irqrr: board_init: invalid configuration\n");
 		return -1;
 	}

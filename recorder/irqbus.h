@@ -54,6 +54,8 @@ struct irqbus_config {
 	uint64_t rtc_epoch;   /* the RTC's start (wall-clock seconds) */
 	const char *const *models; /* --model KEY=VALUE (chips/variants.h) */
 	unsigned nmodels;
+	const char *const *faults; /* --fault SPEC (chips/fault.h) */
+	unsigned nfaults;
 	/* the host side: CLOCK_MONOTONIC ns (NULL: the real clock), and
 	 * KVM_IRQ_LINE for the kernel irqchip */
 	uint64_t (*clock)(void *ctx);

@@ -62,6 +62,8 @@ struct recorder_options {
 	enum recorder_console console;
 	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */
 	unsigned nmodels;
+	const char *faults[4]; /* --fault SPEC (chips/fault.h, BOARD_FAULTS_MAX) */
+	unsigned nfaults;
 };
 
 void recorder_options_default(struct recorder_options *o);

@@ -28,6 +28,7 @@ struct recording {
 	struct board_trace bt;     /* the board-to-trace adapter (format/) */
 	bool failed;
 	uint64_t chunk_ns; /* --chunk-ms */
+	unsigned faults_noted; /* fired faults already marked in the trace */
 };
 
 /* A chunk's records lie within --chunk-ms (250 ms) of virtual time of its
@@ -72,8 +73,8 @@ int recording_open(struct vm *vm, const char *path, const struct board *b, struc
 		{"cpuid_cleared", vm->cpuid_masked},
 		{"cpuid_linux_clearcpuid", vm->cpuid_linux_clear},
 	};
-	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_VARIANTS];
-	char keys[BOARD_VARIANTS][BOARD_TRACE_KEY_MAX];
+	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_TRACE_HEADER_EXTRA];
+	char keys[BOARD_TRACE_HEADER_ROWS][BOARD_TRACE_KEY_MAX];
 	size_t nkv = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), b, all, keys);
 	if (vm->opt->ring_mib > 0) {
 		/* Flight recorder: newest chunks in memory. Raw chunks of 1/8 of
@@ -128,6 +129,24 @@ static void recording_before_board_call(struct recording *r, const struct board 
 		recording_seal(r, b);
 }
 
+/* A --fault fired: a mark after the event in which it acted ("fault:
+ * --fault eoi-drop:pin=4,nth=3: EOI #3 (vector 0x31) of pin 4 dropped at
+ * t=... ns"), for `irqrr dump`. Context only: replay applies the fault
+ * from the keyframes. */
+static void recording_note_faults(struct recording *r)
+{
+	for (unsigned i = 0; i < board_fault_count(r->board); i++) {
+		const struct board_fault *f = board_fault_at(r->board, i);
+		char text[200];
+		if (!f->fired || ((r->faults_noted >> i) & 1u))
+			continue;
+		r->faults_noted |= 1u << i;
+		memcpy(text, "fault: ", 7);
+		board_fault_describe(f, text + 7, sizeof(text) - 7);
+		recording_mark(r, text);
+	}
+}
+
 static void recording_event(struct recording *r, const struct irq_event *ev)
 {
 	if (r->failed)
@@ -135,6 +154,8 @@ static void recording_event(struct recording *r, const struct irq_event *ev)
 	int s = board_trace_event(&r->bt, ev);
 	if (s < 0)
 		recording_fail(r, "append", s);
+	if (board_faults_fired(r->board) != (unsigned)__builtin_popcount(r->faults_noted))
+		recording_note_faults(r);
 }
 
 static uint64_t recording_now(struct recording *r)

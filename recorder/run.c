@@ -452,6 +452,8 @@ static int vm_setup(struct vm *vm, const struct recorder_options *o, struct deli
 		.rtc_epoch = (uint64_t)time(NULL),
 		.models = o->models,
 		.nmodels = o->nmodels,
+		.faults = o->faults,
+		.nfaults = o->nfaults,
 		.irq_line = vm_irq_line,
 		.ctx = vm,
 	};
@@ -614,6 +616,10 @@ int recorder_run(const struct recorder_options *o)
 	}
 	if (o->kernel_irqchip && o->hang_timeout > 0) {
 		fprintf(stderr, "irqrr: --hang-timeout needs the split irqchip (with --irqchip=kernel the chips are KVM's)\n");
+		return RECORDER_EXIT_ERROR;
+	}
+	if (o->kernel_irqchip && o->nfaults) {
+		fprintf(stderr, "irqrr: --fault needs the split irqchip (with --irqchip=kernel the chips are KVM's)\n");
 		return RECORDER_EXIT_ERROR;
 	}
 	if (o->ring_mib > 0 && !o->trace_path) {

@@ -286,6 +286,12 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		cmd->cmos_index = (uint8_t)a;
 		cmd->cmos_value = (uint8_t)v;
 		want = 3;
+	} else if (!strcmp(c, "fault")) {
+		const char *why = ntok == 2 ? board_fault_parse(tok[1], &cmd->fault) : "fault takes one SPEC";
+		if (why)
+			return fail(err, errlen, "fault %s: %s", ntok == 2 ? tok[1] : "", why);
+		cmd->op = SCRIPT_FAULT;
+		return 0;
 	} else if (!strcmp(c, "board")) {
 		cmd->op = SCRIPT_BOARD;
 		return board_line(tok, ntok, cfg, &cmd->cfg, err, errlen);
@@ -345,6 +351,22 @@ size_t script_format_config(const struct board_config *cfg, char *buf, size_t le
 		n = k < 0 ? k : n + k;
 	}
 	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t script_format_faults(const struct board *b, char *buf, size_t len)
+{
+	size_t pos = 0;
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < board_fault_count(b); i++) {
+		char spec[BOARD_FAULT_SPEC_MAX];
+		board_fault_format(board_fault_at(b, i), spec, sizeof(spec));
+		int n = snprintf(buf + pos, len - pos, "fault %s\n", spec);
+		if (n < 0 || (size_t)n >= len - pos)
+			return 0;
+		pos += (size_t)n;
+	}
+	return pos;
 }
 
 size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len)
@@ -453,6 +475,8 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 	bool started = false;
 	int status = 0;
 	uint64_t now = 0;
+	struct board_fault faults[BOARD_FAULTS_MAX];
+	unsigned nfaults = 0;
 
 	if (!b) {
 		fprintf(errf, "irqrr: out of memory\n");
@@ -484,6 +508,18 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 		}
 		if (cmd.op == SCRIPT_NONE)
 			continue;
+		if (cmd.op == SCRIPT_FAULT) {
+			const char *why = started ? "'fault' must come before the first command"
+				: nfaults == BOARD_FAULTS_MAX ? "at most 4 faults" : NULL;
+			if (why) {
+				fprintf(errf, "irqrr: %s:%u: %s\n", name, lineno, why);
+				status = 2;
+				break;
+			}
+			faults[nfaults++] = cmd.fault;
+			(void)board_add_fault(b, &cmd.fault);
+			continue;
+		}
 		if (cmd.op == SCRIPT_BOARD || cmd.op == SCRIPT_CMOS) {
 			if (cmd.op == SCRIPT_CMOS) {
 				cmd.cfg = cfg;
@@ -501,6 +537,8 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 				status = 2;
 				break;
 			}
+			for (unsigned i = 0; i < nfaults; i++) /* a new board keeps the script's faults */
+				(void)board_add_fault(b, &faults[i]);
 			continue;
 		}
 		if (!started) {

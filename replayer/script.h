@@ -21,6 +21,7 @@ enum script_op {
 	SCRIPT_EVENT, /* an input event (ev) */
 	SCRIPT_STATE, /* print the full chip state */
 	SCRIPT_CMOS,  /* cmos INDEX VALUE: CMOS RAM byte (configuration, before any input) */
+	SCRIPT_FAULT, /* fault SPEC: an injected fault (chips/fault.h; before any input) */
 };
 
 struct script_cmd {
@@ -28,6 +29,7 @@ struct script_cmd {
 	struct irq_event ev;      /* SCRIPT_EVENT: the input; ev.t = 0 unless `time` */
 	struct board_config cfg;  /* SCRIPT_BOARD: cfg with the keys applied */
 	uint8_t cmos_index, cmos_value; /* SCRIPT_CMOS */
+	struct board_fault fault; /* SCRIPT_FAULT */
 };
 
 /* Parse one line (without its newline). cfg is the current configuration
@@ -42,6 +44,9 @@ size_t script_format_input(const struct irq_event *ev, char *buf, size_t len);
 
 /* The `board ...` line for a configuration (no newline). */
 size_t script_format_config(const struct board_config *cfg, char *buf, size_t len);
+/* The `fault SPEC` lines (each ending in a newline) for the board's
+ * injected faults; "" if none. */
+size_t script_format_faults(const struct board *b, char *buf, size_t len);
 /* The `cmos INDEX VALUE` lines (each ending in a newline) for the
  * configuration's non-zero CMOS RAM bytes; "" if none; 0 if buf is too small. */
 size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len);

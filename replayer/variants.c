@@ -46,10 +46,30 @@ const char *variant_parse(struct variant_set *set, const char *spec)
 	return NULL;
 }
 
+const char *variant_parse_fault(struct variant_set *set, const char *spec)
+{
+	struct board_fault f;
+	const char *why = board_fault_parse(spec, &f);
+	if (why)
+		return why;
+	if (set->nfaults == BOARD_FAULTS_MAX)
+		return "too many --fault options";
+	set->faults[set->nfaults++] = f;
+	return NULL;
+}
+
+void variant_faults_follow(const struct variant_set *set, const struct board *b, struct board *kf)
+{
+	if (set && set->nfaults && board_fault_count(b) == board_fault_count(kf))
+		kf->s.faults = b->s.faults;
+}
+
 void variant_apply(const struct variant_set *set, struct board *b)
 {
 	for (unsigned i = 0; set && i < set->n; i++)
 		(void)board_set_variant(b, (enum board_variant)set->v[i].id, set->v[i].value);
+	for (unsigned i = 0; set && i < set->nfaults; i++)
+		(void)board_add_fault(b, &set->faults[i]); /* beyond 4 in all: not added */
 }
 
 void variant_list(FILE *f)

@@ -2,17 +2,17 @@
 # Build the libFuzzer targets (clang, ASan+UBSan, -Dfuzz=true) in build-fuzz
 # and run each for SECONDS on a temporary copy of its seed corpus
 # (tests/fuzz/corpus/NAME), so the repository is never written.
-#   scripts/fuzz.sh SECONDS [TARGET...]     (targets: reader script board replay import_qemu import_ftrace)
+#   scripts/fuzz.sh SECONDS [TARGET...]     (targets: reader script board fault replay import_qemu import_ftrace)
 # Prints each target's executions and coverage and a closing line; exits 1
 # if any target crashed, leaked, timed out or ran out of memory (the
 # failing input's path is printed), 2 on a usage or build error.
 set -euo pipefail
-usage() { echo "usage: $0 SECONDS [reader|script|board|replay|import_qemu|import_ftrace ...]" >&2; exit 2; }
+usage() { echo "usage: $0 SECONDS [reader|script|board|fault|replay|import_qemu|import_ftrace ...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 secs=$1; shift
 [[ $secs =~ ^[0-9]+$ && $secs -gt 0 ]] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(reader script board replay import_qemu import_ftrace)
+[ ${#targets[@]} -gt 0 ] || targets=(reader script board fault replay import_qemu import_ftrace)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}

@@ -210,7 +210,7 @@ fi
 # (default 20; 0 skips them); each target counts as one test.
 fuzz_secs=${IRQRR_FUZZ_SECONDS:-20}
 if [ "$fuzz_secs" -gt 0 ]; then
-	for target in reader script board replay import_qemu import_ftrace; do
+	for target in reader script board fault replay import_qemu import_ftrace; do
 		if ./scripts/fuzz.sh "$fuzz_secs" "$target"; then
 			pass=$((pass + 1))
 		else

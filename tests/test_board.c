@@ -597,9 +597,17 @@ static void older_state_versions_load(void **state)
 	const size_t hdr = 4 + 2 + 4; /* magic, version, 4 config bytes */
 	const size_t epoch_end = hdr + 8, cmos_end = epoch_end + 114;
 	/* v3: without the 3 HPET configuration bytes (this board has none) */
-	uint8_t v4[8192];
-	size_t n4 = board_save(&b, v4, sizeof(v4));
-	assert_int_equal(v4[4], 4);
+	/* v4: without the fault count, the last byte of a board with no HPET */
+	uint8_t v5[8192], v4[8192];
+	size_t n5 = board_save(&b, v5, sizeof(v5));
+	assert_int_equal(v5[4], 5);
+	assert_int_equal(v5[n5 - 1], 0);
+	size_t n4 = n5 - 1;
+	memcpy(v4, v5, n4);
+	v4[4] = 4;
+	init_board(&old, c, 1);
+	assert_null(board_load(&old, v4, n4));
+	assert_int_equal(board_state_hash(&old), board_state_hash(&b));
 	memcpy(v3, v4, cmos_end);
 	memcpy(v3 + cmos_end, v4 + cmos_end + 3, n4 - cmos_end - 3);
 	n3 = n4 - 3;

@@ -89,6 +89,28 @@ check "--list-models" status_is 0 "$irqrr" replay --list-models
 check "model variant diverges: exit 1" status_is 1 "$irqrr" replay --model pic.literal_edge=1 "$tmp/edge.irqrr"
 check "divergence report names the event" stderr_has "divergence at event"
 check "unknown model exits 2" status_is 2 "$irqrr" replay --model pic.nope=1 "$tmp/edge.irqrr"
+# --fault as a what-if (docs/faults.md): the edge of IRQ3 lost, INTACK then
+# gets no request; a fault that never fires changes nothing
+check "fault what-if diverges: exit 1" status_is 1 "$irqrr" replay --fault edge-lose:line=3 "$tmp/edge.irqrr"
+check "fault divergence names the event" stderr_has "divergence at event"
+check "unfired fault: identical" status_is 0 "$irqrr" replay --fault edge-lose:line=3,nth=2 "$tmp/edge.irqrr"
+check "bad replay --fault exits 2" status_is 2 "$irqrr" replay --fault edge-lose:line=30 "$tmp/edge.irqrr"
+check "bad replay --fault says why" stderr_has "line must be 0..23"
+check "bad record --fault exits 2" status_is 2 "$irqrr" record -o "$tmp/f.irqrr" --fault pit-stop
+check "bad record --fault says why" stderr_has "pit-stop needs at=TIME or after=N"
+# a chip script's `fault` lines, and `dump --format script` writing them
+{ echo 'fault edge-lose:line=3'; cat "$tmp/edge.script"; } >"$tmp/fault.script"
+check "script fault line" status_is 0 "$irqrr" chips --record "$tmp/fault.irqrr" "$tmp/fault.script"
+check "the lost edge: INTACK finds no request" grep -q '^intack = 0x37$' "$tmp/stdout"
+check "the trace names the fault" status_is 0 "$irqrr" info "$tmp/fault.irqrr"
+check "info: fault = SPEC" grep -q '^  fault = edge-lose:line=3,nth=1$' "$tmp/stdout"
+check "faulted trace replays identical" status_is 0 "$irqrr" replay "$tmp/fault.irqrr"
+check "dump --format script writes the fault line" status_is 0 "$irqrr" dump --format script "$tmp/fault.irqrr"
+check "  (fault line)" grep -q '^fault edge-lose:line=3,nth=1$' "$tmp/stdout"
+check "  (no power-on warning)" test ! -s "$tmp/stderr"
+{ cat "$tmp/edge.script"; echo 'fault pit-stop:after=1'; } >"$tmp/late.script"
+check "fault after a command exits 2" status_is 2 "$irqrr" chips "$tmp/late.script"
+check "  (says so)" stderr_has "'fault' must come before the first command"
 check "--git-bisect maps unusable to 125" status_is 125 "$irqrr" replay --git-bisect "$tmp/none.irqrr"
 
 # --- unusable and damaged traces: a clear message, never a crash

@@ -4,7 +4,9 @@
  * are a script, run on a fresh board by script_run with its output going to
  * /dev/null; then every line is parsed on its own and every input line that
  * parses is formatted back with script_format_input and parsed again, which
- * must give the same event (the `dump --format script` round trip).
+ * must give the same event (the `dump --format script` round trip); a
+ * `fault` line formats to its canonical spec, which parses to the same
+ * fault.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +46,16 @@ static uint64_t round_trip(const char *line, struct board_config *cfg)
 		FUZZ_CHECK(again.op == SCRIPT_BOARD &&
 				   !memcmp(&again.cfg, &cmd.cfg, sizeof cmd.cfg),
 			   "'%s' (from '%s') is another configuration", buf, line);
+		return 0;
+	}
+	if (cmd.op == SCRIPT_FAULT) {
+		char spec[BOARD_FAULT_SPEC_MAX];
+		board_fault_format(&cmd.fault, spec, sizeof spec);
+		snprintf(buf, sizeof buf, "fault %s", spec);
+		FUZZ_CHECK(script_parse_line(buf, cfg, &again, err, sizeof err) == 0,
+			   "'%s' (from '%s') does not parse: %s", buf, line, err);
+		FUZZ_CHECK(again.op == SCRIPT_FAULT && !memcmp(&again.fault, &cmd.fault, sizeof cmd.fault),
+			   "'%s' (from '%s') is another fault", buf, line);
 		return 0;
 	}
 	if (cmd.op != SCRIPT_EVENT)
