@@ -138,18 +138,54 @@ prepare() {
 	fi
 }
 
+# salvage_results DIR LOGBASE OUTFILE FROM-LINE: when the VM was stopped
+# (timeout, stall) meson's JSON log is lost or cut (it is written through
+# a buffer); the results meson printed to OUTFILE from FROM-LINE on are
+# added to DIR/meson-logs/LOGBASE.json, so only tests without a result run
+# again.
+salvage_results() {
+	python3 - "$1/meson-logs/$2.json" "$3" "$4" <<'PY'
+import json, re, sys
+log, out, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
+have = {}
+try:
+    for line in open(log):
+        try:
+            r = json.loads(line)
+            have[r["name"]] = r
+        except (ValueError, KeyError):
+            pass
+except OSError:
+    pass
+pat = re.compile(r"^\s*\d+/\d+ \S+ / (\S+)\s+(OK|FAIL|SKIP|TIMEOUT|EXPECTEDFAIL|UNEXPECTEDPASS|ERROR)\s")
+found = {}
+for n, line in enumerate(open(out, errors="replace"), 1):
+    m = pat.match(line)
+    if n >= first and m and m.group(1) not in have:
+        found[m.group(1)] = m.group(2)
+with open(log, "w") as f:
+    for r in have.values():
+        f.write(json.dumps(r) + "\n")
+    for name, res in found.items():
+        f.write(json.dumps({"name": name, "result": res, "salvaged": True}) + "\n")
+if found:
+    print(f"test.sh: {len(found)} results salvaged from meson's output (its log was cut)")
+PY
+}
+
 # nested_job DIR: the KVM suite in its own test-bed VM (run in the
 # background, output to DIR/meson-logs/kvm-nested.out). A VM that stalls
 # (kvm-vm.sh exit 123: no heartbeat; docs/testbed.md) or dies leaves tests
 # without a result: they run once more in a new VM.
 nested_job() {
-	local dir=$1 t0=$SECONDS missing
-	run_nested "$dir" kvm-nested || true
+	local dir=$1 t0=$SECONDS missing out=$dir/meson-logs/kvm-nested.out from
+	run_nested "$dir" kvm-nested || salvage_results "$dir" kvm-nested "$out" 1
 	missing=$(tests_without_result "$dir" kvm-nested)
 	if [ -n "$missing" ]; then
 		echo "test.sh: $dir: $(echo "$missing" | wc -w) KVM tests have no result from the nested VM; running them in a new one:" $missing
+		from=$(($(wc -l <"$out") + 1))
 		# shellcheck disable=SC2086
-		run_nested "$dir" kvm-nested-2 $missing || true
+		run_nested "$dir" kvm-nested-2 $missing || salvage_results "$dir" kvm-nested-2 "$out" "$from"
 	fi
 	echo "test.sh: $dir: KVM tests on the nested KVM: $((SECONDS - t0)) s"
 }
