@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""linux_hang.py IRQRR CACHE [OUTDIR]: "Debugging a Linux hang"
+(docs/user-guide.md) run end to end, as a test.
+
+A Linux shell is recorded with a fault that a real machine can have: the
+serial port's IOAPIC entry (pin 4) masked behind the guest's back at T
+(`--fault rte-mask:pin=4,at=Ts`, docs/faults.md). Before T a typed command
+answers; after T the shell is deaf: the UART raises its line, nothing is
+delivered, Linux's 8250 driver waits for an interrupt that never comes, and
+the guest idles (no watchdog hang: the vCPU keeps taking timer exits). The
+test does what a user would: a SIGUSR1 report of the stall, a clean stop
+(SIGINT), then `replay` (identical), `dump --kind mark` (the fault),
+`explain --line 4` (names it), `bisect --until line-undelivered:4>5s` (the
+first event of the stall), `reduce` of the same predicate to a minimal
+chip script, and the pictures (`plot`, `export --perfetto`). OUTDIR keeps
+the files (for the user guide). Hardware KVM only, like linux_shell.py; in
+the test bed a boot stopped by the bed's own deadlock is tried again."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from linux_console import Boot, need_hardware_kvm, shell_initrd, tmpdir  # noqa: E402
+
+irqrr, cache = sys.argv[1], sys.argv[2]
+vmlinuz, busybox = need_hardware_kvm(cache)
+tmp = sys.argv[3] if len(sys.argv) > 3 else tmpdir()
+os.makedirs(tmp, exist_ok=True)
+initrd = shell_initrd(tmp, busybox)
+T = int(os.environ.get("FAULT_AT", "90"))  # seconds of guest time
+SPEC = "rte-mask:pin=4,at=%ds" % T
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg, flush=True)
+
+
+def run(*args, ok=(0,)):
+    r = subprocess.run([irqrr] + list(args), capture_output=True, text=True)
+    print("$ irqrr " + " ".join(args) + "\n" + r.stdout + r.stderr, flush=True)
+    if r.returncode not in ok:
+        fail("irqrr %s: exit %d" % (args[0], r.returncode))
+    return r
+
+
+boot = None
+for n in range(1, 4):
+    boot = Boot(irqrr, vmlinuz, initrd, tmp, n, extra=["--fault", SPEC])
+    ready = boot.until(b"IRQRR-SHELL-READY", T - 15) and boot.until(b"# ", 10)
+    if ready:
+        break
+    st = boot.wait(90) if boot.p.poll() is not None or boot.until(b"\x00never", 80) else boot.wait(1)
+    if boot.bed_deadlock(st):
+        print("known test-bed bug (%s): Linux deadlocked with IF=0 before the shell, try %d of 3"
+              % (os.environ["IRQRR_TESTBED"], n), flush=True)
+        if n == 3:
+            print("known test-bed bug: all 3 tries deadlocked; NOT CHECKED: the walkthrough")
+            sys.exit(0)
+        continue
+    boot.p.kill()
+    boot.wait(10)
+    fail("the shell was not up %d s before the fault (%d s of guest time); output tail: %r"
+         % (15, T, boot.out[-400:]))
+    sys.exit(1)
+
+print("shell ready after %.0f s; the fault is due at %d s" % (time.time() - boot.t0, T), flush=True)
+boot.typed(b"echo typed-$((6*7))\n")
+if not boot.until(b"typed-42", 30):
+    fail("before the fault, the typed command did not run")
+# after T (guest time follows the host clock from the VMM's start)
+time.sleep(max(0.0, boot.t0 + T + 10 - time.time()))
+mark = len(boot.out)
+boot.typed(b"echo after-$((6*7))\n")
+if boot.until(b"after-42", 20):
+    fail("after the fault the shell still answers: the fault did not act")
+else:
+    print("after the fault: no answer in 20 s (%d bytes of output since)" % (len(boot.out) - mark), flush=True)
+boot.p.send_signal(signal.SIGUSR1)
+time.sleep(5)
+report = open(boot.report_txt, errors="replace").read() if os.path.exists(boot.report_txt) else ""
+print("== the SIGUSR1 report (excerpt)\n" + "\n".join(
+    ln for ln in report.splitlines() if re.search(r"line 4|pin 4|fault|^==", ln))[:3000], flush=True)
+if not re.search(r"line 4.*masked behind the guest's back.*--fault " + re.escape(SPEC), report):
+    fail("the stall report does not name line 4 masked by the fault")
+boot.p.send_signal(signal.SIGINT)
+st = boot.wait(60)
+print("irqrr record: exit status %d after %.0f s" % (st, time.time() - boot.t0), flush=True)
+if boot.bed_deadlock(st):
+    fail("the boot deadlocked (the bed's fault) after the shell was up: rerun")
+
+t = boot.trace
+run("replay", t)
+m = run("dump", t, "--kind", "mark")
+if "fault: --fault " + SPEC not in m.stdout:
+    fail("dump shows no mark of the fault")
+e = run("explain", t, "--line", "4")
+if not re.search(r"masked behind the guest's back.*--fault " + re.escape(SPEC), e.stdout):
+    fail("explain does not name the fault as the cause for line 4")
+b = run("bisect", t, "--until", "line-undelivered:4>5s")
+fault_ev = re.search(r"^\s*(\d+)\s.*mark\s+text=\"fault:", m.stdout, re.M)
+hit = re.search(r"(?:found|first).*?event (\d+)", b.stdout)
+if not hit:
+    fail("bisect found no undelivered line 4")
+elif fault_ev and int(hit.group(1)) < int(fault_ev.group(1)):
+    fail("bisect's hit (event %s) comes before the fault (event %s)" % (hit.group(1), fault_ev.group(1)))
+script = os.path.join(tmp, "hang.script")
+run("reduce", t, "--until", "line-undelivered:4>5s", "-o", script, "--max-time", "120")
+if not os.path.exists(script) or "fault" not in open(script).read() and "0x10000" not in open(script).read():
+    fail("the reduced script neither injects the fault nor masks pin 4")
+else:
+    print("== the reduced chip script\n" + open(script).read(), flush=True)
+    run("chips", script)
+run("plot", t, "-o", os.path.join(tmp, "hang.svg"))
+run("export", t, "--perfetto", os.path.join(tmp, "hang.pftrace"))
+for f in ("hang.svg", "hang.pftrace"):
+    if not os.path.getsize(os.path.join(tmp, f)):
+        fail(f + " is empty")
+print("linux_hang: %d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
