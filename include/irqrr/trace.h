@@ -22,7 +22,7 @@
 #include "chips/event.h" /* in-tree: the top directory is on the include path */
 
 #define TRACE_FORMAT_MAJOR 2
-#define TRACE_FORMAT_MINOR 0
+#define TRACE_FORMAT_MINOR 1
 
 /* Context records: shown in reports, never replayed, never produced by the
  * board. Kinds 0x40..0x7f are length-prefixed in the file, so a reader skips
