@@ -19,6 +19,9 @@
  * bytes, become one; msi_result records with result "delivered" are
  * dropped. The same recording, old and new encoding, side by side.
  *
+ * "(dt fields)": what every record's time delta costs, the chunks compressed
+ * again with all of them 0 (a share of the kinds' rows, not an extra).
+ *
  * Totals: records, board events (kinds 0x01..0x3F: what replay consumes),
  * guest seconds (last record's time minus the first's), file bytes; bytes
  * per record, per board event and per guest second.
@@ -50,6 +53,7 @@ struct kind_stat {
 };
 
 static struct kind_stat ks[256];
+static bool no_time; /* encode every record at dt 0: what the timestamps cost */
 
 static uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
@@ -65,7 +69,7 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
 static size_t encode(uint8_t *out, const struct rec *r, uint64_t *prev_t)
 {
 	uint8_t *p = out;
-	uint64_t dt = r->t - *prev_t;
+	uint64_t dt = no_time ? 0 : r->t - *prev_t;
 	*prev_t = r->t;
 	*p++ = (uint8_t)(r->kind | (dt ? 0 : 0x80));
 	if (dt)
@@ -202,7 +206,8 @@ int main(int argc, char **argv)
 	}
 	size_t nch = trace_reader_chunk_count(tr);
 	uint64_t records = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
-	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0;
+	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0;
+	int64_t dt_lz4 = 0;
 	for (size_t ci = 0; ci < nch; ci++) {
 		struct trace_chunk *c = trace_reader_load_chunk(tr, ci);
 		if (!c) {
@@ -275,6 +280,12 @@ int main(int argc, char **argv)
 			size_t m = build(buf, kf, kfl, rs, n, info->first_t, (int)kd);
 			ks[kd].lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m, out, outcap);
 		}
+		/* the timestamps (dt varints): what the chunk saves with all at 0 */
+		no_time = true;
+		size_t m0 = build(buf, kf, kfl, rs, n, info->first_t, -1);
+		dt_raw += all - m0;
+		dt_lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m0, out, outcap);
+		no_time = false;
 		/* the keyframe: its raw bytes, and what the chunk saves without it */
 		kf_raw += 4 + kfl;
 		if (kfl) {
@@ -314,6 +325,8 @@ int main(int argc, char **argv)
 	}
 	printf("%-12s %9zu %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", nch, kf_raw, "", kf_lz4,
 	       "", 100.0 * (double)kf_lz4 / (double)file);
+	printf("%-12s %9s %9" PRIu64 " %7s %9" PRId64 " %7s %5.1f%%\n", "(dt fields)", "", dt_raw, "", dt_lz4,
+	       "", 100.0 * (double)dt_lz4 / (double)file);
 	printf("%-12s %9s %9s %7s %9" PRIu64 " %7s %5.1f%%\n", "framing", "", "", "", overhead, "",
 	       100.0 * (double)overhead / (double)file);
 	printf("payload: %" PRIu64 " raw -> %" PRIu64 " lz4 bytes; file = payload + framing (file header, 64-byte chunk headers, index, trailer)\n",
