@@ -15,8 +15,8 @@
  *
  * --simulate first rewrites the records as the 2.1 recorder writes them
  * (recorder/recording.c): consecutive console records of one cpu with no
- * other record between them, within 1 ms of the run's first and up to 256
- * bytes, become one; msi_result records with result "delivered" are
+ * other record between them, within 100 ms of the run's first, up to 256
+ * bytes and ending at a newline, become one; msi_result records with result "delivered" are
  * dropped. The same recording, old and new encoding, side by side.
  *
  * "(dt fields)": what every record's time delta costs, the chunks compressed
@@ -37,7 +37,7 @@
 #include "irqrr/trace.h"
 
 #define CON_MAX 256
-#define CON_NS 1000000ull
+#define CON_NS 100000000ull
 
 struct rec {
 	uint64_t t;
@@ -165,7 +165,8 @@ static size_t simulate(struct rec *rs, size_t n)
 		}
 		struct rec *prev = k ? &rs[k - 1] : NULL;
 		if (r->kind == EV_CTX_CONSOLE && r->len >= 1 && prev && prev->kind == EV_CTX_CONSOLE &&
-		    prev->len >= 1 && prev->data[0] == r->data[0] && prev->len - 1 + r->len - 1 <= CON_MAX &&
+		    prev->len >= 2 && prev->data[0] == r->data[0] && prev->len - 1 + r->len - 1 <= CON_MAX &&
+		    prev->data[prev->len - 1] != '\n' &&
 		    r->t - prev->t < CON_NS) {
 			uint8_t *d = realloc(prev->data, prev->len + r->len - 1);
 			if (!d)

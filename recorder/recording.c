@@ -24,11 +24,13 @@
  * output is written as one console record per run of bytes, not one per
  * byte. A run ends before any other record is appended (board event or
  * context record), so the console text keeps its place among the board's
- * events; and at RECORDING_CONSOLE_MAX bytes, RECORDING_CONSOLE_NS after its
- * first byte (checked at the next byte and by the timer tick), before a
- * chunk is sealed, at a sync and at the end. */
+ * events; and after a newline, at RECORDING_CONSOLE_MAX bytes,
+ * RECORDING_CONSOLE_NS after its first byte (checked at the next byte and by
+ * the timer tick: less than a chunk's window, whose records a killed
+ * recorder loses anyway), before a chunk is sealed, at a sync and at the
+ * end. */
 #define RECORDING_CONSOLE_MAX 256
-#define RECORDING_CONSOLE_NS 1000000ull /* 1 ms of virtual time */
+#define RECORDING_CONSOLE_NS 100000000ull /* 100 ms of virtual time */
 
 struct recording {
 	struct vm *vm;
@@ -187,8 +189,15 @@ static void recording_console(struct recording *r, const uint8_t *bytes, size_t 
 		recording_console_flush(r);
 	if (!r->con_len)
 		r->con_t = now;
-	memcpy(r->con + 1 + r->con_len, bytes, n);
-	r->con_len += n;
+	for (size_t i = 0; i < n; i++) {
+		r->con[1 + r->con_len++] = bytes[i];
+		if (bytes[i] == '\n' && i + 1 < n) {
+			recording_console_flush(r);
+			r->con_t = now;
+		}
+	}
+	if (r->con_len && r->con[r->con_len] == '\n')
+		recording_console_flush(r);
 }
 
 /* Bytes the guest's UART received (EV_CTX_CONSOLE_IN), at most 64. */

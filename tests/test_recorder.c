@@ -432,8 +432,8 @@ static void ring_sealing(void **state)
 }
 
 /* Format 2.1's recorder records (docs/FORMAT.md): console bytes written as
- * one record per run, cut by any other record and by the timer tick 1 ms
- * after the run's first byte; msi_result only for a message KVM did not
+ * one record per run, cut by any other record, after a newline, at 256
+ * bytes and by the timer tick 100 ms after the run's first byte; msi_result only for a message KVM did not
  * deliver. The board's event numbers stay the trace's, and it replays. */
 static void density_records(void **state)
 {
@@ -461,9 +461,13 @@ static void density_records(void **state)
 	(void)irqbus_pio_read(bus, 0x61);       /* cuts it: "abc" before */
 	assert_int_equal(recording_next_event(rec), n + 1);
 	irqbus_console(bus, (const uint8_t *)"de", 2);
-	fake_now += 2000000;
-	recording_tick(rec, &bus->board, fake_now); /* 1 ms after "d": cut */
+	fake_now += 50000000;
+	recording_tick(rec, &bus->board, fake_now); /* 50 ms: no cut */
 	irqbus_console(bus, (const uint8_t *)"f", 1);
+	fake_now += 60000000;
+	recording_tick(rec, &bus->board, fake_now); /* 110 ms after "d": cut */
+	irqbus_console(bus, (const uint8_t *)"g\nh", 3); /* cut after the newline */
+	irqbus_console(bus, (const uint8_t *)"i\n", 2);
 	unsigned delivered = 0;
 	for (unsigned i = 0; i < 10; i++) { /* delivered: no records */
 		fake_now = bus->armed;
@@ -494,12 +498,12 @@ static void density_records(void **state)
 	assert_string_equal(trace_reader_config(tr, "msi_results"), "failures");
 	struct trace_iter it;
 	struct trace_record x;
-	char texts[8][300];
+	char texts[10][300];
 	size_t ntext = 0, nmsi = 0, pio_at = 0, abc_at = 0;
 	trace_iter_init(&it, tr, 0);
 	while (trace_iter_next(&it, &x) == 1) {
 		if (x.kind == EV_CTX_CONSOLE) {
-			assert_true(x.len >= 2 && x.len <= 257 && x.data[0] == 0 && ntext < 8);
+			assert_true(x.len >= 2 && x.len <= 257 && x.data[0] == 0 && ntext < 10);
 			memcpy(texts[ntext], x.data + 1, x.len - 1);
 			texts[ntext][x.len - 1] = 0;
 			if (!strcmp(texts[ntext], "abc"))
@@ -516,13 +520,14 @@ static void density_records(void **state)
 		}
 	}
 	trace_iter_end(&it);
-	assert_int_equal(ntext, 5);
+	assert_int_equal(ntext, 6);
 	assert_string_equal(texts[0], "abc");
 	assert_int_equal(abc_at + 1, pio_at);
-	assert_string_equal(texts[1], "de");
-	assert_string_equal(texts[2], "f");
-	assert_int_equal(strlen(texts[3]), 256);
-	assert_int_equal(strlen(texts[4]), 64);
+	assert_string_equal(texts[1], "def");
+	assert_string_equal(texts[2], "g\n");
+	assert_string_equal(texts[3], "hi\n");
+	assert_int_equal(strlen(texts[4]), 256);
+	assert_int_equal(strlen(texts[5]), 64);
 	assert_int_equal(nmsi, failed);
 
 	struct replay_opts o;
