@@ -6,6 +6,7 @@
  * ExtINT flag is theirs to read), and the trace (recorder/recording.c) as
  * the recorder writes it. No /dev/kvm is opened.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ struct fake_kvm {
 	unsigned nrouting;         /* KVM_SET_GSI_ROUTING calls */
 	struct kvm_irq_routing_entry routes[BOARD_GSIS];
 	unsigned nroutes;
+	int result;                /* what KVM_SIGNAL_MSI returns; 0 in the struct: 1 */
 };
 
 static int fake_signal_msi(void *ctx, const struct kvm_msi *msi)
@@ -42,7 +44,9 @@ static int fake_signal_msi(void *ctx, const struct kvm_msi *msi)
 	if (k->nmsi < MAX_MSI)
 		k->msi[k->nmsi++] = *msi;
 	k->total_msi++;
-	return 1; /* delivered */
+	if (k->result < 0)
+		errno = EPERM; /* no APIC matched the destination */
+	return k->result ? k->result : 1; /* delivered */
 }
 
 static int fake_set_gsi_routing(void *ctx, const struct kvm_irq_routing *r)
@@ -427,6 +431,116 @@ static void ring_sealing(void **state)
 	rig_free(r);
 }
 
+/* Format 2.1's recorder records (docs/FORMAT.md): console bytes written as
+ * one record per run, cut by any other record, after a newline, at 256
+ * bytes and by the timer tick 100 ms after the run's first byte; msi_result only for a message KVM did not
+ * deliver. The board's event numbers stay the trace's, and it replays. */
+static void density_records(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/irqrr-test-recorder-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct rig *r = rig_new(1, false);
+	struct irqbus *bus = &r->vm.bus;
+	r->opt.trace_path = path;
+	struct recording *rec;
+	assert_int_equal(recording_open(&r->vm, path, &bus->board, &rec), 0);
+	struct irqbus_subscriber rs = recording_subscriber(rec);
+	assert_int_equal(irqbus_subscribe(bus, &rs), 0);
+	irqbus_set_log(bus, recording_log(rec));
+	rig_subscribe(r);
+	ioapic_route(bus, 2, 0x30, false);
+	pit_mode2(bus, 11932); /* 10 ms */
+
+	fake_now = 1000000;
+	irqbus_console(bus, (const uint8_t *)"ab", 2);
+	irqbus_console(bus, (const uint8_t *)"c", 1);
+	uint64_t n = recording_next_event(rec); /* the pending run comes first */
+	(void)irqbus_pio_read(bus, 0x61);       /* cuts it: "abc" before */
+	assert_int_equal(recording_next_event(rec), n + 1);
+	irqbus_console(bus, (const uint8_t *)"de", 2);
+	fake_now += 50000000;
+	recording_tick(rec, &bus->board, fake_now); /* 50 ms: no cut */
+	irqbus_console(bus, (const uint8_t *)"f", 1);
+	fake_now += 60000000;
+	recording_tick(rec, &bus->board, fake_now); /* 110 ms after "d": cut */
+	irqbus_console(bus, (const uint8_t *)"g\nh", 3); /* cut after the newline */
+	irqbus_console(bus, (const uint8_t *)"i\n", 2);
+	unsigned delivered = 0;
+	for (unsigned i = 0; i < 10; i++) { /* delivered: no records */
+		fake_now = bus->armed;
+		irqbus_timer_expired(bus);
+	}
+	delivered = r->kvm.total_msi;
+	assert_true(delivered >= 2);
+	r->kvm.result = -1; /* KVM refuses the next ones */
+	for (unsigned i = 0; i < 6; i++) {
+		fake_now = bus->armed;
+		irqbus_timer_expired(bus);
+	}
+	unsigned failed = r->kvm.total_msi - delivered;
+	assert_true(failed >= 2);
+	uint8_t many[64];
+	memset(many, 'x', sizeof(many));
+	for (unsigned i = 0; i < 5; i++) /* 320 bytes: 256 and 64 */
+		irqbus_console(bus, many, sizeof(many));
+	irqbus_detach(bus, rec);
+	assert_int_equal(recording_close(rec, 0, 0), 0);
+
+	char err[256];
+	struct trace_reader *tr = trace_reader_open(path, err, sizeof(err));
+	assert_non_null(tr);
+	unsigned maj, min;
+	trace_reader_version(tr, &maj, &min);
+	assert_int_equal(min, 1);
+	assert_string_equal(trace_reader_config(tr, "msi_results"), "failures");
+	struct trace_iter it;
+	struct trace_record x;
+	char texts[10][300];
+	size_t ntext = 0, nmsi = 0, pio_at = 0, abc_at = 0;
+	trace_iter_init(&it, tr, 0);
+	while (trace_iter_next(&it, &x) == 1) {
+		if (x.kind == EV_CTX_CONSOLE) {
+			assert_true(x.len >= 2 && x.len <= 257 && x.data[0] == 0 && ntext < 10);
+			memcpy(texts[ntext], x.data + 1, x.len - 1);
+			texts[ntext][x.len - 1] = 0;
+			if (!strcmp(texts[ntext], "abc"))
+				abc_at = x.num;
+			ntext++;
+		} else if (x.kind == EV_PIO_READ && x.ev.u.pio.port == 0x61) {
+			pio_at = x.num;
+			assert_int_equal(x.num, n); /* the number the board was given */
+		} else if (x.kind == EV_CTX_MSI_RESULT) {
+			struct trace_ctx_msi m;
+			assert_int_equal(trace_ctx_msi_unpack(x.data, x.len, &m), 0);
+			assert_int_equal(m.result, TRACE_MSI_ERROR);
+			nmsi++;
+		}
+	}
+	trace_iter_end(&it);
+	assert_int_equal(ntext, 6);
+	assert_string_equal(texts[0], "abc");
+	assert_int_equal(abc_at + 1, pio_at);
+	assert_string_equal(texts[1], "def");
+	assert_string_equal(texts[2], "g\n");
+	assert_string_equal(texts[3], "hi\n");
+	assert_int_equal(strlen(texts[4]), 256);
+	assert_int_equal(strlen(texts[5]), 64);
+	assert_int_equal(nmsi, failed);
+
+	struct replay_opts o;
+	replay_opts_default(&o);
+	struct replay_result res;
+	replay_trace(tr, &o, &res);
+	assert_int_equal(res.outcome, REPLAY_IDENTICAL);
+	replay_result_free(&res);
+	trace_reader_close(tr);
+	unlink(path);
+	rig_free(r);
+}
+
 int main(void)
 {
 	/* vm_request_exit (a failing trace) signals the main thread */
@@ -437,6 +551,7 @@ int main(void)
 		cmocka_unit_test(eoi_of_a_level_pin),
 		cmocka_unit_test(stop_during_a_storm),
 		cmocka_unit_test(ring_sealing),
+		cmocka_unit_test(density_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

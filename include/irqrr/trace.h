@@ -22,14 +22,15 @@
 #include "chips/event.h" /* in-tree: the top directory is on the include path */
 
 #define TRACE_FORMAT_MAJOR 2
-#define TRACE_FORMAT_MINOR 0
+#define TRACE_FORMAT_MINOR 1
 
 /* Context records: shown in reports, never replayed, never produced by the
  * board. Kinds 0x40..0x7f are length-prefixed in the file, so a reader skips
  * context kinds it does not know. Payload layouts (little-endian):        */
 enum trace_ctx_kind {
-	EV_CTX_CONSOLE = 0x40,    /* u8 cpu, then the console bytes */
-	EV_CTX_MSI_RESULT = 0x41, /* struct trace_ctx_msi, 8 bytes (see below) */
+	EV_CTX_CONSOLE = 0x40,    /* u8 cpu, then the console bytes (a run since 2.1) */
+	EV_CTX_MSI_RESULT = 0x41, /* struct trace_ctx_msi, 8 bytes (see below); with header
+				   * msi_results=failures (2.1) only undelivered ones */
 	EV_CTX_MARK = 0x42,       /* UTF-8 text, no terminator */
 	EV_CTX_EXIT = 0x43,       /* u8 reason (enum trace_exit_reason), i32 status */
 	EV_CTX_VCPU = 0x44,       /* u8 cpu, u32 KVM exit reason, u64 count */

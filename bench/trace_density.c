@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a trace's bytes go, per record kind (docs/PERFORMANCE.md, "Trace
+ * density"):
+ *
+ *   trace_density [--simulate] FILE
+ *
+ * Each chunk's records are encoded again as the writer encodes them
+ * (docs/FORMAT.md, "Records"; checked: the result plus the keyframe must be
+ * the chunk's raw_size, and its LZ4 block the chunk's comp_size), then, for
+ * every kind present, LZ4-compressed once more without that kind's records.
+ * A kind's "lz4" bytes are the sum over chunks of what leaving it out saves:
+ * its marginal cost in the file (the kinds' shares need not add up to the
+ * payload, LZ4 finds matches across kinds). "raw" is its exact encoded size.
+ *
+ * --simulate first rewrites the records as the 2.1 recorder writes them
+ * (recorder/recording.c): consecutive console records of one cpu with no
+ * other record between them, within 100 ms of the run's first, up to 256
+ * bytes and ending at a newline, become one; msi_result records with result "delivered" are
+ * dropped. The same recording, old and new encoding, side by side.
+ *
+ * "(dt fields)": what every record's time delta costs, the chunks compressed
+ * again with all of them 0 (a share of the kinds' rows, not an extra).
+ *
+ * Totals: records, board events (kinds 0x01..0x3F: what replay consumes),
+ * guest seconds (last record's time minus the first's), file bytes; bytes
+ * per record, per board event and per guest second.
+ */
+#include <inttypes.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "format/eventfmt.h"
+#include "irqrr/trace.h"
+
+#define CON_MAX 256
+#define CON_NS 100000000ull
+
+struct rec {
+	uint64_t t;
+	unsigned kind;
+	struct irq_event ev;
+	uint8_t *data; /* context payload (owned) */
+	size_t len;
+};
+
+struct kind_stat {
+	uint64_t records, raw;
+	int64_t lz4; /* marginal: may be below 0 (LZ4 found worse matches without it) */
+};
+
+static struct kind_stat ks[256];
+static bool no_time; /* encode every record at dt 0: what the timestamps cost */
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Encode r after a record at *prev (first: prev_t = first_t): bytes written. */
+static size_t encode(uint8_t *out, const struct rec *r, uint64_t *prev_t)
+{
+	uint8_t *p = out;
+	uint64_t dt = no_time ? 0 : r->t - *prev_t;
+	*prev_t = r->t;
+	*p++ = (uint8_t)(r->kind | (dt ? 0 : 0x80));
+	if (dt)
+		p = put_varint(p, dt);
+	const struct irq_event *e = &r->ev;
+	switch (r->kind) {
+	case EV_RESET:
+	case EV_TIME:
+		break;
+	case EV_PIO_WRITE:
+	case EV_PIO_READ:
+		p = put_varint(p, e->u.pio.port);
+		*p++ = e->u.pio.value;
+		break;
+	case EV_MMIO_WRITE:
+	case EV_MMIO_READ:
+		p = put_varint(p, e->u.mmio.addr);
+		p = put_varint(p, e->u.mmio.value);
+		break;
+	case EV_MMIO_WRITE64:
+	case EV_MMIO_READ64:
+		p = put_varint(p, e->u.mmio64.addr);
+		p = put_varint(p, e->u.mmio64.value);
+		break;
+	case EV_IRQ: *p++ = e->u.irq.gsi; *p++ = e->u.irq.level; break;
+	case EV_INTACK: *p++ = e->u.intack.cpu; *p++ = e->u.intack.vector; break;
+	case EV_EOI: *p++ = e->u.eoi.vector; *p++ = e->u.eoi.cpu; break;
+	case EV_LVT:
+		*p++ = e->u.lvt.cpu;
+		*p++ = e->u.lvt.pin;
+		p = put_varint(p, e->u.lvt.value);
+		break;
+	case EV_WIRE: *p++ = e->u.wire.id; *p++ = e->u.wire.level; break;
+	case EV_APIC_MSG:
+		*p++ = e->u.apic.dest;
+		*p++ = e->u.apic.vector;
+		*p++ = e->u.apic.delivery;
+		*p++ = e->u.apic.destmode;
+		*p++ = e->u.apic.trigger;
+		*p++ = e->u.apic.pin;
+		break;
+	case EV_LINT:
+		*p++ = e->u.lint.cpu;
+		*p++ = e->u.lint.pin;
+		*p++ = e->u.lint.mode;
+		*p++ = e->u.lint.level;
+		*p++ = e->u.lint.vector;
+		break;
+	case EV_DEADLINE: p = put_varint(p, e->u.deadline.t - r->t); break;
+	default:
+		p = put_varint(p, r->len);
+		memcpy(p, r->data, r->len);
+		p += r->len;
+		break;
+	}
+	return (size_t)(p - out);
+}
+
+/* The chunk's raw payload (keyframe length, keyframe, records except those
+ * of kind `skip`; -1 skips none) into buf; its size. */
+static size_t build(uint8_t *buf, const uint8_t *kf, size_t kfl, const struct rec *rs, size_t n,
+		    uint64_t first_t, int skip)
+{
+	buf[0] = (uint8_t)kfl;
+	buf[1] = (uint8_t)(kfl >> 8);
+	buf[2] = (uint8_t)(kfl >> 16);
+	buf[3] = (uint8_t)(kfl >> 24);
+	memcpy(buf + 4, kf, kfl);
+	size_t pos = 4 + kfl;
+	uint64_t prev = first_t;
+	for (size_t i = 0; i < n; i++)
+		if ((int)rs[i].kind != skip)
+			pos += encode(buf + pos, &rs[i], &prev);
+	return pos;
+}
+
+static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap)
+{
+	int c = LZ4_compress_default((const char *)raw, (char *)out, (int)n, (int)cap);
+	return c > 0 && (size_t)c < n ? (size_t)c : n; /* the writer stores it raw otherwise */
+}
+
+/* The 2.1 recorder's records from the 2.0 recorder's. */
+static size_t simulate(struct rec *rs, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rec *r = &rs[i];
+		if (r->kind == EV_CTX_MSI_RESULT && r->len == TRACE_CTX_MSI_LEN &&
+		    r->data[6] == TRACE_MSI_DELIVERED) {
+			free(r->data);
+			continue;
+		}
+		struct rec *prev = k ? &rs[k - 1] : NULL;
+		if (r->kind == EV_CTX_CONSOLE && r->len >= 1 && prev && prev->kind == EV_CTX_CONSOLE &&
+		    prev->len >= 2 && prev->data[0] == r->data[0] && prev->len - 1 + r->len - 1 <= CON_MAX &&
+		    prev->data[prev->len - 1] != '\n' &&
+		    r->t - prev->t < CON_NS) {
+			uint8_t *d = realloc(prev->data, prev->len + r->len - 1);
+			if (!d)
+				exit(2);
+			memcpy(d + prev->len, r->data + 1, r->len - 1);
+			prev->data = d;
+			prev->len += r->len - 1;
+			free(r->data);
+			continue;
+		}
+		rs[k++] = *r;
+	}
+	return k;
+}
+
+int main(int argc, char **argv)
+{
+	int sim = 0, ai = 1;
+	if (argc > 1 && !strcmp(argv[1], "--simulate")) {
+		sim = 1;
+		ai = 2;
+	}
+	if (argc != ai + 1) {
+		fprintf(stderr, "usage: trace_density [--simulate] FILE\n");
+		return 2;
+	}
+	const char *path = argv[ai];
+	char err[256];
+	struct trace_reader *tr = trace_reader_open(path, err, sizeof(err));
+	if (!tr) {
+		fprintf(stderr, "trace_density: %s: %s\n", path, err);
+		return 2;
+	}
+	struct stat sb;
+	if (stat(path, &sb)) {
+		perror(path);
+		return 2;
+	}
+	size_t nch = trace_reader_chunk_count(tr);
+	uint64_t records = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
+	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0;
+	int64_t dt_lz4 = 0;
+	for (size_t ci = 0; ci < nch; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(tr, ci);
+		if (!c) {
+			fprintf(stderr, "trace_density: %s: %s\n", path, trace_reader_error(tr));
+			return 2;
+		}
+		const struct trace_chunk_info *info = trace_chunk_get_info(c);
+		size_t kfl;
+		const uint8_t *kf = trace_chunk_keyframe(c, &kfl);
+		size_t n = 0, cap = info->count ? info->count : 1;
+		struct rec *rs = calloc(cap, sizeof(*rs));
+		struct trace_record tr_rec;
+		int k;
+		while (rs && (k = trace_chunk_next(c, &tr_rec)) == 1) {
+			struct rec *r = &rs[n++];
+			r->t = tr_rec.t;
+			r->kind = tr_rec.kind;
+			r->ev = tr_rec.ev;
+			if (EV_IS_CONTEXT(tr_rec.kind)) {
+				r->len = tr_rec.len;
+				r->data = malloc(tr_rec.len ? tr_rec.len : 1);
+				if (!r->data)
+					return 2;
+				memcpy(r->data, tr_rec.data, tr_rec.len);
+			}
+		}
+		if (!rs || k < 0) {
+			fprintf(stderr, "trace_density: %s: chunk %zu: %s\n", path, ci,
+				rs ? trace_chunk_error(c) : "out of memory");
+			return 2;
+		}
+		size_t bufcap = 4 + kfl + 32 * (size_t)n + 16;
+		for (size_t i = 0; i < n; i++)
+			bufcap += rs[i].len;
+		size_t outcap = (size_t)LZ4_compressBound((int)bufcap);
+		uint8_t *buf = malloc(bufcap), *out = malloc(outcap);
+		if (!buf || !out)
+			return 2;
+		size_t all = build(buf, kf, kfl, rs, n, info->first_t, -1);
+		size_t all_lz4 = lz4(buf, all, out, outcap);
+		if (all != info->raw_size || all_lz4 != info->comp_size)
+			mismatches++; /* the encoder here differs from the writer's */
+		if (sim) {
+			n = simulate(rs, n);
+			all = build(buf, kf, kfl, rs, n, info->first_t, -1);
+			all_lz4 = lz4(buf, all, out, outcap);
+		}
+		payload_raw += all;
+		payload_lz4 += all_lz4;
+		/* per kind: raw sizes, and the marginal compressed cost */
+		bool present[256] = {false};
+		uint64_t prev = info->first_t;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t tmp[64 + CON_MAX + 16];
+			uint8_t *big = rs[i].len > CON_MAX ? malloc(rs[i].len + 32) : NULL;
+			ks[rs[i].kind & 0xff].records++;
+			ks[rs[i].kind & 0xff].raw += encode(big ? big : tmp, &rs[i], &prev);
+			free(big);
+			present[rs[i].kind & 0xff] = true;
+			records++;
+			board += !EV_IS_CONTEXT(rs[i].kind);
+			if (rs[i].t < t0)
+				t0 = rs[i].t;
+			if (rs[i].t > t1)
+				t1 = rs[i].t;
+		}
+		for (unsigned kd = 0; kd < 256; kd++) {
+			if (!present[kd])
+				continue;
+			size_t m = build(buf, kf, kfl, rs, n, info->first_t, (int)kd);
+			ks[kd].lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m, out, outcap);
+		}
+		/* the timestamps (dt varints): what the chunk saves with all at 0 */
+		no_time = true;
+		size_t m0 = build(buf, kf, kfl, rs, n, info->first_t, -1);
+		dt_raw += all - m0;
+		dt_lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m0, out, outcap);
+		no_time = false;
+		/* the keyframe: its raw bytes, and what the chunk saves without it */
+		kf_raw += 4 + kfl;
+		if (kfl) {
+			size_t m = build(buf, kf, 0, rs, n, info->first_t, -1);
+			kf_lz4 += all_lz4 - lz4(buf, m, out, outcap);
+		}
+		for (size_t i = 0; i < n; i++)
+			free(rs[i].data);
+		free(rs);
+		free(buf);
+		free(out);
+		trace_chunk_free(c);
+	}
+	double secs = t1 > t0 ? (double)(t1 - t0) / 1e9 : 0;
+	uint64_t file = sim ? (uint64_t)sb.st_size - 0 : (uint64_t)sb.st_size;
+	uint64_t overhead = (uint64_t)sb.st_size;
+	for (size_t ci = 0; ci < nch; ci++) {
+		struct trace_chunk_info info;
+		if (!trace_reader_chunk_info(tr, ci, &info))
+			overhead -= info.comp_size;
+	}
+	if (sim)
+		file = overhead + payload_lz4; /* the same headers, index and chunks */
+	printf("%s%s: %" PRIu64 " bytes, %zu chunks, %" PRIu64 " records (%" PRIu64 " board events), %.3f s of guest time\n",
+	       path, sim ? " (simulated 2.1 recorder)" : "", file, nch, records, board, secs);
+	if (mismatches)
+		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored\n", mismatches);
+	printf("%-12s %9s %9s %7s %9s %7s %6s\n", "kind", "records", "raw", "raw/rec", "lz4", "lz4/rec", "share");
+	for (unsigned kd = 0; kd < 256; kd++) {
+		if (!ks[kd].records)
+			continue;
+		char lb[16];
+		printf("%-12s %9" PRIu64 " %9" PRIu64 " %7.2f %9" PRId64 " %7.2f %5.1f%%\n",
+		       record_kind_label(kd, lb, sizeof(lb)), ks[kd].records, ks[kd].raw,
+		       (double)ks[kd].raw / (double)ks[kd].records, ks[kd].lz4,
+		       (double)ks[kd].lz4 / (double)ks[kd].records, 100.0 * (double)ks[kd].lz4 / (double)file);
+	}
+	printf("%-12s %9zu %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", nch, kf_raw, "", kf_lz4,
+	       "", 100.0 * (double)kf_lz4 / (double)file);
+	printf("%-12s %9s %9" PRIu64 " %7s %9" PRId64 " %7s %5.1f%%\n", "(dt fields)", "", dt_raw, "", dt_lz4,
+	       "", 100.0 * (double)dt_lz4 / (double)file);
+	printf("%-12s %9s %9s %7s %9" PRIu64 " %7s %5.1f%%\n", "framing", "", "", "", overhead, "",
+	       100.0 * (double)overhead / (double)file);
+	printf("payload: %" PRIu64 " raw -> %" PRIu64 " lz4 bytes; file = payload + framing (file header, 64-byte chunk headers, index, trailer)\n",
+	       payload_raw, payload_lz4);
+	printf("bytes/record %.3f  bytes/board event %.3f", (double)file / (double)(records ? records : 1),
+	       (double)file / (double)(board ? board : 1));
+	if (secs > 0)
+		printf("  bytes/guest second %.0f", (double)file / secs);
+	printf("\n");
+	trace_reader_close(tr);
+	return 0;
+}
