@@ -549,9 +549,12 @@ void board_init_blank(struct board *b)
 
 void board_hpet_configure(struct board *b)
 {
-	uint8_t one_write = b->s.hpet.val_set_one_write; /* a variant: kept */
+	/* the variants are kept */
+	uint8_t one_write = b->s.hpet.val_set_one_write, wrap = b->s.hpet.qemu_wrap, past = b->s.hpet.qemu_past;
 	hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
 	b->s.hpet.val_set_one_write = one_write;
+	b->s.hpet.qemu_wrap = wrap;
+	b->s.hpet.qemu_past = past;
 	b->s.hpet_out = 0;
 	b->s.hpet_lines = 0;
 	b->hpet_next = UINT64_MAX;
@@ -895,14 +898,17 @@ static void board_serialize(struct board *b, struct ser *s)
 		b->cfg.rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
 	if (version >= 3)
 		ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
-	uint8_t hpet_variant = b->s.hpet.val_set_one_write;
+	/* the HPET's variants as bits: 0 val_set_one_write, 1 qemu_wrap,
+	 * 2 qemu_past (older keyframes: bit 0 only) */
+	uint8_t hpet_variant = (uint8_t)(b->s.hpet.val_set_one_write | b->s.hpet.qemu_wrap << 1 |
+					 b->s.hpet.qemu_past << 2);
 	if (version >= 4) {
 		ser_u8(s, &b->cfg.hpet);
 		ser_u8(s, &b->cfg.hpet_clock);
-		/* the HPET's variant, also for a board without one (its state
+		/* the HPET's variants, also for a board without one (its state
 		 * below is saved only when fitted) */
 		ser_u8(s, &hpet_variant);
-		if (s->load && hpet_variant > 1)
+		if (s->load && hpet_variant > 7)
 			ser_invalid(s, "bad hpet variant");
 	}
 	if (s->load && !s->err && config_check(&b->cfg)) {
@@ -936,11 +942,15 @@ static void board_serialize(struct board *b, struct ser *s)
 		ser_u8(s, &b->s.hpet_out);
 		if (s->load && !s->err &&
 		    (b->s.hpet.clock != b->cfg.hpet_clock || (b->s.hpet_lines >> BOARD_GSIS) ||
-		     (b->s.hpet_out >> HPET_TIMERS)))
+		     (b->s.hpet_out >> HPET_TIMERS) ||
+		     hpet_variant != (b->s.hpet.val_set_one_write | b->s.hpet.qemu_wrap << 1 |
+				      b->s.hpet.qemu_past << 2)))
 			ser_invalid(s, "bad hpet wire state");
 	} else if (s->load) {
 		hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
-		b->s.hpet.val_set_one_write = hpet_variant;
+		b->s.hpet.val_set_one_write = hpet_variant & 1u;
+		b->s.hpet.qemu_wrap = (hpet_variant >> 1) & 1u;
+		b->s.hpet.qemu_past = (hpet_variant >> 2) & 1u;
 	}
 }
 
