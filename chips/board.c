@@ -64,7 +64,7 @@ static void output(struct board *b, struct irq_event *ev)
 		emit_now(b, ev);
 }
 
-static void out_wire(struct board *b, unsigned id, int level)
+static inline void out_wire(struct board *b, unsigned id, int level)
 {
 	struct irq_event ev = { .kind = EV_WIRE };
 	ev.u.wire.id = (uint8_t)id;
@@ -149,26 +149,40 @@ static bool legacy_cut(const struct board *b)
 /* The wiring in one place: the logical level of every line, the device's
  * level ORed with PIT OUT0 on line 0 and the RTC on line 8 (unless the
  * HPET's legacy route replaces them) and the HPET's routed outputs. */
-static uint32_t line_sources(const struct board *b)
+static uint32_t line_sources_compute(const struct board *b)
 {
 	uint32_t timers = (b->s.irq0 | (uint32_t)b->s.irq8 << 8) & b->timer_reach;
 	return (b->s.lines | b->s.hpet_lines | timers) & ((1u << BOARD_GSIS) - 1u);
 }
 
+/* Cached (b->sources): recomputed by sources_update() after every change
+ * of a source (a device line, PIT OUT0, the RTC's IRQ, the HPET's lines or
+ * its legacy cut), read on every line drive. */
+static inline uint32_t line_sources(const struct board *b)
+{
+	return b->sources;
+}
+
+static inline void sources_update(struct board *b)
+{
+	b->sources = line_sources_compute(b);
+}
+
 static void timer_reach_update(struct board *b)
 {
 	b->timer_reach = legacy_cut(b) ? ~0x101u : ~0u;
+	sources_update(b);
 }
 
 /* ISA line n (0..15) as the PIC input sees it (an edge lost by a fault
  * hides the line's assertion, chips/fault.h). */
-static int isa_level(const struct board *b, unsigned n)
+static inline int isa_level(const struct board *b, unsigned n)
 {
 	return (int)(((line_sources(b) & ~b->s.faults.hide_pic) >> n) & 1u);
 }
 
 /* The line levels as the IOAPIC's pins see them. */
-static uint32_t io_sources(const struct board *b)
+static inline uint32_t io_sources(const struct board *b)
 {
 	return line_sources(b) & ~b->s.faults.hide_io;
 }
@@ -209,15 +223,16 @@ bool board_line_level(const struct board *b, unsigned line)
 }
 
 /* Electrical level at IOAPIC pin p. */
-static int ioapic_pin_level(const struct board *b, unsigned p)
+static inline int ioapic_pin_level(const struct board *b, unsigned p)
 {
+	uint32_t src = io_sources(b);
+	if (p - 1u < 15u && p != 2)
+		return (int)((src >> p) & 1u); /* the fast path: ISA lines */
 	if (p == 0)
 		return b->s.pic_int; /* 8259A INT, virtual wire B */
 	if (p == 2)
-		return (int)((io_sources(b) & 1u) | ((b->s.lines >> 2) & 1u));
-	if (p < 16)
-		return (int)((io_sources(b) >> p) & 1u);
-	return !((io_sources(b) >> p) & 1u); /* PCI INTx: active low */
+		return (int)((src | b->s.lines >> 2) & 1u);
+	return !((src >> p) & 1u); /* PCI INTx: active low */
 }
 
 static void pic_int_update(struct board *b)
@@ -245,11 +260,13 @@ static void drive_line(struct board *b, unsigned n)
 }
 
 static void irq0_update(struct board *b);
+static inline void next_update(struct board *b);
 
 /* A fault stopped PIT channel 0 (chips/fault.h). */
 static void pit_stopped(struct board *b)
 {
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	next_update(b);
 	irq0_update(b);
 }
 
@@ -260,6 +277,7 @@ static void irq0_update(struct board *b)
 	if (out0 == (bool)b->s.irq0)
 		return;
 	b->s.irq0 = out0;
+	sources_update(b);
 	out_wire(b, WIRE_IRQ0, out0);
 	drive_line(b, 0);
 	if (out0 && b->s.faults.n && board_fault_pit_tick_stops(b))
@@ -273,6 +291,7 @@ static void irq8_update(struct board *b)
 	if (irq == (bool)b->s.irq8)
 		return;
 	b->s.irq8 = irq;
+	sources_update(b);
 	out_wire(b, WIRE_IRQ8, irq);
 	drive_line(b, 8);
 }
@@ -324,8 +343,10 @@ static void hpet_pulse(struct board *b, unsigned n)
 	if (r == HPET_ROUTE_GSI && !((line_sources(b) >> gsi) & 1u)) {
 		uint32_t keep = b->s.hpet_lines;
 		b->s.hpet_lines |= 1u << gsi;
+		sources_update(b);
 		drive_line(b, gsi);
 		b->s.hpet_lines = keep;
+		sources_update(b);
 		drive_line(b, gsi);
 	}
 	out_wire(b, WIRE_HPET0 + n, 0);
@@ -352,6 +373,7 @@ static void hpet_update(struct board *b, uint32_t old, unsigned pulses)
 			out_wire(b, WIRE_HPET0 + n, (out >> n) & 1u);
 	b->s.hpet_out = out;
 	b->s.hpet_lines = lines;
+	sources_update(b);
 	drive_changed(b, old, line_sources(b));
 	for (unsigned n = 0; n < HPET_TIMERS; n++)
 		if ((pulses >> n) & 1u)
@@ -364,10 +386,17 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 	return m < c ? m : c;
 }
 
-/* The chips' next edge, or a timed fault's moment (chips/fault.h). */
-static uint64_t next_event(const struct board *b)
+/* b->next_any: the first of the three timer sources' next events, kept
+ * with them (read by every time advance and deadline). */
+static inline void next_update(struct board *b)
 {
-	uint64_t e = min3(b->next_edge, b->rtc_next, b->hpet_next);
+	b->next_any = min3(b->next_edge, b->rtc_next, b->hpet_next);
+}
+
+/* The chips' next edge, or a timed fault's moment (chips/fault.h). */
+static inline uint64_t next_event(const struct board *b)
+{
+	uint64_t e = b->next_any;
 	if (b->s.faults.n) {
 		uint64_t f = board_fault_next(b);
 		e = f < e ? f : e;
@@ -407,6 +436,7 @@ static void advance_to(struct board *b, uint64_t t)
 			hpet_update(b, old, pulses);
 			b->hpet_next = hpet_next_event(&b->s.hpet, e);
 		}
+		next_update(b);
 		/* a timed fault acts after the chips' edges of the same moment */
 		if (b->s.faults.n && board_fault_next(b) == e && board_fault_timed_stops(b))
 			pit_stopped(b);
@@ -506,7 +536,9 @@ static void chips_reset(struct board *b)
 	timer_reach_update(b);
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
+	sources_update(b);
 	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	next_update(b);
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
 	 * after reset, ELCR = 0, so IRR stays 0 and INT low). */
@@ -520,7 +552,9 @@ static void chips_reset(struct board *b)
 	if (b->s.faults.n) {
 		board_fault_after_reset(b);
 		b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
+		sources_update(b);
 		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		next_update(b);
 	}
 }
 
@@ -563,12 +597,16 @@ void board_init_blank(struct board *b)
 
 void board_hpet_configure(struct board *b)
 {
-	uint8_t one_write = b->s.hpet.val_set_one_write; /* a variant: kept */
+	/* the variants are kept */
+	uint8_t one_write = b->s.hpet.val_set_one_write, wrap = b->s.hpet.qemu_wrap, past = b->s.hpet.qemu_past;
 	hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
 	b->s.hpet.val_set_one_write = one_write;
+	b->s.hpet.qemu_wrap = wrap;
+	b->s.hpet.qemu_past = past;
 	b->s.hpet_out = 0;
 	b->s.hpet_lines = 0;
 	b->hpet_next = UINT64_MAX;
+	next_update(b);
 	timer_reach_update(b);
 }
 
@@ -639,6 +677,7 @@ static void hpet_access_write(struct board *b, uint64_t addr, unsigned size, uin
 	hpet_write(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size, value);
 	hpet_update(b, old, 0);
 	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
+	next_update(b);
 }
 
 static uint64_t hpet_access_read(struct board *b, uint64_t addr, unsigned size)
@@ -647,6 +686,7 @@ static uint64_t hpet_access_read(struct board *b, uint64_t addr, unsigned size)
 	uint64_t v = hpet_read(&b->s.hpet, b->s.now, (uint32_t)(addr - HPET_BASE), size);
 	hpet_update(b, old, 0);
 	b->hpet_next = hpet_next_event(&b->s.hpet, b->s.now);
+	next_update(b);
 	return v;
 }
 
@@ -662,10 +702,12 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 	} else if (pit_owns_port(port)) {
 		pit_write(&b->s.pit, b->s.now, port, value);
 		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		next_update(b);
 		irq0_update(b);
 	} else if (rtc_owns_port(port)) {
 		rtc_write(&b->s.rtc, b->s.now, port, value);
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
+		next_update(b);
 		irq8_update(b);
 	}
 	end_input(b, &in);
@@ -682,9 +724,11 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 	} else if (pit_owns_port(port)) {
 		v = pit_read(&b->s.pit, b->s.now, port);
 		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		next_update(b);
 	} else if (rtc_owns_port(port)) {
 		v = rtc_read(&b->s.rtc, b->s.now, port); /* reading C clears IRQF */
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
+		next_update(b);
 		irq8_update(b);
 	}
 	in.u.pio.port = port;
@@ -758,6 +802,7 @@ void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level)
 	begin_input(b, now);
 	if (gsi < BOARD_GSIS && ((b->s.lines >> gsi) & 1u) != (unsigned)level) {
 		b->s.lines ^= 1u << gsi;
+		sources_update(b);
 		drive_line(b, gsi);
 	}
 	end_input(b, &in);
@@ -902,14 +947,17 @@ static void board_serialize(struct board *b, struct ser *s)
 		b->cfg.rtc_epoch = BOARD_RTC_EPOCH_DEFAULT;
 	if (version >= 3)
 		ser_bytes(s, b->cfg.cmos + 0x0e, 0x80 - 0x0e);
-	uint8_t hpet_variant = b->s.hpet.val_set_one_write;
+	/* the HPET's variants as bits: 0 val_set_one_write, 1 qemu_wrap,
+	 * 2 qemu_past (older keyframes: bit 0 only) */
+	uint8_t hpet_variant = (uint8_t)(b->s.hpet.val_set_one_write | b->s.hpet.qemu_wrap << 1 |
+					 b->s.hpet.qemu_past << 2);
 	if (version >= 4) {
 		ser_u8(s, &b->cfg.hpet);
 		ser_u8(s, &b->cfg.hpet_clock);
-		/* the HPET's variant, also for a board without one (its state
+		/* the HPET's variants, also for a board without one (its state
 		 * below is saved only when fitted) */
 		ser_u8(s, &hpet_variant);
-		if (s->load && hpet_variant > 1)
+		if (s->load && hpet_variant > 7)
 			ser_invalid(s, "bad hpet variant");
 	}
 	if (s->load && !s->err && config_check(&b->cfg)) {
@@ -945,11 +993,15 @@ static void board_serialize(struct board *b, struct ser *s)
 		ser_u8(s, &b->s.hpet_out);
 		if (s->load && !s->err &&
 		    (b->s.hpet.clock != b->cfg.hpet_clock || (b->s.hpet_lines >> BOARD_GSIS) ||
-		     (b->s.hpet_out >> HPET_TIMERS)))
+		     (b->s.hpet_out >> HPET_TIMERS) ||
+		     hpet_variant != (b->s.hpet.val_set_one_write | b->s.hpet.qemu_wrap << 1 |
+				      b->s.hpet.qemu_past << 2)))
 			ser_invalid(s, "bad hpet wire state");
 	} else if (s->load) {
 		hpet_init(&b->s.hpet, (enum hpet_clock)b->cfg.hpet_clock);
-		b->s.hpet.val_set_one_write = hpet_variant;
+		b->s.hpet.val_set_one_write = hpet_variant & 1u;
+		b->s.hpet.qemu_wrap = (hpet_variant >> 1) & 1u;
+		b->s.hpet.qemu_past = (hpet_variant >> 2) & 1u;
 	}
 }
 
@@ -963,6 +1015,10 @@ size_t board_state_size(const struct board *b)
 size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 {
 	struct ser s = { .buf = buf, .len = len };
+	/* the cache of the line levels agrees with its sources (checked at
+	 * every keyframe, which the tests and replays take often) */
+	assert(b->sources == line_sources_compute(b));
+	assert(b->next_any == min3(b->next_edge, b->rtc_next, b->hpet_next));
 	board_serialize((struct board *)b, &s);
 	return s.err ? 0 : s.pos;
 }
@@ -986,6 +1042,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;
+	next_update(&tmp);
 	timer_reach_update(&tmp);
 	board_history_start(&tmp);
 	memcpy(b, &tmp, sizeof(tmp));

@@ -135,9 +135,13 @@ struct board {
 	uint64_t next_edge;
 	uint64_t rtc_next;
 	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
+	uint64_t next_any;  /* the first of the three (next_update()) */
 	/* lines PIT OUT0 and the RTC may reach: all, or not 0 and 8 while the
 	 * HPET's legacy route is on (derived from s, recomputed with it) */
 	uint32_t timer_reach;
+	/* the lines' logical levels as wired (line_sources(): derived from s
+	 * and timer_reach, recomputed whenever a source changes) */
+	uint32_t sources;
 	/* A sink may set this to end the current time advance early (a replay
 	 * that has diverged need not emit years of timer edges); the board's
 	 * state is then incomplete and must not be used further. */

@@ -37,6 +37,8 @@ static const char *const cause_keys[] = {
 	[BOARD_CAUSE_LVT0_NMI] = "lvt0_nmi",
 	[BOARD_CAUSE_IOAPIC_MASKED] = "ioapic_masked",
 	[BOARD_CAUSE_UNDELIVERED] = "undelivered",
+	[BOARD_CAUSE_HPET_STATUS] = "hpet_status_set",
+	[BOARD_CAUSE_HPET_LEGACY_CUT] = "hpet_legacy_cut",
 };
 
 const char *board_cause_key(enum board_cause c)
@@ -263,13 +265,80 @@ static void explain_ioapic_masked(const struct board *b, unsigned line, struct b
 		b->s.ioapic.rte[pin], board_line_has_pic(line) ? " and not held by the PIC" : "");
 }
 
+/* ---- the HPET (docs/chips-hpet.md) ---- */
+
+/* The HPET timers whose level output holds line `line` now (bit n). */
+static unsigned hpet_holders(const struct board *b, unsigned line)
+{
+	unsigned m = 0;
+	if (!b->cfg.hpet)
+		return 0;
+	for (unsigned n = 0; n < HPET_TIMERS; n++) {
+		unsigned gsi;
+		if (hpet_line(&b->s.hpet, n) && hpet_route(&b->s.hpet, n, &gsi) == HPET_ROUTE_GSI && gsi == line)
+			m |= 1u << n;
+	}
+	return m;
+}
+
+/* Append to w->text what holds the line when it is an HPET level timer:
+ * its status bit keeps the line asserted until the guest clears it. */
+static void append_hpet_holder(const struct board *b, unsigned line, struct board_why *w)
+{
+	unsigned m = hpet_holders(b, line);
+	if (!m)
+		return;
+	unsigned n = (unsigned)__builtin_ctz(m);
+	size_t len = strlen(w->text);
+	snprintf(w->text + len, sizeof(w->text) - len,
+		 "; the line is held by hpet.t%u (level, GINTR_STA bit %u set): it stays asserted until the"
+		 " guest writes 1 to that bit", n, n);
+}
+
+/* Line 0 or 8 under the HPET's legacy route whose timer delivers nothing:
+ * PIT OUT0 (the RTC) is cut off, so the IRQ never comes. */
+static bool note_legacy_cut(const struct board *b, unsigned line, struct board_why *w)
+{
+	if (!b->cfg.hpet || !hpet_legacy(&b->s.hpet) || (line != 0 && line != 8))
+		return false;
+	unsigned n = line == 0 ? 0 : 1;
+	const struct hpet *h = &b->s.hpet;
+	uint64_t conf = h->t[n].conf;
+	const char *src = line == 0 ? "PIT OUT0" : "the RTC's IRQ";
+	const char *why;
+	if (!(h->conf & HPET_ENABLE_CNF))
+		why = "the HPET's counter is halted (GEN_CONF.ENABLE_CNF=0)";
+	else if (!(conf & HPET_TN_INT_ENB))
+		why = line == 0 ? "timer 0's interrupt is disabled (T0_INT_ENB=0)"
+				: "timer 1's interrupt is disabled (T1_INT_ENB=0)";
+	else
+		return false; /* the timer delivers: the HPET drives the line */
+	why_set(w, BOARD_CAUSE_HPET_LEGACY_CUT, BOARD_NO_EVENT,
+		"line %u: the HPET's legacy replacement (GEN_CONF.LEG_RT_CNF=1) cuts %s off line %u,"
+		" and %s: IRQ%u never comes", line, src, line, why, line);
+	return true;
+}
+
 /* Not pending: an unmasked level entry still waiting for its EOI will not
- * deliver the line's next request. Pin 2 is noted under line 0. */
+ * deliver the line's next request. Pin 2 is noted under line 0. An HPET
+ * level timer holding the line is named; the legacy route's cut noted. */
 static void note_latent(const struct board *b, unsigned line, const struct ioapic_entry *e, struct board_why *w)
 {
-	if (line == 2 || !e->level || e->masked || !e->remote_irr)
+	if (line != 2 && e->level && !e->masked && e->remote_irr) {
+		explain_remote_irr(b, line, e, w);
+		append_hpet_holder(b, line, w);
 		return;
-	explain_remote_irr(b, line, e, w);
+	}
+	if (note_legacy_cut(b, line, w))
+		return;
+	unsigned m = hpet_holders(b, line);
+	if (m) {
+		unsigned n = (unsigned)__builtin_ctz(m);
+		why_set(w, BOARD_CAUSE_HPET_STATUS, BOARD_NO_EVENT,
+			"line %u: held asserted by hpet.t%u (level, GINTR_STA bit %u set): a level entry delivers"
+			" it again after every EOI until the guest writes 1 to GINTR_STA bit %u",
+			line, n, n, n);
+	}
 }
 
 bool board_explain_line(const struct board *b, unsigned line, const struct board_cpu_view *cpus,
@@ -298,6 +367,7 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 		explain_pic(b, line, cpus, &e, w);
 	else
 		explain_ioapic_masked(b, line, w);
+	append_hpet_holder(b, line, w);
 	board_fault_explain(b, line, w); /* a fault made this state: name it */
 	return true;
 }

@@ -28,6 +28,13 @@ enum board_cause {
 	BOARD_CAUSE_LVT0_NMI,      /* INT high, LVT0 in NMI mode: no INTA ever */
 	BOARD_CAUSE_IOAPIC_MASKED, /* the IOAPIC entry is masked, no PIC path open */
 	BOARD_CAUSE_UNDELIVERED,   /* pending, nothing blocks it */
+	/* notes on a line that is not pending (HPET, docs/chips-hpet.md) */
+	BOARD_CAUSE_HPET_STATUS,   /* held asserted by an HPET level timer whose
+				    * GINTR_STA bit is set: re-delivered after each
+				    * EOI until the guest clears it */
+	BOARD_CAUSE_HPET_LEGACY_CUT, /* line 0/8: the HPET's legacy route cuts PIT
+				      * OUT0 / the RTC off and its timer 0/1
+				      * delivers nothing: the IRQ never comes */
 };
 
 /* "remote_irr", "isr_blocks", ... (docs/hang.md); NULL for NONE. */
@@ -48,7 +55,7 @@ struct board_why {
 	uint64_t since;          /* event that began the blocking state, or BOARD_NO_EVENT */
 	uint64_t request;        /* event that began the pending request, or BOARD_NO_EVENT */
 	int cpu;                 /* the vCPU the cause is about, or -1 */
-	char text[320];          /* one sentence */
+	char text[480];          /* one sentence (and what holds the line) */
 };
 
 /* cpus: NULL, or b->cfg.ncpus views. Returns why->pending. Line >= 24:

@@ -19,7 +19,7 @@
 
 #define NEVER UINT64_MAX
 #define NS_PER_S 1000000000u
-#define HPET_STATE_VERSION 1u
+#define HPET_STATE_VERSION 2u /* 2: the variants D2/D3 and their per-timer state */
 #define TIMERS_MASK ((1u << HPET_TIMERS) - 1u)
 #define HPET_VENDOR 0x8086u
 #define HPET_REV 0x01u
@@ -186,19 +186,79 @@ static uint64_t match_at_or_after(const struct hpet *h, unsigned n, uint64_t m1,
 	return m1 + steps * d;
 }
 
+/* ---- the QEMU variants' extra events (docs/chips-hpet.md D2, D3) ---- */
+
+/* First tick > kd at which the counter's low 32 bits are 0xffffffff: the
+ * end of QEMU's wrap_diff (0xffffffff - counter). */
+static uint64_t wrap_tick(const struct hpet *h, uint64_t kd)
+{
+	uint64_t delta = ((0xffffffffu - (h->offset + kd) - 1) & 0xffffffffu) + 1;
+	return delta > NEVER - 1 - kd ? NEVER : kd + delta;
+}
+
+/* Tick of timer n's extra event (the wrap or the forced match), NEVER if
+ * none is armed. */
+static uint64_t extra_event(const struct hpet *h, unsigned n)
+{
+	const struct hpet_timer *t = &h->t[n];
+	if (!running(h))
+		return NEVER;
+	uint64_t e = NEVER;
+	if (t->forced)
+		e = t->force_at;
+	if (t->wrap_armed) {
+		uint64_t w = wrap_tick(h, h->settled);
+		if (w < e)
+			e = w;
+	}
+	return e;
+}
+
+/* Re-arm timer n's variant events at tick k, as QEMU does whenever it
+ * (re)programs a timer: a comparator or configuration write, the counter
+ * enabled. qemu_wrap: a 32-bit one-shot whose wrap comes before its match
+ * gets an interrupt at the wrap. qemu_past: a one-shot whose comparator is
+ * at or behind the counter (signed difference, QEMU's) fires at k + 1. */
+static void arm_variants(struct hpet *h, unsigned n, uint64_t k)
+{
+	struct hpet_timer *t = &h->t[n];
+	t->wrap_armed = 0;
+	t->forced = 0;
+	t->force_at = 0;
+	if (!running(h) || periodic(h, n))
+		return;
+	uint64_t m = width_mask(h, n);
+	if (h->qemu_wrap && m != UINT64_MAX && wrap_tick(h, k) < first_match(h, n, k))
+		t->wrap_armed = 1;
+	if (h->qemu_past && k < NEVER - 1) {
+		uint64_t diff = (t->cmp - (h->offset + k)) & m;
+		bool behind = m == UINT64_MAX ? (int64_t)diff <= 0 : (int32_t)(uint32_t)diff <= 0;
+		if (behind) {
+			t->forced = 1;
+			t->force_at = k + 1;
+		}
+	}
+}
+
+static void arm_all(struct hpet *h, uint64_t k)
+{
+	for (unsigned n = 0; n < HPET_TIMERS; n++)
+		arm_variants(h, n, k);
+}
+
 /* The tick of timer n's next delivered pulse (storm cap applied). */
 static uint64_t next_pulse(const struct hpet *h, unsigned n)
 {
 	if (!pulses(h, n))
 		return NEVER;
-	uint64_t m1 = first_match(h, n, h->settled);
+	uint64_t m1 = first_match(h, n, h->settled), e = extra_event(h, n);
 	const struct hpet_timer *t = &h->t[n];
 	if (t->fired) {
 		uint64_t cap = storm_ticks(h);
 		uint64_t x = t->last_fire > NEVER - cap ? NEVER : t->last_fire + cap;
-		return match_at_or_after(h, n, m1, x);
+		m1 = match_at_or_after(h, n, m1, x);
 	}
-	return m1;
+	return e < m1 ? e : m1;
 }
 
 /* Apply the matches in (settled, k]; returns the timers pulsing at k. */
@@ -210,7 +270,19 @@ static unsigned settle(struct hpet *h, uint64_t k)
 	}
 	for (unsigned n = 0; n < HPET_TIMERS; n++) {
 		struct hpet_timer *t = &h->t[n];
-		uint64_t m1 = first_match(h, n, h->settled);
+		uint64_t m1 = first_match(h, n, h->settled), e = extra_event(h, n);
+		if (e <= k) {
+			/* a variant's extra event: an interrupt like a match's,
+			 * the comparator untouched; no storm-cap bookkeeping (the
+			 * real match may follow within a tick) */
+			if (e == k && pulses(h, n))
+				fired |= 1u << n;
+			if (level_type(h, n))
+				h->isr |= 1u << n;
+			t->wrap_armed = 0;
+			t->forced = 0;
+			t->force_at = 0;
+		}
 		if (m1 > k)
 			continue;
 		if (next_pulse(h, n) == k) {
@@ -250,8 +322,12 @@ uint64_t hpet_next_event(const struct hpet *h, uint64_t now)
 		if (k == NEVER && hpet_line(h, n) == false && level_type(h, n) &&
 		    (h->t[n].conf & HPET_TN_INT_ENB) && !((h->isr >> n) & 1u)) {
 			unsigned gsi;
-			if (hpet_route(h, n, &gsi) != HPET_ROUTE_FSB)
+			if (hpet_route(h, n, &gsi) != HPET_ROUTE_FSB) {
+				uint64_t e = extra_event(h, n);
 				k = first_match(h, n, h->settled);
+				if (e < k)
+					k = e;
+			}
 		}
 		if (k < best)
 			best = k;
@@ -281,9 +357,12 @@ void hpet_init(struct hpet *h, enum hpet_clock clock)
 void hpet_reset(struct hpet *h)
 {
 	uint8_t clock = h->clock, one_write = h->val_set_one_write;
+	uint8_t wrap = h->qemu_wrap, past = h->qemu_past;
 	memset(h, 0, sizeof(*h));
 	h->clock = clock;
 	h->val_set_one_write = one_write;
+	h->qemu_wrap = wrap;
+	h->qemu_past = past;
 	timers_reset(h);
 }
 
@@ -431,12 +510,18 @@ void hpet_write(struct hpet *h, uint64_t now, uint32_t offset, unsigned size, ui
 		h->settled = k;
 	if (timer_reg(reg8, &n, &reg)) {
 		write_timer(h, n, reg, s, value);
+		if (reg == HPET_TN_CONF || reg == HPET_TN_CMP)
+			arm_variants(h, n, k);
 		return;
 	}
 	switch (reg8) {
-	case HPET_GEN_CONF:
+	case HPET_GEN_CONF: {
+		bool was = running(h);
 		write_gen_conf(h, k, deposit(h->conf, s, value));
+		if (running(h) != was)
+			arm_all(h, k);
 		break;
+	}
 	case HPET_GINTR_STA:
 		h->isr &= ~(((value << s.shift) & s.mask) & TIMERS_MASK);
 		break;
@@ -481,12 +566,18 @@ void hpet_serialize(struct hpet *h, struct ser *s)
 	struct hpet tmp = *h;
 	uint8_t version = HPET_STATE_VERSION;
 	ser_u8(s, &version);
-	if (s->load && !s->err && version != HPET_STATE_VERSION) {
+	if (s->load && !s->err && (version < 1 || version > HPET_STATE_VERSION)) {
 		ser_invalid(s, "unsupported hpet state version");
 		return;
 	}
 	ser_u8(s, &tmp.clock);
 	ser_u8(s, &tmp.val_set_one_write);
+	if (version >= 2) {
+		ser_u8(s, &tmp.qemu_wrap);
+		ser_u8(s, &tmp.qemu_past);
+	} else if (s->load) {
+		tmp.qemu_wrap = tmp.qemu_past = 0; /* version 1: no such variants */
+	}
 	ser_u64(s, &tmp.conf);
 	ser_u64(s, &tmp.isr);
 	ser_u64(s, &tmp.counter);
@@ -500,11 +591,19 @@ void hpet_serialize(struct hpet *h, struct ser *s)
 		ser_u64(s, &t->fsb);
 		ser_u64(s, &t->last_fire);
 		ser_u8(s, &t->fired);
+		if (version >= 2) {
+			ser_u8(s, &t->wrap_armed);
+			ser_u8(s, &t->forced);
+			ser_u64(s, &t->force_at);
+		} else if (s->load) {
+			t->wrap_armed = t->forced = 0;
+			t->force_at = 0;
+		}
 	}
 	if (!s->load || s->err)
 		return;
-	bool bad = tmp.clock > HPET_CLOCK_14MHZ || tmp.val_set_one_write > 1 || tmp.conf > 3 ||
-		   tmp.isr > TIMERS_MASK;
+	bool bad = tmp.clock > HPET_CLOCK_14MHZ || tmp.val_set_one_write > 1 || tmp.qemu_wrap > 1 ||
+		   tmp.qemu_past > 1 || tmp.conf > 3 || tmp.isr > TIMERS_MASK;
 	for (unsigned n = 0; n < HPET_TIMERS && !bad; n++) {
 		struct hpet_timer *t = &tmp.t[n];
 		uint64_t wr = HPET_TN_INT_TYPE | HPET_TN_INT_ENB | HPET_TN_ROUTE_MASK;
@@ -513,7 +612,9 @@ void hpet_serialize(struct hpet *h, struct ser *s)
 		wr |= (timer_caps[n] & HPET_TN_FSB_CAP) ? HPET_TN_FSB_EN : 0;
 		uint64_t m = (!(timer_caps[n] & HPET_TN_SIZE_CAP) || (t->conf & HPET_TN_32MODE))
 				     ? 0xffffffffu : UINT64_MAX;
-		bad = (t->conf & ~wr) || (t->cmp & ~m) || (t->period & ~m) || t->fired > 1;
+		bad = (t->conf & ~wr) || (t->cmp & ~m) || (t->period & ~m) || t->fired > 1 ||
+		      t->wrap_armed > 1 || t->forced > 1 || (t->wrap_armed && (!tmp.qemu_wrap || m == UINT64_MAX)) ||
+		      (t->forced && (!tmp.qemu_past || t->force_at <= tmp.settled)) || (!t->forced && t->force_at);
 	}
 	if (bad) {
 		ser_invalid(s, "bad hpet state");

@@ -70,7 +70,14 @@ struct hpet_timer {
 	uint64_t fsb;       /* Tn_FSB_ROUTE: address in 63:32, value in 31:0 */
 	uint64_t last_fire; /* tick of the last delivered edge/FSB interrupt (storm cap) */
 	uint8_t fired;      /* last_fire is valid */
-	uint8_t pad[7];
+	/* variant hpet.qemu_wrap (D2): a 32-bit one-shot armed with the low
+	 * counter's wrap before its match interrupts at the wrap, once */
+	uint8_t wrap_armed;
+	/* variant hpet.qemu_past (D3): a one-shot comparator written behind the
+	 * counter fires at tick force_at (one tick after the write), once */
+	uint8_t forced;
+	uint8_t pad[5];
+	uint64_t force_at;
 };
 
 struct hpet {
@@ -83,13 +90,18 @@ struct hpet {
 	/* model variant (docs/chips-hpet.md D1): VAL_SET clears after any
 	 * comparator write, also a 64-bit accumulator's low half (QEMU) */
 	uint8_t val_set_one_write;
-	uint8_t pad[6];
+	/* model variants (docs/chips-hpet.md D2, D3), QEMU's: an extra
+	 * interrupt at the 32-bit wrap; a comparator in the past fires one
+	 * tick later */
+	uint8_t qemu_wrap;
+	uint8_t qemu_past;
+	uint8_t pad[4];
 	struct hpet_timer t[HPET_TIMERS];
 };
 
-/* Power-on state with the given clock, the variant off. */
+/* Power-on state with the given clock, the variants off. */
 void hpet_init(struct hpet *h, enum hpet_clock clock);
-/* Power-on state; keeps the clock and the variant. */
+/* Power-on state; keeps the clock and the variants. */
 void hpet_reset(struct hpet *h);
 
 /* One access. size is 4 or 8; a misaligned access or another size reads all

@@ -40,6 +40,16 @@ static const struct variant_info table[BOARD_VARIANTS] = {
 	  "low half; the high half goes to the period (QEMU; docs/chips-hpet.md "
 	  "D1). Default 0: VAL_SET lasts until the value is complete (an 8-byte "
 	  "write, the high half, or the low half of a 32-bit comparator)" },
+	[BOARD_VARIANT_HPET_QEMU_WRAP] = { "hpet.qemu_wrap", { "0", "1", NULL },
+	  "1: a 32-bit HPET one-shot (timer 1, or 32MODE) programmed while the "
+	  "low counter will wrap before its match also interrupts at the wrap "
+	  "(the counter's low 32 bits at 0xffffffff), once (QEMU's wrap_flag; "
+	  "docs/chips-hpet.md D2). Default 0: only the comparator match interrupts" },
+	[BOARD_VARIANT_HPET_QEMU_PAST] = { "hpet.qemu_past", { "0", "1", NULL },
+	  "1: an HPET one-shot whose comparator is written at or behind the "
+	  "counter (signed difference) fires one tick later (QEMU; "
+	  "docs/chips-hpet.md D3). Default 0: it fires when the counter comes "
+	  "round to it (2^32 ticks in 32-bit mode, never in 64-bit mode)" },
 };
 
 const char *board_variant_key(enum board_variant v)
@@ -105,6 +115,13 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
 		b->s.hpet.val_set_one_write = x;
 		break;
+	/* the HPET's armed extra events follow at its next reprogramming */
+	case BOARD_VARIANT_HPET_QEMU_WRAP:
+		b->s.hpet.qemu_wrap = x;
+		break;
+	case BOARD_VARIANT_HPET_QEMU_PAST:
+		b->s.hpet.qemu_past = x;
+		break;
 	default:
 		return -1;
 	}
@@ -128,6 +145,10 @@ unsigned board_get_variant(const struct board *b, enum board_variant v)
 		return b->cfg.hpet_clock;
 	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
 		return b->s.hpet.val_set_one_write;
+	case BOARD_VARIANT_HPET_QEMU_WRAP:
+		return b->s.hpet.qemu_wrap;
+	case BOARD_VARIANT_HPET_QEMU_PAST:
+		return b->s.hpet.qemu_past;
 	default:
 		return 0;
 	}

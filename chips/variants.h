@@ -22,6 +22,8 @@ enum board_variant {
 	BOARD_VARIANT_HPET,               /* "hpet" off|on (board configuration) */
 	BOARD_VARIANT_HPET_CLOCK,         /* "hpet.clock" 100mhz|14.318mhz */
 	BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE, /* "hpet.val_set_one_write" 0|1 */
+	BOARD_VARIANT_HPET_QEMU_WRAP,     /* "hpet.qemu_wrap" 0|1 */
+	BOARD_VARIANT_HPET_QEMU_PAST,     /* "hpet.qemu_past" 0|1 */
 	BOARD_VARIANTS
 };
 

@@ -45,6 +45,7 @@ static const struct cli_cmd bisect_cmd = {
 	"Predicates (docs/debugging.md):\n"
 	"  line-undelivered:GSI|any>DURATION   remote-irr:PIN|any>DURATION\n"
 	"  isr-held:IRQ|any>DURATION           no-intack>DURATION\n"
+	"  hpet-status:TIMER|any>DURATION      hpet-legacy-cut>DURATION\n"
 	"  diverge:KEY=VALUE[,KEY=VALUE]       (irqrr replay --list-models)\n"
 	"DURATION: 500us, 10ms, 2s, 1500ns.\n"
 	"Chunks no longer than DURATION whose keyframes show the condition clear\n"

@@ -131,6 +131,15 @@ static void print_text(const struct board *b, const struct explain_args *a, cons
 	}
 	if (!k)
 		printf("no pending line%s: every request was delivered\n", a->have_line ? " of those asked" : "");
+	if (!k && a->have_line) {
+		/* a line asked about that is not pending may carry a note: a
+		 * latent remote IRR, an HPET level timer holding it, the HPET's
+		 * legacy route cutting its timer off (chips/explain.h) */
+		struct board_why w;
+		(void)board_explain_line(b, (unsigned)a->line, NULL, &w);
+		if (w.cause != BOARD_CAUSE_NONE)
+			printf("%-7s %-15s %-14s %s\n", "NOTE", board_cause_key(w.cause), "", w.text);
+	}
 	for (unsigned i = 0; i < board_fault_count(b); i++) {
 		char text[200];
 		board_fault_describe(board_fault_at(b, i), text, sizeof(text));

@@ -16,6 +16,7 @@ IMAGE(bug_lvt0)
 IMAGE(bug_vector)
 IMAGE(hostile)
 IMAGE(echo)
+IMAGE(hpet)
 #undef IMAGE
 
 static struct builtin_guest table[] = {
@@ -34,6 +35,7 @@ static struct builtin_guest table[] = {
 	{"hostile", "hammers every port and the IOAPIC/LAPIC MMIO at random (--append \"seed=N secs=N\")", guest_image_hostile, 0, 1},
 	/* console input: echoes COM1's received bytes until 0x04 (docs/recorder.md) */
 	{"echo", "echoes what the serial port receives (stdin) until Ctrl-D (0x04); --append slow", guest_image_echo, 0, 1},
+	{"hpet", "HPET: periodic, one-shot, 32-bit, level/edge, FSB, legacy replacement (split irqchip)", guest_image_hpet, 0, 1},
 };
 
 static void fill_sizes(void)
@@ -50,6 +52,7 @@ static void fill_sizes(void)
 	table[9].size = guest_image_bug_vector_size;
 	table[10].size = guest_image_hostile_size;
 	table[11].size = guest_image_echo_size;
+	table[12].size = guest_image_hpet_size;
 }
 
 const struct builtin_guest *builtin_guest_list(size_t *count)

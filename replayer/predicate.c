@@ -43,6 +43,8 @@ static const struct {
 	{ "isr-held", PRED_ISR_HELD, 16 },
 	{ "no-intack", PRED_NO_INTACK, 0 },
 	{ "diverge", PRED_DIVERGE, 0 },
+	{ "hpet-status", PRED_HPET_STATUS, HPET_TIMERS },
+	{ "hpet-legacy-cut", PRED_HPET_LEGACY_CUT, 0 },
 };
 
 const char *predicate_parse(const char *s, struct predicate *p)
@@ -74,6 +76,8 @@ const char *predicate_parse(const char *s, struct predicate *p)
 					       ? "expected line-undelivered:GSI|any>DURATION"
 				       : kinds[i].kind == PRED_REMOTE_IRR
 					       ? "expected remote-irr:PIN|any>DURATION"
+				       : kinds[i].kind == PRED_HPET_STATUS
+					       ? "expected hpet-status:TIMER|any>DURATION (TIMER 0..2)"
 					       : "expected isr-held:IRQ|any>DURATION";
 			rest++;
 			if (!strncmp(rest, "any", 3)) {
@@ -84,9 +88,9 @@ const char *predicate_parse(const char *s, struct predicate *p)
 				errno = 0;
 				long v = strtol(rest, &end, 0);
 				if (end == rest || errno || v < 0 || v >= kinds[i].max)
-					return kinds[i].kind == PRED_ISR_HELD
-						       ? "IRQ must be 0..15 or any"
-						       : "GSI/pin must be 0..23 or any";
+					return kinds[i].kind == PRED_ISR_HELD	 ? "IRQ must be 0..15 or any"
+					       : kinds[i].kind == PRED_HPET_STATUS ? "HPET timer must be 0..2 or any"
+										  : "GSI/pin must be 0..23 or any";
 				if (kinds[i].kind == PRED_ISR_HELD && v == 2)
 					return "IRQ 2 is the cascade (master ISR bit 2 belongs to the slave's IRQs 8..15)";
 				p->target = (int)v;
@@ -99,7 +103,8 @@ const char *predicate_parse(const char *s, struct predicate *p)
 			return "bad duration (examples: 500us, 10ms, 2s, 1500ns)";
 		return NULL;
 	}
-	return "unknown predicate (line-undelivered:, remote-irr:, isr-held:, no-intack>, diverge:)";
+	return "unknown predicate (line-undelivered:, remote-irr:, isr-held:, no-intack>, hpet-status:, "
+	       "hpet-legacy-cut>, diverge:)";
 }
 
 static void null_sink(void *ctx, const struct irq_event *ev)
@@ -174,6 +179,19 @@ uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 	case PRED_NO_INTACK:
 		m = s->pic_int ? 1 : 0;
 		break;
+	case PRED_HPET_STATUS:
+		/* GINTR_STA as the board has settled it (at the HPET's events
+		 * and accesses; a disabled level timer's bit shows at the next
+		 * access) */
+		if (b->cfg.hpet)
+			m = (uint32_t)(s->hpet.isr & ((1u << HPET_TIMERS) - 1u));
+		break;
+	case PRED_HPET_LEGACY_CUT:
+		/* legacy route on and timer 0 cannot deliver: IRQ0 is dead */
+		if (b->cfg.hpet && hpet_legacy(&s->hpet) &&
+		    (!(s->hpet.conf & HPET_ENABLE_CNF) || !(s->hpet.t[0].conf & HPET_TN_INT_ENB)))
+			m = 1;
+		break;
 	case PRED_DIVERGE:
 		break;
 	}
@@ -182,7 +200,7 @@ uint32_t pred_state_mask(const struct predicate *p, const struct board *b)
 
 uint32_t pred_watch_mask(const struct predicate *p)
 {
-	if (p->kind == PRED_NO_INTACK || p->target == PRED_ANY)
+	if (p->kind == PRED_NO_INTACK || p->kind == PRED_HPET_LEGACY_CUT || p->target == PRED_ANY)
 		return (1u << BOARD_GSIS) - 1;
 	return 1u << p->target;
 }
@@ -276,6 +294,13 @@ void pred_eval_describe(const struct pred_eval *e, char *buf, size_t len)
 		break;
 	case PRED_ISR_HELD:
 		snprintf(head, sizeof(head), "PIC ISR bit of IRQ %d set", e->hit_target);
+		break;
+	case PRED_HPET_STATUS:
+		snprintf(head, sizeof(head), "HPET GINTR_STA bit %d (hpet.t%d, level) set", e->hit_target,
+			 e->hit_target);
+		break;
+	case PRED_HPET_LEGACY_CUT:
+		snprintf(head, sizeof(head), "IRQ0 cut off by the HPET's legacy route, timer 0 silent");
 		break;
 	default:
 		snprintf(head, sizeof(head), "PIC INT high without an INTACK");

@@ -6,6 +6,7 @@
  *   line-undelivered:GSI|any>DURATION   remote-irr:PIN|any>DURATION
  *   isr-held:IRQ|any>DURATION           no-intack>DURATION
  *   diverge:KEY=VALUE[,KEY=VALUE...]
+ *   hpet-status:TIMER|any>DURATION      hpet-legacy-cut>DURATION
  *
  * The duration predicates are evaluated in virtual time by an evaluator
  * that walks the recorded events in order and keeps its own board in step
@@ -31,6 +32,8 @@ enum pred_kind {
 	PRED_ISR_HELD,
 	PRED_NO_INTACK,
 	PRED_DIVERGE,
+	PRED_HPET_STATUS,     /* hpet-status:TIMER|any>D: GINTR_STA bit set */
+	PRED_HPET_LEGACY_CUT, /* hpet-legacy-cut>D: IRQ0 cut off from the PIT, timer 0 silent */
 };
 
 #define PRED_ANY (-1)

@@ -11,6 +11,7 @@
 #include "chips/board.h"
 #include "chips/rules.h"
 #include "chips/clock.h"
+#include "chips/variants.h"
 
 #define CAP_MAX 200000
 
@@ -798,6 +799,54 @@ static void datasheet_rules(void **state)
 	free(c);
 }
 
+/* HB5: the HPET variants D2/D3 on the board: set by board_set_variant,
+ * saved in the configuration byte (bits) and the HPET's state, a keyframe
+ * replays the wrap interrupt; a board without the HPET keeps the bits. */
+static void hpet_variants_keyframe(void **state)
+{
+	(void)state;
+	struct board b, k;
+	struct capture *c = cap_new(), *d = cap_new();
+	uint8_t buf[4096];
+	init_hpet_board(&b, c);
+	assert_int_equal(board_set_variant(&b, BOARD_VARIANT_HPET_QEMU_WRAP, 1), 0);
+	assert_int_equal(board_set_variant(&b, BOARD_VARIANT_HPET_QEMU_PAST, 1), 0);
+	/* timer 1 on FSB, one-shot, 32-bit: wrap at tick 0xff, match at 0x200 */
+	board_mmio_write64(&b, 0, HPET_BASE + 0x130, 0xfee0000000000061ull);
+	board_mmio_write64(&b, 0, HPET_BASE + HPET_MAIN_CNT, 0xffffff00u);
+	board_mmio_write(&b, 0, HPET_BASE + 0x120, HPET_TN_FSB_EN | HPET_TN_INT_ENB);
+	board_mmio_write(&b, 0, HPET_BASE + 0x128, 0x100);
+	board_mmio_write(&b, 0, HPET_BASE + HPET_GEN_CONF, HPET_ENABLE_CNF);
+	board_advance(&b, 1000);
+	size_t n = board_save(&b, buf, sizeof buf);
+	assert_true(n > 0);
+	board_init_blank(&k);
+	board_set_sink(&k, capture_sink, d);
+	assert_null(board_load(&k, buf, n));
+	assert_int_equal(board_get_variant(&k, BOARD_VARIANT_HPET_QEMU_WRAP), 1);
+	assert_int_equal(board_get_variant(&k, BOARD_VARIANT_HPET_QEMU_PAST), 1);
+	assert_int_equal(board_get_variant(&k, BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE), 0);
+	board_advance(&b, 10000);
+	board_advance(&k, 10000);
+	/* the wrap (2550 ns) and the match (5120 ns) */
+	assert_int_equal(count_kind(c, EV_APIC_MSG), 2);
+	assert_int_equal(count_kind(d, EV_APIC_MSG), 2);
+	assert_int_equal(find_nth(d, EV_APIC_MSG, 0)->t, 2550);
+	assert_int_equal(find_nth(d, EV_APIC_MSG, 1)->t, 5120);
+	assert_int_equal(board_state_hash(&b), board_state_hash(&k));
+	/* a board without the HPET: the bits survive a keyframe */
+	struct board o, p;
+	init_board(&o, c, 1);
+	assert_int_equal(board_set_variant(&o, BOARD_VARIANT_HPET_QEMU_PAST, 1), 0);
+	n = board_save(&o, buf, sizeof buf);
+	board_init_blank(&p);
+	assert_null(board_load(&p, buf, n));
+	assert_int_equal(board_get_variant(&p, BOARD_VARIANT_HPET_QEMU_PAST), 1);
+	assert_int_equal(board_get_variant(&p, BOARD_VARIANT_HPET_QEMU_WRAP), 0);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,6 +873,7 @@ int main(void)
 		cmocka_unit_test(hpet_legacy_timer0_irq0),
 		cmocka_unit_test(hpet_fsb_message_and_keyframe),
 		cmocka_unit_test(hpet_absent),
+		cmocka_unit_test(hpet_variants_keyframe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -586,6 +586,61 @@ static void context_keeps_text(void **state)
 	done(path);
 }
 
+/* The HPET's predicates (docs/debugging.md): a level timer's GINTR_STA bit
+ * left set; IRQ0 cut off by the legacy route with timer 0 silent. */
+static const char hpet_status_script[] = "board hpet=on\n"
+	"mmiow 0xfec00000 0x38\nmmiow 0xfec00010 0xa042\n" /* pin 20: level, active low */
+	"mmiow 0xfed00140 0x2806\n"                         /* timer 2: level, enabled, route 20 */
+	"mmiow64 0xfed00148 1000\n"                         /* match at 10 us */
+	"mmiow 0xfed00010 1\n"
+	"time 100000\ntime 200000\nmmiow 0xfed00020 4\ntime 300000\n";
+
+static const char hpet_cut_script[] = "board hpet=on\n"
+	"time 1000\nmmiow 0xfed00010 2\n"   /* legacy route, counter halted */
+	"time 50000\nmmiow 0xfed00010 3\n"  /* running, timer 0 INT_ENB=0 */
+	"time 100000\nmmiow 0xfed00100 4\n" /* timer 0 enabled: IRQ0 has a source */
+	"time 400000\n";
+
+static void predicates_hpet(void **state)
+{
+	(void)state;
+	struct predicate p;
+	assert_null(predicate_parse("hpet-status:2>50us", &p));
+	assert_int_equal(p.kind, PRED_HPET_STATUS);
+	assert_int_equal(p.target, 2);
+	assert_null(predicate_parse("hpet-status:any>1ms", &p));
+	assert_int_equal(p.target, PRED_ANY);
+	assert_null(predicate_parse("hpet-legacy-cut>1s", &p));
+	assert_int_equal(p.kind, PRED_HPET_LEGACY_CUT);
+	assert_non_null(predicate_parse("hpet-status:3>1ms", &p));
+	assert_non_null(predicate_parse("hpet-status>1ms", &p));
+	assert_non_null(predicate_parse("hpet-legacy-cut:0>1ms", &p));
+	char *t = record(hpet_status_script, 0);
+	struct bisect_result *res = malloc(sizeof(*res));
+	/* the status is set at the match (10 us) and cleared at 200 us */
+	assert_int_equal(bisect(t, "hpet-status:2>50us", res), BISECT_FOUND);
+	assert_int_equal(res->t, 100000); /* the first event after 60 us */
+	assert_int_equal(res->state.s.hpet.isr, 4);
+	bisect_result_free(res);
+	assert_int_equal(bisect(t, "hpet-status:any>50us", res), BISECT_FOUND);
+	bisect_result_free(res);
+	assert_int_equal(bisect(t, "hpet-status:2>250us", res), BISECT_NOT_FOUND);
+	bisect_result_free(res);
+	assert_int_equal(bisect(t, "hpet-status:0>1us", res), BISECT_NOT_FOUND);
+	bisect_result_free(res);
+	done(t);
+	t = record(hpet_cut_script, 0);
+	/* cut from 1 us to 100 us */
+	assert_int_equal(bisect(t, "hpet-legacy-cut>80us", res), BISECT_FOUND);
+	assert_int_equal(res->num, first_at(t, 100000, EV_TIME));
+	assert_int_equal(res->t, 100000);
+	bisect_result_free(res);
+	assert_int_equal(bisect(t, "hpet-legacy-cut>120us", res), BISECT_NOT_FOUND);
+	bisect_result_free(res);
+	done(t);
+	free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +654,7 @@ int main(void)
 		cmocka_unit_test(reduce_planted),
 		cmocka_unit_test(variants_diverge),
 		cmocka_unit_test(context_keeps_text),
+		cmocka_unit_test(predicates_hpet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

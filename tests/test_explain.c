@@ -440,6 +440,104 @@ static void test_virtual_wire_b(void **state)
 	free(f);
 }
 
+/* ---- the HPET (docs/chips-hpet.md): notes and the holder of a line ---- */
+
+static struct fx *fx_hpet(void)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct board_config cfg;
+	assert_non_null(f);
+	board_config_default(&cfg);
+	cfg.hpet = 1;
+	assert_int_equal(board_init(&f->b, &cfg, fx_sink, f), 0);
+	board_keep_history(&f->b);
+	return f;
+}
+
+static void why_of(struct fx *f, unsigned line, struct board_why *w, bool pending, const char *cause)
+{
+	bool p = board_explain_line(&f->b, line, NULL, w);
+	print_message("line %u: %s: %s\n", line, board_cause_key(w->cause) ? board_cause_key(w->cause) : "-", w->text);
+	assert_int_equal(p, pending);
+	if (cause)
+		assert_string_equal(board_cause_key(w->cause), cause);
+	else
+		assert_int_equal(w->cause, BOARD_CAUSE_NONE);
+}
+
+/* Timer 2, level, on IOAPIC pin 20 (active low): its status bit holds the
+ * line until the guest clears it. */
+static void test_hpet_level_holder(void **state)
+{
+	(void)state;
+	struct fx *f = fx_hpet();
+	struct board_why w;
+	rte(f, 20, 0x42 | 1u << 15 | 1u << 13); /* level, active low, unmasked */
+	board_mmio_write(&f->b, 0, HPET_BASE + 0x140, HPET_TN_INT_TYPE | HPET_TN_INT_ENB | 20u << 9);
+	board_mmio_write64(&f->b, 0, HPET_BASE + 0x148, 1000); /* 10 us */
+	board_mmio_write(&f->b, 0, HPET_BASE + HPET_GEN_CONF, HPET_ENABLE_CNF);
+	board_advance(&f->b, 20000);
+	/* delivered, remote IRR set: the latent note names the HPET */
+	why_of(f, 20, &w, false, "remote_irr");
+	assert_non_null(strstr(w.text, "held by hpet.t2 (level, GINTR_STA bit 2 set)"));
+	/* the EOI re-sends at once (the status is still set): same note */
+	board_eoi(&f->b, 30000, 0x42, 0);
+	why_of(f, 20, &w, false, "remote_irr");
+	/* an edge entry: delivered once, no remote IRR; the line stays up */
+	rte(f, 20, 0x42 | 1u << 13);
+	board_eoi(&f->b, 40000, 0x42, 0);
+	why_of(f, 20, &w, false, "hpet_status_set");
+	assert_non_null(strstr(w.text, "hpet.t2"));
+	assert_non_null(strstr(w.text, "writes 1 to GINTR_STA bit 2"));
+	/* masked: pending at the IOAPIC, held by the HPET */
+	rte(f, 20, 0x42 | 1u << 15 | 1u << 13 | 1u << 16);
+	board_eoi(&f->b, 50000, 0x42, 0);
+	board_mmio_write(&f->b, 60000, HPET_BASE + HPET_GINTR_STA, 4);
+	board_mmio_write64(&f->b, 60000, HPET_BASE + 0x148, 8000);
+	board_advance(&f->b, 100000);
+	why_of(f, 20, &w, true, "ioapic_masked");
+	assert_non_null(strstr(w.text, "held by hpet.t2"));
+	/* cleared: nothing to say */
+	board_mmio_write(&f->b, 100000, HPET_BASE + HPET_GINTR_STA, 4);
+	why_of(f, 20, &w, false, NULL);
+	free(f);
+}
+
+/* Legacy replacement with timer 0 not delivering: PIT OUT0 is cut off, so
+ * IRQ0 never comes; with timer 0 enabled, nothing to note. */
+static void test_hpet_legacy_cut(void **state)
+{
+	(void)state;
+	struct fx *f = fx_hpet();
+	struct board_why w;
+	pic_init(f, 0x01);
+	out(f, 0x21, 0xfe);
+	out(f, 0x43, 0x34); /* PIT: 1 kHz */
+	out(f, 0x40, 0xa9);
+	out(f, 0x40, 0x04);
+	board_mmio_write(&f->b, 0, HPET_BASE + HPET_GEN_CONF, HPET_LEG_RT_CNF);
+	board_advance(&f->b, 5000000);
+	why_of(f, 0, &w, false, "hpet_legacy_cut");
+	assert_non_null(strstr(w.text, "cuts PIT OUT0 off line 0"));
+	assert_non_null(strstr(w.text, "counter is halted"));
+	board_mmio_write(&f->b, 5000000, HPET_BASE + HPET_GEN_CONF, HPET_LEG_RT_CNF | HPET_ENABLE_CNF);
+	why_of(f, 0, &w, false, "hpet_legacy_cut");
+	assert_non_null(strstr(w.text, "T0_INT_ENB=0"));
+	/* line 8: the RTC cut off, timer 1 disabled */
+	why_of(f, 8, &w, false, "hpet_legacy_cut");
+	assert_non_null(strstr(w.text, "the RTC's IRQ"));
+	/* timer 0 enabled: the HPET drives line 0 */
+	board_mmio_write(&f->b, 5000000, HPET_BASE + 0x100, HPET_TN_INT_ENB);
+	why_of(f, 0, &w, false, NULL);
+	/* legacy off: the PIT is back, nothing to note */
+	board_mmio_write(&f->b, 5000000, HPET_BASE + HPET_GEN_CONF, HPET_ENABLE_CNF);
+	board_mmio_write(&f->b, 5000000, HPET_BASE + 0x100, 0);
+	struct board_why v;
+	(void)board_explain_line(&f->b, 0, NULL, &v);
+	assert_int_not_equal(v.cause, BOARD_CAUSE_HPET_LEGACY_CUT);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +560,8 @@ int main(void)
 		cmocka_unit_test(test_stale_irr_in_apic_mode),
 		cmocka_unit_test(test_without_history),
 		cmocka_unit_test(test_virtual_wire_b),
+		cmocka_unit_test(test_hpet_level_holder),
+		cmocka_unit_test(test_hpet_legacy_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -749,6 +749,201 @@ static void h29_variant_val_set_one_write(void **state)
 	assert_int_equal(g.val_set_one_write, 1);
 }
 
+/* H30 (variant hpet.qemu_wrap, QEMU's wrap_flag; docs/chips-hpet.md D2): a
+ * 32-bit one-shot armed before the low counter's wrap also interrupts at
+ * the wrap (low 32 bits 0xffffffff), once; then the match; the default
+ * only the match. */
+static void h30_variant_qemu_wrap(void **state)
+{
+	(void)state;
+	for (unsigned variant = 0; variant < 2; variant++) {
+		struct hpet h;
+		init(&h);
+		h.qemu_wrap = (uint8_t)variant;
+		hpet_reset(&h); /* a reset keeps the variant */
+		assert_int_equal(h.qemu_wrap, variant);
+		w64(&h, 0, HPET_MAIN_CNT, 0xffffff00u);
+		w32(&h, 0, T(1), HPET_TN_INT_ENB);
+		w32(&h, 0, T(1) + HPET_TN_CMP, 0x100); /* after the wrap */
+		w32(&h, 0, HPET_GEN_CONF, HPET_ENABLE_CNF);
+		uint64_t times[4];
+		unsigned n = run_pulses(&h, 0, 20000, 1, times, 4);
+		if (variant) {
+			assert_int_equal(n, 2);
+			assert_int_equal(times[0], 0xff * 10); /* counter 0xffffffff */
+			assert_int_equal(times[1], 0x200 * 10); /* the match */
+		} else {
+			assert_int_equal(n, 1);
+			assert_int_equal(times[0], 0x200 * 10);
+		}
+		/* the match recurs every 2^32 ticks; no second wrap interrupt */
+		assert_int_equal(hpet_next_event(&h, 20000), (0x100000000ull + 0x200) * 10);
+		assert_int_equal(r32(&h, 20000, T(1) + HPET_TN_CMP), 0x100);
+	}
+	/* 32MODE on a 64-bit timer too; a comparator before the wrap arms
+	 * nothing; a periodic timer never */
+	struct hpet h;
+	init(&h);
+	h.qemu_wrap = 1;
+	w64(&h, 0, HPET_MAIN_CNT, 0xffffff00u);
+	w32(&h, 0, T(0), HPET_TN_INT_ENB | HPET_TN_32MODE);
+	w32(&h, 0, T(0) + HPET_TN_CMP, 0x100);
+	w32(&h, 0, T(2), HPET_TN_INT_ENB | HPET_TN_32MODE);
+	w32(&h, 0, T(2) + HPET_TN_CMP, 0xffffff80u);
+	w32(&h, 0, HPET_GEN_CONF, HPET_ENABLE_CNF);
+	assert_true(h.t[0].wrap_armed);
+	assert_false(h.t[2].wrap_armed);
+	assert_int_equal(hpet_next_event(&h, 0), 0x80 * 10);
+	w32(&h, 0, T(0), HPET_TN_INT_ENB | HPET_TN_32MODE | HPET_TN_TYPE);
+	assert_false(h.t[0].wrap_armed);
+	/* a 64-bit one-shot: no wrap interrupt */
+	w32(&h, 0, T(0), HPET_TN_INT_ENB);
+	w64(&h, 0, T(0) + HPET_TN_CMP, 0x100000100ull);
+	assert_false(h.t[0].wrap_armed);
+	/* level: the wrap sets the status bit */
+	struct hpet l;
+	init(&l);
+	l.qemu_wrap = 1;
+	w64(&l, 0, HPET_MAIN_CNT, 0xffffff00u);
+	w32(&l, 0, T(1), HPET_TN_INT_ENB | HPET_TN_INT_TYPE);
+	w32(&l, 0, T(1) + HPET_TN_CMP, 0x100);
+	w32(&l, 0, HPET_GEN_CONF, HPET_ENABLE_CNF);
+	assert_int_equal(hpet_next_event(&l, 0), 0xff * 10);
+	assert_int_equal(hpet_advance(&l, 0xff * 10), 0);
+	assert_true(hpet_line(&l, 1));
+	assert_int_equal(r32(&l, 0xff * 10, HPET_GINTR_STA), 2);
+}
+
+/* Save state with an armed variant event and load it into a fresh chip:
+ * the same schedule. */
+static void roundtrip(struct hpet *h, struct hpet *g)
+{
+	uint8_t buf[512];
+	struct ser s = { .buf = buf, .len = sizeof(buf) };
+	hpet_serialize(h, &s);
+	assert_null(s.err);
+	init(g);
+	struct ser l = { .buf = buf, .len = s.pos, .load = 1 };
+	hpet_serialize(g, &l);
+	assert_null(l.err);
+	assert_int_equal(l.pos, s.pos);
+}
+
+/* H31 (variant hpet.qemu_past; docs/chips-hpet.md D3): a one-shot
+ * comparator written at or behind the counter fires one tick later, once;
+ * by default only when the counter comes round to it. */
+static void h31_variant_qemu_past(void **state)
+{
+	(void)state;
+	struct hpet h;
+	init(&h);
+	h.qemu_past = 1;
+	hpet_reset(&h);
+	assert_int_equal(h.qemu_past, 1);
+	w32(&h, 0, HPET_GEN_CONF, HPET_ENABLE_CNF);
+	w32(&h, 10000, T(1), HPET_TN_INT_ENB);
+	w32(&h, 10000, T(1) + HPET_TN_CMP, 500); /* counter is 1000 */
+	assert_int_equal(hpet_next_event(&h, 10000), 10010);
+	struct hpet g;
+	roundtrip(&h, &g);
+	assert_true(g.t[1].forced);
+	assert_int_equal(g.t[1].force_at, 1001);
+	assert_int_equal(hpet_next_event(&g, 10000), 10010);
+	assert_int_equal(hpet_advance(&h, 10010), 2);
+	/* once: then the 32-bit match, 2^32 ticks on */
+	assert_int_equal(hpet_next_event(&h, 10010), (0x100000000ull + 500) * 10);
+	assert_int_equal(r32(&h, 10010, T(1) + HPET_TN_CMP), 500);
+	/* 64-bit, equal to the counter: next tick, then never */
+	w32(&h, 10010, T(1), 0);
+	w32(&h, 20000, T(2), HPET_TN_INT_ENB);
+	w64(&h, 20000, T(2) + HPET_TN_CMP, 2000);
+	assert_int_equal(hpet_next_event(&h, 20000), 20010);
+	assert_int_equal(hpet_advance(&h, 20010), 4);
+	assert_int_equal(hpet_next_event(&h, 20010), NEVER);
+	/* a comparator ahead: no forced match */
+	w64(&h, 20010, T(2) + HPET_TN_CMP, 3000);
+	assert_false(h.t[2].forced);
+	assert_int_equal(hpet_next_event(&h, 20010), 30000);
+	/* level: the forced match sets the status */
+	w32(&h, 20010, T(2), HPET_TN_INT_ENB | HPET_TN_INT_TYPE);
+	w64(&h, 20010, T(2) + HPET_TN_CMP, 100);
+	assert_int_equal(hpet_next_event(&h, 20010), 20020);
+	assert_int_equal(hpet_advance(&h, 20020), 0);
+	assert_int_equal(r32(&h, 20020, HPET_GINTR_STA), 4);
+	/* periodic timers are not forced */
+	w32(&h, 20020, T(0), HPET_TN_INT_ENB | HPET_TN_TYPE | HPET_TN_VAL_SET);
+	w64(&h, 20020, T(0) + HPET_TN_CMP, 10);
+	assert_false(h.t[0].forced);
+	/* default: the comparator in the past waits for the wrap */
+	struct hpet d;
+	init(&d);
+	w32(&d, 0, HPET_GEN_CONF, HPET_ENABLE_CNF);
+	w32(&d, 10000, T(1), HPET_TN_INT_ENB);
+	w32(&d, 10000, T(1) + HPET_TN_CMP, 500);
+	assert_int_equal(hpet_next_event(&d, 10000), (0x100000000ull + 500) * 10);
+}
+
+/* H32: state version 2 (the variants D2/D3) and keyframes of version 1
+ * (before them): a version-1 state loads with both variants off. */
+static void h32_state_versions(void **state)
+{
+	(void)state;
+	uint8_t buf[512];
+	struct ser s = { .buf = buf, .len = sizeof(buf) };
+	uint8_t version = 1, clock = HPET_CLOCK_100MHZ, one = 1;
+	uint64_t conf = HPET_ENABLE_CNF, zero = 0, settled = 1000, offset = 5;
+	ser_u8(&s, &version);
+	ser_u8(&s, &clock);
+	ser_u8(&s, &one);
+	ser_u64(&s, &conf);
+	ser_u64(&s, &zero);    /* isr */
+	ser_u64(&s, &zero);    /* counter */
+	ser_u64(&s, &offset);
+	ser_u64(&s, &settled);
+	for (unsigned n = 0; n < HPET_TIMERS; n++) {
+		uint64_t tconf = n == 1 ? HPET_TN_INT_ENB : 0, cmp = n == 1 ? 2005 : 0xffffffffu;
+		uint8_t fired = 0;
+		ser_u64(&s, &tconf);
+		ser_u64(&s, &cmp);
+		ser_u64(&s, &zero); /* period */
+		ser_u64(&s, &zero); /* fsb */
+		ser_u64(&s, &zero); /* last_fire */
+		ser_u8(&s, &fired);
+	}
+	assert_null(s.err);
+	struct hpet h;
+	init(&h);
+	h.qemu_wrap = h.qemu_past = 1;
+	struct ser l = { .buf = buf, .len = s.pos, .load = 1 };
+	hpet_serialize(&h, &l);
+	assert_null(l.err);
+	assert_int_equal(l.pos, s.pos);
+	assert_int_equal(h.val_set_one_write, 1);
+	assert_int_equal(h.qemu_wrap, 0);
+	assert_int_equal(h.qemu_past, 0);
+	assert_int_equal(hpet_next_event(&h, 10000), 20000); /* counter 5 + 2000 = 2005 */
+	/* version 2 is written now; an unknown version is refused */
+	struct hpet g;
+	roundtrip(&h, &g);
+	uint8_t out[512];
+	struct ser o = { .buf = out, .len = sizeof(out) };
+	hpet_serialize(&h, &o);
+	assert_int_equal(out[0], 2);
+	out[0] = 3;
+	struct ser bad = { .buf = out, .len = o.pos, .load = 1 };
+	hpet_serialize(&g, &bad);
+	assert_non_null(bad.err);
+	/* an armed event the variant is off for is refused */
+	out[0] = 2;
+	h.t[1].forced = 1;
+	h.t[1].force_at = h.settled + 1;
+	struct ser o2 = { .buf = out, .len = sizeof(out) };
+	hpet_serialize(&h, &o2);
+	struct ser bad2 = { .buf = out, .len = o2.pos, .load = 1 };
+	hpet_serialize(&g, &bad2);
+	assert_non_null(bad2.err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -781,6 +976,9 @@ int main(void)
 		cmocka_unit_test(h27_reset),
 		cmocka_unit_test(h28_closed_forms_match_stepping),
 		cmocka_unit_test(h29_variant_val_set_one_write),
+		cmocka_unit_test(h30_variant_qemu_wrap),
+		cmocka_unit_test(h31_variant_qemu_past),
+		cmocka_unit_test(h32_state_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 # printed (not the order it printed it in):
 #   - no VMM or KVM error, no panic, Oops or BUG, no WARN() splat;
 #   - `smp: Brought up 1 node, CPUS CPU(s)`;
+#   - the HPET found and registered (`hpet0: at MMIO 0xfed00000`, `clocksource: hpet`);
 #   - user space: the initramfs's /init prints IRQRR-LINUX-OK, then
 #     /proc/interrupts (a column per CPU; every CPU took local timer
 #     interrupts; the IO-APIC's timer and serial lines counted);
@@ -150,6 +151,12 @@ if [ "$bed_deadlock" = 1 ]; then
 	exit $fail
 fi
 
+# the HPET (--hpet on, the default; docs/linux.md): found through the ACPI
+# table and registered as a clocksource (timer 0 then drives IRQ0 in legacy
+# mode until the LAPIC timer takes over)
+for want in "hpet0: at MMIO 0xfed00000" "hpet0: 3 comparators, 64-bit" "clocksource: hpet: mask:"; do
+	grep -qF "$want" "$out" || bad "the kernel did not print '$want' (the HPET)"
+done
 # CPUs brought up
 if [ "$cpus" -eq 1 ]; then want="smp: Brought up 1 node, 1 CPU$"; else want="smp: Brought up 1 node, $cpus CPUs$"; fi
 brought=$(grep -o "smp: Brought up .*" "$out" | tr -d '\r')
