@@ -4,15 +4,55 @@
 #include "bounded.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chips/rules.h"
 
-struct recorded {
-	uint64_t num;
-	struct irq_event ev;
+/* A recorded board event and its event number (the bulk decoder's). */
+#define recorded trace_event_rec
+
+/* irq_event_equal by bytes: per kind, the bytes of the union its fields
+ * cover (a field is equal by value exactly when its bytes are). */
+#define MASK_KINDS 0x40
+struct ev_mask {
+	uint64_t m[2];
+	bool valid; /* the kind has a row and its fields lie in the union */
 };
+_Static_assert(sizeof(((struct irq_event *)0)->u) == 16, "the union is two words");
+
+static void masks_init(struct ev_mask *masks)
+{
+	size_t base = offsetof(struct irq_event, u);
+	for (unsigned k = 0; k < MASK_KINDS; k++) {
+		const struct irq_kind_desc *d = irq_kind_desc(k);
+		uint8_t bytes[16] = { 0 };
+		masks[k].valid = d != NULL;
+		for (unsigned i = 0; d && i < d->nfields; i++) {
+			const struct irq_field_desc *f = &d->fields[i];
+			if (f->offset < base || f->offset + f->size > base + 16) {
+				masks[k].valid = false;
+				break;
+			}
+			memset(bytes + (f->offset - base), 0xff, f->size);
+		}
+		memcpy(masks[k].m, bytes, 16);
+	}
+}
+
+static inline bool fast_equal(const struct ev_mask *masks, const struct irq_event *a,
+			      const struct irq_event *b)
+{
+	if (a->t != b->t || a->kind != b->kind)
+		return false;
+	if (a->kind >= MASK_KINDS || !masks[a->kind].valid)
+		return irq_event_equal(a, b);
+	uint64_t x[2], y[2];
+	memcpy(x, &a->u, 16);
+	memcpy(y, &b->u, 16);
+	return !(((x[0] ^ y[0]) & masks[a->kind].m[0]) | ((x[1] ^ y[1]) & masks[a->kind].m[1]));
+}
 
 #define PIN_UNKNOWN 0xff
 
@@ -28,6 +68,7 @@ struct cmp {
 	bool partial;             /* an imported trace */
 	unsigned check;           /* CHECK_* */
 	uint64_t checked, unchecked;
+	const struct ev_mask *masks;
 };
 
 static unsigned check_bit(unsigned kind)
@@ -93,9 +134,8 @@ static const struct irq_event *imported_view(struct cmp *c, const struct irq_eve
 	return ev;
 }
 
-static void cmp_sink(void *ctx, const struct irq_event *ev)
+static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct irq_event *ev)
 {
-	struct cmp *c = ctx;
 	if (c->diverged)
 		return;
 	if (c->partial && !imported_view(c, ev))
@@ -110,7 +150,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
-	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : irq_event_equal(ev, want))) {
+	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : fast_equal(c->masks, ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
@@ -125,6 +165,26 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	c->cursor++;
+}
+
+/* The hot path: an event equal to the next recorded one (a kind with a mask);
+ * everything else in cmp_sink_slow. */
+static void cmp_sink(void *ctx, const struct irq_event *ev)
+{
+	struct cmp *c = ctx;
+	if (!c->diverged && !c->partial && c->cursor < c->n) {
+		const struct irq_event *want = &c->arr[c->cursor].ev;
+		uint64_t x[2], y[2];
+		unsigned k = ev->kind;
+		memcpy(x, &ev->u, 16);
+		memcpy(y, &want->u, 16);
+		if (ev->t == want->t && k == want->kind && k < MASK_KINDS && c->masks[k].valid &&
+		    !(((x[0] ^ y[0]) & c->masks[k].m[0]) | ((x[1] ^ y[1]) & c->masks[k].m[1]))) {
+			c->cursor++;
+			return;
+		}
+	}
+	cmp_sink_slow(c, ev);
 }
 
 static void null_sink(void *ctx, const struct irq_event *ev)
@@ -166,9 +226,7 @@ struct group {
 static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *context)
 {
 	const struct trace_chunk_info *info = trace_chunk_get_info(c);
-	size_t need = g->n + (size_t)info->count + 1;
-	struct trace_record rec;
-	int rc;
+	size_t need = g->n + (size_t)info->count + 1, got = 0;
 	if (need > g->cap) {
 		struct recorded *p = realloc(g->arr, need * sizeof(*p));
 		if (!p)
@@ -176,20 +234,10 @@ static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *conte
 		g->arr = p;
 		g->cap = need;
 	}
-	while ((rc = trace_chunk_next(c, &rec)) == 1) {
-		if (EV_IS_CONTEXT(rec.kind)) {
-			++*context;
-			continue;
-		}
-		if (g->n >= need) { /* the reader guarantees count; be safe */
-			rc = -1;
-			break;
-		}
-		g->arr[g->n].num = rec.num;
-		g->arr[g->n].ev = rec.ev;
-		g->n++;
-	}
-	return rc < 0 ? -1 : 0;
+	/* room for every record: 1 (out full) cannot happen; be safe */
+	int rc = trace_chunk_next_events(c, g->arr + g->n, need - g->n, &got, context);
+	g->n += got;
+	return rc ? -1 : 0;
 }
 
 /* Does chunk c continue the chunk before it (info)? An empty keyframe
@@ -474,6 +522,7 @@ struct group_run {
 	bool in_range; /* an event of o->from..o->to was checked */
 	bool partial;  /* an imported trace: check only what its log shows */
 	unsigned check;
+	const struct ev_mask *masks;
 };
 
 /* The report of the divergence cmp found while input j ran. */
@@ -504,7 +553,8 @@ static struct divergence *group_divergence(struct trace_reader *r, const struct 
 		d->input = arr[j].ev;
 	}
 	state_before(run->kf, run->kflen, arr, j < n ? j : n, run->o->variants, &d->before);
-	fill_context_at(r, d->num, d);
+	if (r) /* else the caller fills it (a worker thread does not read the trace) */
+		fill_context_at(r, d->num, d);
 	return d;
 }
 
@@ -517,7 +567,7 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 	const struct recorded *arr = g->arr;
 	size_t n = g->n, pos = 0;
 	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
-			   .check = run->check };
+			   .check = run->check, .masks = run->masks };
 	int status = REPLAY_IDENTICAL;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
@@ -584,10 +634,12 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	uint64_t records_done = 0, records_total = 0, prev_end = 0, prev_seq = 0;
 	int status = REPLAY_IDENTICAL;
 	bool loaded = false;
-	struct group_run run = { .o = o, .b = b };
+	struct ev_mask masks[MASK_KINDS];
+	struct group_run run = { .o = o, .b = b, .masks = masks };
 	struct unverified u = { 0 };
 
 	memset(res, 0, sizeof(*res));
+	masks_init(masks);
 	res->first = UINT64_MAX;
 	run.partial = res->imported = replay_imported(r, &run.check);
 	if (!b)
