@@ -756,7 +756,7 @@ static int cerr(struct trace_chunk *c, const char *fmt, ...)
 
 /* The kinds of fixed size: their bytes in order (the caller checked there
  * are enough). */
-static size_t decode_fixed(unsigned kind, const uint8_t *b, size_t p, struct irq_event *ev)
+static inline __attribute__((always_inline)) size_t decode_fixed(unsigned kind, const uint8_t *b, size_t p, struct irq_event *ev)
 {
 	size_t p0 = p;
 	switch (kind) {
@@ -952,6 +952,27 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
  * out[*k..max). It stops, with c in step, at a record it leaves to
  * chunk_next_core: any other kind (context records), any malformed field
  * (whose message the core writes), the end of the chunk, the last bytes. */
+/* get_varint where at least 10 bytes are there to read: 0 when it is longer
+ * than 10 bytes or overflows (the record decoder then names the field). */
+static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, uint64_t *v)
+{
+	uint64_t r = 0;
+	if (p[0] < 0x80) {
+		*v = p[0];
+		return 1;
+	}
+	for (size_t i = 0; i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			if (i == 9 && (p[i] & 0xfe))
+				return 0;
+			*v = r;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
 static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
 			      size_t *kp)
 {
@@ -964,12 +985,9 @@ static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out
 		size_t q = p + 1, w;
 		uint64_t dt = 0, v;
 		if (!(tag & TAG_DT_ZERO)) {
-			if (b[q] < 0x80)
-				dt = b[q++];
-			else if (!(w = get_varint(b + q, end - q, &dt)))
+			if (!(w = varint10(b + q, &dt)))
 				break;
-			else
-				q += w;
+			q += w;
 			if (i == 0 && dt)
 				break;
 		}
@@ -991,14 +1009,14 @@ static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out
 			break;
 		case EV_PIO_WRITE:
 		case EV_PIO_READ:
-			if (!(w = get_varint(b + q, end - q, &v)) || v > 0xffff)
+			if (!(w = varint10(b + q, &v)) || v > 0xffff)
 				goto out;
 			ev->u.pio.port = (uint16_t)v;
 			ev->u.pio.value = b[q + w];
 			q += w + 1;
 			break;
 		case EV_DEADLINE:
-			if (!(w = get_varint(b + q, end - q, &v)))
+			if (!(w = varint10(b + q, &v)))
 				goto out;
 			ev->u.deadline.t = ev->t + v;
 			q += w;
