@@ -66,6 +66,24 @@ for t in "$src"/tests/fuzz/corpus/*/*.irqrr "$tmp"/hostile/*.irqrr "$tmp"/made/*
 	done
 done
 
+# bisect's diverge: predicate replays too: the same answer on any -j
+for t in "$src"/tests/fuzz/corpus/*/*.irqrr "$tmp"/hostile/*.irqrr "$tmp"/made/*.irqrr; do
+	for m in pic.literal_edge=1 pit.cw_keeps_counting=1 pic.poll_no_0x80=1 lint0=bsp; do
+		timeout 30 "$irqrr" bisect -j 1 --until "diverge:$m" "$t" >"$tmp/o1" 2>"$tmp/e1"
+		rc1=$?
+		for j in 2 5; do
+			runs=$((runs + 1))
+			timeout 30 "$irqrr" bisect -j $j --until "diverge:$m" "$t" >"$tmp/oj" 2>"$tmp/ej"
+			rcj=$?
+			if [ "$rcj" != "$rc1" ] || ! cmp -s "$tmp/o1" "$tmp/oj" || ! cmp -s "$tmp/e1" "$tmp/ej"; then
+				echo "FAIL: bisect -j $j --until diverge:$m $(basename "$t"): exit $rcj (-j 1: $rc1)"
+				diff "$tmp/o1" "$tmp/oj" | head -5
+				fails=$((fails + 1))
+			fi
+		done
+	done
+done
+
 # the comparisons covered every outcome: identical, divergent, unusable,
 # unverified (a gap)
 for rc in 0 1 2 3; do
