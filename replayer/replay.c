@@ -641,6 +641,7 @@ bool replay_imported(struct trace_reader *r, unsigned *check)
  * PAR_WINDOW(jobs) groups is in flight: memory stays bounded.
  */
 #define PAR_WINDOW(n) (2 * (n) + 2)
+#define PAR_MAX_THREADS 64
 
 enum { PJ_IDENTICAL = REPLAY_IDENTICAL, PJ_DIVERGED = REPLAY_DIVERGED,
        PJ_UNUSABLE = REPLAY_UNUSABLE, PJ_KF_BAD, PJ_SKIPPED };
@@ -857,7 +858,8 @@ static int replay_parallel(struct trace_reader *r, const struct replay_opts *o,
 			   struct replay_result *res, size_t first, uint64_t records_total,
 			   const struct ev_mask *masks)
 {
-	unsigned nthreads = o->jobs;
+	/* more threads than that only hold more chunks in the window */
+	unsigned nthreads = o->jobs < PAR_MAX_THREADS ? o->jobs : PAR_MAX_THREADS;
 	struct par p = { .cap = PAR_WINDOW(nthreads), .cancel_after = UINT64_MAX, .o = o,
 			 .masks = masks };
 	struct planner pl = { .r = r, .o = o, .ci = first, .first = first,

@@ -58,7 +58,7 @@ struct replay_opts {
 	const struct variant_set *variants; /* what-if model variants, or NULL */
 	/* Worker threads: 0 or 1 replays on the calling thread; more replay
 	 * groups of chunks in parallel from their keyframes, with the same
-	 * result (an imported trace replays serially). */
+	 * result (an imported trace replays serially; at most 64 threads). */
 	unsigned jobs;
 	/* After each chunk: the board events checked so far (the summary's
 	 * count), and the records (board events and context) of the chunks
