@@ -716,8 +716,10 @@ static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct grou
 			j->status = PJ_UNUSABLE;
 			return;
 		}
-		jr->chunks++;
+		if (i) /* as load_group counts: the continuations as they decode */
+			jr->chunks++;
 	}
+	jr->chunks++; /* and the group's first chunk once all of it decoded */
 	struct group_run run = { .o = p->o, .b = b, .kf = kf, .kflen = kflen, .ci = j->ci,
 				 .first_event = trace_chunk_get_info(j->chunks[0])->first_event,
 				 .masks = p->masks };
