@@ -515,3 +515,9 @@ int cli_output_close(struct cli_output *o, const char *cmd, bool keep)
 		unlink(o->tmp);
 	return err ? 2 : 0;
 }
+
+unsigned cli_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}

@@ -59,6 +59,8 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *what);
 /* A non-negative number in C syntax for option opt of command cmd; prints
  * "irqrr CMD: bad value 'S' for OPT" and returns -1 when it is not one. */
 int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* The online CPUs (sysconf), at least 1, at most 64: replay's default -j. */
+unsigned cli_online_cpus(void);
 
 /* Open a trace; "-" or a pipe is read to the end first (into an unlinked
  * file in TMPDIR, since a trace is read out of order). On refusal print one line naming the file and return NULL.

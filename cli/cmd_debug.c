@@ -32,6 +32,7 @@ static const struct cli_opt bisect_opts[] = {
 	{ "from", OPT_FROM, "N", "first event number (default 0)" },
 	{ "to", OPT_TO, "N", "last event number, inclusive (default: the last)" },
 	{ "linear", OPT_LINEAR, NULL, "decode every event (same answer, slower)" },
+	{ "jobs", 'j', "N", "diverge: replay on N threads (default: the online\nCPUs; 1: serial); the answer is the same" },
 	{ "stats", OPT_STATS, NULL, "print events, chunks and time" },
 	O_JSON,
 	{ NULL, 0, NULL, NULL },
@@ -78,6 +79,7 @@ struct bisect_args {
 	uint64_t from, to;
 	int stats, json;
 	unsigned flags;
+	unsigned jobs; /* -j; 0: the online CPUs */
 };
 
 /* -1: go on; else the exit status. */
@@ -96,6 +98,17 @@ static int bisect_parse(int argc, char **argv, struct bisect_args *a, struct pre
 		case OPT_STATS: a->stats = 1; break;
 		case OPT_LINEAR: a->flags |= BISECT_LINEAR; break;
 		case OPT_JSON: a->json = 1; break;
+		case 'j': {
+			uint64_t n;
+			if (cli_parse_u64("bisect", "-j", optarg, &n))
+				return 2;
+			if (n < 1 || n > 1024) {
+				fprintf(stderr, "irqrr bisect: -j %s: the number of threads is 1..1024\n", optarg);
+				return 2;
+			}
+			a->jobs = (unsigned)n;
+			break;
+		}
 		}
 	}
 	if (status >= 0)
@@ -111,6 +124,7 @@ static int bisect_parse(int argc, char **argv, struct bisect_args *a, struct pre
 		fprintf(stderr, "irqrr bisect: --until %s: %s\n", a->until, why);
 		return 2;
 	}
+	p->jobs = a->jobs ? a->jobs : cli_online_cpus();
 	if (a->from > a->to) {
 		fprintf(stderr, "irqrr bisect: --from is after --to\n");
 		return 2;

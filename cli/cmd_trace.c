@@ -47,6 +47,7 @@ struct trace_args {
 	int quiet;
 	int json;
 	int git_bisect;
+	unsigned jobs; /* replay: -j; 0: the online CPUs */
 	struct variant_set variants;
 	struct record_filter filter;
 };
@@ -98,6 +99,17 @@ static int take_option(struct trace_args *a, const char *cmd, int key, const cha
 	case OPT_FORMAT: a->format = v; return 0;
 	case OPT_STATS: a->stats = 1; return 0;
 	case 'q': a->quiet = 1; return 0;
+	case 'j': {
+		uint64_t n;
+		if (cli_parse_u64(cmd, "-j", v, &n))
+			return 2;
+		if (n < 1 || n > 1024) {
+			fprintf(stderr, "irqrr %s: -j %s: the number of threads is 1..1024\n", cmd, v);
+			return 2;
+		}
+		a->jobs = (unsigned)n;
+		return 0;
+	}
 	case OPT_JSON: a->json = 1; return 0;
 	case OPT_GIT_BISECT: a->git_bisect = 1; return 0;
 	case OPT_KIND: return parse_kinds(&a->filter, v) ? 2 : 0;
@@ -224,6 +236,7 @@ static const struct cli_opt replay_opts[] = {
 	{ "fault", OPT_FAULT, "SPEC", "replay with an injected chip fault (what-if; repeatable;\ndocs/faults.md)" },
 	{ "stats", OPT_STATS, NULL, "print events/s" },
 	{ "git-bisect", OPT_GIT_BISECT, NULL, "exit 125 instead of 2 or 3 (git bisect skip)" },
+	{ "jobs", 'j', "N", "replay on N threads (default: the online CPUs;\n1: serial); the result is the same" },
 	{ "quiet", 'q', NULL, "no summary line" },
 	O_JSON,
 	{ NULL, 0, NULL, NULL },
@@ -308,6 +321,7 @@ int cmd_replay(int argc, char **argv)
 	o.from = a.from;
 	o.to = a.to;
 	o.variants = &a.variants;
+	o.jobs = a.jobs ? a.jobs : cli_online_cpus();
 	int tty = isatty(STDERR_FILENO) && !a.quiet;
 	if (tty && trace_reader_chunk_count(r) > 16)
 		o.progress = progress_bar;

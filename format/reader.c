@@ -756,7 +756,7 @@ static int cerr(struct trace_chunk *c, const char *fmt, ...)
 
 /* The kinds of fixed size: their bytes in order (the caller checked there
  * are enough). */
-static size_t decode_fixed(unsigned kind, const uint8_t *b, size_t p, struct irq_event *ev)
+static inline __attribute__((always_inline)) size_t decode_fixed(unsigned kind, const uint8_t *b, size_t p, struct irq_event *ev)
 {
 	size_t p0 = p;
 	switch (kind) {
@@ -890,7 +890,11 @@ static int decode_payload(struct trace_chunk *c, const uint8_t *b, size_t end, s
 	return 1;
 }
 
-int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
+/* One record, as trace_chunk_next says. bulk: rec was not cleared by the
+ * caller, clear only what a board event or a context record fills (the
+ * bulk decoder's hot path; the checks and messages are the same). */
+static inline __attribute__((always_inline)) int chunk_next_core(struct trace_chunk *c,
+								  struct trace_record *rec, bool bulk)
 {
 	const uint8_t *b = c->raw;
 	size_t end = c->info.raw_size, p = c->pos, k;
@@ -908,13 +912,23 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 		return cerr(c, "payload ends before the record");
 	unsigned tag = b[p++], kind = tag & 0x7f;
 	if (!(tag & TAG_DT_ZERO)) {
-		if (!(k = get_varint(b + p, end - p, &dt)))
-			return cerr(c, "bad time delta");
-		p += k;
+		if (p < end && b[p] < 0x80) { /* one-byte delta: most of them */
+			dt = b[p++];
+		} else {
+			if (!(k = get_varint(b + p, end - p, &dt)))
+				return cerr(c, "bad time delta");
+			p += k;
+		}
 	}
 	if (c->n == 0 && dt)
 		return cerr(c, "first record's time disagrees with the chunk header");
-	memset(rec, 0, sizeof *rec);
+	if (bulk) {
+		memset(&rec->ev, 0, sizeof rec->ev);
+		rec->data = NULL;
+		rec->len = 0;
+	} else {
+		memset(rec, 0, sizeof *rec);
+	}
 	rec->t = c->prev_t + dt;
 	rec->kind = kind;
 	rec->num = c->info.first_event + c->n;
@@ -926,6 +940,127 @@ int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
 	c->prev_t = rec->t;
 	c->n++;
 	return 1;
+}
+
+int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec)
+{
+	return chunk_next_core(c, rec, false);
+}
+
+/* The bulk decoder's fast path: records of the common kinds, while at least
+ * EVENT_MAX_BYTES remain (no bound to check inside a record), decoded into
+ * out[*k..max). It stops, with c in step, at a record it leaves to
+ * chunk_next_core: any other kind (context records), any malformed field
+ * (whose message the core writes), the end of the chunk, the last bytes. */
+/* get_varint where at least 10 bytes are there to read: 0 when it is longer
+ * than 10 bytes or overflows (the record decoder then names the field). */
+static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, uint64_t *v)
+{
+	uint64_t r = 0;
+	if (p[0] < 0x80) {
+		*v = p[0];
+		return 1;
+	}
+	for (size_t i = 0; i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			if (i == 9 && (p[i] & 0xfe))
+				return 0;
+			*v = r;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
+			      size_t *kp)
+{
+	const uint8_t *b = c->raw;
+	size_t end = c->info.raw_size, p = c->pos, k = *kp;
+	uint64_t prev_t = c->prev_t, num = c->info.first_event + c->n;
+	uint32_t i = c->n, count = c->info.count;
+	while (k < max && i < count && end - p >= EVENT_MAX_BYTES) {
+		unsigned tag = b[p], kind = tag & 0x7f;
+		size_t q = p + 1, w;
+		uint64_t dt = 0, v;
+		if (!(tag & TAG_DT_ZERO)) {
+			if (!(w = varint10(b + q, &dt)))
+				break;
+			q += w;
+			if (i == 0 && dt)
+				break;
+		}
+		struct irq_event *ev = &out[k].ev;
+		memset(ev, 0, sizeof *ev);
+		ev->t = prev_t + dt;
+		ev->kind = (uint8_t)kind;
+		switch (kind) {
+		case EV_IRQ:
+		case EV_INTACK:
+		case EV_EOI:
+		case EV_WIRE:
+		case EV_APIC_MSG:
+		case EV_LINT:
+			q += decode_fixed(kind, b, q, ev);
+			break;
+		case EV_RESET:
+		case EV_TIME:
+			break;
+		case EV_PIO_WRITE:
+		case EV_PIO_READ:
+			if (!(w = varint10(b + q, &v)) || v > 0xffff)
+				goto out;
+			ev->u.pio.port = (uint16_t)v;
+			ev->u.pio.value = b[q + w];
+			q += w + 1;
+			break;
+		case EV_DEADLINE:
+			if (!(w = varint10(b + q, &v)))
+				goto out;
+			ev->u.deadline.t = ev->t + v;
+			q += w;
+			break;
+		default:
+			goto out;
+		}
+		out[k].num = num;
+		prev_t = ev->t;
+		p = q;
+		i++;
+		num++;
+		k++;
+	}
+out:
+	c->pos = p;
+	c->prev_t = prev_t;
+	c->n = i;
+	*kp = k;
+}
+
+int trace_chunk_next_events(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
+			    size_t *n, uint64_t *context)
+{
+	struct trace_record rec;
+	size_t k = 0;
+	int rc = 1;
+	while (k < max) {
+		if (!c->err[0])
+			chunk_events_fast(c, out, max, &k);
+		if (k == max || (rc = chunk_next_core(c, &rec, true)) != 1)
+			break;
+		if (EV_IS_CONTEXT(rec.kind)) {
+			++*context;
+			continue;
+		}
+		out[k].num = rec.num;
+		out[k].ev = rec.ev;
+		k++;
+	}
+	*n = k;
+	if (rc == 1 && k == max && c->n == c->info.count)
+		rc = chunk_next_core(c, &rec, true); /* the end-of-chunk checks */
+	return rc;
 }
 
 void trace_chunk_free(struct trace_chunk *c)

@@ -52,6 +52,7 @@ static int bisect_diverge(struct trace_reader *r, const struct predicate *p, uin
 	o.from = from;
 	o.to = to;
 	o.variants = &p->variants;
+	o.jobs = p->jobs;
 	int rc = replay_trace(r, &o, &rr);
 	res->scanned = rr.events;
 	res->chunks = rr.chunks;

@@ -43,6 +43,7 @@ struct predicate {
 	int target;                /* GSI, pin or IRQ; PRED_ANY; unused for no-intack */
 	uint64_t duration;         /* ns; the condition must hold strictly longer */
 	struct variant_set variants; /* PRED_DIVERGE */
+	unsigned jobs;             /* PRED_DIVERGE: replay threads (replay_opts.jobs) */
 	char text[160];            /* the predicate as given */
 };
 

@@ -4,15 +4,56 @@
 #include "bounded.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chips/rules.h"
 
-struct recorded {
-	uint64_t num;
-	struct irq_event ev;
+/* A recorded board event and its event number (the bulk decoder's). */
+#define recorded trace_event_rec
+
+/* irq_event_equal by bytes: per kind, the bytes of the union its fields
+ * cover (a field is equal by value exactly when its bytes are). */
+#define MASK_KINDS 0x40
+struct ev_mask {
+	uint64_t m[2];
+	bool valid; /* the kind has a row and its fields lie in the union */
 };
+_Static_assert(sizeof(((struct irq_event *)0)->u) == 16, "the union is two words");
+
+static void masks_init(struct ev_mask *masks)
+{
+	size_t base = offsetof(struct irq_event, u);
+	for (unsigned k = 0; k < MASK_KINDS; k++) {
+		const struct irq_kind_desc *d = irq_kind_desc(k);
+		uint8_t bytes[16] = { 0 };
+		masks[k].valid = d != NULL;
+		for (unsigned i = 0; d && i < d->nfields; i++) {
+			const struct irq_field_desc *f = &d->fields[i];
+			if (f->offset < base || f->offset + f->size > base + 16) {
+				masks[k].valid = false;
+				break;
+			}
+			memset(bytes + (f->offset - base), 0xff, f->size);
+		}
+		memcpy(masks[k].m, bytes, 16);
+	}
+}
+
+static inline bool fast_equal(const struct ev_mask *masks, const struct irq_event *a,
+			      const struct irq_event *b)
+{
+	if (a->t != b->t || a->kind != b->kind)
+		return false;
+	if (a->kind >= MASK_KINDS || !masks[a->kind].valid)
+		return irq_event_equal(a, b);
+	uint64_t x[2], y[2];
+	memcpy(x, &a->u, 16);
+	memcpy(y, &b->u, 16);
+	return !(((x[0] ^ y[0]) & masks[a->kind].m[0]) | ((x[1] ^ y[1]) & masks[a->kind].m[1]));
+}
 
 #define PIN_UNKNOWN 0xff
 
@@ -28,6 +69,7 @@ struct cmp {
 	bool partial;             /* an imported trace */
 	unsigned check;           /* CHECK_* */
 	uint64_t checked, unchecked;
+	const struct ev_mask *masks;
 };
 
 static unsigned check_bit(unsigned kind)
@@ -93,9 +135,8 @@ static const struct irq_event *imported_view(struct cmp *c, const struct irq_eve
 	return ev;
 }
 
-static void cmp_sink(void *ctx, const struct irq_event *ev)
+static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct irq_event *ev)
 {
-	struct cmp *c = ctx;
 	if (c->diverged)
 		return;
 	if (c->partial && !imported_view(c, ev))
@@ -110,7 +151,7 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	const struct irq_event *want = &c->arr[c->cursor].ev;
-	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : irq_event_equal(ev, want))) {
+	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : fast_equal(c->masks, ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
 		c->at = c->cursor;
@@ -125,6 +166,26 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		return;
 	}
 	c->cursor++;
+}
+
+/* The hot path: an event equal to the next recorded one (a kind with a mask);
+ * everything else in cmp_sink_slow. */
+static void cmp_sink(void *ctx, const struct irq_event *ev)
+{
+	struct cmp *c = ctx;
+	if (!c->diverged && !c->partial && c->cursor < c->n) {
+		const struct irq_event *want = &c->arr[c->cursor].ev;
+		uint64_t x[2], y[2];
+		unsigned k = ev->kind;
+		memcpy(x, &ev->u, 16);
+		memcpy(y, &want->u, 16);
+		if (ev->t == want->t && k == want->kind && k < MASK_KINDS && c->masks[k].valid &&
+		    !(((x[0] ^ y[0]) & c->masks[k].m[0]) | ((x[1] ^ y[1]) & c->masks[k].m[1]))) {
+			c->cursor++;
+			return;
+		}
+	}
+	cmp_sink_slow(c, ev);
 }
 
 static void null_sink(void *ctx, const struct irq_event *ev)
@@ -166,9 +227,7 @@ struct group {
 static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *context)
 {
 	const struct trace_chunk_info *info = trace_chunk_get_info(c);
-	size_t need = g->n + (size_t)info->count + 1;
-	struct trace_record rec;
-	int rc;
+	size_t need = g->n + (size_t)info->count + 1, got = 0;
 	if (need > g->cap) {
 		struct recorded *p = realloc(g->arr, need * sizeof(*p));
 		if (!p)
@@ -176,20 +235,10 @@ static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *conte
 		g->arr = p;
 		g->cap = need;
 	}
-	while ((rc = trace_chunk_next(c, &rec)) == 1) {
-		if (EV_IS_CONTEXT(rec.kind)) {
-			++*context;
-			continue;
-		}
-		if (g->n >= need) { /* the reader guarantees count; be safe */
-			rc = -1;
-			break;
-		}
-		g->arr[g->n].num = rec.num;
-		g->arr[g->n].ev = rec.ev;
-		g->n++;
-	}
-	return rc < 0 ? -1 : 0;
+	/* room for every record: 1 (out full) cannot happen; be safe */
+	int rc = trace_chunk_next_events(c, g->arr + g->n, need - g->n, &got, context);
+	g->n += got;
+	return rc ? -1 : 0;
 }
 
 /* Does chunk c continue the chunk before it (info)? An empty keyframe
@@ -475,6 +524,7 @@ struct group_run {
 	bool in_range; /* an event of o->from..o->to was checked */
 	bool partial;  /* an imported trace: check only what its log shows */
 	unsigned check;
+	const struct ev_mask *masks;
 };
 
 /* The report of the divergence cmp found while input j ran. */
@@ -505,7 +555,8 @@ static struct divergence *group_divergence(struct trace_reader *r, const struct 
 		d->input = arr[j].ev;
 	}
 	state_before(run->kf, run->kflen, arr, j < n ? j : n, run->o->variants, &d->before);
-	fill_context_at(r, d->num, d);
+	if (r) /* else the caller fills it (a worker thread does not read the trace) */
+		fill_context_at(r, d->num, d);
 	return d;
 }
 
@@ -518,7 +569,7 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 	const struct recorded *arr = g->arr;
 	size_t n = g->n, pos = 0;
 	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
-			   .check = run->check };
+			   .check = run->check, .masks = run->masks };
 	int status = REPLAY_IDENTICAL;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
@@ -578,6 +629,379 @@ bool replay_imported(struct trace_reader *r, unsigned *check)
 	return trace_reader_config(r, "import.checked") != NULL;
 }
 
+/* ------------------------------------------------------------------
+ * Parallel replay (o->jobs > 1). The main thread reads the chunks in order
+ * and plans the groups exactly as the serial loop above walks them (gaps,
+ * orphans, load errors); workers decode and replay each group from its
+ * keyframe; the main thread joins the results in order, and at each group
+ * start compares the state the previous group reached with the keyframe, as
+ * the serial loop does (the serial loop replays a group from the state it
+ * reached, which equals the keyframe when that check passes). The first
+ * result that is not identical ends the replay, so what is reported, counted
+ * and shown as progress is what the serial loop reports. A window of
+ * PAR_WINDOW(jobs) groups is in flight: memory stays bounded.
+ */
+#define PAR_WINDOW(n) (2 * (n) + 2)
+#define PAR_MAX_THREADS 64
+
+enum { PJ_IDENTICAL = REPLAY_IDENTICAL, PJ_DIVERGED = REPLAY_DIVERGED,
+       PJ_UNUSABLE = REPLAY_UNUSABLE, PJ_KF_BAD, PJ_SKIPPED };
+
+struct pjob {
+	/* the planner's */
+	uint64_t seq;              /* order of the job */
+	bool terminal;             /* chunk ci could not be read: err says why */
+	size_t ci;                 /* the group's first chunk */
+	struct trace_chunk **chunks;
+	size_t nchunks, chunks_cap;
+	bool check_kf;             /* the state before it must equal its keyframe */
+	struct unverified u;       /* as the serial loop has it at this group */
+	uint64_t records;          /* records in its chunks */
+	/* the worker's */
+	int status;                /* PJ_* */
+	const char *kf_why;        /* PJ_KF_BAD: why the keyframe does not load */
+	char err[300];             /* PJ_UNUSABLE: the chunk's decode error */
+	struct replay_result res;  /* its counts; res.div without context */
+	bool in_range;
+	struct board *end;         /* the state after it (PJ_IDENTICAL) */
+	bool done;
+};
+
+struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct pjob *ring;
+	size_t cap;
+	uint64_t head, tail, next; /* next to join, next to plan, next to run */
+	uint64_t cancel_after;     /* jobs after this one are not run */
+	bool quit;
+	const struct replay_opts *o;
+	const struct ev_mask *masks;
+};
+
+/* Does the state before job j (b) equal its keyframe? */
+static bool pjob_keyframe_matches(const struct pjob *j, const struct board *b,
+				  const struct variant_set *variants)
+{
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(j->chunks[0], &kflen);
+	return state_matches_keyframe(b, kf, kflen, variants);
+}
+
+static void pjob_release(struct pjob *j)
+{
+	for (size_t i = 0; i < j->nchunks; i++)
+		trace_chunk_free(j->chunks[i]);
+	j->nchunks = 0;
+	replay_result_free(&j->res);
+}
+
+/* Decode and replay job j on the worker's board b (g: its buffer). */
+static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct group *g)
+{
+	struct replay_result *jr = &j->res;
+	size_t kflen;
+	const uint8_t *kf = trace_chunk_keyframe(j->chunks[0], &kflen);
+	memset(jr, 0, sizeof(*jr));
+	jr->first = UINT64_MAX;
+	memset(b, 0, sizeof(*b)); /* as the serial loop's calloc'd board */
+	j->kf_why = load_keyframe(b, kf, kflen, p->o->variants);
+	if (j->kf_why) {
+		j->status = PJ_KF_BAD;
+		return;
+	}
+	g->n = 0;
+	for (size_t i = 0; i < j->nchunks; i++) {
+		if (decode_append(j->chunks[i], g, &jr->context)) {
+			snprintf(j->err, sizeof(j->err), "%s", trace_chunk_error(j->chunks[i]));
+			j->status = PJ_UNUSABLE;
+			return;
+		}
+		if (i) /* as load_group counts: the continuations as they decode */
+			jr->chunks++;
+	}
+	jr->chunks++; /* and the group's first chunk once all of it decoded */
+	struct group_run run = { .o = p->o, .b = b, .kf = kf, .kflen = kflen, .ci = j->ci,
+				 .first_event = trace_chunk_get_info(j->chunks[0])->first_event,
+				 .masks = p->masks };
+	j->status = replay_group(NULL, g, &run, jr);
+	j->in_range = run.in_range;
+	if (j->status == PJ_IDENTICAL)
+		*j->end = *b;
+}
+
+static void *par_worker(void *arg)
+{
+	struct par *p = arg;
+	struct board *b = malloc(sizeof(*b));
+	struct group g = { 0 };
+	pthread_mutex_lock(&p->mu);
+	while (!p->quit) {
+		if (p->next == p->tail) {
+			pthread_cond_wait(&p->work, &p->mu);
+			continue;
+		}
+		struct pjob *j = &p->ring[p->next % p->cap];
+		bool skip = j->terminal || j->seq > p->cancel_after;
+		p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (skip)
+			j->status = PJ_SKIPPED;
+		else if (!b) {
+			snprintf(j->err, sizeof(j->err), "out of memory");
+			j->status = PJ_UNUSABLE;
+		} else
+			pjob_run(p, j, b, &g);
+		pthread_mutex_lock(&p->mu);
+		j->done = true;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(g.arr);
+	free(b);
+	return NULL;
+}
+
+/* The serial loop's walk over the chunks, one group at a time. */
+struct planner {
+	struct trace_reader *r;
+	const struct replay_opts *o;
+	size_t ci, first, nchunks;
+	struct trace_chunk *pending; /* the chunk after the last group, read */
+	bool loaded, done;
+	uint64_t prev_end, prev_seq;
+	struct unverified u;
+};
+
+static int pjob_add_chunk(struct pjob *j, struct trace_chunk *c)
+{
+	if (j->nchunks == j->chunks_cap) {
+		size_t cap = j->chunks_cap ? 2 * j->chunks_cap : 4;
+		struct trace_chunk **n = realloc(j->chunks, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		j->chunks = n;
+		j->chunks_cap = cap;
+	}
+	j->chunks[j->nchunks++] = c;
+	return 0;
+}
+
+/* Plan the next group into j: 1, or 0 when the walk is over (pl->done). */
+static int plan_next(struct planner *pl, struct pjob *j)
+{
+	struct trace_reader *r = pl->r;
+	for (; pl->ci < pl->nchunks; pl->ci++) {
+		size_t ci = pl->ci;
+		struct trace_chunk *c = pl->pending ? pl->pending : trace_reader_load_chunk(r, ci);
+		pl->pending = NULL;
+		if (!c) {
+			j->terminal = true;
+			snprintf(j->err, sizeof(j->err), "%s", trace_reader_error(r));
+			j->u = pl->u;
+			pl->done = true;
+			return 1;
+		}
+		const struct trace_chunk_info *info = trace_chunk_get_info(c);
+		size_t kflen;
+		if (info->first_event > pl->o->to) {
+			trace_chunk_free(c);
+			break;
+		}
+		if ((ci > pl->first || !pl->o->from) &&
+		    note_gap(&pl->u, info, ci > pl->first, pl->prev_end, pl->prev_seq))
+			pl->loaded = false;
+		(void)trace_chunk_keyframe(c, &kflen);
+		if (!pl->loaded && !kflen && pl->u.gaps) {
+			note_orphan(&pl->u, info);
+			pl->prev_end = info->first_event + info->count;
+			pl->prev_seq = info->seq;
+			trace_chunk_free(c);
+			continue;
+		}
+		/* (loaded with an empty keyframe would be a chunk that
+		 * continues the group before it: the walk below took it) */
+		j->check_kf = pl->loaded && kflen;
+		pl->loaded = true;
+		j->ci = ci;
+		j->records = info->count;
+		struct trace_chunk_info prev = *info;
+		if (pjob_add_chunk(j, c)) {
+			trace_chunk_free(c);
+			j->terminal = true;
+			snprintf(j->err, sizeof(j->err), "out of memory");
+			j->u = pl->u;
+			pl->done = true;
+			return 1;
+		}
+		size_t last = ci;
+		while (last + 1 < pl->nchunks) {
+			struct trace_chunk *nc = trace_reader_load_chunk(r, last + 1);
+			if (!nc)
+				break; /* the next plan meets the error */
+			if (!continues(nc, &prev) || pjob_add_chunk(j, nc)) {
+				pl->pending = nc;
+				break;
+			}
+			prev = *trace_chunk_get_info(nc);
+			j->records += prev.count;
+			last++;
+		}
+		pl->prev_end = prev.first_event + prev.count;
+		pl->prev_seq = prev.seq;
+		j->u = pl->u;
+		pl->ci = last + 1;
+		return 1;
+	}
+	pl->done = true;
+	return 0;
+}
+
+static int replay_parallel(struct trace_reader *r, const struct replay_opts *o,
+			   struct replay_result *res, size_t first, uint64_t records_total,
+			   const struct ev_mask *masks)
+{
+	/* more threads than that only hold more chunks in the window */
+	unsigned nthreads = o->jobs < PAR_MAX_THREADS ? o->jobs : PAR_MAX_THREADS;
+	struct par p = { .cap = PAR_WINDOW(nthreads), .cancel_after = UINT64_MAX, .o = o,
+			 .masks = masks };
+	struct planner pl = { .r = r, .o = o, .ci = first, .first = first,
+			      .nchunks = trace_reader_chunk_count(r) };
+	pthread_t *tids = calloc(nthreads, sizeof(*tids));
+	struct board *last_end = malloc(sizeof(*last_end));
+	struct unverified u = { 0 };
+	uint64_t records_done = 0;
+	unsigned started = 0;
+	int status = REPLAY_IDENTICAL;
+	bool stop = false, in_range = false;
+
+	p.ring = calloc(p.cap, sizeof(*p.ring));
+	for (size_t i = 0; p.ring && i < p.cap; i++)
+		if (!(p.ring[i].end = malloc(sizeof(struct board))))
+			status = unusable(res, "%s%s", "out of memory", "");
+	if (!tids || !last_end || !p.ring)
+		status = unusable(res, "%s%s", "out of memory", "");
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.work, NULL);
+	pthread_cond_init(&p.done, NULL);
+	for (; status == REPLAY_IDENTICAL && started < nthreads; started++)
+		if (pthread_create(&tids[started], NULL, par_worker, &p))
+			break;
+	if (status == REPLAY_IDENTICAL && !started)
+		status = unusable(res, "%s%s", "cannot start a replay thread", "");
+	stop = status != REPLAY_IDENTICAL;
+
+	pthread_mutex_lock(&p.mu);
+	while (!stop) {
+		if (p.head < p.tail && p.ring[p.head % p.cap].done) {
+			struct pjob *j = &p.ring[p.head % p.cap];
+			pthread_mutex_unlock(&p.mu);
+			/* join j, as the serial loop would meet it */
+			u = j->u;
+			stop = true;
+			if (j->terminal) {
+				status = unusable(res, "%s%s", j->err, "");
+			} else if (j->check_kf && !pjob_keyframe_matches(j, last_end, o->variants)) {
+				res->div = keyframe_divergence(r, j->ci, j->chunks[0], last_end, o->variants);
+				status = REPLAY_DIVERGED;
+			} else if (j->status == PJ_KF_BAD) {
+				char where[64];
+				snprintf(where, sizeof(where), "chunk %zu: keyframe: ", j->ci);
+				status = unusable(res, "%s%s", where, j->kf_why);
+			} else {
+				const struct replay_result *jr = &j->res;
+				res->events += jr->events;
+				res->inputs += jr->inputs;
+				res->context += jr->context;
+				res->chunks += jr->chunks;
+				res->checked += jr->checked;
+				res->unchecked += jr->unchecked;
+				if (res->first == UINT64_MAX)
+					res->first = jr->first;
+				if (jr->inputs)
+					res->last = jr->last;
+				in_range |= j->in_range;
+				if (j->status == PJ_UNUSABLE) {
+					status = unusable(res, "%s%s", j->err, "");
+				} else if (j->status == PJ_DIVERGED) {
+					res->div = j->res.div;
+					j->res.div = NULL;
+					if (res->div)
+						fill_context_at(r, res->div->num, res->div);
+					status = REPLAY_DIVERGED;
+				} else {
+					stop = false;
+					*last_end = *j->end;
+					records_done += j->records;
+					if (o->progress)
+						o->progress(o->progress_ctx, res->events, records_done,
+							    records_total);
+				}
+			}
+			pjob_release(j);
+			pthread_mutex_lock(&p.mu);
+			if (stop)
+				p.cancel_after = j->seq;
+			p.head++;
+			continue;
+		}
+		if (pl.done && p.head == p.tail) {
+			u = pl.u;
+			break;
+		}
+		if (!pl.done && p.tail - p.head < p.cap) {
+			struct pjob *j = &p.ring[p.tail % p.cap];
+			uint64_t seq = p.tail;
+			pthread_mutex_unlock(&p.mu);
+			struct trace_chunk **chunks = j->chunks;
+			size_t cap = j->chunks_cap;
+			struct board *end = j->end;
+			memset(j, 0, sizeof(*j));
+			j->chunks = chunks;
+			j->chunks_cap = cap;
+			j->end = end;
+			j->seq = seq;
+			int got = plan_next(&pl, j);
+			pthread_mutex_lock(&p.mu);
+			if (got) {
+				p.tail++;
+				pthread_cond_signal(&p.work);
+			}
+			continue;
+		}
+		pthread_cond_wait(&p.done, &p.mu);
+	}
+	p.quit = true;
+	pthread_cond_broadcast(&p.work);
+	pthread_mutex_unlock(&p.mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (uint64_t s = p.head; s < p.tail; s++)
+		pjob_release(&p.ring[s % p.cap]);
+	for (size_t i = 0; p.ring && i < p.cap; i++) {
+		free(p.ring[i].chunks);
+		free(p.ring[i].end);
+	}
+	if (pl.pending)
+		trace_chunk_free(pl.pending);
+	free(p.ring);
+	free(tids);
+	free(last_end);
+	pthread_cond_destroy(&p.work);
+	pthread_cond_destroy(&p.done);
+	pthread_mutex_destroy(&p.mu);
+	unverified_format(&u, res);
+	if (res->first == UINT64_MAX)
+		res->first = 0;
+	if (status == REPLAY_IDENTICAL && !in_range && (o->from || o->to != UINT64_MAX)) {
+		char range[80];
+		snprintf(range, sizeof(range), "events %" PRIu64 "..%" PRIu64, o->from, o->to);
+		status = unusable(res, "%s%s", range, " hold no board event to check");
+	}
+	res->outcome = status;
+	return status;
+}
+
 int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct replay_result *res)
 {
 	struct board *b = calloc(1, sizeof(*b));
@@ -585,10 +1009,12 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	uint64_t records_done = 0, records_total = 0, prev_end = 0, prev_seq = 0;
 	int status = REPLAY_IDENTICAL;
 	bool loaded = false;
-	struct group_run run = { .o = o, .b = b };
+	struct ev_mask masks[MASK_KINDS];
+	struct group_run run = { .o = o, .b = b, .masks = masks };
 	struct unverified u = { 0 };
 
 	memset(res, 0, sizeof(*res));
+	masks_init(masks);
 	res->first = UINT64_MAX;
 	run.partial = res->imported = replay_imported(r, &run.check);
 	if (!b)
@@ -604,6 +1030,12 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	first = group_start(r, first);
 	if (o->progress)
 		records_total = records_in_range(r, first, o->to);
+	if (o->jobs > 1 && !run.partial) {
+		/* (an imported trace's replay carries the state across its
+		 * keyframes, which are not the peer's: serial only) */
+		free(b);
+		return replay_parallel(r, o, res, first, records_total, masks);
+	}
 	struct group g = { 0 };
 	for (size_t ci = first; ci < nchunks && status == REPLAY_IDENTICAL; ci++) {
 		struct trace_chunk *c = g.next ? g.next : trace_reader_load_chunk(r, ci);

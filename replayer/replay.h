@@ -56,6 +56,10 @@ struct divergence {
 struct replay_opts {
 	uint64_t from, to;  /* event numbers; to = UINT64_MAX: the end */
 	const struct variant_set *variants; /* what-if model variants, or NULL */
+	/* Worker threads: 0 or 1 replays on the calling thread; more replay
+	 * groups of chunks in parallel from their keyframes, with the same
+	 * result (an imported trace replays serially; at most 64 threads). */
+	unsigned jobs;
 	/* After each chunk: the board events checked so far (the summary's
 	 * count), and the records (board events and context) of the chunks
 	 * done out of those in the chunks to replay, for a percentage. */

@@ -69,13 +69,93 @@ static struct trace_reader *open_r(const char *path)
 	return r;
 }
 
+/* ---- parallel replay agrees with serial replay: every replay in this file
+ * runs serially (-j 1) and with 2, 3 and 64 threads (more than the chunks
+ * of any trace here), and everything a caller sees must be the same: the
+ * outcome, the counts, the messages, the divergence report as printed, and
+ * the progress calls in order. */
+
+static void progress_log(void *ctx, uint64_t events, uint64_t done_, uint64_t total)
+{
+	fprintf(ctx, "%llu/%llu/%llu;", (unsigned long long)events, (unsigned long long)done_,
+		(unsigned long long)total);
+}
+
+static char *render(int rc, const struct replay_result *res, char *progress)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fprintf(f, "rc %d outcome %d events %llu inputs %llu context %llu chunks %llu first %llu "
+		   "last %llu gaps %u unverified [%s] imported %d checked %llu unchecked %llu "
+		   "message [%s]\n",
+		rc, (int)res->outcome, (unsigned long long)res->events,
+		(unsigned long long)res->inputs, (unsigned long long)res->context,
+		(unsigned long long)res->chunks, (unsigned long long)res->first,
+		(unsigned long long)res->last, res->gaps, res->unverified, (int)res->imported,
+		(unsigned long long)res->checked, (unsigned long long)res->unchecked,
+		rc == REPLAY_UNUSABLE ? res->message : "");
+	if (res->div) {
+		fprintf(f, "kind %d num %llu input %llu chunk %zu\n", (int)res->div->kind,
+			(unsigned long long)res->div->num, (unsigned long long)res->div->input_num,
+			res->div->chunk);
+		replay_print_divergence(res->div, f);
+	}
+	fprintf(f, "progress %s\n", progress);
+	fclose(f);
+	free(progress);
+	return buf;
+}
+
+static int replay_jobs(struct trace_reader *r, const struct replay_opts *o, unsigned jobs,
+		       struct replay_result *res, char **text)
+{
+	struct replay_opts oj = *o;
+	char *prog = NULL;
+	size_t plen = 0;
+	FILE *pf = open_memstream(&prog, &plen);
+	assert_non_null(pf);
+	oj.jobs = jobs;
+	oj.progress = progress_log;
+	oj.progress_ctx = pf;
+	int rc = replay_trace(r, &oj, res);
+	fclose(pf);
+	*text = render(rc, res, prog);
+	return rc;
+}
+
+static unsigned parallel_compared; /* replays checked against serial */
+
+/* replay_trace, checked: serial and parallel replay agree. */
+static int replay_both(struct trace_reader *r, const struct replay_opts *o,
+		       struct replay_result *res)
+{
+	static const unsigned jobs[] = { 2, 3, 64 };
+	char *serial;
+	int rc = replay_jobs(r, o, 1, res, &serial);
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		struct replay_result pres;
+		char *par;
+		int prc = replay_jobs(r, o, jobs[i], &pres, &par);
+		if (prc != rc || strcmp(serial, par))
+			fail_msg("-j %u differs from -j 1:\n--- serial:\n%s--- parallel:\n%s", jobs[i],
+				 serial, par);
+		replay_result_free(&pres);
+		free(par);
+	}
+	free(serial);
+	parallel_compared++;
+	return rc;
+}
+
 static int replay(const char *path, const struct variant_set *v, struct replay_result *res)
 {
 	struct trace_reader *r = open_r(path);
 	struct replay_opts o;
 	replay_opts_default(&o);
 	o.variants = v;
-	int rc = replay_trace(r, &o, res);
+	int rc = replay_both(r, &o, res);
 	trace_reader_close(r);
 	return rc;
 }
@@ -386,14 +466,14 @@ static void from_starts_at_the_chunk_keyframe(void **state)
 	replay_opts_default(&o);
 	o.from = ci.first_event + 2;
 	o.to = ci.first_event + 5;
-	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	assert_int_equal(replay_both(r, &o, &res), REPLAY_IDENTICAL);
 	assert_int_equal(res.first, ci.first_event);
 	assert_true(res.last >= o.to);
 	assert_true(res.chunks <= 2);
 	replay_result_free(&res);
 	o.from = 1u << 30;
 	o.to = UINT64_MAX;
-	assert_int_equal(replay_trace(r, &o, &res), REPLAY_UNUSABLE);
+	assert_int_equal(replay_both(r, &o, &res), REPLAY_UNUSABLE);
 	replay_result_free(&res);
 	trace_reader_close(r);
 	done(p);
@@ -514,12 +594,12 @@ static void continuation_chunk_replays_identically(void **state)
 	struct replay_result res;
 	struct replay_opts o;
 	replay_opts_default(&o);
-	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	assert_int_equal(replay_both(r, &o, &res), REPLAY_IDENTICAL);
 	assert_int_equal(res.last, last);
 	replay_result_free(&res);
 	/* --from an event of the continuation starts at chunk 0's keyframe */
 	o.from = last - 3;
-	assert_int_equal(replay_trace(r, &o, &res), REPLAY_IDENTICAL);
+	assert_int_equal(replay_both(r, &o, &res), REPLAY_IDENTICAL);
 	replay_result_free(&res);
 	board_init_blank(at);
 	assert_int_equal(replay_state_at(r, last, at, err, sizeof(err)), 0);
@@ -528,6 +608,176 @@ static void continuation_chunk_replays_identically(void **state)
 	free(b);
 	free(at);
 	done(p);
+}
+
+
+/* ---- parallel replay: divergences in the first, a middle and the last
+ * chunk, damaged chunks (replay_both checks -j 2, 3, 64 against -j 1) */
+
+/* linux_pit's set-up, then n PIT ticks taken and acknowledged. */
+static char *long_script(unsigned n)
+{
+	size_t cap = sizeof(linux_pit) + 64 * (size_t)n;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	size_t len = (size_t)snprintf(s, cap, "%s", linux_pit);
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "time %u\nintack\nout 0x20 0x20\n",
+					10000000u + 1000000u * i);
+	return s;
+}
+
+static uint64_t edit_at;
+
+static int edit_one(struct trace_record *rec)
+{
+	if (rec->num != edit_at)
+		return 1;
+	switch (rec->kind) {
+	case EV_INTACK: rec->ev.u.intack.vector++; break;
+	case EV_WIRE: rec->ev.u.wire.level ^= 1; break;
+	case EV_PIO_READ: rec->ev.u.pio.value ^= 1; break;
+	case EV_DEADLINE: rec->ev.u.deadline.t++; break;
+	case EV_PIO_WRITE: rec->ev.u.pio.value ^= 0x40; break; /* ICW2: the vector base */
+	default: break;
+	}
+	return 1;
+}
+
+/* The first record from event `from` on that edit_one changes. */
+static uint64_t editable_from(const char *path, uint64_t from)
+{
+	struct trace_reader *r = open_r(path);
+	uint64_t found = UINT64_MAX;
+	for (size_t ci = 0; ci < trace_reader_chunk_count(r) && found == UINT64_MAX; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, ci);
+		struct trace_record rec;
+		while (trace_chunk_next(c, &rec) == 1)
+			if (rec.num >= from && (rec.kind == EV_INTACK || rec.kind == EV_WIRE ||
+						(rec.kind == EV_PIO_WRITE && rec.num == 1) ||
+						rec.kind == EV_PIO_READ || rec.kind == EV_DEADLINE)) {
+				found = rec.num;
+				break;
+			}
+		trace_chunk_free(c);
+	}
+	trace_reader_close(r);
+	return found;
+}
+
+static void parallel_divergence_in_first_middle_last_chunk(void **state)
+{
+	char *script = long_script(40);
+	char *p = record(script, 8);
+	struct trace_reader *r = open_r(p);
+	size_t chunks = trace_reader_chunk_count(r);
+	size_t targets[3] = { 0, chunks / 2, chunks - 1 };
+	struct trace_chunk_info info[3];
+	assert_true(chunks > 12);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(trace_reader_chunk_info(r, targets[i], &info[i]), 0);
+	trace_reader_close(r);
+	struct replay_result res;
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	replay_result_free(&res);
+	for (int i = 0; i < 3; i++) {
+		/* an edit early in the chunk (in chunk 0: after the set-up) */
+		edit_at = editable_from(p, info[i].first_event);
+		if (edit_at >= info[i].first_event + info[i].count)
+			fail_msg("chunk %zu (events %llu..): no record to edit, next at %llu", targets[i],
+				 (unsigned long long)info[i].first_event, (unsigned long long)edit_at);
+		char *q = rewrite(p, edit_one, NULL);
+		assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+		assert_non_null(res.div);
+		/* reported at the edit, or (an edited result or a deadline
+		 * the board does not ask for) at the event the board emits
+		 * differently: in that chunk either way; in chunk 0, the
+		 * ICW2 written (the vector base) shows later: at the next
+		 * keyframe */
+		if (i == 0)
+			assert_true(res.div->chunk <= 1);
+		else
+			assert_true(res.div->num >= info[i].first_event && res.div->num <= edit_at);
+		replay_result_free(&res);
+		done(q);
+	}
+	/* every chunk altered from the middle on: the first one is reported */
+	edit_at = editable_from(p, info[1].first_event);
+	assert_true(edit_at != UINT64_MAX);
+	char *q = rewrite(p, bump_intack, NULL);
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->num, first_intack_after(p, 30));
+	replay_result_free(&res);
+	done(q);
+	/* a what-if model variant on the long trace (diverges or not: the
+	 * same either way) */
+	struct variant_set v = { 0 };
+	assert_null(variant_parse(&v, "pic.poll_no_0x80=1"));
+	(void)replay(p, &v, &res);
+	replay_result_free(&res);
+	assert_null(variant_parse(&v, "lint0=bsp"));
+	(void)replay(p, &v, &res);
+	replay_result_free(&res);
+	free(script);
+	done(p);
+}
+
+static void flip_byte(const char *path, uint64_t off)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	int c = fgetc(f);
+	assert_true(c != EOF);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	fputc(c ^ 0x5a, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A chunk whose payload is damaged: with the index, replay stops there
+ * (unusable); without it (the footer cut off), the reader's recovery skips
+ * the chunk and replay goes on after the gap (identical where checked). */
+static void parallel_damaged_chunks(void **state)
+{
+	char *script = long_script(40);
+	char *p = record(script, 8);
+	struct trace_reader *r = open_r(p);
+	size_t chunks = trace_reader_chunk_count(r);
+	struct trace_chunk_info mid, last;
+	assert_int_equal(trace_reader_chunk_info(r, chunks / 2, &mid), 0);
+	assert_int_equal(trace_reader_chunk_info(r, chunks - 1, &last), 0);
+	trace_reader_close(r);
+	flip_byte(p, mid.offset + 64 + mid.comp_size / 2);
+	struct replay_result res;
+	assert_int_equal(replay(p, NULL, &res), REPLAY_UNUSABLE);
+	replay_result_free(&res);
+	/* the footer gone: recovery rebuilds the index, skipping the chunk */
+	assert_int_equal(truncate(p, (off_t)(last.offset + 64 + last.comp_size)), 0);
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	assert_true(res.gaps > 0);
+	replay_result_free(&res);
+	/* and a torn tail on top of it */
+	assert_int_equal(truncate(p, (off_t)(last.offset + 30)), 0);
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	replay_result_free(&res);
+	/* the first chunk damaged: nothing before it to replay from */
+	char *q = record(script, 8);
+	r = open_r(q);
+	struct trace_chunk_info first;
+	assert_int_equal(trace_reader_chunk_info(r, 0, &first), 0);
+	trace_reader_close(r);
+	flip_byte(q, first.offset + 64 + first.comp_size / 2);
+	(void)replay(q, NULL, &res);
+	replay_result_free(&res);
+	free(script);
+	done(p);
+	done(q);
+}
+
+static void parallel_compared_every_replay(void **state)
+{
+	/* runs last: every replay above went through replay_both */
+	assert_true(parallel_compared >= 20);
 }
 
 int main(void)
@@ -546,6 +796,9 @@ int main(void)
 		cmocka_unit_test(forged_time_jump_is_bounded_in_state_at),
 		cmocka_unit_test(work_bound_spans_inputs),
 		cmocka_unit_test(continuation_chunk_replays_identically),
+		cmocka_unit_test(parallel_divergence_in_first_middle_last_chunk),
+		cmocka_unit_test(parallel_damaged_chunks),
+		cmocka_unit_test(parallel_compared_every_replay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

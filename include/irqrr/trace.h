@@ -248,6 +248,18 @@ const struct trace_chunk_info *trace_chunk_get_info(const struct trace_chunk *c)
 /* 1: *rec filled; 0: end of chunk (all records seen and consumed exactly);
  * < 0: malformed record (message in trace_chunk_error). */
 int trace_chunk_next(struct trace_chunk *c, struct trace_record *rec);
+/* The board events of the rest of chunk c in bulk, as trace_chunk_next
+ * would return them: at most max go to out (*n says how many), context
+ * records are skipped and counted in *context. 0: the end of the chunk
+ * (checked as trace_chunk_next checks it); 1: out is full and records
+ * remain; < 0: a malformed record (trace_chunk_error), out holds the events
+ * before it. The replayer's decode path. */
+struct trace_event_rec {
+	uint64_t num;
+	struct irq_event ev;
+};
+int trace_chunk_next_events(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
+			    size_t *n, uint64_t *context);
 /* Restart iteration at the first record. */
 void trace_chunk_rewind(struct trace_chunk *c);
 const char *trace_chunk_error(const struct trace_chunk *c);

@@ -9,11 +9,66 @@
  * driver over the seed corpus.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz_check.h"
 #include "irqrr/trace.h"
 #include "replayer/replay.h"
+
+/* The replayer's bulk decoder (trace_chunk_next_events) agrees with the
+ * record decoder: the same board events, context count, status and message,
+ * whatever the out buffer's size (c is rewound before and after). */
+static void check_bulk(struct trace_chunk *c)
+{
+	static struct trace_event_rec want[4096], got[4097]; /* room for one more */
+	struct trace_record rec;
+	size_t nw = 0;
+	uint64_t ctx_want = 0;
+	int rc;
+	trace_chunk_rewind(c);
+	while ((rc = trace_chunk_next(c, &rec)) == 1) {
+		if (EV_IS_CONTEXT(rec.kind)) {
+			ctx_want++;
+			continue;
+		}
+		if (nw == sizeof(want) / sizeof(want[0])) {
+			trace_chunk_rewind(c);
+			return; /* too long to compare here */
+		}
+		want[nw].num = rec.num;
+		want[nw].ev = rec.ev;
+		nw++;
+	}
+	char msg[256];
+	snprintf(msg, sizeof msg, "%s", trace_chunk_error(c));
+	static const size_t steps[] = { 1, 3, 4097 };
+	for (size_t si = 0; si < sizeof(steps) / sizeof(steps[0]); si++) {
+		size_t step = steps[si];
+		size_t ng = 0, n;
+		uint64_t ctx = 0;
+		int brc = 1;
+		trace_chunk_rewind(c);
+		while (brc == 1 && ng < nw + 1) {
+			size_t room = sizeof(got) / sizeof(got[0]) - ng;
+			brc = trace_chunk_next_events(c, got + ng, room < step ? room : step, &n, &ctx);
+			ng += n;
+			if (brc == 1 && !n)
+				break; /* 1 means out is full: n == room >= 1 */
+		}
+		FUZZ_CHECK(brc == (rc < 0 ? rc : 0) || (rc < 0 && brc < 0),
+			   "bulk decode status %d, record decoder %d", brc, rc);
+		FUZZ_CHECK(ng == nw && ctx == ctx_want, "bulk decode: %zu events, %llu context; record decoder %zu, %llu",
+			   ng, (unsigned long long)ctx, nw, (unsigned long long)ctx_want);
+		for (size_t i = 0; i < nw; i++)
+			FUZZ_CHECK(got[i].num == want[i].num && irq_event_equal(&got[i].ev, &want[i].ev),
+				   "bulk decode: event %llu differs", (unsigned long long)want[i].num);
+		if (rc < 0)
+			FUZZ_CHECK(!strcmp(trace_chunk_error(c), msg), "bulk decode message '%s', record decoder '%s'",
+				   trace_chunk_error(c), msg);
+	}
+	trace_chunk_rewind(c);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -132,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			trace_chunk_rewind(c);
 		}
 		(void)sink;
+		check_bulk(c);
 		trace_chunk_free(c);
 		if (!failed)
 			before_failure += seen;

@@ -558,6 +558,24 @@ static int gen_damaged_before_continuation(const char *dir, const char *base)
 	return rc;
 }
 
+/* continuation.irqrr whose continuation chunk (2) says its last record is
+ * 1 ns later than it is: every check of the chunk holds (header, index and
+ * payload checksums), its decoder stops at the end with "last record's time
+ * disagrees with the chunk header". */
+static int gen_bad_continuation_end(const char *dir, const char *base)
+{
+	struct file fl;
+	if (file_read(dir, base, &fl))
+		return -1;
+	uint8_t *h = fl.p + chunk_offset(&fl, 2);
+	put_le64(h + 40, get_le64(h + 40) + 1);
+	seal_chunk_header(h);
+	seal_footer(&fl, 2);
+	int rc = file_write(dir, "bad-continuation-end.irqrr", &fl);
+	free(fl.p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -584,5 +602,6 @@ int main(int argc, char **argv)
 	bad |= gen_damaged_mask(d, "mask-then-idle.irqrr");
 	bad |= gen_continuation(d, "continuation.irqrr");
 	bad |= gen_damaged_before_continuation(d, "continuation.irqrr");
+	bad |= gen_bad_continuation_end(d, "continuation.irqrr");
 	return bad ? 1 : 0;
 }
