@@ -21,7 +21,8 @@
  * changes only while its own thread is inside KVM_RUN: the read would
  * give the board the delivery decision it already has. LVT1 and LVT0's
  * other bits are picked up by the next read (PIC set-up, an INT edge that
- * finds the vCPU elsewhere, the 100 ms look while INT stays up).
+ * finds the flag 0, the 100 ms look while INT stays up). After a snapshot
+ * (a hang report may hand its LVTs to the board) the next edge reads.
  *
  * Progress for the hang watchdog (docs/hang.md): every exit except a kick
  * (EINTR, KVM_EXIT_INTR), and every injection, bumps vm->progress.
@@ -333,6 +334,7 @@ static void *vcpu_thread(void *arg)
 	struct kvm_run *run = v->run;
 	bool injected = false; /* KVM_INTERRUPT issued, no KVM_RUN since */
 	bool fresh = false;    /* the last KVM_RUN returned through KVM's post-run save */
+	bool lvt_mirrored = true; /* v->lvt is what the board has */
 
 	vcpu_kick_thread_is(v);
 	for (;;) {
@@ -345,14 +347,21 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		if (req & VCPU_REQ_LVT) {
-			if (fresh && run->ready_for_interrupt_injection && lvt_takes_extint(v->lvt[0]))
+			if (fresh && lvt_mirrored && run->ready_for_interrupt_injection &&
+			    lvt_takes_extint(v->lvt[0])) {
 				v->lvt_skips++;
-			else
+			} else {
 				vcpu_report_lvt(v);
+				lvt_mirrored = true;
+			}
 		}
 		if ((req & VCPU_REQ_SNAPSHOT) && v->snap) {
 			vcpu_snapshot(v, v->snap);
 			atomic_fetch_add(&v->snap_done, 1);
+			/* a hang report may give the board the snapshot's LVTs
+			 * (run.c, take_snapshot): v->lvt is no longer sure to be
+			 * the board's until the next read */
+			lvt_mirrored = false;
 		}
 		if (req & VCPU_REQ_NMI) {
 			if (ioctl(v->fd, KVM_NMI, 0) < 0) {
