@@ -10,7 +10,9 @@
  *   EV_LINT      -> ExtINT: the vCPU's extint flag (the vCPU thread runs the
  *                   INTACK); NMI: KVM_NMI from the vCPU's thread; fixed: an
  *                   MSI with the LVT's vector to that vCPU
- *   EV_WIRE pic.int rising -> every vCPU re-reads LVT0/LVT1
+ *   EV_WIRE pic.int rising -> every vCPU is asked to re-read LVT0/LVT1
+ *                   (vcpu.c skips a read KVM's ready_for_interrupt_injection
+ *                   makes needless)
  * The two VM ioctls go through an ops table (kvm.c has the real one), so
  * tests drive delivery without KVM (tests/test_recorder.c).
  */

@@ -128,13 +128,14 @@ static void print_stats(struct vm *vm, double secs)
 		{KVM_EXIT_IO, "io"}, {KVM_EXIT_MMIO, "mmio"}, {KVM_EXIT_IOAPIC_EOI, "ioapic_eoi"},
 		{KVM_EXIT_IRQ_WINDOW_OPEN, "irq_window"}, {KVM_EXIT_INTR, "intr"},
 	};
-	uint64_t total = 0, inj = 0, nmi = 0, lvt = 0, kicks = 0, passes = 0;
+	uint64_t total = 0, inj = 0, nmi = 0, lvt = 0, lvt_skips = 0, kicks = 0, passes = 0;
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		for (unsigned r = 0; r < 64; r++)
 			total += vm->vcpu[i].exits[r];
 		inj += vm->vcpu[i].injections;
 		nmi += vm->vcpu[i].nmis;
 		lvt += vm->vcpu[i].lvt_reads;
+		lvt_skips += vm->vcpu[i].lvt_skips;
 		kicks += atomic_load(&vm->vcpu[i].kicks);
 		passes += vm->vcpu[i].passes;
 	}
@@ -146,8 +147,8 @@ static void print_stats(struct vm *vm, double secs)
 			c += vm->vcpu[i].exits[names[n].reason];
 		fprintf(stderr, " %s %llu", names[n].name, (unsigned long long)c);
 	}
-	fprintf(stderr, "\nirqrr: extint injections %llu, nmis %llu, lvt reads %llu, msis %llu (%llu undelivered, %llu to no APIC, %llu failed), route updates %llu\n",
-		(unsigned long long)inj, (unsigned long long)nmi, (unsigned long long)lvt,
+	fprintf(stderr, "\nirqrr: extint injections %llu, nmis %llu, lvt reads %llu (%llu skipped), msis %llu (%llu undelivered, %llu to no APIC, %llu failed), route updates %llu\n",
+		(unsigned long long)inj, (unsigned long long)nmi, (unsigned long long)lvt, (unsigned long long)lvt_skips,
 		(unsigned long long)vm->deliver.msi_sent, (unsigned long long)vm->deliver.msi_undelivered,
 		(unsigned long long)vm->deliver.msi_nodest, (unsigned long long)vm->deliver.msi_errors,
 		(unsigned long long)vm->deliver.route_updates);

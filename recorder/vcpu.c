@@ -9,6 +9,21 @@
  * but wedges the vector when LINT0 is masked or not ExtINT), otherwise it
  * sets request_interrupt_window and waits for KVM_EXIT_IRQ_WINDOW_OPEN.
  *
+ * LVT re-reads (VCPU_REQ_LVT, on every rising edge of the PIC's INT): KVM
+ * reports no LVT writes, so the board's view of LVT0 is refreshed with
+ * KVM_GET_MSRS + KVM_GET_LAPIC when it matters. One case needs no read:
+ * the vCPU thread has just returned from KVM_RUN (an exit or a kick), the board
+ * already has LVT0 as ExtINT, unmasked, and KVM said at that exit
+ * ready_for_interrupt_injection = 1. KVM computes that flag as
+ * kvm_vcpu_ready_for_interrupt_injection(), which is 0 unless LINT0
+ * accepts a PIC interrupt (LVT0 ExtINT and unmasked, or the APIC hardware-
+ * disabled, which the board counts as LVT0 = 0x700 too), and a vCPU's LVT
+ * changes only while its own thread is inside KVM_RUN: the read would
+ * give the board the delivery decision it already has. LVT1 and LVT0's
+ * other bits are picked up by the next read (PIC set-up, an INT edge that
+ * finds the flag 0, the 100 ms look while INT stays up). After a snapshot
+ * (a hang report may hand its LVTs to the board) the next edge reads.
+ *
  * Progress for the hang watchdog (docs/hang.md): every exit except a kick
  * (EINTR, KVM_EXIT_INTR), and every injection, bumps vm->progress.
  */
@@ -101,6 +116,12 @@ int vcpu_read_lvt(struct vcpu *v, uint32_t lvt[2])
 	memcpy(&lvt[1], la.regs + 0x360, 4);
 	v->lvt_reads++;
 	return 0;
+}
+
+/* LVT0 as the board takes it for the PIC: ExtINT, not masked. */
+static bool lvt_takes_extint(uint32_t lvt0)
+{
+	return !(lvt0 & 0x10000u) && ((lvt0 >> 8) & 7u) == 7u;
 }
 
 void vcpu_report_lvt(struct vcpu *v)
@@ -312,6 +333,8 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	struct kvm_run *run = v->run;
 	bool injected = false; /* KVM_INTERRUPT issued, no KVM_RUN since */
+	bool fresh = false;    /* the last KVM_RUN returned through KVM's post-run save */
+	bool lvt_mirrored = true; /* v->lvt is what the board has */
 
 	vcpu_kick_thread_is(v);
 	for (;;) {
@@ -323,11 +346,22 @@ static void *vcpu_thread(void *arg)
 				vcpu_print_rip(v, "stopped");
 			break;
 		}
-		if (req & VCPU_REQ_LVT)
-			vcpu_report_lvt(v);
+		if (req & VCPU_REQ_LVT) {
+			if (fresh && lvt_mirrored && run->ready_for_interrupt_injection &&
+			    lvt_takes_extint(v->lvt[0])) {
+				v->lvt_skips++;
+			} else {
+				vcpu_report_lvt(v);
+				lvt_mirrored = true;
+			}
+		}
 		if ((req & VCPU_REQ_SNAPSHOT) && v->snap) {
 			vcpu_snapshot(v, v->snap);
 			atomic_fetch_add(&v->snap_done, 1);
+			/* a hang report may give the board the snapshot's LVTs
+			 * (run.c, take_snapshot): v->lvt is no longer sure to be
+			 * the board's until the next read */
+			lvt_mirrored = false;
 		}
 		if (req & VCPU_REQ_NMI) {
 			if (ioctl(v->fd, KVM_NMI, 0) < 0) {
@@ -356,6 +390,9 @@ static void *vcpu_thread(void *arg)
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		run->immediate_exit = 0;
 		injected = false;
+		/* an exit or a kick's EINTR: both leave KVM_RUN through
+		 * post_kvm_run_save(), which sets ready_for_interrupt_injection */
+		fresh = r == 0 || errno == EINTR;
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->exits[KVM_EXIT_INTR]++;

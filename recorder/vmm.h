@@ -45,6 +45,7 @@ struct vcpu {
 	uint32_t lvt[2];           /* LVT0/LVT1 as last reported to the board */
 	uint64_t exits[64];        /* per KVM_EXIT_* reason */
 	uint64_t injections, nmis, lvt_reads;
+	uint64_t lvt_skips;        /* LVT re-reads KVM's exit made needless (vcpu.c) */
 	uint64_t emufail_done;     /* instructions completed by emufail.c */
 	struct vcpu_snap *snap;    /* VCPU_REQ_SNAPSHOT target */
 	atomic_uint snap_done;     /* bumped after each snapshot */
