@@ -1030,9 +1030,10 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 	first = group_start(r, first);
 	if (o->progress)
 		records_total = records_in_range(r, first, o->to);
-	if (o->jobs > 1 && !run.partial) {
+	if (o->jobs > 1 && !run.partial && !(o->variants && o->variants->nfaults)) {
 		/* (an imported trace's replay carries the state across its
-		 * keyframes, which are not the peer's: serial only) */
+		 * keyframes, which are not the peer's: serial only; so does a
+		 * what-if --fault, whose progress no recorded keyframe holds) */
 		free(b);
 		return replay_parallel(r, o, res, first, records_total, masks);
 	}

@@ -5,7 +5,8 @@
 # `-j 1` (the serial path) for every trace the suite has: the fuzz corpora,
 # the hostile-trace corpus (damaged, torn, continued, keyframe-less,
 # time-jumping traces), a recorded example, and cuts and damage made here,
-# replayed as recorded and with every --model variant (divergent replays),
+# replayed as recorded and with every --model variant and a --fault what-if
+# (divergent replays; a what-if fault replays serially whatever -j says),
 # with a range, and as JSON; -j 2, -j 3 and -j 100 (more threads than any
 # trace here has chunks).
 # Usage: test_parallel_replay.sh IRQRR SOURCE_ROOT GEN_HOSTILE_TRACES
@@ -41,6 +42,7 @@ optsets=(
 	"--model pit.cw_keeps_counting=1"
 	"--model pic.poll_no_0x80=1"
 	"--model lint0=bsp"
+	"--fault pit-stop:after=3"
 	"--from 5 --to 40"
 	"--json"
 )
