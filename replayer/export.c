@@ -543,24 +543,30 @@ static void chip_io(struct perfetto *p, const struct trace_record *rec)
 	case EV_PIO_READ:
 		snprintf(name, sizeof(name), "in 0x%02x = 0x%02x", e->u.pio.port, e->u.pio.value);
 		break;
-	case EV_MMIO_WRITE:
-		snprintf(name, sizeof(name), "mmiow 0x%" PRIx64 " 0x%x", e->u.mmio.addr,
-			 e->u.mmio.value);
-		break;
-	case EV_MMIO_WRITE64:
-		snprintf(name, sizeof(name), "mmiow64 0x%" PRIx64 " 0x%" PRIx64, e->u.mmio64.addr,
-			 e->u.mmio64.value);
-		break;
-	case EV_MMIO_READ64:
-		snprintf(name, sizeof(name), "mmior64 0x%" PRIx64 " = 0x%" PRIx64, e->u.mmio64.addr,
-			 e->u.mmio64.value);
-		break;
 	default:
-		snprintf(name, sizeof(name), "mmior 0x%" PRIx64 " = 0x%x", e->u.mmio.addr,
-			 e->u.mmio.value);
+		export_mmio_name(rec, name, sizeof(name));
 		break;
 	}
 	instant(p, PID_IO, 1, rec->t, name);
+}
+
+void export_mmio_name(const struct trace_record *rec, char *name, size_t size)
+{
+	const struct irq_event *e = &rec->ev;
+	switch (rec->kind) {
+	case EV_MMIO_WRITE:
+		snprintf(name, size, "mmiow 0x%" PRIx64 " 0x%x", e->u.mmio.addr, e->u.mmio.value);
+		break;
+	case EV_MMIO_WRITE64:
+		snprintf(name, size, "mmiow64 0x%" PRIx64 " 0x%" PRIx64, e->u.mmio64.addr, e->u.mmio64.value);
+		break;
+	case EV_MMIO_READ64:
+		snprintf(name, size, "mmior64 0x%" PRIx64 " = 0x%" PRIx64, e->u.mmio64.addr, e->u.mmio64.value);
+		break;
+	default:
+		snprintf(name, size, "mmior 0x%" PRIx64 " = 0x%x", e->u.mmio.addr, e->u.mmio.value);
+		break;
+	}
 }
 
 /* Each kind has its own track and wording on the timeline (docs/timeline.md):

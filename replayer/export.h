@@ -73,6 +73,8 @@ void export_levels_update(struct window_levels *lv, const struct trace_record *r
 uint64_t export_msg_targets(const struct apic_msg *m, unsigned ncpus);
 /* An LVT value's mode ("fixed", "nmi", "extint", "masked", ...). */
 const char *export_lvt_mode_name(uint32_t v);
+/* An MMIO access record's name ("mmiow 0xADDR 0xV", "mmior64 0xADDR = 0xV"). */
+void export_mmio_name(const struct trace_record *rec, char *name, size_t size);
 
 struct plot_opts {
 	uint64_t from, to;

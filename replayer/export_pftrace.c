@@ -744,24 +744,7 @@ static void chip_io(struct pftrace *p, const struct trace_record *rec)
 	}
 	/* MMIO: address and value do not fit a key; the name is written out */
 	char name[96];
-	switch (rec->kind) {
-	case EV_MMIO_WRITE:
-		snprintf(name, sizeof(name), "mmiow 0x%" PRIx64 " 0x%x", e->u.mmio.addr,
-			 e->u.mmio.value);
-		break;
-	case EV_MMIO_WRITE64:
-		snprintf(name, sizeof(name), "mmiow64 0x%" PRIx64 " 0x%" PRIx64, e->u.mmio64.addr,
-			 e->u.mmio64.value);
-		break;
-	case EV_MMIO_READ64:
-		snprintf(name, sizeof(name), "mmior64 0x%" PRIx64 " = 0x%" PRIx64, e->u.mmio64.addr,
-			 e->u.mmio64.value);
-		break;
-	default:
-		snprintf(name, sizeof(name), "mmior 0x%" PRIx64 " = 0x%x", e->u.mmio.addr,
-			 e->u.mmio.value);
-		break;
-	}
+	export_mmio_name(rec, name, sizeof(name));
 	struct event ev;
 	event_begin(p, &ev, rec->t, TYPE_INSTANT, U_IO, 0, 0);
 	pb_str(&ev.b, TE_NAME, name);
