@@ -262,6 +262,12 @@ static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t leaf, 
 	return NULL;
 }
 
+unsigned cpuid_maxphyaddr(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = c ? cpuid_find(c, 0x80000008, 0) : NULL;
+	return e ? e->eax & 0xff : 0;
+}
+
 /*
  * The processor's name (0x80000002-0x80000004) and its L1 cache and TLB
  * description (0x80000005, AMD; reserved on Intel): KVM_GET_SUPPORTED_CPUID

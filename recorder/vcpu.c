@@ -60,19 +60,10 @@ int vcpu_create(struct vm *vm, unsigned index)
 	return vcpu_set_firmware_mtrrs(vm, v);
 }
 
-/* MAXPHYADDR as the guest's CPUID tells it (0x80000008 EAX[7:0]); 0 if absent. */
-static unsigned guest_maxphyaddr(const struct vm *vm)
-{
-	for (unsigned i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
-		if (vm->cpuid->entries[i].function == 0x80000008)
-			return vm->cpuid->entries[i].eax & 0xff;
-	return 0;
-}
-
 int vcpu_set_firmware_mtrrs(struct vm *vm, struct vcpu *v)
 {
 	struct firmware_msr fw[FIRMWARE_MTRRS_MAX];
-	unsigned n = firmware_mtrrs(guest_maxphyaddr(vm), fw);
+	unsigned n = firmware_mtrrs(cpuid_maxphyaddr(vm->cpuid), fw);
 	struct {
 		struct kvm_msrs h;
 		struct kvm_msr_entry e[FIRMWARE_MTRRS_MAX];

@@ -186,6 +186,8 @@ bool cpuid_offer_tsc_deadline(struct kvm_cpuid2 *c, bool kvm_emulates);
  * finds KVM's 0x40000000 leaves (kvm-clock); false without a leaf 1. */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 bool cpuid_offer_hypervisor(struct kvm_cpuid2 *c);
+/* MAXPHYADDR as the guest's CPUID tells it (0x80000008 EAX[7:0]); 0 if absent. */
+unsigned cpuid_maxphyaddr(struct kvm_cpuid2 *c);
 #define CPUID_DESCRIPTIVE_LEAVES 4 /* 0x80000002..0x80000005 */
 unsigned cpuid_fill_descriptive(struct kvm_cpuid2 *c, const uint32_t host[CPUID_DESCRIPTIVE_LEAVES * 4]);
 /* Leaf 0xd made consistent with the features offered (cpuid.c); returns
