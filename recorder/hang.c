@@ -180,6 +180,14 @@ static void json_str(FILE *f, const char *s, size_t n)
 	fputc('"', f);
 }
 
+static void json_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		json_str(f, s, strlen(s));
+	else
+		fputs("null", f);
+}
+
 static void console_tail(const struct hang_track *t, char *buf)
 {
 	for (unsigned i = 0; i < t->console_len; i++)
@@ -324,9 +332,11 @@ static void text_board(struct report_ctx *c, FILE *f)
 static void text_report(struct report_ctx *c, enum hang_cause cause, const char *why, FILE *f)
 {
 	fprintf(f, "irqrr hang report: %s (%s)\n", cause_name(cause), why);
-	fprintf(f, "  guest %s, t=%" PRIu64 ".%09" PRIu64 " s, next event %" PRIu64 "\n",
-		c->vm->opt->guest ? c->vm->opt->guest : "demo", c->b.s.now / 1000000000u, c->b.s.now % 1000000000u,
-		c->next_event);
+	const struct recorder_options *o = c->vm->opt;
+	/* --kernel: the file, as the trace's "kernel" key; else the built-in guest */
+	fprintf(f, "  %s %s, t=%" PRIu64 ".%09" PRIu64 " s, next event %" PRIu64 "\n", o->kernel ? "kernel" : "guest",
+		o->kernel ? o->kernel : o->guest ? o->guest : "demo", c->b.s.now / 1000000000u,
+		c->b.s.now % 1000000000u, c->next_event);
 	fprintf(f, "== diagnosis ==\n");
 	unsigned stuck = 0;
 	for (unsigned i = 0; i < c->nd; i++)
@@ -503,9 +513,12 @@ static void json_report(struct report_ctx *c, enum hang_cause cause, const char 
 {
 	fprintf(f, "{\"irqrr_hang_report\":1,\"cause\":\"%s\",\"why\":", cause_name(cause));
 	json_str(f, why, strlen(why));
-	const char *g = c->vm->opt->guest ? c->vm->opt->guest : "demo";
+	const struct recorder_options *o = c->vm->opt;
+	const char *g = o->kernel ? NULL : o->guest ? o->guest : "demo";
 	fprintf(f, ",\"guest\":");
-	json_str(f, g, strlen(g));
+	json_str_or_null(f, g);
+	fprintf(f, ",\"kernel\":");
+	json_str_or_null(f, o->kernel);
 	fprintf(f, ",\"t_ns\":%" PRIu64 ",\"next_event\":%" PRIu64 ",\n\"diagnosis\":[", c->b.s.now, c->next_event);
 	json_diagnosis(c, f);
 	fputs("],\n\"cpus\":[", f);
