@@ -13,7 +13,7 @@ an emulating KVM (kvm_pvm: Linux needs over 20 minutes to reach user space
 there; scripts/test.sh runs this test in the test bed only on such a host,
 meson suite 'hwkvm') or without the cached kernel. In the test bed, a boot
 the watchdog stops in the bed's own deadlock (testbed_deadlock.py) is
-named, must replay identical, and is tried again (3 tries)."""
+named, must replay identical, and is tried again ($IRQRR_BED_TRIES tries, default 2)."""
 import json
 import os
 import signal
@@ -30,7 +30,9 @@ tmp = tmpdir()
 initrd = shell_initrd(tmp, busybox)
 cpus = os.environ.get("CPUS", "1")
 log = open(os.environ["LOG"], "wb") if os.environ.get("LOG") else None
-TRIES = 3
+# how many boots the bed's deadlock may stop before the test gives up on
+# user space (2: on CI's machines nearly every bed boot deadlocks; docs/testbed.md)
+TRIES = int(os.environ.get("IRQRR_BED_TRIES", "2"))
 failures = []
 
 
