@@ -11,7 +11,8 @@
  *   3. only a masked IOAPIC entry holds it: ioapic_masked;
  *   4. nothing blocks it: undelivered.
  * The path that is open decides (a PIC request with the IOAPIC entry
- * masked, its power-on state, is the PIC's case).
+ * masked, its power-on state, is the PIC's case); with both closed, the
+ * path of the line's last delivery (an IOAPIC message: ioapic_masked).
  */
 #include "explain.h"
 
@@ -257,12 +258,30 @@ static void explain_pic(const struct board *b, unsigned line, const struct board
 
 /* ---- 3. IOAPIC masked; notes ---- */
 
+/* Both paths closed (the IOAPIC entry masked, the 8259 holding the
+ * request) and the line's last delivery was an IOAPIC message: the guest
+ * routes the line through the IOAPIC (an APIC-mode guest masks the 8259s
+ * for good), so the entry's mask is what stops it. */
+static bool ioapic_is_the_path(const struct board *b, unsigned line, const struct ioapic_entry *e)
+{
+	return e->masked && b->hist_on && b->hist.delivered[line] != BOARD_NO_EVENT &&
+	       !b->hist.delivered_by_intack[line];
+}
+
 static void explain_ioapic_masked(const struct board *b, unsigned line, struct board_why *w)
 {
 	unsigned pin = board_line_pin(line);
+	char pic[160] = "";
+	if (pic_pair_holds(&b->s.pic, line))
+		snprintf(pic, sizeof(pic),
+			 "; the 8259 masks it too, but the line's last delivery (event %" PRIu64
+			 ") was an IOAPIC message: the guest routes it through the IOAPIC",
+			 b->hist.delivered[line]);
+	else if (board_line_has_pic(line))
+		snprintf(pic, sizeof(pic), " and not held by the PIC");
 	why_set(w, BOARD_CAUSE_IOAPIC_MASKED, b->hist.rte_masked[pin],
 		"line %u: masked at the IOAPIC (pin %u RTE=0x%016" PRIx64 ")%s", line, pin,
-		b->s.ioapic.rte[pin], board_line_has_pic(line) ? " and not held by the PIC" : "");
+		b->s.ioapic.rte[pin], pic);
 }
 
 /* ---- the HPET (docs/chips-hpet.md) ---- */
@@ -363,7 +382,7 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 	bool io_held = e.level && e.asserted && board_line_level(b, line) && (e.masked || e.remote_irr);
 	if (io_held && !e.masked)
 		explain_remote_irr(b, line, &e, w);
-	else if (pic_pair_holds(&b->s.pic, line))
+	else if (pic_pair_holds(&b->s.pic, line) && !ioapic_is_the_path(b, line, &e))
 		explain_pic(b, line, cpus, &e, w);
 	else
 		explain_ioapic_masked(b, line, w);

@@ -291,6 +291,34 @@ static void test_pic_masked(void **state)
 	free(f);
 }
 
+/* An APIC-mode guest (both 8259s fully masked, as Linux leaves them) whose
+ * line 4 went through the IOAPIC: once its entry is masked, both paths are
+ * closed, and the one the line used decides: ioapic_masked, since the
+ * mask, not the 8259's IMR the guest set long before. A line never
+ * delivered stays the PIC's case (the entry's power-on mask). */
+static void test_apic_mode_line_masked_at_ioapic(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1);
+	pic_init(f, 0x01);
+	out(f, 0x21, 0xff);
+	out(f, 0xa1, 0xff);
+	rte(f, 4, 0x0024); /* edge, vector 0x24, unmasked */
+	irq(f, 4, 1);
+	irq(f, 4, 0);
+	assert_int_equal(f->b.hist.delivered_by_intack[4], 0);
+	uint64_t masked = rte(f, 4, 0x10024);
+	irq(f, 4, 1);
+	expect(f, 4, "ioapic_masked", masked);
+	struct board_why w;
+	board_explain_line(&f->b, 4, NULL, &w);
+	assert_non_null(strstr(w.text, "the 8259 masks it too"));
+	/* line 3: never delivered, entry in its power-on state: the PIC's */
+	irq(f, 3, 1);
+	expect(f, 3, "pic_masked", f->b.hist.imr_set[3]);
+	free(f);
+}
+
 static void test_lvt0_masked_and_nmi(void **state)
 {
 	(void)state;
@@ -556,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_view_causes),
 		cmocka_unit_test(test_remote_irr_and_vector_changed),
 		cmocka_unit_test(test_ioapic_masked_pci_line),
+		cmocka_unit_test(test_apic_mode_line_masked_at_ioapic),
 		cmocka_unit_test(test_undelivered_open_path),
 		cmocka_unit_test(test_stale_irr_in_apic_mode),
 		cmocka_unit_test(test_without_history),
