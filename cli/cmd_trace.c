@@ -363,9 +363,10 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 		fprintf(f, "%s\n", line);
 }
 
-/* The `board` line (with the keyframe's model variants), and `cmos` lines for the CMOS RAM bytes the recorder
- * set, from the first chunk's keyframe; a warning when the rest of the state
- * is not the power-on state a script starts from. */
+/* The `board` line (with the model variants), and `cmos` lines for the CMOS
+ * RAM bytes the recorder set, from the first chunk's keyframe; a warning
+ * when the rest of the state is not the power-on state a script starts
+ * from. */
 static void dump_script_header(const struct trace_chunk *c, const struct trace_args *a, size_t ci)
 {
 	size_t kflen;

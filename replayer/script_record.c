@@ -3,7 +3,6 @@
  * the board-to-trace adapter the recorder uses (format/board_trace.h): every
  * board event appended, a keyframe before the first input of each chunk. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "format/board_trace.h"
 #include "irqrr/trace.h"
