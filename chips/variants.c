@@ -84,17 +84,39 @@ const char *board_variant_parse(const char *spec, enum board_variant *v, unsigne
 	return "unknown model key";
 }
 
-int board_set_variant(struct board *b, enum board_variant v, unsigned value)
+int board_config_set_variant(struct board_config *cfg, enum board_variant v, unsigned value)
 {
 	if (!board_variant_value_name(v, value))
 		return -1;
+	switch (v) {
+	case BOARD_VARIANT_LINT0:
+		cfg->lint0_bsp_only = (uint8_t)value;
+		return 0;
+	case BOARD_VARIANT_HPET:
+		cfg->hpet = (uint8_t)value;
+		return 0;
+	case BOARD_VARIANT_HPET_CLOCK:
+		cfg->hpet_clock = (uint8_t)value;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int board_set_variant(struct board *b, enum board_variant v, unsigned value)
+{
+	int r = board_config_set_variant(&b->cfg, v, value);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (v == BOARD_VARIANT_HPET || v == BOARD_VARIANT_HPET_CLOCK)
+			board_hpet_configure(b);
+		return 0;
+	}
 	uint8_t x = (uint8_t)value;
 	switch (v) {
 	case BOARD_VARIANT_PIC_LITERAL_EDGE:
 		b->s.pic.chip[0].literal_edge = b->s.pic.chip[1].literal_edge = x;
-		break;
-	case BOARD_VARIANT_LINT0:
-		b->cfg.lint0_bsp_only = x;
 		break;
 	case BOARD_VARIANT_PIT_CW_KEEPS_COUNTING:
 		/* channel 0's cached next edge is unchanged until the next PIT
@@ -103,14 +125,6 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 		break;
 	case BOARD_VARIANT_PIC_POLL_NO_0X80:
 		b->s.pic.chip[0].poll_no_0x80 = b->s.pic.chip[1].poll_no_0x80 = x;
-		break;
-	case BOARD_VARIANT_HPET:
-		b->cfg.hpet = x;
-		board_hpet_configure(b);
-		break;
-	case BOARD_VARIANT_HPET_CLOCK:
-		b->cfg.hpet_clock = x;
-		board_hpet_configure(b);
 		break;
 	case BOARD_VARIANT_HPET_VAL_SET_ONE_WRITE:
 		b->s.hpet.val_set_one_write = x;

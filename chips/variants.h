@@ -32,6 +32,11 @@ const char *board_variant_key(enum board_variant v);
 const char *board_variant_value_name(enum board_variant v, unsigned value);
 /* Parse "KEY=VALUE". Returns NULL, or a message naming what is wrong. */
 const char *board_variant_parse(const char *spec, enum board_variant *v, unsigned *value);
+/* The variants that are board configuration (lint0, hpet, hpet.clock: fields
+ * of struct board_config) set in cfg: returns 0; 1 (cfg untouched) for a
+ * variant of the chips' state, set on a board only; -1 for an unknown
+ * variant or value. */
+int board_config_set_variant(struct board_config *cfg, enum board_variant v, unsigned value);
 /* Returns 0, or -1 for an unknown variant or value. */
 int board_set_variant(struct board *b, enum board_variant v, unsigned value);
 unsigned board_get_variant(const struct board *b, enum board_variant v);

@@ -29,7 +29,8 @@ static const struct cli_cmd chips_cmd = {
 	"INTACK vectors and every output event, one line each.\n",
 	chips_opts,
 	"A 'board cpus=N ioapic=V imr=V lint0=MODE hpet=on|off' line at the top of a script\n"
-	"overrides these. Language and output: docs/chips-script.md.\n",
+	"overrides these; it also takes every model key of 'irqrr replay --list-models'\n"
+	"(KEY=VALUE). Language and output: docs/chips-script.md.\n",
 	"0 ok, 2 bad script or options (message names the line), or a write error.",
 };
 

@@ -363,13 +363,14 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 		fprintf(f, "%s\n", line);
 }
 
-/* The `board` line, and `cmos` lines for the CMOS RAM bytes the recorder
- * set, from the first chunk's keyframe; a warning when the rest of the state
- * is not the power-on state a script starts from. */
+/* The `board` line (with the model variants), and `cmos` lines for the CMOS
+ * RAM bytes the recorder set, from the first chunk's keyframe; a warning
+ * when the rest of the state is not the power-on state a script starts
+ * from. */
 static void dump_script_header(const struct trace_chunk *c, const struct trace_args *a, size_t ci)
 {
 	size_t kflen;
-	char line[200];
+	char line[400];
 	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
 	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
 	if (!b || !fresh || !kflen) {
@@ -380,10 +381,16 @@ static void dump_script_header(const struct trace_chunk *c, const struct trace_a
 	board_init_blank(b);
 	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
 		static char cmos[128 * 20], faults[BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
-		script_format_config(&b->cfg, line, sizeof(line));
+		unsigned variant[BOARD_VARIANTS];
+		for (unsigned v = 0; v < BOARD_VARIANTS; v++)
+			variant[v] = board_get_variant(b, (enum board_variant)v);
+		script_format_board(&b->cfg, variant, line, sizeof(line));
 		script_format_cmos(&b->cfg, cmos, sizeof(cmos));
 		script_format_faults(b, faults, sizeof(faults));
-		/* power-on with the trace's faults, as the script's fault lines make it */
+		/* power-on with the trace's variants and faults, as the script's
+		 * board and fault lines make it */
+		for (unsigned v = 0; v < BOARD_VARIANTS; v++)
+			(void)board_set_variant(fresh, (enum board_variant)v, variant[v]);
 		for (unsigned i = 0; i < board_fault_count(b); i++) {
 			char spec[BOARD_FAULT_SPEC_MAX];
 			struct board_fault f;

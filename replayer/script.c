@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOKENS 8
+/* the longest line: `board` with each of its keys once (cpus, ioapic, imr,
+ * rtc and the model variants) */
+#define MAX_TOKENS (5 + BOARD_VARIANTS)
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -68,9 +70,37 @@ static int lvt_value(const char *tok, uint32_t *out, const char *vec, char *err,
 	return 1;
 }
 
-static int board_line(char **tok, int ntok, const struct board_config *base,
-		      struct board_config *cfg, char *err, size_t errlen)
+/* A model variant's KEY=VALUE on a board line: the keys and values of
+ * chips/variants.c's table. */
+static int board_variant(const char *key, const char *val, struct script_cmd *cmd, char *err,
+			 size_t errlen)
 {
+	enum board_variant v = 0;
+	while (v < BOARD_VARIANTS && strcmp(board_variant_key(v), key))
+		v++;
+	if (v == BOARD_VARIANTS)
+		return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, rtc, or a model "
+			    "key of irqrr replay --list-models)", key);
+	char values[64] = "";
+	for (unsigned k = 0; board_variant_value_name(v, k); k++) {
+		if (!strcmp(board_variant_value_name(v, k), val)) {
+			if (board_config_set_variant(&cmd->cfg, v, k) > 0) {
+				cmd->variants_set |= 1u << v;
+				cmd->variant[v] = (uint8_t)k;
+			}
+			return 0;
+		}
+		size_t used = strlen(values);
+		snprintf(values + used, sizeof(values) - used, "%s%s", k ? " or " : "",
+			 board_variant_value_name(v, k));
+	}
+	return fail(err, errlen, "%s must be %s", key, values);
+}
+
+static int board_line(char **tok, int ntok, const struct board_config *base,
+		      struct script_cmd *cmd, char *err, size_t errlen)
+{
+	struct board_config *cfg = &cmd->cfg;
 	*cfg = *base;
 	for (int i = 1; i < ntok; i++) {
 		char *eq = strchr(tok[i], '=');
@@ -101,29 +131,8 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			if (number(val, UINT64_MAX / 2, "rtc epoch", &v, err, errlen))
 				return -1;
 			cfg->rtc_epoch = v;
-		} else if (!strcmp(key, "hpet")) {
-			if (!strcmp(val, "on"))
-				cfg->hpet = 1;
-			else if (!strcmp(val, "off"))
-				cfg->hpet = 0;
-			else
-				return fail(err, errlen, "hpet must be on or off");
-		} else if (!strcmp(key, "hpet.clock")) {
-			if (!strcmp(val, "100mhz"))
-				cfg->hpet_clock = HPET_CLOCK_100MHZ;
-			else if (!strcmp(val, "14.318mhz"))
-				cfg->hpet_clock = HPET_CLOCK_14MHZ;
-			else
-				return fail(err, errlen, "hpet.clock must be 100mhz or 14.318mhz");
-		} else if (!strcmp(key, "lint0")) {
-			if (!strcmp(val, "broadcast"))
-				cfg->lint0_bsp_only = 0;
-			else if (!strcmp(val, "bsp"))
-				cfg->lint0_bsp_only = 1;
-			else
-				return fail(err, errlen, "lint0 must be broadcast or bsp");
-		} else {
-			return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, lint0, rtc, hpet, hpet.clock)", key);
+		} else if (board_variant(key, val, cmd, err, errlen)) { /* the model keys */
+			return -1;
 		}
 	}
 	return 0;
@@ -294,7 +303,7 @@ int script_parse_line(const char *line, const struct board_config *cfg,
 		return 0;
 	} else if (!strcmp(c, "board")) {
 		cmd->op = SCRIPT_BOARD;
-		return board_line(tok, ntok, cfg, &cmd->cfg, err, errlen);
+		return board_line(tok, ntok, cfg, cmd, err, errlen);
 	} else {
 		return fail(err, errlen, "unknown command '%s'", c);
 	}
@@ -351,6 +360,26 @@ size_t script_format_config(const struct board_config *cfg, char *buf, size_t le
 		n = k < 0 ? k : n + k;
 	}
 	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t script_format_board(const struct board_config *cfg, const unsigned *variant, char *buf,
+			   size_t len)
+{
+	size_t n = script_format_config(cfg, buf, len);
+	if (n >= len)
+		return 0;
+	for (unsigned v = 0; variant && n && v < BOARD_VARIANTS; v++) {
+		struct board_config scratch = *cfg;
+		/* the configuration variants are in the line already */
+		if (!variant[v] || board_config_set_variant(&scratch, (enum board_variant)v, variant[v]) != 1)
+			continue;
+		int k = snprintf(buf + n, len - n, " %s=%s", board_variant_key((enum board_variant)v),
+				 board_variant_value_name((enum board_variant)v, variant[v]));
+		if (k < 0 || (size_t)k >= len - n)
+			return 0;
+		n += (size_t)k;
+	}
+	return n;
 }
 
 size_t script_format_faults(const struct board *b, char *buf, size_t len)
@@ -477,6 +506,8 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 	uint64_t now = 0;
 	struct board_fault faults[BOARD_FAULTS_MAX];
 	unsigned nfaults = 0;
+	uint32_t variants_set = 0; /* the board lines' chip variants so far */
+	uint8_t variant[BOARD_VARIANTS] = { 0 };
 
 	if (!b) {
 		fprintf(errf, "irqrr: out of memory\n");
@@ -536,6 +567,14 @@ int script_run(FILE *in, const char *name, const struct board_config *cfg0,
 				fprintf(errf, "irqrr: %s:%u: invalid board configuration\n", name, lineno);
 				status = 2;
 				break;
+			}
+			/* a new board keeps the script's variants (as its configuration) */
+			variants_set |= cmd.variants_set;
+			for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
+				if (cmd.variants_set & (1u << v))
+					variant[v] = cmd.variant[v];
+				if (variants_set & (1u << v))
+					(void)board_set_variant(b, (enum board_variant)v, variant[v]);
 			}
 			for (unsigned i = 0; i < nfaults; i++) /* a new board keeps the script's faults */
 				(void)board_add_fault(b, &faults[i]);

@@ -14,6 +14,7 @@
 
 #include "chips/board.h"
 #include "chips/event.h"
+#include "chips/variants.h"
 
 enum script_op {
 	SCRIPT_NONE,  /* blank line or comment */
@@ -28,6 +29,11 @@ struct script_cmd {
 	enum script_op op;
 	struct irq_event ev;      /* SCRIPT_EVENT: the input; ev.t = 0 unless `time` */
 	struct board_config cfg;  /* SCRIPT_BOARD: cfg with the keys applied */
+	/* SCRIPT_BOARD: the model variants of the chips' state the line sets
+	 * (bit v of variants_set, value variant[v]); the variants that are
+	 * configuration (lint0, hpet, hpet.clock) go to cfg instead */
+	uint32_t variants_set;
+	uint8_t variant[BOARD_VARIANTS];
 	uint8_t cmos_index, cmos_value; /* SCRIPT_CMOS */
 	struct board_fault fault; /* SCRIPT_FAULT */
 };
@@ -44,6 +50,11 @@ size_t script_format_input(const struct irq_event *ev, char *buf, size_t len);
 
 /* The `board ...` line for a configuration (no newline). */
 size_t script_format_config(const struct board_config *cfg, char *buf, size_t len);
+/* The same with a ` KEY=VALUE` for each variant of the chips' state whose
+ * value in variant[] (index: enum board_variant) is not its default 0;
+ * variant NULL: none. */
+size_t script_format_board(const struct board_config *cfg, const unsigned *variant, char *buf,
+			   size_t len);
 /* The `fault SPEC` lines (each ending in a newline) for the board's
  * injected faults; "" if none. */
 size_t script_format_faults(const struct board *b, char *buf, size_t len);

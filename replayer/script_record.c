@@ -3,7 +3,6 @@
  * the board-to-trace adapter the recorder uses (format/board_trace.h): every
  * board event appended, a keyframe before the first input of each chunk. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "format/board_trace.h"
 #include "irqrr/trace.h"
@@ -48,11 +47,11 @@ static int record_open(void *ctx, struct board *b)
 		{ "hpet", !b->cfg.hpet ? "off" : b->cfg.hpet_clock == HPET_CLOCK_14MHZ ? "14.318mhz" : "100mhz" },
 		{ "tool.version", "irqrr " IRQRR_VERSION },
 	};
-	/* and the script's faults: fault, fault.2, ... (board_trace_header) */
+	/* and the board line's model variants (model.KEY, as a recording made
+	 * with --model names them) and the script's faults: fault, fault.2, ... */
 	struct trace_kv all[sizeof(kv) / sizeof(kv[0]) + BOARD_TRACE_HEADER_EXTRA];
 	char keys[BOARD_TRACE_HEADER_ROWS][BOARD_TRACE_KEY_MAX];
-	memcpy(all, kv, sizeof(kv));
-	size_t n = board_trace_fault_header(sizeof(kv) / sizeof(kv[0]), b, all, keys);
+	size_t n = board_trace_header(kv, sizeof(kv) / sizeof(kv[0]), b, all, keys);
 	rec->w = trace_writer_open(rec->path, all, n, rec->opts, err, sizeof(err));
 	if (!rec->w || board_trace_init(&rec->bt, rec->w, b) < 0) {
 		fprintf(rec->err, "irqrr: %s\n", rec->w ? "out of memory" : err);

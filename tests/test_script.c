@@ -253,6 +253,109 @@ static void format_input_round_trips(void **state)
 	assert_int_equal(script_format_cmos(&c, cmos, 10), 0);
 }
 
+/* The board line takes every model variant of chips/variants.c by its key
+ * and value names: the configuration ones into cfg, the chips' ones into
+ * the command; a bad key or value is an error naming it. */
+static void board_line_takes_the_model_variants(void **state)
+{
+	(void)state;
+	struct script_cmd c;
+	parse_ok("board hpet=on hpet.qemu_wrap=1 pic.poll_no_0x80=0 lint0=bsp", &c);
+	assert_int_equal(c.op, SCRIPT_BOARD);
+	assert_int_equal(c.cfg.hpet, 1);
+	assert_int_equal(c.cfg.lint0_bsp_only, 1);
+	assert_int_equal(c.variants_set, (1u << BOARD_VARIANT_HPET_QEMU_WRAP) |
+						 (1u << BOARD_VARIANT_PIC_POLL_NO_0X80));
+	assert_int_equal(c.variant[BOARD_VARIANT_HPET_QEMU_WRAP], 1);
+	assert_int_equal(c.variant[BOARD_VARIANT_PIC_POLL_NO_0X80], 0);
+	/* every key of the table, with each of its values */
+	for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
+		for (unsigned k = 0; board_variant_value_name((enum board_variant)v, k); k++) {
+			char line[100];
+			snprintf(line, sizeof(line), "board %s=%s", board_variant_key((enum board_variant)v),
+				 board_variant_value_name((enum board_variant)v, k));
+			parse_ok(line, &c);
+			struct board_config cfg = cfg1;
+			if (board_config_set_variant(&cfg, (enum board_variant)v, k) == 0) {
+				assert_memory_equal(&c.cfg, &cfg, sizeof(cfg));
+				assert_int_equal(c.variants_set, 0);
+			} else {
+				assert_int_equal(c.variants_set, 1u << v);
+				assert_int_equal(c.variant[v], k);
+			}
+		}
+	}
+	assert_string_equal(parse_err("board hpet.qemu_wrap=2", NULL), "hpet.qemu_wrap must be 0 or 1");
+	assert_string_equal(parse_err("board hpet.clock=1ghz", NULL),
+			    "hpet.clock must be 100mhz or 14.318mhz");
+	assert_non_null(strstr(parse_err("board hpet.qemu_wrapped=1", NULL),
+			       "unknown key 'hpet.qemu_wrapped'"));
+	assert_non_null(strstr(parse_err("board pic.literal_edge", NULL), "KEY=VALUE"));
+	/* the longest board line: every key once */
+	parse_ok("board cpus=2 ioapic=0x11 imr=0xff rtc=0 pic.literal_edge=1 lint0=bsp "
+		 "pit.cw_keeps_counting=1 pic.poll_no_0x80=1 hpet=on hpet.clock=14.318mhz "
+		 "hpet.val_set_one_write=1 hpet.qemu_wrap=1 hpet.qemu_past=1", &c);
+	assert_int_equal(c.variants_set, (1u << BOARD_VARIANTS) - 1 - (1u << BOARD_VARIANT_LINT0) -
+						 (1u << BOARD_VARIANT_HPET) - (1u << BOARD_VARIANT_HPET_CLOCK));
+}
+
+/* A board line's variant reaches the board the script runs on, and a later
+ * board line keeps it unless it sets it again (checklist Q2: the poll word). */
+static void board_line_variants_reach_the_board(void **state)
+{
+	(void)state;
+	static const char pic[] = "out 0x20 0x11\nout 0x21 0x20\nout 0x21 0x04\nout 0x21 0x01\n"
+				  "irq 5 1\nout 0x20 0x0c\nin 0x20\n";
+	static const struct { const char *board; const char *poll; } cases[] = {
+		{ "", "in 0x20 = 0x85\n" },
+		{ "board pic.poll_no_0x80=1\n", "in 0x20 = 0x5\n" },
+		{ "board pic.poll_no_0x80=1\nboard cpus=2\n", "in 0x20 = 0x5\n" },
+		{ "board pic.poll_no_0x80=1\nboard pic.poll_no_0x80=0\n", "in 0x20 = 0x85\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char script[512], *out, *err;
+		snprintf(script, sizeof(script), "%s%s", cases[i].board, pic);
+		assert_int_equal(run(script, &out, &err), 0);
+		assert_string_equal(err, "");
+		assert_non_null(strstr(out, cases[i].poll));
+		free(out);
+		free(err);
+	}
+	char *out, *err;
+	assert_int_equal(run("board hpet=on\nboard hpet.qemu_past=yes\n", &out, &err), 2);
+	assert_string_equal(err, "irqrr: t.script:2: hpet.qemu_past must be 0 or 1\n");
+	free(out);
+	free(err);
+}
+
+/* script_format_board: the configuration line and the chips' variants that
+ * are not 0, which parse back to the same. */
+static void format_board_writes_the_variants(void **state)
+{
+	(void)state;
+	char buf[400];
+	unsigned variant[BOARD_VARIANTS] = { 0 };
+	struct board_config c = cfg1;
+	c.hpet = 1;
+	c.lint0_bsp_only = 1;
+	variant[BOARD_VARIANT_HPET_QEMU_PAST] = 1;
+	variant[BOARD_VARIANT_PIT_CW_KEEPS_COUNTING] = 1;
+	variant[BOARD_VARIANT_LINT0] = 1; /* configuration: the line has lint0= already */
+	assert_true(script_format_board(&c, variant, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "board cpus=1 ioapic=0x20 imr=0x0 lint0=bsp rtc=1767225600 hpet=on "
+				 "hpet.clock=100mhz pit.cw_keeps_counting=1 hpet.qemu_past=1");
+	struct script_cmd b;
+	parse_ok(buf, &b);
+	assert_memory_equal(&b.cfg, &c, sizeof(c));
+	assert_int_equal(b.variants_set, (1u << BOARD_VARIANT_HPET_QEMU_PAST) |
+						 (1u << BOARD_VARIANT_PIT_CW_KEEPS_COUNTING));
+	assert_int_equal(script_format_board(&c, variant, buf, 100), 0); /* too small */
+	char plain[400];
+	script_format_config(&c, plain, sizeof(plain));
+	script_format_board(&c, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, plain);
+}
+
 /* `cmos` sets a power-on CMOS byte (configuration): it reads back, the board
  * starts at power-on with it, and it must precede the first command. */
 static void cmos_lines_configure_the_board(void **state)
@@ -280,6 +383,9 @@ int main(void)
 		cmocka_unit_test(output_line_formats),
 		cmocka_unit_test(format_input_round_trips),
 		cmocka_unit_test(cmos_lines_configure_the_board),
+		cmocka_unit_test(board_line_takes_the_model_variants),
+		cmocka_unit_test(board_line_variants_reach_the_board),
+		cmocka_unit_test(format_board_writes_the_variants),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Chip-script tests (docs/chips-script.md): each tests/chips/NAME.script runs
 # on a bare board and must print exactly NAME.out; recorded with
-# `chips --record` it must replay identical, and its trace dumped back as a
+# `chips --record` it must replay identical, name the model variants its
+# board line turns on (KEY=1) in its header, and its trace dumped back as a
 # script must print the same lines again.
 # Usage: run_scripts.sh IRQRR DIR
 irqrr=$1
@@ -27,6 +28,19 @@ for s in "$dir"/*.script; do
 	if ! "$irqrr" chips --record "$tmp/$name.irqrr" "$s" >/dev/null ||
 	   ! "$irqrr" replay "$tmp/$name.irqrr" >/dev/null 2>"$tmp/$name.err"; then
 		echo "FAIL $name: recording does not replay identical: $(cat "$tmp/$name.err")"
+		fails=$((fails + 1))
+		continue
+	fi
+	# a model variant the board line turns on is named in the trace's header
+	missing=
+	for kv in $(sed -n 's/#.*//; s/^board[[:space:]]//p' "$s"); do
+		case $kv in
+		*.*=1) "$irqrr" info "$tmp/$name.irqrr" | grep -qFx "  model.${kv%=1} = 1" ||
+			missing="$missing ${kv%=1}" ;;
+		esac
+	done
+	if [ -n "$missing" ]; then
+		echo "FAIL $name: the trace's header does not name model.KEY for:$missing"
 		fails=$((fails + 1))
 		continue
 	fi

@@ -5,6 +5,9 @@
  * /dev/null; then every line is parsed on its own and every input line that
  * parses is formatted back with script_format_input and parsed again, which
  * must give the same event (the `dump --format script` round trip); a
+ * `board` line formats (script_format_board, with the model variants the
+ * board lines set so far) to one that parses to the same configuration and
+ * variants; a
  * `fault` line formats to its canonical spec, which parses to the same
  * fault.
  */
@@ -29,9 +32,10 @@ static FILE *devnull(void)
 	return f;
 }
 
-static uint64_t round_trip(const char *line, struct board_config *cfg)
+/* cfg and variant: the board lines' configuration and chip variants so far. */
+static uint64_t round_trip(const char *line, struct board_config *cfg, unsigned *variant)
 {
-	char err[200], buf[256];
+	char err[200], buf[512];
 	struct script_cmd cmd, again;
 	if (script_parse_line(line, cfg, &cmd, err, sizeof err)) {
 		FUZZ_CHECK(err[0] && memchr(err, 0, sizeof err), "parse error without a message");
@@ -39,13 +43,21 @@ static uint64_t round_trip(const char *line, struct board_config *cfg)
 	}
 	if (cmd.op == SCRIPT_BOARD) {
 		*cfg = cmd.cfg;
-		size_t n = script_format_config(cfg, buf, sizeof buf);
+		for (unsigned v = 0; v < BOARD_VARIANTS; v++)
+			if (cmd.variants_set & (1u << v))
+				variant[v] = cmd.variant[v];
+		size_t n = script_format_board(cfg, variant, buf, sizeof buf);
 		FUZZ_CHECK(n > 0 && n < sizeof buf, "board line of length %zu", n);
 		FUZZ_CHECK(script_parse_line(buf, cfg, &again, err, sizeof err) == 0,
 			   "'%s' (from '%s') does not parse: %s", buf, line, err);
 		FUZZ_CHECK(again.op == SCRIPT_BOARD &&
 				   !memcmp(&again.cfg, &cmd.cfg, sizeof cmd.cfg),
 			   "'%s' (from '%s') is another configuration", buf, line);
+		for (unsigned v = 0; v < BOARD_VARIANTS; v++) {
+			unsigned got = again.variants_set & (1u << v) ? again.variant[v] : 0;
+			FUZZ_CHECK(got == variant[v], "'%s' (from '%s'): %s=%u, not %u", buf, line,
+				   board_variant_key((enum board_variant)v), got, variant[v]);
+		}
 		return 0;
 	}
 	if (cmd.op == SCRIPT_FAULT) {
@@ -73,6 +85,7 @@ static uint64_t round_trip(const char *line, struct board_config *cfg)
 static uint64_t round_trip_all(const uint8_t *data, size_t size)
 {
 	struct board_config cfg;
+	unsigned variant[BOARD_VARIANTS] = { 0 };
 	uint64_t max_t = 0;
 	board_config_default(&cfg);
 	char *copy = malloc(size + 1);
@@ -83,7 +96,7 @@ static uint64_t round_trip_all(const uint8_t *data, size_t size)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		uint64_t t = round_trip(line, &cfg);
+		uint64_t t = round_trip(line, &cfg, variant);
 		max_t = t > max_t ? t : max_t;
 	}
 	free(copy);
