@@ -26,6 +26,11 @@
 #include "history.h"
 
 #define LVT_MASKED (1u << 16)
+
+/* The hot path (a board without injected faults, with no HPET or an idle
+ * one) keeps the rarer work out of line: docs/PERFORMANCE.md. */
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define COLD __attribute__((noinline, cold))
 #define LVT_LEVEL (1u << 15)
 #define LVT_DM(v) (((v) >> 8) & 7u)
 
@@ -72,14 +77,31 @@ static inline void out_wire(struct board *b, unsigned id, int level)
 	output(b, &ev);
 }
 
+/* The fault hooks, out of line (chips/fault.h; a board without faults
+ * only tests b->s.faults.n). */
+static COLD void fault_message(struct board *b, const struct apic_msg *m)
+{
+	board_fault_message(b, m);
+}
+
+static COLD void fault_line(struct board *b, unsigned n)
+{
+	board_fault_line(b, n);
+}
+
+static COLD uint64_t fault_next(const struct board *b)
+{
+	return board_fault_next(b);
+}
+
 static void out_msgs(struct board *b, const struct apic_msg *m, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct irq_event ev = { .kind = EV_APIC_MSG };
 		ev.u.apic = m[i];
 		output(b, &ev);
-		if (b->s.faults.n)
-			board_fault_message(b, &m[i]);
+		if (unlikely(b->s.faults.n))
+			fault_message(b, &m[i]);
 	}
 }
 
@@ -251,8 +273,8 @@ static void pic_int_update(struct board *b)
 static void drive_line(struct board *b, unsigned n)
 {
 	unsigned pin = ioapic_pin_of(n);
-	if (b->s.faults.n)
-		board_fault_line(b, n);
+	if (unlikely(b->s.faults.n))
+		fault_line(b, n);
 	if (n < 16 && n != 2) /* PIC IR2 is the cascade input */
 		pic_pair_set_irq(&b->s.pic, n, isa_level(b, n));
 	ioapic_pin(b, pin, ioapic_pin_level(b, pin));
@@ -270,6 +292,13 @@ static void pit_stopped(struct board *b)
 	irq0_update(b);
 }
 
+/* PIT OUT0 rose: a tick-counted PIT stop may fire. */
+static COLD void fault_pit_tick(struct board *b)
+{
+	if (board_fault_pit_tick_stops(b))
+		pit_stopped(b);
+}
+
 /* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
 static void irq0_update(struct board *b)
 {
@@ -280,8 +309,8 @@ static void irq0_update(struct board *b)
 	sources_update(b);
 	out_wire(b, WIRE_IRQ0, out0);
 	drive_line(b, 0);
-	if (out0 && b->s.faults.n && board_fault_pit_tick_stops(b))
-		pit_stopped(b);
+	if (unlikely(b->s.faults.n) && out0)
+		fault_pit_tick(b);
 }
 
 /* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
@@ -397,23 +426,45 @@ static inline void next_update(struct board *b)
 static inline uint64_t next_event(const struct board *b)
 {
 	uint64_t e = b->next_any;
-	if (b->s.faults.n) {
-		uint64_t f = board_fault_next(b);
+	if (unlikely(b->s.faults.n)) {
+		uint64_t f = fault_next(b);
 		e = f < e ? f : e;
 	}
 	return e;
 }
 
-/* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
- * order, each at its own time. */
-static void advance_to(struct board *b, uint64_t t)
+/* The HPET's match at e (out of line: an idle HPET has none). */
+static COLD void hpet_event(struct board *b, uint64_t e)
 {
-	if (t < b->s.now)
-		t = b->s.now;
-	if (b->s.faults.n && board_fault_next(b) <= b->s.now && board_fault_timed_stops(b))
-		pit_stopped(b); /* a fault added in the past (what-if) */
+	uint32_t old = line_sources(b);
+	unsigned pulses = hpet_advance(&b->s.hpet, e);
+	hpet_update(b, old, pulses);
+	b->hpet_next = hpet_next_event(&b->s.hpet, e);
+}
+
+/* A timed fault added in the past (what-if) acts at once. */
+static COLD void faults_past(struct board *b)
+{
+	if (board_fault_next(b) <= b->s.now && board_fault_timed_stops(b))
+		pit_stopped(b);
+}
+
+/* A timed fault of moment e acts after the chips' edges of that moment. */
+static COLD void faults_at(struct board *b, uint64_t e)
+{
+	if (board_fault_next(b) == e && board_fault_timed_stops(b))
+		pit_stopped(b);
+}
+
+/* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
+ * order, each at its own time. Compiled twice: with the fault hooks, and
+ * without them for a board that has no faults (none can be added during a
+ * time advance: board_add_fault() is called between inputs). */
+static inline __attribute__((always_inline)) void advance_loop(struct board *b, uint64_t t,
+							       const bool faults)
+{
 	for (;;) {
-		uint64_t e = next_event(b);
+		uint64_t e = faults ? next_event(b) : b->next_any;
 		/* UINT64_MAX means "no edge", even when t is UINT64_MAX */
 		if (e > t || e == UINT64_MAX || b->stop)
 			break;
@@ -430,20 +481,31 @@ static void advance_to(struct board *b, uint64_t t)
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
-		if (b->hpet_next == e) {
-			uint32_t old = line_sources(b);
-			unsigned pulses = hpet_advance(&b->s.hpet, e);
-			hpet_update(b, old, pulses);
-			b->hpet_next = hpet_next_event(&b->s.hpet, e);
-		}
+		if (unlikely(b->hpet_next == e))
+			hpet_event(b, e);
 		next_update(b);
-		/* a timed fault acts after the chips' edges of the same moment */
-		if (b->s.faults.n && board_fault_next(b) == e && board_fault_timed_stops(b))
-			pit_stopped(b);
+		if (faults && b->s.faults.n)
+			faults_at(b, e);
 		if (b->hist_on)
 			board_history_observe(b, b->last_num);
 	}
 	b->s.now = t;
+}
+
+static COLD void advance_faults(struct board *b, uint64_t t)
+{
+	faults_past(b);
+	advance_loop(b, t, true);
+}
+
+static void advance_to(struct board *b, uint64_t t)
+{
+	if (t < b->s.now)
+		t = b->s.now;
+	if (unlikely(b->s.faults.n))
+		advance_faults(b, t);
+	else
+		advance_loop(b, t, false);
 }
 
 /* ---- input framing: advance, then echo, then caused outputs ---- */
@@ -452,7 +514,7 @@ static void advance_to(struct board *b, uint64_t t)
  * advance as well as after the input, so that advancing by a separate
  * EV_TIME input (a script's `time` line) or by the input itself gives the
  * same order of outputs around the input. */
-static void deadline_update(struct board *b)
+static inline __attribute__((always_inline)) void deadline_update(struct board *b)
 {
 	uint64_t d = board_next_deadline(b);
 	if (d != b->s.deadline) {
