@@ -763,9 +763,13 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
 		pit_write(&b->s.pit, b->s.now, port, value);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-		next_update(b);
-		irq0_update(b);
+		/* a latch command or another channel's access keeps OUT0 and
+		 * its next edge (checked at every board_save) */
+		if (pit_write_moves_ch0(port, value)) {
+			b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+			next_update(b);
+			irq0_update(b);
+		}
 	} else if (rtc_owns_port(port)) {
 		rtc_write(&b->s.rtc, b->s.now, port, value);
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
@@ -784,9 +788,8 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 		v = pic_pair_read(&b->s.pic, port); /* a poll read is an INTA */
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
+		/* a read changes no channel's counting: next_edge stands */
 		v = pit_read(&b->s.pit, b->s.now, port);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-		next_update(b);
 	} else if (rtc_owns_port(port)) {
 		v = rtc_read(&b->s.rtc, b->s.now, port); /* reading C clears IRQF */
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
@@ -1081,6 +1084,10 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 	 * every keyframe, which the tests and replays take often) */
 	assert(b->sources == line_sources_compute(b));
 	assert(b->next_any == min3(b->next_edge, b->rtc_next, b->hpet_next));
+	/* and the PIT's cached edge and OUT0 agree with the PIT (a read or a
+	 * latch command does not recompute them) */
+	assert(b->next_edge == pit_next_edge(&b->s.pit, 0, b->s.now));
+	assert(b->s.irq0 == pit_out(&b->s.pit, 0, b->s.now));
 	board_serialize((struct board *)b, &s);
 	return s.err ? 0 : s.pos;
 }
