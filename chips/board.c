@@ -26,6 +26,11 @@
 #include "history.h"
 
 #define LVT_MASKED (1u << 16)
+
+/* The hot path (a board without injected faults, with no HPET or an idle
+ * one) keeps the rarer work out of line: docs/PERFORMANCE.md. */
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define COLD __attribute__((noinline, cold))
 #define LVT_LEVEL (1u << 15)
 #define LVT_DM(v) (((v) >> 8) & 7u)
 
@@ -72,14 +77,31 @@ static inline void out_wire(struct board *b, unsigned id, int level)
 	output(b, &ev);
 }
 
+/* The fault hooks, out of line (chips/fault.h; a board without faults
+ * only tests b->s.faults.n). */
+static COLD void fault_message(struct board *b, const struct apic_msg *m)
+{
+	board_fault_message(b, m);
+}
+
+static COLD void fault_line(struct board *b, unsigned n)
+{
+	board_fault_line(b, n);
+}
+
+static COLD uint64_t fault_next(const struct board *b)
+{
+	return board_fault_next(b);
+}
+
 static void out_msgs(struct board *b, const struct apic_msg *m, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct irq_event ev = { .kind = EV_APIC_MSG };
 		ev.u.apic = m[i];
 		output(b, &ev);
-		if (b->s.faults.n)
-			board_fault_message(b, &m[i]);
+		if (unlikely(b->s.faults.n))
+			fault_message(b, &m[i]);
 	}
 }
 
@@ -251,8 +273,8 @@ static void pic_int_update(struct board *b)
 static void drive_line(struct board *b, unsigned n)
 {
 	unsigned pin = ioapic_pin_of(n);
-	if (b->s.faults.n)
-		board_fault_line(b, n);
+	if (unlikely(b->s.faults.n))
+		fault_line(b, n);
 	if (n < 16 && n != 2) /* PIC IR2 is the cascade input */
 		pic_pair_set_irq(&b->s.pic, n, isa_level(b, n));
 	ioapic_pin(b, pin, ioapic_pin_level(b, pin));
@@ -270,6 +292,13 @@ static void pit_stopped(struct board *b)
 	irq0_update(b);
 }
 
+/* PIT OUT0 rose: a tick-counted PIT stop may fire. */
+static COLD void fault_pit_tick(struct board *b)
+{
+	if (board_fault_pit_tick_stops(b))
+		pit_stopped(b);
+}
+
 /* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
 static void irq0_update(struct board *b)
 {
@@ -280,8 +309,8 @@ static void irq0_update(struct board *b)
 	sources_update(b);
 	out_wire(b, WIRE_IRQ0, out0);
 	drive_line(b, 0);
-	if (out0 && b->s.faults.n && board_fault_pit_tick_stops(b))
-		pit_stopped(b);
+	if (unlikely(b->s.faults.n) && out0)
+		fault_pit_tick(b);
 }
 
 /* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
@@ -397,23 +426,45 @@ static inline void next_update(struct board *b)
 static inline uint64_t next_event(const struct board *b)
 {
 	uint64_t e = b->next_any;
-	if (b->s.faults.n) {
-		uint64_t f = board_fault_next(b);
+	if (unlikely(b->s.faults.n)) {
+		uint64_t f = fault_next(b);
 		e = f < e ? f : e;
 	}
 	return e;
 }
 
-/* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
- * order, each at its own time. */
-static void advance_to(struct board *b, uint64_t t)
+/* The HPET's match at e (out of line: an idle HPET has none). */
+static COLD void hpet_event(struct board *b, uint64_t e)
 {
-	if (t < b->s.now)
-		t = b->s.now;
-	if (b->s.faults.n && board_fault_next(b) <= b->s.now && board_fault_timed_stops(b))
-		pit_stopped(b); /* a fault added in the past (what-if) */
+	uint32_t old = line_sources(b);
+	unsigned pulses = hpet_advance(&b->s.hpet, e);
+	hpet_update(b, old, pulses);
+	b->hpet_next = hpet_next_event(&b->s.hpet, e);
+}
+
+/* A timed fault added in the past (what-if) acts at once. */
+static COLD void faults_past(struct board *b)
+{
+	if (board_fault_next(b) <= b->s.now && board_fault_timed_stops(b))
+		pit_stopped(b);
+}
+
+/* A timed fault of moment e acts after the chips' edges of that moment. */
+static COLD void faults_at(struct board *b, uint64_t e)
+{
+	if (board_fault_next(b) == e && board_fault_timed_stops(b))
+		pit_stopped(b);
+}
+
+/* Process every PIT OUT0, RTC IRQ and HPET transition up to t, in time
+ * order, each at its own time. Compiled twice: with the fault hooks, and
+ * without them for a board that has no faults (none can be added during a
+ * time advance: board_add_fault() is called between inputs). */
+static inline __attribute__((always_inline)) void advance_loop(struct board *b, uint64_t t,
+							       const bool faults)
+{
 	for (;;) {
-		uint64_t e = next_event(b);
+		uint64_t e = faults ? next_event(b) : b->next_any;
 		/* UINT64_MAX means "no edge", even when t is UINT64_MAX */
 		if (e > t || e == UINT64_MAX || b->stop)
 			break;
@@ -430,20 +481,31 @@ static void advance_to(struct board *b, uint64_t t)
 			irq8_update(b);
 			b->rtc_next = rtc_next_edge(&b->s.rtc, e);
 		}
-		if (b->hpet_next == e) {
-			uint32_t old = line_sources(b);
-			unsigned pulses = hpet_advance(&b->s.hpet, e);
-			hpet_update(b, old, pulses);
-			b->hpet_next = hpet_next_event(&b->s.hpet, e);
-		}
+		if (unlikely(b->hpet_next == e))
+			hpet_event(b, e);
 		next_update(b);
-		/* a timed fault acts after the chips' edges of the same moment */
-		if (b->s.faults.n && board_fault_next(b) == e && board_fault_timed_stops(b))
-			pit_stopped(b);
+		if (faults && b->s.faults.n)
+			faults_at(b, e);
 		if (b->hist_on)
 			board_history_observe(b, b->last_num);
 	}
 	b->s.now = t;
+}
+
+static COLD void advance_faults(struct board *b, uint64_t t)
+{
+	faults_past(b);
+	advance_loop(b, t, true);
+}
+
+static void advance_to(struct board *b, uint64_t t)
+{
+	if (t < b->s.now)
+		t = b->s.now;
+	if (unlikely(b->s.faults.n))
+		advance_faults(b, t);
+	else
+		advance_loop(b, t, false);
 }
 
 /* ---- input framing: advance, then echo, then caused outputs ---- */
@@ -452,7 +514,7 @@ static void advance_to(struct board *b, uint64_t t)
  * advance as well as after the input, so that advancing by a separate
  * EV_TIME input (a script's `time` line) or by the input itself gives the
  * same order of outputs around the input. */
-static void deadline_update(struct board *b)
+static inline __attribute__((always_inline)) void deadline_update(struct board *b)
 {
 	uint64_t d = board_next_deadline(b);
 	if (d != b->s.deadline) {
@@ -701,9 +763,13 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
 		pit_write(&b->s.pit, b->s.now, port, value);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-		next_update(b);
-		irq0_update(b);
+		/* a latch command or another channel's access keeps OUT0 and
+		 * its next edge (checked at every board_save) */
+		if (pit_write_moves_ch0(port, value)) {
+			b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+			next_update(b);
+			irq0_update(b);
+		}
 	} else if (rtc_owns_port(port)) {
 		rtc_write(&b->s.rtc, b->s.now, port, value);
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
@@ -722,9 +788,8 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 		v = pic_pair_read(&b->s.pic, port); /* a poll read is an INTA */
 		pic_int_update(b);
 	} else if (pit_owns_port(port)) {
+		/* a read changes no channel's counting: next_edge stands */
 		v = pit_read(&b->s.pit, b->s.now, port);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
-		next_update(b);
 	} else if (rtc_owns_port(port)) {
 		v = rtc_read(&b->s.rtc, b->s.now, port); /* reading C clears IRQF */
 		b->rtc_next = rtc_next_edge(&b->s.rtc, b->s.now);
@@ -1019,6 +1084,10 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 	 * every keyframe, which the tests and replays take often) */
 	assert(b->sources == line_sources_compute(b));
 	assert(b->next_any == min3(b->next_edge, b->rtc_next, b->hpet_next));
+	/* and the PIT's cached edge and OUT0 agree with the PIT (a read or a
+	 * latch command does not recompute them) */
+	assert(b->next_edge == pit_next_edge(&b->s.pit, 0, b->s.now));
+	assert(b->s.irq0 == pit_out(&b->s.pit, 0, b->s.now));
 	board_serialize((struct board *)b, &s);
 	return s.err ? 0 : s.pos;
 }

@@ -126,20 +126,18 @@ static void chip_set_input(struct pic *c, unsigned ir, int level)
 {
 	uint8_t bit = (uint8_t)(1u << ir);
 	uint8_t was = c->line & bit;
-	if (level)
+	/* DS "Level triggered mode": IRR follows the IR input; an
+	 * edge-triggered input sets IRR on a rising edge (and a literal edge
+	 * detector clears it when the line falls again). Split by level: the
+	 * hot path of every line drive (docs/PERFORMANCE.md). */
+	if (level) {
 		c->line |= bit;
-	else
-		c->line &= (uint8_t)~bit;
-	if (level_mask(c) & bit) {
-		/* DS "Level triggered mode": IRR follows the IR input. */
-		if (level)
+		if (!was || (level_mask(c) & bit))
 			c->irr |= bit;
-		else
+	} else {
+		c->line &= (uint8_t)~bit;
+		if ((level_mask(c) & bit) || (was && c->literal_edge))
 			c->irr &= (uint8_t)~bit;
-	} else if (level && !was) {
-		c->irr |= bit;
-	} else if (!level && was && c->literal_edge) {
-		c->irr &= (uint8_t)~bit;
 	}
 }
 

@@ -564,6 +564,15 @@ bool pit_owns_port(uint16_t port)
 	return (port >= PIT_PORT_CH0 && port <= PIT_PORT_CTRL) || port == PIT_PORT_61;
 }
 
+bool pit_write_moves_ch0(uint16_t port, uint8_t value)
+{
+	if (port == PIT_PORT_CH0)
+		return true;
+	/* SC = 0 and RW != 00: a mode/count setup of counter 0 (DS "Write
+	 * operations"); RW = 00 is the counter latch command, SC = 3 read-back */
+	return port == PIT_PORT_CTRL && (value >> 6) == 0 && ((value >> 4) & 3u) != CW_RW_LATCH;
+}
+
 void pit_park_ch0(uint16_t *port, uint8_t *value)
 {
 	*port = PIT_PORT_CTRL;

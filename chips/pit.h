@@ -64,6 +64,11 @@ void pit_init(struct pit *p, uint64_t now);
 /* Reset to the power-on state, keeping the model variant (cw_keeps_counting). */
 void pit_reset(struct pit *p, uint64_t now);
 bool pit_owns_port(uint16_t port); /* 0x40-0x43, 0x61 */
+/* Whether a write can change channel 0's counting (its OUT and next edge):
+ * a count for it, or a control word that programs it. A counter latch or
+ * read-back command, port 0x61 and the other channels' ports leave it as it
+ * was (a read never changes it). */
+bool pit_write_moves_ch0(uint16_t port, uint8_t value);
 /* The write that parks channel 0 with OUT0 low for good: a control word
  * for mode 0 with no count after it (the 8254 does not count until a count
  * is written, and OUT0 is low from the control word on). */

@@ -439,6 +439,47 @@ static void seeded_random_run_is_deterministic(void **state)
 	free(c2);
 }
 
+/* The board keeps PIT channel 0's next edge and OUT0 across the accesses
+ * that cannot change them (reads, latch and read-back commands, the other
+ * channels, port 0x61) without recomputing them: after every random PIT
+ * access, often between a count write and its load, the deadline and the
+ * wire state equal those of a board loaded from a keyframe (which computes
+ * them from the PIT). */
+static void pit_caches_hold_across_reads_and_latches(void **state)
+{
+	static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
+	static const uint8_t cws[] = { 0x00, 0x34, 0x30, 0x36, 0x3a, 0x12, 0x16, 0x40, 0x80,
+				       0xc2, 0xe2, 0xd2, 0xde, 0x04, 0x14 };
+	struct capture *c1 = cap_new();
+	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
+	uint8_t buf[8192];
+	uint64_t rng = 99, t = 0;
+	assert_non_null(b);
+	assert_non_null(fresh);
+	init_board(b, c1, 1);
+	linux_pic_init(b, 0);
+	pit_mode2(b, 0, 3);
+	for (unsigned i = 0; i < 20000; i++) {
+		t += rng_next(&rng) % 3000; /* a PIT clock is 838 ns */
+		uint16_t port = ports[rng_next(&rng) % 5];
+		if (rng_next(&rng) % 2) {
+			uint8_t v = port == 0x43 ? cws[rng_next(&rng) % 15] : (uint8_t)(rng_next(&rng) % 8);
+			board_pio_write(b, t, port, v);
+		} else {
+			(void)board_pio_read(b, t, port);
+		}
+		size_t n = board_save(b, buf, sizeof(buf));
+		assert_true(n > 0);
+		board_init_blank(fresh);
+		assert_null(board_load(fresh, buf, n));
+		assert_int_equal(board_next_deadline(b), board_next_deadline(fresh));
+		assert_int_equal(board_line_levels(b), board_line_levels(fresh));
+	}
+	free(b);
+	free(fresh);
+	free(c1);
+}
+
 /* Save mid-way, load into a fresh board, continue: identical outputs. */
 static void keyframe_continue_is_identical(void **state)
 {
@@ -863,6 +904,7 @@ int main(void)
 		cmocka_unit_test(time_never_goes_backwards),
 		cmocka_unit_test(apply_rejects_bad_inputs),
 		cmocka_unit_test(seeded_random_run_is_deterministic),
+		cmocka_unit_test(pit_caches_hold_across_reads_and_latches),
 		cmocka_unit_test(keyframe_continue_is_identical),
 		cmocka_unit_test(load_rejects_bad_state),
 		cmocka_unit_test(ten_years_of_time),
