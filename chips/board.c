@@ -1104,6 +1104,10 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return s.err;
 	if (s.pos != len)
 		return "trailing bytes after board state";
+	/* the IRQ0 wire is PIT OUT0 (board_save checks it; a PIT read or
+	 * latch does not recompute it, so a load must not let them differ) */
+	if (tmp.s.irq0 != pit_out(&tmp.s.pit, 0, tmp.s.now))
+		return "the IRQ0 wire disagrees with PIT OUT0";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
 	tmp.event_num = b->event_num;

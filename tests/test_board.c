@@ -509,6 +509,34 @@ static void keyframe_continue_is_identical(void **state)
 	free(c2);
 }
 
+/* A keyframe whose IRQ0 wire disagrees with PIT OUT0 is not a state the
+ * board can be in (board_save asserts it): board_load refuses it, instead of
+ * a later save asserting on it (a fuzzed trace found this: its PIT was only
+ * read after the keyframe, and a read does not recompute OUT0). */
+static void load_rejects_irq0_not_out0(void **state)
+{
+	(void)state;
+	struct board b;
+	struct capture *c = cap_new();
+	uint8_t buf[8192];
+	const uint64_t now = 0x0123456789abull; /* found in the saved bytes */
+	init_board(&b, c, 1);
+	board_advance(&b, now);
+	assert_int_equal(b.s.now, now);
+	size_t n = board_save(&b, buf, sizeof(buf));
+	size_t at = 0;
+	while (at + 8 <= n && memcmp(buf + at, &now, 8))
+		at++;
+	assert_true(at + 21 <= n);
+	size_t irq0 = at + 8 + 8 + 4; /* now, deadline, lines, then irq0 */
+	assert_int_equal(buf[irq0], b.s.irq0);
+	buf[irq0] ^= 1;
+	const char *why = board_load(&b, buf, n);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "OUT0"));
+	free(c);
+}
+
 static void load_rejects_bad_state(void **state)
 {
 	struct board b;
@@ -905,6 +933,7 @@ int main(void)
 		cmocka_unit_test(apply_rejects_bad_inputs),
 		cmocka_unit_test(seeded_random_run_is_deterministic),
 		cmocka_unit_test(pit_caches_hold_across_reads_and_latches),
+		cmocka_unit_test(load_rejects_irq0_not_out0),
 		cmocka_unit_test(keyframe_continue_is_identical),
 		cmocka_unit_test(load_rejects_bad_state),
 		cmocka_unit_test(ten_years_of_time),
