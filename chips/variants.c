@@ -72,9 +72,9 @@ const char *board_variant_parse(const char *spec, enum board_variant *v, unsigne
 	for (unsigned i = 0; i < BOARD_VARIANTS; i++) {
 		if (strlen(table[i].key) != (size_t)(eq - spec) || strncmp(table[i].key, spec, (size_t)(eq - spec)))
 			continue;
+		*v = (enum board_variant)i;
 		for (unsigned k = 0; table[i].values[k]; k++) {
 			if (!strcmp(table[i].values[k], eq + 1)) {
-				*v = (enum board_variant)i;
 				*value = k;
 				return NULL;
 			}
@@ -119,8 +119,8 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 		b->s.pic.chip[0].literal_edge = b->s.pic.chip[1].literal_edge = x;
 		break;
 	case BOARD_VARIANT_PIT_CW_KEEPS_COUNTING:
-		/* channel 0's cached next edge is unchanged until the next PIT
-		 * access, which recomputes it */
+		/* changes no counting now: it acts at the next control word for
+		 * channel 0, which recomputes the board's cached next edge */
 		b->s.pit.cw_keeps_counting = x;
 		break;
 	case BOARD_VARIANT_PIC_POLL_NO_0X80:

@@ -30,7 +30,8 @@ enum board_variant {
 /* "KEY" and the name of each value (index = value; NULL-terminated). */
 const char *board_variant_key(enum board_variant v);
 const char *board_variant_value_name(enum board_variant v, unsigned value);
-/* Parse "KEY=VALUE". Returns NULL, or a message naming what is wrong. */
+/* Parse "KEY=VALUE". Returns NULL, or a message naming what is wrong (with
+ * a known key and an unknown value, *v is that key's variant). */
 const char *board_variant_parse(const char *spec, enum board_variant *v, unsigned *value);
 /* The variants that are board configuration (lint0, hpet, hpet.clock: fields
  * of struct board_config) set in cfg: returns 0; 1 (cfg untouched) for a

@@ -70,31 +70,30 @@ static int lvt_value(const char *tok, uint32_t *out, const char *vec, char *err,
 	return 1;
 }
 
-/* A model variant's KEY=VALUE on a board line: the keys and values of
- * chips/variants.c's table. */
-static int board_variant(const char *key, const char *val, struct script_cmd *cmd, char *err,
-			 size_t errlen)
+/* A model variant's KEY=VALUE on a board line, parsed by chips/variants.c's
+ * board_variant_parse. */
+static int board_variant(const char *spec, struct script_cmd *cmd, char *err, size_t errlen)
 {
-	enum board_variant v = 0;
-	while (v < BOARD_VARIANTS && strcmp(board_variant_key(v), key))
-		v++;
-	if (v == BOARD_VARIANTS)
-		return fail(err, errlen, "board: unknown key '%s' (cpus, ioapic, imr, rtc, or a model "
-			    "key of irqrr replay --list-models)", key);
-	char values[64] = "";
-	for (unsigned k = 0; board_variant_value_name(v, k); k++) {
-		if (!strcmp(board_variant_value_name(v, k), val)) {
-			if (board_config_set_variant(&cmd->cfg, v, k) > 0) {
-				cmd->variants_set |= 1u << v;
-				cmd->variant[v] = (uint8_t)k;
-			}
-			return 0;
+	int keylen = (int)(strchr(spec, '=') - spec);
+	enum board_variant v = BOARD_VARIANTS;
+	unsigned k;
+	if (!board_variant_parse(spec, &v, &k)) {
+		if (board_config_set_variant(&cmd->cfg, v, k) > 0) {
+			cmd->variants_set |= 1u << v;
+			cmd->variant[v] = (uint8_t)k;
 		}
+		return 0;
+	}
+	if (v == BOARD_VARIANTS)
+		return fail(err, errlen, "board: unknown key '%.*s' (cpus, ioapic, imr, rtc, or a model "
+			    "key of irqrr replay --list-models)", keylen, spec);
+	char values[64] = "";
+	for (k = 0; board_variant_value_name(v, k); k++) {
 		size_t used = strlen(values);
 		snprintf(values + used, sizeof(values) - used, "%s%s", k ? " or " : "",
 			 board_variant_value_name(v, k));
 	}
-	return fail(err, errlen, "%s must be %s", key, values);
+	return fail(err, errlen, "%.*s must be %s", keylen, spec, values);
 }
 
 static int board_line(char **tok, int ntok, const struct board_config *base,
@@ -131,8 +130,10 @@ static int board_line(char **tok, int ntok, const struct board_config *base,
 			if (number(val, UINT64_MAX / 2, "rtc epoch", &v, err, errlen))
 				return -1;
 			cfg->rtc_epoch = v;
-		} else if (board_variant(key, val, cmd, err, errlen)) { /* the model keys */
-			return -1;
+		} else {
+			*eq = '='; /* the model keys: KEY=VALUE whole */
+			if (board_variant(tok[i], cmd, err, errlen))
+				return -1;
 		}
 	}
 	return 0;
