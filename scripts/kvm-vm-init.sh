@@ -14,8 +14,17 @@ fatal() {
 	echo "kvm-vm-init: $*" >/dev/ttyS0
 	busybox poweroff -f
 }
+# kvm-vm.sh passes kvm_amd's parameters (IRQRR_VM_KVM_AMD, comma-separated)
+# on the command line as irqrr.kvm_amd=
+amd=
+for w in $(busybox cat /proc/cmdline); do
+	case $w in irqrr.kvm_amd=*) amd=$(echo "${w#irqrr.kvm_amd=}" | busybox tr ',' ' ') ;; esac
+done
 while read -r m; do
-	busybox insmod "/mod/$m.ko" || fatal "insmod $m failed"
+	p=
+	[ "$m" = kvm_amd ] && p=$amd
+	# shellcheck disable=SC2086
+	busybox insmod "/mod/$m.ko" $p || fatal "insmod $m $p failed"
 done </mod/order
 p9="trans=virtio,version=9p2000.L,msize=512000"
 busybox mount -t 9p -o "$p9,cache=none" ctl /ctl || fatal "cannot mount the ctl share"

@@ -26,11 +26,14 @@
 # package, busybox and the built initramfs; IRQRR_VM_CONSOLE=FILE keeps the
 # VM's console log there; IRQRR_VM_TCG=multi runs the vCPUs on a host thread
 # each (default single: threaded TCG corrupts nested guests' state now and
-# then, docs/testbed.md). Inside, IRQRR_TESTBED names the test bed (QEMU's
+# then, docs/testbed.md); IRQRR_VM_CPU (default EPYC,+svm) is QEMU's -cpu and
+# IRQRR_VM_KVM_AMD (e.g. "npt=0") the parameters of L1's kvm_amd and
+# IRQRR_VM_QEMU_ARGS more arguments for QEMU (e.g. "-icount shift=0"), for
+# experiments on the test bed itself. Inside, IRQRR_TESTBED names the test bed (QEMU's
 # version): tests report its known defects by it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cpus=2 mem=3072 timeout=1800 stall=240 quiet=0
+cpus=1 mem=3072 timeout=1800 stall=240 quiet=0
 rw=()
 die() { echo "kvm-vm: $*" >&2; exit 125; }
 usage() { sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -168,14 +171,14 @@ mkfifo "$run/out" "$run/err"
 cat "$run/out" & opid=$!
 cat "$run/err" >&2 & epid=$!
 
-say "booting $kver under QEMU TCG (EPYC,+svm, $cpus cpus, $mem MiB, ${IRQRR_VM_TCG:-single}-threaded)"
-qemu-system-x86_64 -accel tcg,thread=${IRQRR_VM_TCG:-single} -cpu EPYC,+svm -smp "$cpus" -m "$mem" \
+say "booting $kver under QEMU TCG (${IRQRR_VM_CPU:-EPYC,+svm}${IRQRR_VM_KVM_AMD:+, kvm_amd $IRQRR_VM_KVM_AMD}, $cpus cpus, $mem MiB, ${IRQRR_VM_TCG:-single}-threaded)"
+qemu-system-x86_64 -accel tcg,thread=${IRQRR_VM_TCG:-single} -cpu "${IRQRR_VM_CPU:-EPYC,+svm}" -smp "$cpus" -m "$mem" \
 	-nodefaults -no-user-config -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 nokaslr panic=-1 mitigations=off tsc=reliable rdinit=/init" \
+	-append "console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 nokaslr panic=-1 mitigations=off tsc=reliable rdinit=/init irqrr.kvm_amd=${IRQRR_VM_KVM_AMD:-}" \
 	-serial "file:$run/console.log" -serial "file:$run/out" -serial "file:$run/err" \
 	-monitor "unix:$run/monitor,server=on,wait=off" \
-	"${virtfs[@]}" </dev/null >/dev/null 2>"$run/qemu.err" &
+	"${virtfs[@]}" ${IRQRR_VM_QEMU_ARGS:-} </dev/null >/dev/null 2>"$run/qemu.err" &
 qpid=$!
 # Watch the VM: --timeout, and the heartbeat /init writes on the console
 # every 30 s (kvm-vm-init.sh): none for --stall seconds is a stalled VM
