@@ -370,42 +370,27 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 static void dump_script_header(const struct trace_chunk *c, const struct trace_args *a, size_t ci)
 {
 	size_t kflen;
-	char line[400];
 	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
-	if (!b || !fresh || !kflen) {
+	struct board *b = malloc(sizeof(*b));
+	static struct board_setup setup;
+	static char lines[400 + 128 * 20 + BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
+	if (!b || !kflen) {
 		free(b);
-		free(fresh);
 		return;
 	}
 	board_init_blank(b);
-	if (!board_load(b, kf, kflen) && !board_init(fresh, &b->cfg, NULL, NULL)) {
-		static char cmos[128 * 20], faults[BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
-		unsigned variant[BOARD_VARIANTS];
-		for (unsigned v = 0; v < BOARD_VARIANTS; v++)
-			variant[v] = board_get_variant(b, (enum board_variant)v);
-		script_format_board(&b->cfg, variant, line, sizeof(line));
-		script_format_cmos(&b->cfg, cmos, sizeof(cmos));
-		script_format_faults(b, faults, sizeof(faults));
+	if (!board_load(b, kf, kflen)) {
+		board_setup_of(b, &setup);
+		script_format_setup(&setup, lines, sizeof(lines));
+		printf("# irqrr dump --format script %s\n%s", a->path, lines);
 		/* power-on with the trace's variants and faults, as the script's
 		 * board and fault lines make it */
-		for (unsigned v = 0; v < BOARD_VARIANTS; v++)
-			(void)board_set_variant(fresh, (enum board_variant)v, variant[v]);
-		for (unsigned i = 0; i < board_fault_count(b); i++) {
-			char spec[BOARD_FAULT_SPEC_MAX];
-			struct board_fault f;
-			board_fault_format(board_fault_at(b, i), spec, sizeof(spec));
-			if (!board_fault_parse(spec, &f))
-				(void)board_add_fault(fresh, &f);
-		}
-		printf("# irqrr dump --format script %s\n%s\n%s%s", a->path, line, cmos, faults);
-		if (board_state_hash(fresh) != board_state_hash(b) || a->from)
+		if (!board_setup_is_power_on(&setup, b) || a->from)
 			fprintf(stderr, "irqrr dump: warning: chunk %zu does not start at power-on;"
 					" a script cannot express the chip state there,"
 					" so `irqrr chips` may print different outputs\n", ci);
 	}
 	free(b);
-	free(fresh);
 }
 
 static const struct cli_opt dump_opts[] = {

@@ -87,7 +87,7 @@ static int drive(struct board *b, const struct irq_event *in, uint64_t *now, boo
 	return board_apply_bounded(b, in, lim);
 }
 
-int reduce_test(const struct predicate *p, const struct board_config *cfg,
+int reduce_test(const struct predicate *p, const struct board_setup *setup,
 		const struct irq_event *inputs, size_t n, const struct work_limit *limit)
 {
 	/* each run (each board) has the whole budget */
@@ -99,11 +99,15 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 	if (p->kind != PRED_DIVERGE) {
 		struct eval_sink s = { .result = 0 };
 		struct board *b = malloc(sizeof(*b));
-		if (!b || pred_eval_start_cfg(&s.e, p, cfg)) {
+		if (!b || pred_eval_start_cfg(&s.e, p, &setup->cfg)) {
 			free(b);
 			return -1;
 		}
-		board_init(b, cfg, eval_sink, &s);
+		if (board_setup_init(b, setup, eval_sink, &s)) {
+			pred_eval_end(&s.e);
+			free(b);
+			return -1;
+		}
 		for (size_t i = 0; i < n && !s.result; i++) {
 			int k = drive(b, &inputs[i], &now, &started, &lim_a);
 			if (k)
@@ -117,7 +121,8 @@ int reduce_test(const struct predicate *p, const struct board_config *cfg,
 	 * input by input, must emit the same events. */
 	struct board *a = malloc(sizeof(*a)), *v = malloc(sizeof(*v));
 	struct evbuf ea = { 0 }, ev = { 0 };
-	if (!a || !v || board_init(a, cfg, evbuf_sink, &ea) || board_init(v, cfg, evbuf_sink, &ev)) {
+	if (!a || !v || board_setup_init(a, setup, evbuf_sink, &ea) ||
+	    board_setup_init(v, setup, evbuf_sink, &ev)) {
 		rc = -1;
 	} else {
 		variant_apply(&p->variants, v);
@@ -174,7 +179,7 @@ static void sb_add(struct strbuf *b, const char *line)
 	b->s[b->n] = 0;
 }
 
-char *reduce_script(const struct board_config *cfg, const struct irq_event *inputs, size_t n,
+char *reduce_script(const struct board_setup *setup, const struct irq_event *inputs, size_t n,
 		    const char *header)
 {
 	struct strbuf sb = { 0 };
@@ -183,14 +188,13 @@ char *reduce_script(const struct board_config *cfg, const struct irq_event *inpu
 	bool started = false;
 	if (header)
 		sb_add(&sb, header);
-	char cmos[128 * 20];
-	script_format_config(cfg, line, sizeof(line));
-	sb_add(&sb, line);
-	if (script_format_cmos(cfg, cmos, sizeof(cmos)))
-		for (char *l = cmos, *nl; (nl = strchr(l, '\n')); l = nl + 1) {
-			*nl = '\0';
-			sb_add(&sb, l);
-		}
+	static char lines[400 + 128 * 20 + BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
+	if (!script_format_setup(setup, lines, sizeof(lines)))
+		return NULL;
+	for (char *l = lines, *nl; (nl = strchr(l, '\n')); l = nl + 1) {
+		*nl = '\0';
+		sb_add(&sb, l);
+	}
 	for (size_t i = 0; i < n && !sb.oom; i++) {
 		const struct irq_event *in = &inputs[i];
 		if (in->kind != EV_TIME && (in->t != now || !started) && in->t > 0) {
@@ -214,7 +218,7 @@ char *reduce_script(const struct board_config *cfg, const struct irq_event *inpu
 
 struct ddmin {
 	const struct predicate *p;
-	const struct board_config *cfg;
+	const struct board_setup *setup;
 	const struct irq_event *all;
 	struct irq_event *scratch;
 	uint64_t tests, max_tests;
@@ -233,7 +237,7 @@ static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
 	d->tests++;
 	for (size_t i = 0; i < n; i++)
 		d->scratch[i] = d->all[idx[i]];
-	int k = reduce_test(d->p, d->cfg, d->scratch, n, &d->lim);
+	int k = reduce_test(d->p, d->setup, d->scratch, n, &d->lim);
 	/* a candidate whose inputs make the board do more work than the
 	 * whole trace holds is not the bug being reduced: not interesting */
 	if (k == WORK_TIMEOUT)
@@ -295,26 +299,25 @@ static int fail(struct reduce_result *res, enum reduce_outcome o, const char *ms
 	return o;
 }
 
-/* The configuration in chunk c's keyframe, and whether the keyframe holds
- * that configuration's power-on state. NULL, or why not. */
-static const char *keyframe_config(const struct trace_chunk *c, struct board_config *cfg,
-				   bool *power_on)
+/* The board setup (configuration, variants, faults) in chunk c's keyframe,
+ * and whether the keyframe holds that setup's power-on state. NULL, or why
+ * not. */
+static const char *keyframe_setup(const struct trace_chunk *c, struct board_setup *setup,
+				  bool *power_on)
 {
 	size_t kflen;
 	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
-	struct board *b = malloc(sizeof(*b)), *fresh = malloc(sizeof(*fresh));
-	const char *why = !b || !fresh ? "out of memory" : NULL;
+	struct board *b = malloc(sizeof(*b));
+	const char *why = !b ? "out of memory" : NULL;
 	if (!why) {
 		board_init_blank(b);
 		why = kflen ? board_load(b, kf, kflen) : "chunk has no keyframe";
 	}
 	if (!why) {
-		*cfg = b->cfg;
-		*power_on = !board_init(fresh, cfg, NULL, NULL) &&
-			    board_state_hash(fresh) == board_state_hash(b);
+		board_setup_of(b, setup);
+		*power_on = board_setup_is_power_on(setup, b);
 	}
 	free(b);
-	free(fresh);
 	return why;
 }
 
@@ -357,8 +360,8 @@ static int inputs_upto(struct trace_iter *it, uint64_t last, struct input_list *
 	return k < 0 ? -1 : 0;
 }
 
-/* Inputs with event numbers <= last and the first input after it, the configuration, power-on or not. */
-static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_config *cfg,
+/* Inputs with event numbers <= last and the first input after it, the board setup, power-on or not. */
+static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_setup *setup,
 			  bool *power_on, struct irq_event **out, uint64_t **nums, size_t *nout, char *err,
 			  size_t errlen)
 {
@@ -375,7 +378,7 @@ static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_co
 		return -1;
 	}
 	trace_iter_init(&it, r, 0);
-	if ((c = trace_iter_chunk(&it)) && (why = keyframe_config(c, cfg, power_on)))
+	if ((c = trace_iter_chunk(&it)) && (why = keyframe_setup(c, setup, power_on)))
 		snprintf(err, errlen, "chunk 0: keyframe: %s", why);
 	else
 		rc = inputs_upto(&it, last, &in, err, errlen);
@@ -394,16 +397,16 @@ static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_co
 /* The shortest prefix of the inputs that satisfies p from power-on (the
  * predicate holds from its first hit on, so by halving): its length, 0 when
  * even all do not, or WORK_OUTPUTS / WORK_TIMEOUT. */
-static long first_hit_prefix(const struct predicate *p, const struct board_config *cfg,
+static long first_hit_prefix(const struct predicate *p, const struct board_setup *setup,
 			     const struct irq_event *inputs, size_t n, const struct work_limit *lim)
 {
-	int k = reduce_test(p, cfg, inputs, n, lim);
+	int k = reduce_test(p, setup, inputs, n, lim);
 	if (k != 1)
 		return k == WORK_OUTPUTS || k == WORK_TIMEOUT ? k : 0;
 	size_t lo = 0, hi = n; /* prefix lo does not satisfy p, prefix hi does */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		k = reduce_test(p, cfg, inputs, mid, lim);
+		k = reduce_test(p, setup, inputs, mid, lim);
 		if (k == WORK_OUTPUTS || k == WORK_TIMEOUT)
 			return k;
 		if (k == 1)
@@ -469,7 +472,7 @@ static int verify_script(const char *script, const struct board_config *cfg,
 static int reduce_imported(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
 			   double t0, struct reduce_result *res);
 static int reduce_inputs(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
-			 double t0, const struct board_config *cfg_in, struct irq_event *inputs, size_t n,
+			 double t0, const struct board_setup *setup, struct irq_event *inputs, size_t n,
 			 struct reduce_result *res);
 
 int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
@@ -503,14 +506,14 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 	bisect_result_free(br);
 	free(br);
 
-	struct board_config cfg;
+	struct board_setup setup;
 	struct irq_event *inputs = NULL;
 	uint64_t *nums = NULL;
 	size_t n = 0;
-	if (collect_inputs(r, last, &cfg, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
+	if (collect_inputs(r, last, &setup, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
 	free(nums);
-	return reduce_inputs(r, p, o, t0, &cfg, inputs, n, res);
+	return reduce_inputs(r, p, o, t0, &setup, inputs, n, res);
 }
 
 /* An imported trace records the peer's answers: bisect's `diverge:V` asks
@@ -521,15 +524,15 @@ static int reduce_imported(struct trace_reader *r, const struct predicate *p, co
 			   double t0, struct reduce_result *res)
 {
 	char err[300];
-	struct board_config cfg;
+	struct board_setup setup;
 	struct irq_event *inputs = NULL;
 	uint64_t *nums = NULL;
 	size_t n = 0;
-	if (collect_inputs(r, UINT64_MAX, &cfg, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
+	if (collect_inputs(r, UINT64_MAX, &setup, &res->power_on, &inputs, &nums, &n, err, sizeof(err)))
 		return fail(res, REDUCE_UNUSABLE, err);
 	struct work_limit lim = work_limit_for_trace(r);
 	lim.deadline = t0 + o->max_seconds;
-	long k = first_hit_prefix(p, &cfg, inputs, n, &lim);
+	long k = first_hit_prefix(p, &setup, inputs, n, &lim);
 	if (k <= 0) {
 		free(inputs);
 		free(nums);
@@ -541,21 +544,20 @@ static int reduce_imported(struct trace_reader *r, const struct predicate *p, co
 	}
 	res->first_hit = nums[k - 1];
 	free(nums);
-	return reduce_inputs(r, p, o, t0, &cfg, inputs, (size_t)k, res);
+	return reduce_inputs(r, p, o, t0, &setup, inputs, (size_t)k, res);
 }
 
 /* Reduce these inputs (which satisfy p from power-on) to a minimal script;
  * takes inputs. */
 static int reduce_inputs(struct trace_reader *r, const struct predicate *p, const struct reduce_opts *o,
-			 double t0, const struct board_config *cfg_in, struct irq_event *inputs, size_t n,
+			 double t0, const struct board_setup *setup, struct irq_event *inputs, size_t n,
 			 struct reduce_result *res)
 {
 	char err[300];
-	struct board_config cfg = *cfg_in;
 	res->inputs_prefix = n;
 	struct work_limit lim = work_limit_for_trace(r);
 	lim.deadline = t0 + o->max_seconds;
-	int whole = reduce_test(p, &cfg, inputs, n, &lim);
+	int whole = reduce_test(p, setup, inputs, n, &lim);
 	if (whole == WORK_OUTPUTS || whole == WORK_TIMEOUT) {
 		free(inputs);
 		return fail(res, REDUCE_UNUSABLE,
@@ -571,7 +573,7 @@ static int reduce_inputs(struct trace_reader *r, const struct predicate *p, cons
 				    : "the trace does not start at power-on and its inputs, replayed from power-on, do not satisfy the predicate");
 	}
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	struct ddmin d = { .p = p, .cfg = &cfg, .all = inputs, .max_tests = o->max_tests,
+	struct ddmin d = { .p = p, .setup = setup, .all = inputs, .max_tests = o->max_tests,
 			   .deadline = t0 + o->max_seconds, .lim = lim };
 	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
 	if (!idx || !d.scratch) {
@@ -595,13 +597,13 @@ static int reduce_inputs(struct trace_reader *r, const struct predicate *p, cons
 		 "# starts at power-on%s",
 		 p->text, m, n, res->minimal ? " (1-minimal)" : " (budget reached, not 1-minimal)",
 		 res->power_on ? "" : "; the trace did not (ring mode): checked on this script itself");
-	res->script = reduce_script(&cfg, d.scratch, m, header);
+	res->script = reduce_script(setup, d.scratch, m, header);
 	free(idx);
 	free(d.scratch);
 	free(inputs);
 	if (!res->script)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
-	if (verify_script(res->script, &cfg, p, &res->verified_hit, err, sizeof(err))) {
+	if (verify_script(res->script, &setup->cfg, p, &res->verified_hit, err, sizeof(err))) {
 		reduce_result_free(res);
 		return fail(res, REDUCE_UNUSABLE, err);
 	}

@@ -42,14 +42,15 @@ int reduce_trace(struct trace_reader *r, const struct predicate *p, const struct
 		 struct reduce_result *res);
 void reduce_result_free(struct reduce_result *res);
 
-/* Does running these inputs from power-on (as `irqrr chips` runs a script:
+/* Does running these inputs from setup's power-on (as `irqrr chips` runs a script:
  * a `time` before each input whose time moves) satisfy the predicate?
  * 1 yes, 0 no, -1 an input the board rejects / out of memory, or
  * WORK_OUTPUTS / WORK_TIMEOUT when an input exceeds lim (NULL: no bound). */
-int reduce_test(const struct predicate *p, const struct board_config *cfg,
+struct board_setup;
+int reduce_test(const struct predicate *p, const struct board_setup *setup,
 		const struct irq_event *inputs, size_t n, const struct work_limit *lim);
 /* Script text for these inputs (malloc'd; NULL on out of memory). */
-char *reduce_script(const struct board_config *cfg, const struct irq_event *inputs, size_t n,
+char *reduce_script(const struct board_setup *setup, const struct irq_event *inputs, size_t n,
 		    const char *header);
 
 #endif

@@ -383,20 +383,64 @@ size_t script_format_board(const struct board_config *cfg, const unsigned *varia
 	return n;
 }
 
-size_t script_format_faults(const struct board *b, char *buf, size_t len)
+void board_setup_of(const struct board *b, struct board_setup *s)
 {
-	size_t pos = 0;
-	if (len)
-		buf[0] = '\0';
-	for (unsigned i = 0; i < board_fault_count(b); i++) {
+	memset(s, 0, sizeof(*s));
+	s->cfg = b->cfg;
+	for (unsigned v = 0; v < BOARD_VARIANTS; v++)
+		s->variant[v] = board_get_variant(b, (enum board_variant)v);
+	/* each fault as its spec gives it: the progress (count, fired) is the
+	 * recording's, the script's starts from zero */
+	for (unsigned i = 0; i < board_fault_count(b) && s->nfaults < BOARD_FAULTS_MAX; i++) {
 		char spec[BOARD_FAULT_SPEC_MAX];
 		board_fault_format(board_fault_at(b, i), spec, sizeof(spec));
-		int n = snprintf(buf + pos, len - pos, "fault %s\n", spec);
-		if (n < 0 || (size_t)n >= len - pos)
-			return 0;
-		pos += (size_t)n;
+		if (!board_fault_parse(spec, &s->fault[s->nfaults]))
+			s->nfaults++;
 	}
-	return pos;
+}
+
+int board_setup_init(struct board *b, const struct board_setup *s, irq_event_sink sink, void *ctx)
+{
+	if (board_init(b, &s->cfg, sink, ctx))
+		return -1;
+	for (unsigned v = 0; v < BOARD_VARIANTS; v++)
+		if (board_set_variant(b, (enum board_variant)v, s->variant[v]) < 0)
+			return -1;
+	for (unsigned i = 0; i < s->nfaults; i++)
+		if (board_add_fault(b, &s->fault[i]))
+			return -1;
+	return 0;
+}
+
+bool board_setup_is_power_on(const struct board_setup *s, const struct board *b)
+{
+	struct board *fresh = malloc(sizeof(*fresh));
+	bool same = fresh && !board_setup_init(fresh, s, NULL, NULL) &&
+		    board_state_hash(fresh) == board_state_hash(b);
+	free(fresh);
+	return same;
+}
+
+size_t script_format_setup(const struct board_setup *s, char *buf, size_t len)
+{
+	size_t n = script_format_board(&s->cfg, s->variant, buf, len);
+	if (!n || n + 1 >= len)
+		return 0;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	size_t k = script_format_cmos(&s->cfg, buf + n, len - n);
+	if (!k && buf[n])
+		return 0;
+	n += k;
+	for (unsigned i = 0; i < s->nfaults; i++) {
+		char spec[BOARD_FAULT_SPEC_MAX];
+		board_fault_format(&s->fault[i], spec, sizeof(spec));
+		int w = snprintf(buf + n, len - n, "fault %s\n", spec);
+		if (w < 0 || (size_t)w >= len - n)
+			return 0;
+		n += (size_t)w;
+	}
+	return n;
 }
 
 size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len)

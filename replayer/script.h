@@ -8,6 +8,7 @@
 #ifndef IRQRR_SCRIPT_H
 #define IRQRR_SCRIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,9 +56,26 @@ size_t script_format_config(const struct board_config *cfg, char *buf, size_t le
  * variant NULL: none. */
 size_t script_format_board(const struct board_config *cfg, const unsigned *variant, char *buf,
 			   size_t len);
-/* The `fault SPEC` lines (each ending in a newline) for the board's
- * injected faults; "" if none. */
-size_t script_format_faults(const struct board *b, char *buf, size_t len);
+/* What a script's `board`, `cmos` and `fault` lines set up: a
+ * configuration, the model variants of the chips' state (index: enum
+ * board_variant) and the injected faults as specified (not yet fired). A
+ * recording made with --model or --fault starts at the power-on of such a
+ * board; board_setup_of() reads it off a board loaded from a keyframe. */
+struct board_setup {
+	struct board_config cfg;
+	unsigned variant[BOARD_VARIANTS];
+	unsigned nfaults;
+	struct board_fault fault[BOARD_FAULTS_MAX];
+};
+void board_setup_of(const struct board *b, struct board_setup *s);
+/* board_init() with s's configuration, then its variants and faults: the
+ * board a script with script_format_setup()'s lines starts from. 0 or -1. */
+int board_setup_init(struct board *b, const struct board_setup *s, irq_event_sink sink, void *ctx);
+/* Does b hold s's power-on state? (b loaded from a trace's first keyframe) */
+bool board_setup_is_power_on(const struct board_setup *s, const struct board *b);
+/* The `board` line, `cmos` lines and `fault` lines for s, each ending in a
+ * newline; 0 if buf is too small. */
+size_t script_format_setup(const struct board_setup *s, char *buf, size_t len);
 /* The `cmos INDEX VALUE` lines (each ending in a newline) for the
  * configuration's non-zero CMOS RAM bytes; "" if none; 0 if buf is too small. */
 size_t script_format_cmos(const struct board_config *cfg, char *buf, size_t len);

@@ -60,6 +60,22 @@ check 0 "reduced script satisfies the predicate" "$IRQRR" bisect "$T/min.irqrr" 
 check 1 "reduce not found" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>1s' -o "$T/x.script"
 check 2 "reduce without -o" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>50us'
 check 2 "reduce unwritable output" "$IRQRR" reduce "$T/a.irqrr" --until 'isr-held:5>50us' -o "$T/no/dir/x"
+# A trace recorded with a model variant or an injected fault starts at that
+# board's power-on: reduce runs its candidates on the same board and the
+# script says so (a `board` line with the variant, a `fault` line), so the
+# script's recording is the trace's setup, not the datasheet board's.
+"$IRQRR" chips --record "$T/poll1.irqrr" "$(dirname "$0")/../chips/pic-poll-no-0x80.script" >/dev/null ||
+	{ echo "FAIL: chips --record (variant)"; fail=1; }
+check 0 "reduce: variant trace, diverge from it" "$IRQRR" reduce "$T/poll1.irqrr" --until 'diverge:pic.poll_no_0x80=0' -o "$T/poll.script"
+has "$T/poll.script" "^board .*pic.poll_no_0x80=1" "reduced script keeps the trace's variant"
+if grep -q "ring mode" "$T/poll.script" "$T/out" "$T/err"; then echo "FAIL: variant trace taken for ring mode"; fail=1; else echo "ok: variant trace starts at power-on"; fi
+{ echo "fault edge-lose:line=5,nth=1"; cat "$T/s"; } >"$T/sf"
+"$IRQRR" chips --record "$T/f.irqrr" "$T/sf" >/dev/null || { echo "FAIL: chips --record (fault)"; fail=1; }
+check 0 "reduce: fault trace" "$IRQRR" reduce "$T/f.irqrr" --until 'line-undelivered:5>50us' -o "$T/f.script"
+has "$T/f.script" "^fault edge-lose:line=5,nth=1" "reduced script keeps the trace's fault"
+if grep -q "ring mode" "$T/f.script" "$T/out" "$T/err"; then echo "FAIL: fault trace taken for ring mode"; fail=1; else echo "ok: fault trace starts at power-on"; fi
+"$IRQRR" chips --record "$T/fmin.irqrr" "$T/f.script" >/dev/null || { echo "FAIL: reduced fault script does not run"; fail=1; }
+check 0 "reduced fault script satisfies the predicate" "$IRQRR" bisect "$T/fmin.irqrr" --until 'line-undelivered:5>50us'
 check 0 "list-models shows the new variants" "$IRQRR" replay --list-models
 has "$T/out" "pit.cw_keeps_counting=0|1" "cw_keeps_counting listed"
 has "$T/out" "pic.poll_no_0x80=0|1" "poll_no_0x80 listed"
