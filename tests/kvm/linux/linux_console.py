@@ -63,6 +63,7 @@ def shell_initrd(tmp, busybox):
             ("dev", stat.S_IFDIR | 0o755, b"", (0, 0)),
             ("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)),
             ("dev/ttyS0", stat.S_IFCHR | 0o600, b"", (4, 64)),
+            ("dev/null", stat.S_IFCHR | 0o666, b"", (1, 3)),
             ("bin/busybox", stat.S_IFREG | 0o755, open(busybox, "rb").read(), (0, 0)),
             ("init", stat.S_IFREG | 0o755, INIT, (0, 0)),
         ]))
