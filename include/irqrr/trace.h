@@ -254,6 +254,11 @@ int trace_reader_find_event(struct trace_reader *r, uint64_t n, size_t *chunk);
  * everything): the chunk to start from to reach time t. */
 int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk);
 
+/* The chunk whose keyframe starts the run holding chunk i: i, or the last
+ * chunk before it with a keyframe when i continues the chunks before it
+ * (empty keyframe, no gap: docs/FORMAT.md "Chunk"). Never across a gap or
+ * an unreadable chunk: then the continuation itself (it has no start). */
+size_t trace_reader_run_start(struct trace_reader *r, size_t i);
 /* Read, check sizes and CRCs, decompress. NULL on error (message in
  * trace_reader_error, e.g. "chunk 17 at offset 0x4a000: checksum mismatch"). */
 struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i);
