@@ -81,10 +81,12 @@ static void recording_console_flush(struct recording *r)
 }
 
 /* The keyframe policy: --keyframe-windows N (1: a keyframe in every chunk,
- * the policy off) and --keyframe-kib. */
+ * the policy off) and --keyframe-kib; LZ4 HC, as the recorder produces in
+ * real time (a chunk per 250 ms of guest time, or 256 KiB): the writer
+ * thread keeps up and the producer never waits for it. */
 static struct trace_writer_opts recording_writer_opts(const struct recorder_options *o)
 {
-	struct trace_writer_opts wo = {0};
+	struct trace_writer_opts wo = {.lz4_hc = RECORDER_LZ4_HC_LEVEL};
 	unsigned windows = o->keyframe_windows ? o->keyframe_windows : RECORDER_KEYFRAME_WINDOWS_DEFAULT;
 	unsigned kib = o->keyframe_kib ? o->keyframe_kib : RECORDER_KEYFRAME_KIB_DEFAULT;
 	if (windows > 1) {
