@@ -30,6 +30,8 @@
  * one recording is compared before and after; run trace_density on OUT
  * for its bytes.
  *
+ * "keyframes" counts the chunks that have one (the others are continuations).
+ *
  * Totals: records, board events (kinds 0x01..0x3F: what replay consumes),
  * guest seconds (last record's time minus the first's), file bytes; bytes
  * per record, per board event and per guest second.
@@ -307,7 +309,7 @@ int main(int argc, char **argv)
 	}
 	size_t nch = trace_reader_chunk_count(tr);
 	uint64_t records = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
-	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0;
+	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0, kf_chunks = 0;
 	int64_t dt_lz4 = 0;
 	for (size_t ci = 0; ci < nch; ci++) {
 		struct trace_chunk *c = trace_reader_load_chunk(tr, ci);
@@ -389,6 +391,7 @@ int main(int argc, char **argv)
 		no_time = false;
 		/* the keyframe: its raw bytes, and what the chunk saves without it */
 		kf_raw += 4 + kfl;
+		kf_chunks += kfl != 0;
 		if (kfl) {
 			size_t m = build(buf, kf, 0, rs, n, info->first_t, -1);
 			kf_lz4 += all_lz4 - lz4(buf, m, out, outcap);
@@ -413,7 +416,8 @@ int main(int argc, char **argv)
 	printf("%s%s: %" PRIu64 " bytes, %zu chunks, %" PRIu64 " records (%" PRIu64 " board events), %.3f s of guest time\n",
 	       path, sim ? " (simulated 2.1 recorder)" : "", file, nch, records, board, secs);
 	if (mismatches)
-		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored\n", mismatches);
+		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 fast's)\n",
+		       mismatches);
 	printf("%-12s %9s %9s %7s %9s %7s %6s\n", "kind", "records", "raw", "raw/rec", "lz4", "lz4/rec", "share");
 	for (unsigned kd = 0; kd < 256; kd++) {
 		if (!ks[kd].records)
@@ -424,7 +428,7 @@ int main(int argc, char **argv)
 		       (double)ks[kd].raw / (double)ks[kd].records, ks[kd].lz4,
 		       (double)ks[kd].lz4 / (double)ks[kd].records, 100.0 * (double)ks[kd].lz4 / (double)file);
 	}
-	printf("%-12s %9zu %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", nch, kf_raw, "", kf_lz4,
+	printf("%-12s %9" PRIu64 " %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", kf_chunks, kf_raw, "", kf_lz4,
 	       "", 100.0 * (double)kf_lz4 / (double)file);
 	printf("%-12s %9s %9" PRIu64 " %7s %9" PRId64 " %7s %5.1f%%\n", "(dt fields)", "", dt_raw, "", dt_lz4,
 	       "", 100.0 * (double)dt_lz4 / (double)file);
