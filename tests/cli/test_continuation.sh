@@ -62,6 +62,12 @@ done
 same dump
 same dump --format json --from 123000 --to 123100
 same stats
+same stats --from 123457
+# from a continuation chunk: the script's board line comes from its run's keyframe
+same dump --format script --from 123457 --to 123500
+same dump --format chips --from 123457 --to 123500
+same plot -o - --from 123457 --to 124000
+same export -o - --from 170001
 for at in 0 5 12345 123457 175906 200001 228765; do
 	same state --at $at
 	same explain --at $at
