@@ -74,6 +74,7 @@ for at in 0 5 12345 123457 175906 200001 228765; do
 done
 same export -o -
 same diff k.irqrr
+# (quiet: the summary line counts from the keyframe the replay starts at)
 same replay --from 120000 --to 121000 --quiet
 # bisect: the answer is the same; the count of chunks passed over is not
 bisect_same() {
