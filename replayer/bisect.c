@@ -101,10 +101,12 @@ static bool follows_gap(const struct trace_chunk_info *info, const struct trace_
  * Returns k - ci and restarts e there, 0 to scan ci (also when a keyframe
  * is unreadable or a gap comes first: the scan then meets the problem
  * where a linear scan would). *last is set to chunk k - 1's info.
- * *next_kf caches k for the chunks of the same run: a continuation is
- * known only by decoding it. */
+ * A continuation is known only by decoding its chunk: *cont_end caches
+ * the last chunk found to be one (the chunks probed after ci are
+ * consecutive, so every chunk after ci up to it is one too), and a chunk
+ * is decoded here at most once for that. */
 static size_t try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_info *info,
-		       struct pred_eval *e, struct board *tmp, size_t *next_kf,
+		       struct pred_eval *e, struct board *tmp, size_t *cont_end,
 		       struct trace_chunk_info *last)
 {
 	uint32_t watch = pred_watch_mask(e->p);
@@ -117,7 +119,7 @@ static size_t try_skip(struct trace_reader *r, size_t ci, const struct trace_chu
 		if (prev.last_t < info->first_t || prev.last_t - info->first_t > e->p->duration ||
 		    k >= nchunks || trace_reader_chunk_info(r, k, &next) || follows_gap(&next, &prev))
 			return 0;
-		if (*next_kf > k) {
+		if (k <= *cont_end) {
 			prev = next; /* a continuation, seen before */
 			continue;
 		}
@@ -125,9 +127,9 @@ static size_t try_skip(struct trace_reader *r, size_t ci, const struct trace_chu
 			return 0;
 		if (kflen)
 			break;
+		*cont_end = k;
 		prev = next;
 	}
-	*next_kf = k;
 	if (board_load(tmp, kf, kflen) || (pred_state_mask(e->p, tmp) & watch))
 		return 0;
 	pred_eval_restart(e, tmp);
@@ -261,7 +263,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	bool started = false, after_gap = false;
 	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
-	size_t next_kf = 0; /* try_skip's cache: the next chunk known to have a keyframe */
+	size_t cont_end = 0; /* try_skip's cache: the last chunk known to be a continuation */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
 		struct trace_chunk_info info;
@@ -272,7 +274,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 		if (info.first_event > to)
 			break;
 		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks && !follows_gap(&info, &prev)) {
-			size_t n = try_skip(r, ci, &info, &e, tmp, &next_kf, &prev);
+			size_t n = try_skip(r, ci, &info, &e, tmp, &cont_end, &prev);
 			if (n) {
 				res->skipped += n;
 				skipped += n;
