@@ -15,7 +15,7 @@
 # are: which event a what-if replay (--model) whose first effect is on chip
 # state reports (the next keyframe's check), and bisect --from inside an
 # episode of the condition (its time is counted from the keyframe before
-# --from).
+# --from). Also a cut (killed recorder) and a damaged chunk mid-run.
 # Usage: test_continuation.sh IRQRR BENCH_BOARD TRACE_DENSITY
 set -u
 irqrr=$(realpath "$1") bench=$(realpath "$2") density=$(realpath "$3")
@@ -100,6 +100,21 @@ done
 # a run of continuations shorter than the duration is passed over whole
 "$irqrr" bisect --until 'isr-held:any>1s' --stats c.irqrr >c.out
 grep -q "[1-9][0-9][0-9] chunks passed over by keyframe" c.out || fail "bisect passed over no runs: $(cat c.out)"
+# a killed recorder (the file cut mid-chunk, no footer): every complete
+# chunk replays; damage in the middle costs the continuations after it up
+# to the next keyframe, reported as such
+size=$(stat -c %s c.irqrr)
+for q in 1 2 3; do
+	head -c $((size * q / 4)) c.irqrr >cut.irqrr
+	"$irqrr" replay cut.irqrr >cut.out 2>cut.err || fail "replay of c cut at $q/4: $(cat cut.err)"
+	grep -q "^identical: " cut.out && grep -q "no footer" cut.err || fail "cut at $q/4: $(cat cut.out cut.err)"
+done
+cp c.irqrr flip.irqrr
+printf '\x5a' | dd of=flip.irqrr bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+head -c $((size * 9 / 10)) flip.irqrr >flipcut.irqrr
+"$irqrr" replay flipcut.irqrr >flip.out 2>&1
+grep -q "1 damaged chunk skipped, [1-9][0-9]* chunks\? continuing them" flip.out && grep -q "^identical: " flip.out \
+	|| fail "damaged continuation run: $(cat flip.out)"
 # reduce: the same script
 "$irqrr" reduce --until 'remote-irr:any>300ms' -o k.script k.irqrr >/dev/null 2>&1 || fail "reduce k"
 "$irqrr" reduce --until 'remote-irr:any>300ms' -o c.script c.irqrr >/dev/null 2>&1 || fail "reduce c"
