@@ -65,6 +65,7 @@ struct trace_writer {
 	bool have_keyframe;  /* a chunk with a keyframe was begun */
 	size_t run_bytes;    /* record bytes of the run's sealed chunks */
 	unsigned run_chunks; /* the run's sealed chunks */
+	uint64_t keyframes;  /* chunks begun with a keyframe */
 
 	/* ---- configuration ---- */
 	char *path;
@@ -563,9 +564,7 @@ int trace_writer_begin_chunk(struct trace_writer *w, const void *keyframe, size_
 		w->have_keyframe = true;
 		w->run_bytes = 0;
 		w->run_chunks = 0;
-		pthread_mutex_lock(&w->mu);
-		w->st.keyframes++;
-		pthread_mutex_unlock(&w->mu);
+		w->keyframes++;
 	}
 	return open_chunk(w, keyframe, len);
 }
@@ -1043,6 +1042,7 @@ void trace_writer_stats(struct trace_writer *w, struct trace_writer_stats *st)
 	*st = w->st;
 	pthread_mutex_unlock(&w->mu);
 	st->events = w->next_event;
+	st->keyframes = w->keyframes;
 }
 
 const char *trace_writer_error(const struct trace_writer *w) { return w->err; }
