@@ -14,6 +14,8 @@
  *   bench_board [TICKS (default 10^6)] [RUNS (default 5)] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]
  *
  * Prints ns/event and ns/input (median of RUNS), events per tick. With
+ * --hc LEVEL: the writer compresses with LZ4 HC at LEVEL; the traced run
+ * then prints the producer's ns/event and the writer's stalls. With
  * --trace FILE it also writes the stream (one run) as a trace, for the
  * replay and `state --at` benchmarks (bench/run.sh). --chunk-ms MS also
  * starts a chunk whenever MS of virtual time passed since the last one, as
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
 	int runs = 5;
 	const char *trace = NULL;
 	uint64_t chunk_ms = 0, stuck_at = UINT64_MAX;
-	int pos = 0, history = 0, hpet = 0;
+	int pos = 0, history = 0, hpet = 0, hc = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
 			trace = argv[++i];
@@ -140,13 +142,15 @@ int main(int argc, char **argv)
 			hpet = 1; /* an idle HPET on the board, as the recorder fits one */
 		else if (!strcmp(argv[i], "--stuck-at") && i + 1 < argc)
 			stuck_at = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--hc") && i + 1 < argc)
+			hc = atoi(argv[++i]); /* the writer's LZ4 HC level (0: LZ4 fast) */
 		else if (pos++ == 0)
 			ticks = strtoull(argv[i], NULL, 0);
 		else
 			runs = atoi(argv[i]);
 	}
 	if (runs < 1 || runs > 100 || ticks < 1) {
-		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--hpet] [--trace FILE [--chunk-ms MS] [--stuck-at TICK]]\n");
+		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--hpet] [--trace FILE [--chunk-ms MS] [--stuck-at TICK] [--hc LEVEL]]\n");
 		return 2;
 	}
 	struct board *b = malloc(sizeof(*b));
@@ -180,13 +184,24 @@ int main(int argc, char **argv)
 		char err[300];
 		struct counter c = { 0, NULL, chunk_ms * 1000000, 0, stuck_at };
 		const struct trace_kv kv[] = { { "source", "bench_board" } };
-		c.w = trace_writer_open(trace, kv, 1, NULL, err, sizeof(err));
+		struct trace_writer_opts wo = { .lz4_hc = hc };
+		c.w = trace_writer_open(trace, kv, 1, &wo, err, sizeof(err));
 		if (!c.w) {
 			fprintf(stderr, "bench_board: %s\n", err);
 			return 1;
 		}
 		board_init(b, &cfg, count_sink, &c);
+		double t0 = now_s();
 		run(b, &c, ticks);
+		double t1 = now_s();
+		struct trace_writer_stats st;
+		if (trace_writer_flush(c.w) == 0) {
+			trace_writer_stats(c.w, &st);
+			printf("trace: producer %.2f ns/event; %" PRIu64 " chunks, %" PRIu64
+			       " stalls (queue full), compression %.1f us/chunk\n",
+			       (t1 - t0) * 1e9 / (double)c.events, st.chunks, st.stalls,
+			       st.chunks ? (double)st.compress_ns / 1e3 / (double)st.chunks : 0.0);
+		}
 		if (trace_writer_close(c.w, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bench_board: %s\n", err);
 			return 1;

@@ -22,6 +22,16 @@
  * "(dt fields)": what every record's time delta costs, the chunks compressed
  * again with all of them 0 (a share of the kinds' rows, not an extra).
  *
+ * --rechunk OUT writes the same records, in the same chunks (the
+ * recorder's windows), as a new trace through the writer with a keyframe
+ * policy (--keyframe-kib K, --keyframe-windows W: a chunk keeps its
+ * keyframe only when K KiB of records or W chunks passed since the last
+ * one, else it is a continuation) and compressor (--hc LEVEL: LZ4 HC), so
+ * one recording is compared before and after; run trace_density on OUT
+ * for its bytes.
+ *
+ * "keyframes" counts the chunks that have one (the others are continuations).
+ *
  * Totals: records, board events (kinds 0x01..0x3F: what replay consumes),
  * guest seconds (last record's time minus the first's), file bytes; bytes
  * per record, per board event and per guest second.
@@ -182,15 +192,102 @@ static size_t simulate(struct rec *rs, size_t n)
 	return k;
 }
 
+/* --rechunk OUT: the records of tr again, chunk for chunk (a chunk is one
+ * recorder window), through the trace writer with the keyframe policy and
+ * compressor of opts: a chunk keeps its keyframe when the policy says one
+ * is due, else it becomes a continuation. Header copied. 0 or 2. */
+static int rechunk(struct trace_reader *tr, const char *in, const char *out,
+		   const struct trace_writer_opts *opts)
+{
+	char err[256];
+	size_t nkv = trace_reader_config_count(tr);
+	struct trace_kv *kv = calloc(nkv ? nkv : 1, sizeof(*kv));
+	for (size_t i = 0; kv && i < nkv; i++)
+		trace_reader_config_at(tr, i, &kv[i].key, &kv[i].value);
+	struct trace_writer *w = kv ? trace_writer_open(out, kv, nkv, opts, err, sizeof(err)) : NULL;
+	free(kv);
+	if (!w) {
+		fprintf(stderr, "trace_density: %s: %s\n", out, kv ? err : "out of memory");
+		return 2;
+	}
+	int rc = 0;
+	size_t nch = trace_reader_chunk_count(tr);
+	for (size_t ci = 0; ci < nch && !rc; ci++) {
+		struct trace_chunk *c = trace_reader_load_chunk(tr, ci);
+		if (!c) {
+			fprintf(stderr, "trace_density: %s: %s\n", in, trace_reader_error(tr));
+			rc = 2;
+			break;
+		}
+		size_t kfl;
+		const uint8_t *kf = trace_chunk_keyframe(c, &kfl);
+		bool keep = kfl && trace_writer_keyframe_due(w);
+		rc = trace_writer_begin_chunk(w, keep ? kf : NULL, keep ? kfl : 0) ? 2 : 0;
+		struct trace_record rec;
+		int k;
+		while (!rc && (k = trace_chunk_next(c, &rec)) == 1) {
+			if (EV_IS_CONTEXT(rec.kind))
+				rc = trace_writer_context(w, rec.t, rec.kind, rec.data, rec.len) ? 2 : 0;
+			else
+				rc = trace_writer_append(w, &rec.ev) ? 2 : 0;
+		}
+		if (!rc && k < 0) {
+			fprintf(stderr, "trace_density: %s: chunk %zu: %s\n", in, ci, trace_chunk_error(c));
+			rc = 2;
+		}
+		trace_chunk_free(c);
+	}
+	if (rc && *trace_writer_error(w))
+		fprintf(stderr, "trace_density: %s: %s\n", out, trace_writer_error(w));
+	struct trace_writer_stats st;
+	if (!rc && trace_writer_flush(w))
+		rc = 2;
+	trace_writer_stats(w, &st);
+	if (trace_writer_close(w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "trace_density: %s: %s\n", out, err);
+		return 2;
+	}
+	printf("rechunk: %s: %" PRIu64 " chunks, %" PRIu64 " with a keyframe, %" PRIu64
+	       " raw bytes; compression %.1f us per chunk (%s)\n",
+	       out, st.chunks, st.keyframes, st.raw_bytes,
+	       st.chunks ? (double)st.compress_ns / 1e3 / (double)st.chunks : 0.0,
+	       opts->lz4_hc ? "LZ4 HC" : "LZ4 fast");
+	return rc;
+}
+
+static unsigned long arg_ul(const char *opt, const char *v, unsigned long max)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 0);
+	if (!*v || *end || x > max) {
+		fprintf(stderr, "trace_density: %s: expected 0..%lu\n", opt, max);
+		exit(2);
+	}
+	return x;
+}
+
 int main(int argc, char **argv)
 {
 	int sim = 0, ai = 1;
-	if (argc > 1 && !strcmp(argv[1], "--simulate")) {
-		sim = 1;
-		ai = 2;
+	const char *rechunk_to = NULL;
+	struct trace_writer_opts wo = { 0 };
+	for (; ai < argc && argv[ai][0] == '-' && argv[ai][1] == '-'; ai++) {
+		if (!strcmp(argv[ai], "--simulate"))
+			sim = 1;
+		else if (!strcmp(argv[ai], "--rechunk") && ai + 1 < argc)
+			rechunk_to = argv[++ai];
+		else if (!strcmp(argv[ai], "--keyframe-kib") && ai + 1 < argc)
+			wo.keyframe_bytes = arg_ul("--keyframe-kib", argv[++ai], 16384) << 10;
+		else if (!strcmp(argv[ai], "--keyframe-windows") && ai + 1 < argc)
+			wo.keyframe_chunks = (unsigned)arg_ul("--keyframe-windows", argv[++ai], 1000000);
+		else if (!strcmp(argv[ai], "--hc") && ai + 1 < argc)
+			wo.lz4_hc = (int)arg_ul("--hc", argv[++ai], 12);
+		else
+			break;
 	}
-	if (argc != ai + 1) {
-		fprintf(stderr, "usage: trace_density [--simulate] FILE\n");
+	if (argc != ai + 1 || (sim && rechunk_to)) {
+		fprintf(stderr, "usage: trace_density [--simulate] FILE\n"
+				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL] FILE\n");
 		return 2;
 	}
 	const char *path = argv[ai];
@@ -200,6 +297,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trace_density: %s: %s\n", path, err);
 		return 2;
 	}
+	if (rechunk_to) {
+		int rc = rechunk(tr, path, rechunk_to, &wo);
+		trace_reader_close(tr);
+		return rc;
+	}
 	struct stat sb;
 	if (stat(path, &sb)) {
 		perror(path);
@@ -207,7 +309,7 @@ int main(int argc, char **argv)
 	}
 	size_t nch = trace_reader_chunk_count(tr);
 	uint64_t records = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
-	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0;
+	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0, kf_chunks = 0;
 	int64_t dt_lz4 = 0;
 	for (size_t ci = 0; ci < nch; ci++) {
 		struct trace_chunk *c = trace_reader_load_chunk(tr, ci);
@@ -289,6 +391,7 @@ int main(int argc, char **argv)
 		no_time = false;
 		/* the keyframe: its raw bytes, and what the chunk saves without it */
 		kf_raw += 4 + kfl;
+		kf_chunks += kfl != 0;
 		if (kfl) {
 			size_t m = build(buf, kf, 0, rs, n, info->first_t, -1);
 			kf_lz4 += all_lz4 - lz4(buf, m, out, outcap);
@@ -313,7 +416,8 @@ int main(int argc, char **argv)
 	printf("%s%s: %" PRIu64 " bytes, %zu chunks, %" PRIu64 " records (%" PRIu64 " board events), %.3f s of guest time\n",
 	       path, sim ? " (simulated 2.1 recorder)" : "", file, nch, records, board, secs);
 	if (mismatches)
-		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored\n", mismatches);
+		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 fast's)\n",
+		       mismatches);
 	printf("%-12s %9s %9s %7s %9s %7s %6s\n", "kind", "records", "raw", "raw/rec", "lz4", "lz4/rec", "share");
 	for (unsigned kd = 0; kd < 256; kd++) {
 		if (!ks[kd].records)
@@ -324,7 +428,7 @@ int main(int argc, char **argv)
 		       (double)ks[kd].raw / (double)ks[kd].records, ks[kd].lz4,
 		       (double)ks[kd].lz4 / (double)ks[kd].records, 100.0 * (double)ks[kd].lz4 / (double)file);
 	}
-	printf("%-12s %9zu %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", nch, kf_raw, "", kf_lz4,
+	printf("%-12s %9" PRIu64 " %9" PRIu64 " %7s %9" PRIu64 " %7s %5.1f%%\n", "keyframes", kf_chunks, kf_raw, "", kf_lz4,
 	       "", 100.0 * (double)kf_lz4 / (double)file);
 	printf("%-12s %9s %9" PRIu64 " %7s %9" PRId64 " %7s %5.1f%%\n", "(dt fields)", "", dt_raw, "", dt_lz4,
 	       "", 100.0 * (double)dt_lz4 / (double)file);

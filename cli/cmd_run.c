@@ -15,6 +15,7 @@ enum {
 	OPT_GUEST = 0x100, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KERNEL_DECOMPRESS, OPT_CPUS, OPT_MEM,
 	OPT_IRQCHIP, OPT_TIMEOUT, OPT_LINT0, OPT_LIST, OPT_MODULE,
 	OPT_HANG_TIMEOUT, OPT_REPORT, OPT_REPORT_JSON, OPT_RING, OPT_CPUID, OPT_CHUNK_MS,
+	OPT_KEYFRAME_WINDOWS, OPT_KEYFRAME_KIB,
 	OPT_MODEL, OPT_HPET, OPT_CONSOLE, OPT_FAULT,
 };
 
@@ -64,9 +65,13 @@ static const struct cli_opt record_opts[] = {
 	GUEST_OPTS,
 	{ "ring", OPT_RING, "MIB", "flight recorder: keep only the newest MIB of trace in\n"
 				   "memory, written on exit, hang, SIGUSR1, SIGINT/SIGTERM" },
-	{ "chunk-ms", OPT_CHUNK_MS, "MS", "seal a chunk (with a keyframe) every MS ms of virtual time\n"
-					  "(default 250; 1..60000): less lost on a kill, and bisect\n"
-					  "passes over chunks shorter than a predicate's duration" },
+	{ "chunk-ms", OPT_CHUNK_MS, "MS", "seal a chunk every MS ms of virtual time (default 250;\n"
+					  "1..60000): less lost on a kill" },
+	{ "keyframe-windows", OPT_KEYFRAME_WINDOWS, "N", "a chunk has a keyframe at least every N chunks (default\n"
+							"16; 1: every chunk); the others continue the one\n"
+							"before: seek and bisect step by keyframes" },
+	{ "keyframe-kib", OPT_KEYFRAME_KIB, "KIB", "...or once KIB of records passed since the last one\n"
+						   "(default 64; 1..16384)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -245,6 +250,9 @@ static int take_run_option(struct recorder_options *o, int c, const char *v, con
 	case OPT_CPUS: return parse_uint("--cpus", v, 1, RECORDER_MAX_CPUS, &o->cpus) ? 2 : 0;
 	case OPT_MEM: return parse_uint("--mem", v, 1, 1u << 20, &o->mem_mib) ? 2 : 0;
 	case OPT_CHUNK_MS: return parse_uint("--chunk-ms", v, 1, 60000, &o->chunk_ms) ? 2 : 0;
+	case OPT_KEYFRAME_WINDOWS:
+		return parse_uint("--keyframe-windows", v, 1, 1000000, &o->keyframe_windows) ? 2 : 0;
+	case OPT_KEYFRAME_KIB: return parse_uint("--keyframe-kib", v, 1, 16384, &o->keyframe_kib) ? 2 : 0;
 	case OPT_TIMEOUT: return parse_positive("--timeout", v, "seconds", 1e12, &o->timeout) ? 2 : 0;
 	case OPT_HANG_TIMEOUT:
 		return parse_positive("--hang-timeout", v, "seconds", 1e6, &o->hang_timeout) ? 2 : 0;

@@ -364,7 +364,8 @@ static void dump_script_record(const struct trace_record *rec, struct script_sta
 }
 
 /* The `board` line (with the model variants), and `cmos` lines for the CMOS
- * RAM bytes the recorder set, from the first chunk's keyframe; a warning
+ * RAM bytes the recorder set, from the first chunk's keyframe (c: the
+ * keyframe of the run holding chunk ci, docs/FORMAT.md "Chunk"); a warning
  * when the rest of the state is not the power-on state a script starts
  * from. */
 static void dump_script_header(const struct trace_chunk *c, const struct trace_args *a, size_t ci)
@@ -494,8 +495,16 @@ static int dump_records(struct trace_reader *r, size_t first, enum dump_format f
 	const struct trace_chunk *c;
 	int k;
 	trace_iter_init(&it, r, first);
-	if (fmt == DUMP_SCRIPT && (c = trace_iter_chunk(&it)))
-		dump_script_header(c, a, first);
+	if (fmt == DUMP_SCRIPT && (c = trace_iter_chunk(&it))) {
+		/* a continuation chunk: the board line from its run's keyframe */
+		size_t kflen, start;
+		struct trace_chunk *sc = NULL;
+		trace_chunk_keyframe(c, &kflen);
+		if (!kflen && (start = trace_reader_run_start(r, first)) != first)
+			sc = trace_reader_load_chunk(r, start);
+		dump_script_header(sc ? sc : c, a, first);
+		trace_chunk_free(sc);
+	}
 	while ((k = trace_iter_next(&it, &rec)) == 1 && rec.num <= a->to)
 		if (rec.num >= a->from)
 			dump_record(fmt, a, &rec, ss);

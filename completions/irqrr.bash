@@ -70,7 +70,7 @@ _irqrr() {
 	--kernel-decompress) COMPREPLY=($(compgen -W "host guest" -- "$cur")); return ;;
 	--console) COMPREPLY=($(compgen -W "stdin none" -- "$cur")); return ;;
 	--from|--to|--at|--cpus|--mem|--gsi|--line|--cpu|--vector|--timeout|--max-tests|--max-time|\
-	--from-time|--to-time|--tolerance|--width|--ring|--chunk-ms|--hang-timeout|--append|\
+	--from-time|--to-time|--tolerance|--width|--ring|--chunk-ms|--keyframe-windows|--keyframe-kib|--hang-timeout|--append|\
 	--ioapic-version|--imr-reset)
 		return ;;
 	esac

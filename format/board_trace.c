@@ -23,6 +23,8 @@ void board_trace_free(struct board_trace *t)
 
 int board_trace_seal(struct board_trace *t, const struct board *b)
 {
+	if (!trace_writer_keyframe_due(t->w))
+		return trace_writer_begin_chunk(t->w, NULL, 0); /* a continuation */
 	size_t n = board_save(b, t->keyframe, t->keyframe_size);
 	return trace_writer_begin_chunk(t->w, t->keyframe, n);
 }

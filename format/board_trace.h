@@ -25,7 +25,9 @@ struct board_trace {
 int board_trace_init(struct board_trace *t, struct trace_writer *w, const struct board *b);
 void board_trace_free(struct board_trace *t);
 
-/* Begin a new chunk with the board's keyframe (a trace status). */
+/* Begin a new chunk with the board's keyframe, or as a continuation (empty
+ * keyframe) when the writer's keyframe policy says none is due (a trace
+ * status). */
 int board_trace_seal(struct board_trace *t, const struct board *b);
 /* Before a board input: a new chunk when the writer wants one (no chunk
  * open, or the open one full); 0 when it does not. */

@@ -723,6 +723,21 @@ int trace_reader_load_keyframe(struct trace_reader *r, size_t i, uint8_t *buf, s
 	return rc;
 }
 
+size_t trace_reader_run_start(struct trace_reader *r, size_t i)
+{
+	while (i > 0) {
+		struct trace_chunk_info prev;
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		bool cont = c && !c->kf_len && !trace_reader_chunk_info(r, i - 1, &prev) &&
+			    c->info.seq == prev.seq + 1 && c->info.first_event == prev.first_event + prev.count;
+		trace_chunk_free(c);
+		if (!cont)
+			break;
+		i--;
+	}
+	return i;
+}
+
 const uint8_t *trace_chunk_keyframe(const struct trace_chunk *c, size_t *len)
 {
 	*len = c->kf_len;

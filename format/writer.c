@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lz4.h>
+#include <lz4hc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -38,6 +39,7 @@ struct ring_chunk {
 	struct ring_chunk *next;
 	uint64_t first_event, first_t, last_t;
 	uint32_t count, raw_size, comp_size, flags, crc;
+	bool keyframe; /* begins a run (non-empty keyframe) */
 	uint8_t payload[];
 };
 
@@ -59,6 +61,11 @@ struct trace_writer {
 	uint64_t chunk_first_event;
 	uint32_t chunk_count;
 	bool full;
+	/* the run since the last keyframe chunk (keyframe policy) */
+	bool have_keyframe;  /* a chunk with a keyframe was begun */
+	size_t run_bytes;    /* record bytes of the run's sealed chunks */
+	unsigned run_chunks; /* the run's sealed chunks */
+	uint64_t keyframes;  /* chunks begun with a keyframe */
 
 	/* ---- configuration ---- */
 	char *path;
@@ -69,6 +76,9 @@ struct trace_writer {
 	uint32_t chunk_events;
 	unsigned depth;
 	int accel;
+	int hc_level; /* > 0: LZ4_compress_HC */
+	size_t kf_bytes;   /* keyframe policy; both 0: every chunk */
+	unsigned kf_chunks;
 	unsigned delay_us;
 	uint8_t *header; /* the file header bytes (ring dumps rewrite them) */
 	size_t header_len;
@@ -92,6 +102,7 @@ struct trace_writer {
 	bool thread_started;
 	uint8_t *comp;
 	size_t comp_cap;
+	void *hc_state; /* LZ4_sizeofStateHC() bytes, when hc_level */
 	uint64_t file_off;
 	struct index_entry *index;
 	size_t nindex, index_cap;
@@ -283,7 +294,7 @@ static void chunk_header(uint8_t *h, uint64_t seq, uint64_t first_event, uint32_
 /* Compress raw into *comp (grown as needed). Returns the payload length and
  * sets *flags; a payload LZ4 cannot shrink is stored as is. */
 static int compress_payload(const uint8_t *raw, size_t len, uint8_t **comp, size_t *cap,
-			    int accel, uint32_t *flags, size_t *out)
+			    int accel, void *hc_state, int hc_level, uint32_t *flags, size_t *out)
 {
 	size_t bound = (size_t)LZ4_compressBound((int)len);
 	if (*cap < bound) {
@@ -293,7 +304,12 @@ static int compress_payload(const uint8_t *raw, size_t len, uint8_t **comp, size
 		*comp = n;
 		*cap = bound;
 	}
-	int c = len ? LZ4_compress_fast((const char *)raw, (char *)*comp, (int)len, (int)bound, accel) : 0;
+	int c = 0;
+	if (len && hc_state)
+		c = LZ4_compress_HC_extStateHC(hc_state, (const char *)raw, (char *)*comp, (int)len,
+					       (int)bound, hc_level);
+	else if (len)
+		c = LZ4_compress_fast((const char *)raw, (char *)*comp, (int)len, (int)bound, accel);
 	if (c <= 0 || (size_t)c >= len) {
 		memcpy(*comp, raw, len);
 		*flags = CHUNK_FLAG_STORED;
@@ -319,19 +335,50 @@ static int index_push(struct trace_writer *w, const struct index_entry *e)
 	return 0;
 }
 
+/* Ring mode, under mu: drop the oldest run (a chunk and the continuations
+ * after it, up to the next chunk with a keyframe) while over budget, so the
+ * ring always starts at a keyframe; the newest run is always kept. */
+static void ring_drop_runs(struct trace_writer *w)
+{
+	while (w->ring_bytes > w->ring_max) {
+		struct ring_chunk *next = w->ring_head->next;
+		while (next && !next->keyframe)
+			next = next->next;
+		if (!next)
+			return;
+		while (w->ring_head != next) {
+			struct ring_chunk *old = w->ring_head;
+			w->ring_head = old->next;
+			w->ring_bytes -= CHUNK_HDR_LEN + old->comp_size;
+			w->ring_n--;
+			w->st.ring_dropped++;
+			free(old);
+		}
+	}
+}
+
 /* Background thread: one sealed chunk. Called without mu. */
 static void process_chunk(struct trace_writer *w, const struct sealed *s)
 {
 	uint32_t flags;
 	size_t clen;
 	char msg[256];
-	int rc = compress_payload(s->raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, &flags, &clen);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = compress_payload(s->raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, w->hc_state,
+				  w->hc_level, &flags, &clen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec -
+		      (uint64_t)t0.tv_nsec;
 	if (rc) {
 		pthread_mutex_lock(&w->mu);
 		fail_locked(w, TRACE_E_NOMEM, "out of memory compressing a chunk");
 		pthread_mutex_unlock(&w->mu);
 		return;
 	}
+	pthread_mutex_lock(&w->mu);
+	w->st.compress_ns += ns;
+	pthread_mutex_unlock(&w->mu);
 	uint32_t crc = trace_crc32c(0, w->comp, clen);
 	if (w->delay_us) {
 		struct timespec ts = { (time_t)(w->delay_us / 1000000), (long)(w->delay_us % 1000000) * 1000 };
@@ -354,6 +401,7 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 		rc2->comp_size = (uint32_t)clen;
 		rc2->flags = flags;
 		rc2->crc = crc;
+		rc2->keyframe = s->raw_len >= 4 && get_le32(s->raw) != 0;
 		memcpy(rc2->payload, w->comp, clen);
 		pthread_mutex_lock(&w->mu);
 		if (w->ring_tail)
@@ -363,15 +411,7 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 		w->ring_tail = rc2;
 		w->ring_bytes += CHUNK_HDR_LEN + clen;
 		w->ring_n++;
-		/* Drop the oldest while over budget, always keeping the newest. */
-		while (w->ring_bytes > w->ring_max && w->ring_head != w->ring_tail) {
-			struct ring_chunk *old = w->ring_head;
-			w->ring_head = old->next;
-			w->ring_bytes -= CHUNK_HDR_LEN + old->comp_size;
-			w->ring_n--;
-			w->st.ring_dropped++;
-			free(old);
-		}
+		ring_drop_runs(w);
 		w->st.file_bytes = w->ring_bytes;
 		pthread_mutex_unlock(&w->mu);
 		return;
@@ -435,6 +475,8 @@ static int seal(struct trace_writer *w)
 		return 0;
 	struct sealed s = { w->buf, w->pos, w->cap, w->chunk_first_event, w->first_t, w->prev_t,
 			    w->chunk_count };
+	w->run_bytes += w->pos - w->events_start;
+	w->run_chunks++;
 	w->buf = NULL;
 	w->pos = w->limit = w->cap = 0;
 	pthread_mutex_lock(&w->mu);
@@ -518,7 +560,23 @@ int trace_writer_begin_chunk(struct trace_writer *w, const void *keyframe, size_
 	int rc = seal(w);
 	if (rc)
 		return rc;
+	if (len) {
+		w->have_keyframe = true;
+		w->run_bytes = 0;
+		w->run_chunks = 0;
+		w->keyframes++;
+	}
 	return open_chunk(w, keyframe, len);
+}
+
+bool trace_writer_keyframe_due(const struct trace_writer *w)
+{
+	if (!w->have_keyframe || (!w->kf_bytes && !w->kf_chunks))
+		return true;
+	/* the run as it will be when the open chunk is sealed */
+	size_t bytes = w->run_bytes + (w->buf ? w->pos - w->events_start : 0);
+	unsigned chunks = w->run_chunks + (w->buf ? 1 : 0);
+	return (w->kf_bytes && bytes >= w->kf_bytes) || (w->kf_chunks && chunks >= w->kf_chunks);
 }
 
 bool trace_writer_chunk_first_t(const struct trace_writer *w, uint64_t *t)
@@ -799,7 +857,7 @@ static int ring_write(struct trace_writer *w, bool with_open_chunk)
 	if (with_open_chunk && w->buf && (w->chunk_count || w->events_start > 4)) {
 		uint32_t flags;
 		size_t clen;
-		if (compress_payload(w->buf, w->pos, &tmp, &tmp_cap, w->accel, &flags, &clen)) {
+		if (compress_payload(w->buf, w->pos, &tmp, &tmp_cap, w->accel, NULL, 0, &flags, &clen)) {
 			rc = fail(w, TRACE_E_NOMEM, "out of memory dumping the ring");
 			goto out;
 		}
@@ -850,6 +908,7 @@ static void writer_free(struct trace_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->comp);
+	free(w->hc_state);
 	free(w->index);
 	free(w->header);
 	free(w->path);
@@ -921,7 +980,19 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 	w->chunk_events = o && o->chunk_events ? o->chunk_events : DEFAULT_CHUNK_EVENTS;
 	w->depth = o && o->queue_depth ? o->queue_depth : DEFAULT_QUEUE_DEPTH;
 	w->accel = o && o->lz4_accel > 0 ? o->lz4_accel : 1;
+	w->hc_level = o && o->lz4_hc > 0 ? o->lz4_hc : 0;
+	w->kf_bytes = o ? o->keyframe_bytes : 0;
+	w->kf_chunks = o ? o->keyframe_chunks : 0;
+	if (ring && (w->kf_bytes || w->kf_chunks) && (!w->kf_bytes || w->kf_bytes > ring_max / 4))
+		w->kf_bytes = ring_max / 4 ? ring_max / 4 : 1;
 	w->delay_us = o ? o->test_write_delay_us : 0;
+	if (w->hc_level && !(w->hc_state = malloc((size_t)LZ4_sizeofStateHC()))) {
+		set_err(err, errlen, "out of memory");
+		free(w->header);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv_work, NULL);
 	pthread_cond_init(&w->cv_space, NULL);
@@ -971,6 +1042,7 @@ void trace_writer_stats(struct trace_writer *w, struct trace_writer_stats *st)
 	*st = w->st;
 	pthread_mutex_unlock(&w->mu);
 	st->events = w->next_event;
+	st->keyframes = w->keyframes;
 }
 
 const char *trace_writer_error(const struct trace_writer *w) { return w->err; }

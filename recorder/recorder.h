@@ -33,6 +33,15 @@ enum recorder_console {
 };
 
 #define RECORDER_CHUNK_MS_DEFAULT 250
+/* A sealed window carries a keyframe only every 16 windows or 64 KiB of
+ * records (docs/PERFORMANCE.md, "Trace density"; the others are
+ * continuation chunks, docs/FORMAT.md). */
+#define RECORDER_KEYFRAME_WINDOWS_DEFAULT 16
+#define RECORDER_KEYFRAME_KIB_DEFAULT 64
+/* Sealed chunks are compressed with LZ4 HC at this level on the writer's
+ * background thread (same LZ4 block format and decoder): ~9% smaller
+ * recordings for ~0.1 ms of that thread per chunk (docs/PERFORMANCE.md). */
+#define RECORDER_LZ4_HC_LEVEL 9
 /* --mem default, QEMU's: unit-test kernels assume 128 MiB (docs/recorder.md) */
 #define RECORDER_MEM_MIB_DEFAULT 128
 
@@ -58,6 +67,8 @@ struct recorder_options {
 	const char *report_json; /* --report-json FILE */
 	double ring_mib;         /* --ring MIB: flight recorder; 0: whole trace to file */
 	unsigned chunk_ms;       /* --chunk-ms: seal a chunk every MS of virtual time (1..) */
+	unsigned keyframe_windows; /* --keyframe-windows: a keyframe at least every N chunks */
+	unsigned keyframe_kib;   /* --keyframe-kib: ...or after KIB of records */
 	enum recorder_cpuid cpuid;
 	enum recorder_console console;
 	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */

@@ -80,6 +80,22 @@ static void recording_console_flush(struct recording *r)
 		recording_fail(r, "console", s);
 }
 
+/* The keyframe policy: --keyframe-windows N (1: a keyframe in every chunk,
+ * the policy off) and --keyframe-kib; LZ4 HC, as the recorder produces in
+ * real time (a chunk per 250 ms of guest time, or 256 KiB): the writer
+ * thread keeps up and the producer never waits for it. */
+static struct trace_writer_opts recording_writer_opts(const struct recorder_options *o)
+{
+	struct trace_writer_opts wo = {.lz4_hc = RECORDER_LZ4_HC_LEVEL};
+	unsigned windows = o->keyframe_windows ? o->keyframe_windows : RECORDER_KEYFRAME_WINDOWS_DEFAULT;
+	unsigned kib = o->keyframe_kib ? o->keyframe_kib : RECORDER_KEYFRAME_KIB_DEFAULT;
+	if (windows > 1) {
+		wo.keyframe_chunks = windows;
+		wo.keyframe_bytes = (size_t)kib << 10;
+	}
+	return wo;
+}
+
 int recording_open(struct vm *vm, const char *path, const struct board *b, struct recording **out)
 {
 	struct recording *r = calloc(1, sizeof(*r));
@@ -116,15 +132,18 @@ int recording_open(struct vm *vm, const char *path, const struct board *b, struc
 		 * the ring (4 KiB..256 KiB), so the ring keeps several chunks and
 		 * drops history in small steps. */
 		size_t max = (size_t)(vm->opt->ring_mib * 1048576.0);
-		struct trace_writer_opts wo = {.chunk_bytes = max / 8};
+		struct trace_writer_opts wo = recording_writer_opts(vm->opt);
+		wo.chunk_bytes = max / 8;
 		if (wo.chunk_bytes < 4096)
 			wo.chunk_bytes = 4096;
 		if (wo.chunk_bytes > 256 * 1024)
 			wo.chunk_bytes = 256 * 1024;
 		r->w = trace_writer_open_ring(path, all, nkv, max, &wo, err, sizeof(err));
 	}
-	else
-		r->w = trace_writer_open(path, all, nkv, NULL, err, sizeof(err));
+	else {
+		struct trace_writer_opts wo = recording_writer_opts(vm->opt);
+		r->w = trace_writer_open(path, all, nkv, &wo, err, sizeof(err));
+	}
 	if (!r->w || board_trace_init(&r->bt, r->w, b) < 0) {
 		fprintf(stderr, "irqrr: %s\n", r->w ? "out of memory" : err);
 		if (r->w)

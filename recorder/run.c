@@ -30,6 +30,8 @@ void recorder_options_default(struct recorder_options *o)
 	o->cpus = 1;
 	o->mem_mib = RECORDER_MEM_MIB_DEFAULT;
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
+	o->keyframe_windows = RECORDER_KEYFRAME_WINDOWS_DEFAULT;
+	o->keyframe_kib = RECORDER_KEYFRAME_KIB_DEFAULT;
 	o->hpet = true;
 }
 

@@ -83,36 +83,58 @@ static int bisect_diverge(struct trace_reader *r, const struct predicate *p, uin
 	return res->outcome;
 }
 
-/* Keyframe skip: can chunk ci be passed over without decoding its events?
- * Yes when (1) no watched condition holds at its start, (2) it spans at
- * most the predicate's duration, and (3) no watched condition holds at
- * the next chunk's keyframe. By (1) a condition seen in ci starts at one
- * of ci's events, so by (2) it cannot have held longer than the duration
- * by ci's last event: no hit in ci. By (3) the evaluator's state after ci
- * is a fresh start from the next keyframe (since-times only matter for
- * conditions that hold). Returns 1 and restarts e there, 0 to scan ci
- * (also when the next keyframe is empty or unreadable: the scan then meets
- * the problem where a linear scan would). */
-static int try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_info *info,
-		    struct pred_eval *e, struct board *tmp)
-{
-	uint32_t watch = pred_watch_mask(e->p);
-	static uint8_t kf[8192]; /* a board state is ~1 KiB; bisect runs one search at a time */
-	size_t kflen;
-	if ((e->on & watch) || (pred_state_mask(e->p, e->b) & watch) ||
-	    info->last_t < info->first_t || info->last_t - info->first_t > e->p->duration)
-		return 0;
-	if (trace_reader_load_keyframe(r, ci + 1, kf, sizeof(kf), &kflen) ||
-	    !kflen || board_load(tmp, kf, kflen) || (pred_state_mask(e->p, tmp) & watch))
-		return 0;
-	pred_eval_restart(e, tmp);
-	return 1;
-}
-
 /* Did the reader's recovery drop chunks between prev and info? */
 static bool follows_gap(const struct trace_chunk_info *info, const struct trace_chunk_info *prev)
 {
 	return info->seq != prev->seq + 1 || info->first_event != prev->first_event + prev->count;
+}
+
+/* Keyframe skip: can chunks ci..k-1 be passed over without decoding their
+ * events, k the next chunk with a keyframe (the chunks between are
+ * continuations, docs/FORMAT.md "Chunk")? Yes when (1) no watched
+ * condition holds at ci's start, (2) ci..k-1 span at most the predicate's
+ * duration, and (3) no watched condition holds at k's keyframe. By (1) a
+ * condition seen in them starts at one of their events, so by (2) it
+ * cannot have held longer than the duration by their last event: no hit
+ * there. By (3) the evaluator's state after them is a fresh start from
+ * k's keyframe (since-times only matter for conditions that hold).
+ * Returns k - ci and restarts e there, 0 to scan ci (also when a keyframe
+ * is unreadable or a gap comes first: the scan then meets the problem
+ * where a linear scan would). *last is set to chunk k - 1's info.
+ * A continuation is known only by decoding its chunk: *cont_end caches
+ * the last chunk found to be one (the chunks probed after ci are
+ * consecutive, so every chunk after ci up to it is one too), and a chunk
+ * is decoded here at most once for that. */
+static size_t try_skip(struct trace_reader *r, size_t ci, const struct trace_chunk_info *info,
+		       struct pred_eval *e, struct board *tmp, size_t *cont_end,
+		       struct trace_chunk_info *last)
+{
+	uint32_t watch = pred_watch_mask(e->p);
+	static uint8_t kf[8192]; /* a board state is ~1 KiB; bisect runs one search at a time */
+	size_t kflen = 0, k = ci + 1, nchunks = trace_reader_chunk_count(r);
+	struct trace_chunk_info prev = *info, next;
+	if ((e->on & watch) || (pred_state_mask(e->p, e->b) & watch))
+		return 0;
+	for (;; k++) {
+		if (prev.last_t < info->first_t || prev.last_t - info->first_t > e->p->duration ||
+		    k >= nchunks || trace_reader_chunk_info(r, k, &next) || follows_gap(&next, &prev))
+			return 0;
+		if (k <= *cont_end) {
+			prev = next; /* a continuation, seen before */
+			continue;
+		}
+		if (trace_reader_load_keyframe(r, k, kf, sizeof(kf), &kflen))
+			return 0;
+		if (kflen)
+			break;
+		*cont_end = k;
+		prev = next;
+	}
+	if (board_load(tmp, kf, kflen) || (pred_state_mask(e->p, tmp) & watch))
+		return 0;
+	pred_eval_restart(e, tmp);
+	*last = prev;
+	return k - ci;
 }
 
 /* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
@@ -229,6 +251,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 		return unusable(res, "the trace holds no complete chunk");
 	if (from && trace_reader_find_event(r, from, &first))
 		return unusable(res, "--from: no such event in the trace");
+	first = trace_reader_run_start(r, first); /* a continuation starts at its run's keyframe */
 	struct pred_eval e = { 0 };
 	/* one bound for the whole search, restarts after gaps included */
 	e.lim = work_limit_for_trace(r);
@@ -240,6 +263,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	bool started = false, after_gap = false;
 	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
 	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
+	size_t cont_end = 0; /* try_skip's cache: the last chunk known to be a continuation */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
 		struct trace_chunk_info info;
@@ -249,11 +273,12 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 		}
 		if (info.first_event > to)
 			break;
-		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks) {
-			if (!follows_gap(&info, &prev) && try_skip(r, ci, &info, &e, tmp)) {
-				res->skipped++;
-				skipped++;
-				prev = info;
+		if (started && !(flags & BISECT_LINEAR) && ci + 1 < nchunks && !follows_gap(&info, &prev)) {
+			size_t n = try_skip(r, ci, &info, &e, tmp, &cont_end, &prev);
+			if (n) {
+				res->skipped += n;
+				skipped += n;
+				ci += n - 1;
 				continue;
 			}
 		}

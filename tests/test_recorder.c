@@ -366,7 +366,9 @@ static void stop_during_a_storm(void **state)
 /* The flight recorder: a 1 ms chunk window, a ring far smaller than the
  * run, and one board call that owes 13.5 ms of timer events (a late timer
  * thread). Every chunk's records lie within the window of its first one,
- * the ring kept only the newest chunks, and the dump replays identically. */
+ * the ring kept only the newest chunks, starting at a keyframe (it drops
+ * a keyframe chunk with its continuations), and the dump replays
+ * identically. */
 static void ring_sealing(void **state)
 {
 	(void)state;
@@ -377,7 +379,7 @@ static void ring_sealing(void **state)
 
 	struct rig *r = rig_new(1, false);
 	struct irqbus *bus = &r->vm.bus;
-	r->opt.ring_mib = 0.03; /* ~31 KiB */
+	r->opt.ring_mib = 0.01; /* ~10 KiB */
 	r->opt.chunk_ms = 1;
 	r->opt.trace_path = path;
 	struct recording *rec;
@@ -413,6 +415,17 @@ static void ring_sealing(void **state)
 	struct trace_chunk_info first, ci;
 	assert_int_equal(trace_reader_chunk_info(tr, 0, &first), 0);
 	assert_true(first.first_event > 0); /* the oldest chunks were dropped */
+	uint8_t kf[8192];
+	size_t kfl;
+	/* whole runs: the ring starts at a keyframe; continuations follow */
+	assert_int_equal(trace_reader_load_keyframe(tr, 0, kf, sizeof(kf), &kfl), 0);
+	assert_true(kfl > 0);
+	size_t continuations = 0;
+	for (size_t i = 1; i < n; i++) {
+		assert_int_equal(trace_reader_load_keyframe(tr, i, kf, sizeof(kf), &kfl), 0);
+		continuations += kfl == 0;
+	}
+	assert_true(continuations > 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(trace_reader_chunk_info(tr, i, &ci), 0);
 		assert_true(ci.last_t - ci.first_t < 1000000);

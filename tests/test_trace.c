@@ -176,6 +176,8 @@ static void spit(const char *path, const uint8_t *b, size_t len)
 }
 
 /* Read every chunk; every record must match gen(). Returns records read. */
+static bool verify_continuations; /* chunks with an empty keyframe are expected */
+
 static uint64_t verify_all(struct trace_reader *r)
 {
 	uint64_t total = 0;
@@ -187,8 +189,10 @@ static uint64_t verify_all(struct trace_reader *r)
 		const struct trace_chunk_info *ci = trace_chunk_get_info(c);
 		char want[32];
 		snprintf(want, sizeof want, "kf%llu", (unsigned long long)ci->first_event);
-		assert_true(kl >= strlen(want));
-		assert_memory_equal(kf, want, strlen(want));
+		if (kl || !verify_continuations) {
+			assert_true(kl >= strlen(want));
+			assert_memory_equal(kf, want, strlen(want));
+		}
 		struct trace_record rec;
 		int rc;
 		uint64_t n = ci->first_event;
@@ -812,6 +816,91 @@ static void test_ring_mode(void **state)
 	assert_int_equal(trace_writer_close(fw, err, sizeof err), 0);
 }
 
+/* Keyframe policy (trace_writer_opts keyframe_chunks/keyframe_bytes): a
+ * driver that begins a chunk as trace_writer_keyframe_due() says gets a
+ * keyframe every keyframe_chunks chunks, or sooner once keyframe_bytes of
+ * records passed; the others are continuations (empty keyframe). In ring
+ * mode the oldest run goes as a whole: the ring starts at a keyframe. */
+static void begin_as_due(struct trace_writer *w, uint64_t i)
+{
+	char kf[32];
+	snprintf(kf, sizeof kf, "kf%llu", (unsigned long long)i);
+	bool due = trace_writer_keyframe_due(w);
+	assert_int_equal(trace_writer_begin_chunk(w, due ? kf : NULL, due ? strlen(kf) : 0), 0);
+}
+
+static void test_keyframe_policy(void **state)
+{
+	(void)state;
+	const char *p = tpath("policy.irqrr");
+	char err[256];
+	struct trace_writer_opts o = { .keyframe_chunks = 4, .keyframe_bytes = 1000 };
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
+	assert_non_null(w);
+	verify_continuations = true;
+	assert_true(trace_writer_keyframe_due(w)); /* the first chunk */
+	uint64_t i = 0;
+	/* 12 chunks of 10 records (~100 bytes): by count, every 4th */
+	for (unsigned c = 0; c < 12; c++) {
+		begin_as_due(w, i);
+		for (unsigned k = 0; k < 10; k++, i++) {
+			struct rec r = gen(i);
+			put_rec(w, &r);
+		}
+	}
+	/* 6 chunks of 200 records (> 1000 bytes): by bytes, every chunk */
+	for (unsigned c = 0; c < 6; c++) {
+		begin_as_due(w, i);
+		for (unsigned k = 0; k < 200; k++, i++) {
+			struct rec r = gen(i);
+			put_rec(w, &r);
+		}
+	}
+	struct trace_writer_stats st;
+	assert_int_equal(trace_writer_flush(w), 0);
+	trace_writer_stats(w, &st);
+	assert_int_equal(st.chunks, 18);
+	assert_int_equal(st.keyframes, 3 + 6);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_chunk_count(r), 18);
+	uint8_t kf[64];
+	size_t kfl;
+	for (size_t c = 0; c < 18; c++) {
+		assert_int_equal(trace_reader_load_keyframe(r, c, kf, sizeof kf, &kfl), 0);
+		assert_int_equal(kfl > 0, c >= 12 || c % 4 == 0);
+		assert_int_equal(trace_reader_run_start(r, c), c >= 12 ? c : c - c % 4);
+	}
+	assert_int_equal(verify_all(r), i);
+	trace_reader_close(r);
+
+	/* ring: 4 KiB, a keyframe every 5 chunks; dumps start at one */
+	o = (struct trace_writer_opts){ .chunk_bytes = 512, .keyframe_chunks = 5 };
+	w = trace_writer_open_ring(p, cfg, NCFG, 4096, &o, err, sizeof err);
+	assert_non_null(w);
+	for (i = 0; i < 20000; i++) {
+		if (trace_writer_wants_keyframe(w))
+			begin_as_due(w, i);
+		struct rec rr = gen(i);
+		put_rec(w, &rr);
+		if (i % 3001 == 3000) {
+			assert_int_equal(trace_writer_dump(w), 0);
+			r = trace_reader_open(p, err, sizeof err);
+			assert_non_null(r);
+			assert_int_equal(trace_reader_load_keyframe(r, 0, kf, sizeof kf, &kfl), 0);
+			assert_true(kfl > 0);
+			assert_true(trace_reader_chunk_count(r) > 5);
+			assert_int_equal(verify_all(r), trace_reader_event_count(r));
+			trace_reader_close(r);
+		}
+	}
+	trace_writer_stats(w, &st);
+	assert_true(st.ring_dropped > 0);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	verify_continuations = false;
+}
+
 /* The producer outruns a slowed writer thread: it blocks, and the number of
  * raw chunk buffers stays at queue_depth + 2. */
 static void test_backpressure_bounded(void **state)
@@ -1102,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_unwritable_path),
 		cmocka_unit_test(test_background_write_error),
 		cmocka_unit_test(test_ring_mode),
+		cmocka_unit_test(test_keyframe_policy),
 		cmocka_unit_test(test_backpressure_bounded),
 		cmocka_unit_test(test_oversized_chunk_and_auto_open),
 		cmocka_unit_test(test_iter_all_chunks_in_order),

@@ -103,6 +103,17 @@ struct trace_writer_opts {
 	uint32_t chunk_events; /* records that make a chunk full (default 1 << 20) */
 	unsigned queue_depth;  /* sealed chunks queued before the producer blocks (default 4) */
 	int lz4_accel;         /* LZ4_compress_fast acceleration (default 1) */
+	int lz4_hc;            /* > 0: LZ4_compress_HC at this level (1..12) on the
+				* background thread instead; same decoder */
+	/* Keyframe policy (docs/FORMAT.md, "Writer behaviour"): when either is
+	 * set, trace_writer_keyframe_due() is false, and a driver begins the
+	 * next chunk as a continuation (empty keyframe), until keyframe_bytes
+	 * of records or keyframe_chunks chunks (0: no limit of that kind) were
+	 * written since the last chunk with a keyframe. Both 0 (the default):
+	 * every chunk a driver begins has a keyframe. In ring mode the bytes
+	 * limit is at most a quarter of max_bytes, so whole runs can be dropped. */
+	size_t keyframe_bytes;
+	unsigned keyframe_chunks;
 	unsigned test_write_delay_us; /* testing only: slow the background writer */
 };
 
@@ -115,6 +126,8 @@ struct trace_writer_stats {
 	unsigned buffers;       /* raw chunk buffers allocated (bounded by depth + 2) */
 	uint64_t stalls;        /* times the producer blocked on a full queue */
 	uint64_t ring_dropped;  /* ring mode: chunks discarded (oldest first) */
+	uint64_t keyframes;     /* chunks begun with a keyframe */
+	uint64_t compress_ns;   /* background thread: time spent compressing */
 };
 
 struct trace_writer;
@@ -126,7 +139,9 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_kv *
 				       const struct trace_writer_opts *opts, char *err,
 				       size_t errlen);
 /* Flight recorder: chunks stay in memory, oldest discarded beyond
- * max_bytes (compressed; the newest chunk is always kept). path is created
+ * max_bytes (compressed), a keyframe chunk with its continuations at a
+ * time, so the ring always starts at a keyframe (the newest run is always
+ * kept). path is created
  * now (so an unwritable path fails here) and written by
  * trace_writer_dump() and trace_writer_close(). */
 struct trace_writer *trace_writer_open_ring(const char *path, const struct trace_kv *kv,
@@ -137,6 +152,11 @@ struct trace_writer *trace_writer_open_ring(const char *path, const struct trace
 /* True when no chunk is open or the open one is full: the driver should
  * call trace_writer_begin_chunk() with a keyframe before its next board call. */
 bool trace_writer_wants_keyframe(const struct trace_writer *w);
+/* Should the next chunk a driver begins carry a keyframe? True before the
+ * first keyframe and whenever the keyframe policy (opts) says one pays;
+ * otherwise the driver passes an empty keyframe to begin_chunk (a
+ * continuation: readers replay it after the chunks before it). */
+bool trace_writer_keyframe_due(const struct trace_writer *w);
 /* The time of the open chunk's first record; false when it holds none. */
 bool trace_writer_chunk_first_t(const struct trace_writer *w, uint64_t *t);
 /* Seal the open chunk (if any) and open a new one starting with keyframe
@@ -234,6 +254,11 @@ int trace_reader_find_event(struct trace_reader *r, uint64_t n, size_t *chunk);
  * everything): the chunk to start from to reach time t. */
 int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk);
 
+/* The chunk whose keyframe starts the run holding chunk i: i, or the last
+ * chunk before it with a keyframe when i continues the chunks before it
+ * (empty keyframe, no gap: docs/FORMAT.md "Chunk"). Never across a gap or
+ * an unreadable chunk: then the continuation itself (it has no start). */
+size_t trace_reader_run_start(struct trace_reader *r, size_t i);
 /* Read, check sizes and CRCs, decompress. NULL on error (message in
  * trace_reader_error, e.g. "chunk 17 at offset 0x4a000: checksum mismatch"). */
 struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i);

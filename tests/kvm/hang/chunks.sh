@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# record --chunk-ms: a chunk (with its keyframe) at least every MS of
-# virtual time; the trace replays identical, and bisect passes over chunks
-# shorter than a predicate's duration with the same answer as --linear.
+# record --chunk-ms: a chunk at least every MS of virtual time; the trace
+# replays identical, and, with a keyframe in every chunk
+# (--keyframe-windows 1), bisect passes over chunks shorter than a
+# predicate's duration with the same answer as --linear. The default
+# recording (a keyframe every 16 chunks, the rest continuations) replays
+# identical too.
 . "$(dirname "$0")/common.sh"
-"$irqrr" record -o "$tmp/c.irqrr" --chunk-ms 10 >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "record --chunk-ms 10"; }
+"$irqrr" record -o "$tmp/c.irqrr" --chunk-ms 10 --keyframe-windows 1 >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "record --chunk-ms 10"; }
 "$irqrr" record -o "$tmp/d.irqrr" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "record"; }
 "$irqrr" info "$tmp/c.irqrr" >"$tmp/info" || fail "info"
 "$irqrr" info "$tmp/d.irqrr" >"$tmp/dinfo" || fail "info"
@@ -15,6 +18,7 @@ echo "chunks: $n with --chunk-ms 10, $nd with the default 250 ms"
 awk '/^ *[0-9]+ +0x/ { if ($6 - $5 > 10000000) { print "chunk " $1 " spans " $6 - $5 " ns"; bad = 1 } }
      END { exit bad }' "$tmp/info" || fail "a chunk spans more than 10 ms"
 "$irqrr" replay "$tmp/c.irqrr" | head -n 1 | grep -q "^identical" || fail "replay"
+"$irqrr" replay "$tmp/d.irqrr" | head -n 1 | grep -q "^identical" || fail "replay of the default recording"
 "$irqrr" bisect "$tmp/c.irqrr" --until 'isr-held:any>20ms' --stats >"$tmp/b"
 [ $? -eq 1 ] || { cat "$tmp/b"; fail "isr-held:any>20ms should not hold in the demo guest"; }
 cat "$tmp/b"
