@@ -577,6 +577,10 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
 			   .check = run->check, .masks = run->masks, .fast_n = run->partial ? 0 : n };
 	int status = REPLAY_IDENTICAL;
+	/* the per-input counts in registers, written back once */
+	uint64_t to = run->o->to, from = run->o->from, inputs = 0, events = 0;
+	uint64_t last = res->last;
+	bool in_range = run->in_range;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
 		size_t j = pos;
@@ -588,7 +592,7 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 			cmp.kind = DIV_MISSING;
 			cmp.at = pos;
 			cmp.has_actual = false;
-		} else if (arr[pos].num > run->o->to) {
+		} else if (arr[pos].num > to) {
 			/* outputs before input j are its own (timer edges on its
 			 * time advance): run it when they are in range */
 			break;
@@ -603,15 +607,19 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 			status = REPLAY_DIVERGED;
 			break;
 		}
-		res->inputs++;
+		inputs++;
 		if (res->first == UINT64_MAX)
 			res->first = arr[pos].num;
-		res->last = arr[cmp.cursor - 1].num;
-		if (arr[pos].num <= run->o->to && res->last >= run->o->from)
-			run->in_range = true;
-		res->events += cmp.cursor - pos;
+		last = arr[cmp.cursor - 1].num;
+		if (last >= from) /* (arr[pos].num <= to: above) */
+			in_range = true;
+		events += cmp.cursor - pos;
 		pos = cmp.cursor;
 	}
+	res->inputs += inputs;
+	res->events += events;
+	res->last = last;
+	run->in_range = in_range;
 	board_set_sink(run->b, NULL, NULL);
 	res->checked += cmp.checked;
 	res->unchecked += cmp.unchecked;
