@@ -643,11 +643,31 @@ bool pit_out_next_edge(const struct pit *p, unsigned ch, uint64_t now, uint64_t 
 		return false;
 	}
 	const struct pit_channel *c = &p->ch[ch];
-	uint64_t T = pit_ticks_at(now);
-	struct view v = view_at(c, T);
-	uint64_t k = next_edge_tick_view(c, &v, T);
+	uint64_t T = pit_ticks_at(now), k;
+	bool out;
+	if (!c->pend && c->running && (c->mode == 2 || c->mode == 3) && c->count >= 2) {
+		/* A periodic counter with no load scheduled (every tick of a
+		 * timer interrupt): view_out and view_next_tick of modes 2
+		 * and 3, one position in the period for both. */
+		uint64_t d = T - c->load_tick, r;
+		uint32_t n = c->count;
+		if (c->mode == 2) {
+			r = d % n;
+			out = r != n - 1;
+			k = r < n - 1 ? T + (n - 1 - r) : T + 1;
+		} else {
+			uint32_t h = (n + 1) / 2;
+			r = (d + c->phase) % n;
+			out = r < h;
+			k = r < h ? T + (h - r) : T + (n - r);
+		}
+	} else {
+		struct view v = view_at(c, T);
+		k = next_edge_tick_view(c, &v, T);
+		out = view_out(c, &v, T);
+	}
 	*next = k == NO_TICK ? UINT64_MAX : pit_tick_time(k);
-	return view_out(c, &v, T);
+	return out;
 }
 
 /* ---- saved state ---- */
