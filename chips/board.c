@@ -30,6 +30,7 @@
 /* The hot path (a board without injected faults, with no HPET or an idle
  * one) keeps the rarer work out of line: docs/PERFORMANCE.md. */
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x) __builtin_expect(!!(x), 1)
 #define COLD __attribute__((noinline, cold))
 #define LVT_LEVEL (1u << 15)
 #define LVT_DM(v) (((v) >> 8) & 7u)
@@ -42,14 +43,19 @@ static uint64_t cause_num(const struct board *b)
 	return b->deferring ? b->event_num : b->last_num;
 }
 
-static void emit_now(struct board *b, const struct irq_event *ev)
+/* book the request the message answers before the delivery */
+static COLD void history_message(struct board *b, uint64_t num, const struct irq_event *ev)
+{
+	board_history_observe(b, cause_num(b));
+	board_history_message(b, num, &ev->u.apic);
+}
+
+/* Every event goes out here: kept a leaf that ends in the sink's call. */
+static inline void emit_now(struct board *b, const struct irq_event *ev)
 {
 	uint64_t num = b->event_num++;
-	if (ev->kind == EV_APIC_MSG && b->hist_on) {
-		/* book the request the message answers before the delivery */
-		board_history_observe(b, cause_num(b));
-		board_history_message(b, num, &ev->u.apic);
-	}
+	if (unlikely(b->hist_on) && ev->kind == EV_APIC_MSG)
+		history_message(b, num, ev);
 	b->last_num = num;
 	if (b->sink)
 		b->sink(b->sink_ctx, ev);
@@ -299,10 +305,9 @@ static COLD void fault_pit_tick(struct board *b)
 		pit_stopped(b);
 }
 
-/* ISA IRQ0 = PIT OUT0 OR a device on line 0. */
-static void irq0_update(struct board *b)
+/* ISA IRQ0 = PIT OUT0 OR a device on line 0: OUT0 is out0 now. */
+static void irq0_set(struct board *b, bool out0)
 {
-	bool out0 = pit_out(&b->s.pit, 0, b->s.now);
 	if (out0 == (bool)b->s.irq0)
 		return;
 	b->s.irq0 = out0;
@@ -311,6 +316,11 @@ static void irq0_update(struct board *b)
 	drive_line(b, 0);
 	if (unlikely(b->s.faults.n) && out0)
 		fault_pit_tick(b);
+}
+
+static void irq0_update(struct board *b)
+{
+	irq0_set(b, pit_out(&b->s.pit, 0, b->s.now));
 }
 
 /* ISA IRQ8 = the RTC's IRQ output OR a device on line 8. */
@@ -474,8 +484,16 @@ static inline __attribute__((always_inline)) void advance_loop(struct board *b, 
 		b->s.now = e;
 		/* an edge that left a level unchanged still moves its schedule on */
 		if (b->next_edge == e) {
-			irq0_update(b);
-			b->next_edge = pit_next_edge(&b->s.pit, 0, e);
+			if (likely(!b->s.faults.n)) {
+				/* nothing but a fault changes the PIT while
+				 * IRQ0 is driven: its next edge now, set after */
+				uint64_t next;
+				irq0_set(b, pit_out_next_edge(&b->s.pit, 0, e, &next));
+				b->next_edge = next;
+			} else {
+				irq0_update(b);
+				b->next_edge = pit_next_edge(&b->s.pit, 0, e);
+			}
 		}
 		if (b->rtc_next == e) {
 			irq8_update(b);

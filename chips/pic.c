@@ -100,9 +100,10 @@ static uint8_t requests(const struct pic *c)
  */
 static int pending_ir(const struct pic *c, int is_master)
 {
-	unsigned req_lvl = priority_of(requests(c), c->priority_add);
-	if (req_lvl == 8)
+	uint8_t req = requests(c);
+	if (!req) /* most calls: nothing requested */
 		return -1;
+	unsigned req_lvl = priority_of(req, c->priority_add);
 	uint8_t in_service = c->isr;
 	/* DS "Special mask mode": a masked level no longer inhibits lower
 	 * priority requests. */
@@ -148,6 +149,25 @@ static void pair_update(struct pic_pair *p)
 	s->out = pending_ir(s, 0) >= 0;
 	chip_set_input(m, PIC_CASCADE_IR, s->out);
 	m->out = pending_ir(m, 1) >= 0;
+	p->slave_stale = 0;
+}
+
+/* pair_update after a change of the master's state only: the slave's out
+ * and the cascade wire are as the last update left them (the invariants
+ * above: driving master IR2 to the slave's unchanged out changes nothing),
+ * so only the master's out is re-evaluated. */
+static void master_update(struct pic_pair *p)
+{
+	if (p->slave_stale)
+		pair_update(p);
+	else
+		p->chip[PIC_MASTER].out = pending_ir(&p->chip[PIC_MASTER], 1) >= 0;
+}
+
+void pic_pair_set_literal_edge(struct pic_pair *p, uint8_t literal)
+{
+	p->chip[PIC_MASTER].literal_edge = p->chip[PIC_SLAVE].literal_edge = literal;
+	p->slave_stale = 1;
 }
 
 /* Keep level-sensed IRR bits equal to their lines after a mode change. */
@@ -208,7 +228,10 @@ void pic_pair_set_irq(struct pic_pair *p, unsigned irq, int level)
 	if (irq >= 16 || irq == PIC_CASCADE_IR)
 		return;
 	chip_set_input(&p->chip[irq >> 3], irq & 7, level != 0);
-	pair_update(p);
+	if (irq < 8)
+		master_update(p);
+	else
+		pair_update(p);
 }
 
 static void write_icw1(struct pic *c, uint8_t v)
@@ -355,7 +378,10 @@ void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value)
 		/* The new sense mode applies at once: a level input that is
 		 * high requests now; an input turned edge keeps its IRR bit. */
 		resync_level(c);
-		pair_update(p);
+		if (i == PIC_MASTER)
+			master_update(p);
+		else
+			pair_update(p);
 		return;
 	}
 	struct pic *c = &p->chip[i];
@@ -371,7 +397,10 @@ void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value)
 	} else {
 		write_ocw2(c, value);
 	}
-	pair_update(p);
+	if (i == PIC_MASTER)
+		master_update(p);
+	else
+		pair_update(p);
 }
 
 /* DS "The Poll command": the read is an INTA; word = I 0 0 0 0 W2 W1 W0. */

@@ -39,6 +39,9 @@ struct pic {
 struct pic_pair {
 	struct pic chip[2]; /* 0 master (0x20), 1 slave (0xa0) */
 	uint8_t imr_reset;  /* IMR value at reset: a machine property */
+	uint8_t slave_stale; /* the slave's out may not follow its state (a
+			      * variant changed under it): the next update of
+			      * either chip re-evaluates both (not saved) */
 };
 
 void pic_pair_init(struct pic_pair *p, uint8_t imr_reset);
@@ -50,6 +53,9 @@ void pic_pair_write(struct pic_pair *p, uint16_t port, uint8_t value);
 uint8_t pic_pair_read(struct pic_pair *p, uint16_t port);
 /* INTA cycle pair: returns the vector (spurious base+7 when nothing). */
 uint8_t pic_pair_intack(struct pic_pair *p);
+/* The literal-edge variant (chips/variants.c) of both chips: changes no
+ * output now, the next update of the pair re-evaluates them. */
+void pic_pair_set_literal_edge(struct pic_pair *p, uint8_t literal);
 /* Master INT output level. */
 bool pic_pair_int(const struct pic_pair *p);
 bool pic_pair_owns_port(uint16_t port);

@@ -228,10 +228,9 @@ static uint64_t view_next_tick(const struct pit_channel *c, const struct view *v
 	}
 }
 
-static uint64_t next_edge_tick(const struct pit_channel *c, uint64_t T)
+static uint64_t next_edge_tick_view(const struct pit_channel *c, const struct view *v, uint64_t T)
 {
-	struct view v = view_at(c, T);
-	uint64_t k = view_next_tick(c, &v, T);
+	uint64_t k = view_next_tick(c, v, T);
 	if (!c->pend || T >= c->pend_tick || k < c->pend_tick)
 		return k;
 	uint64_t s = c->pend_tick;
@@ -239,6 +238,12 @@ static uint64_t next_edge_tick(const struct pit_channel *c, uint64_t T)
 	if (view_out(c, &before, s - 1) != view_out(c, &after, s))
 		return s;
 	return view_next_tick(c, &after, s);
+}
+
+static uint64_t next_edge_tick(const struct pit_channel *c, uint64_t T)
+{
+	struct view v = view_at(c, T);
+	return next_edge_tick_view(c, &v, T);
 }
 
 static bool null_count_at(const struct pit_channel *c, uint64_t T)
@@ -629,6 +634,40 @@ uint64_t pit_next_edge(const struct pit *p, unsigned ch, uint64_t now)
 		return UINT64_MAX;
 	uint64_t k = next_edge_tick(&p->ch[ch], pit_ticks_at(now));
 	return k == NO_TICK ? UINT64_MAX : pit_tick_time(k);
+}
+
+bool pit_out_next_edge(const struct pit *p, unsigned ch, uint64_t now, uint64_t *next)
+{
+	if (ch >= 3) {
+		*next = UINT64_MAX;
+		return false;
+	}
+	const struct pit_channel *c = &p->ch[ch];
+	uint64_t T = pit_ticks_at(now), k;
+	bool out;
+	if (!c->pend && c->running && (c->mode == 2 || c->mode == 3) && c->count >= 2) {
+		/* A periodic counter with no load scheduled (every tick of a
+		 * timer interrupt): view_out and view_next_tick of modes 2
+		 * and 3, one position in the period for both. */
+		uint64_t d = T - c->load_tick, r;
+		uint32_t n = c->count;
+		if (c->mode == 2) {
+			r = d % n;
+			out = r != n - 1;
+			k = r < n - 1 ? T + (n - 1 - r) : T + 1;
+		} else {
+			uint32_t h = (n + 1) / 2;
+			r = (d + c->phase) % n;
+			out = r < h;
+			k = r < h ? T + (h - r) : T + (n - r);
+		}
+	} else {
+		struct view v = view_at(c, T);
+		k = next_edge_tick_view(c, &v, T);
+		out = view_out(c, &v, T);
+	}
+	*next = k == NO_TICK ? UINT64_MAX : pit_tick_time(k);
+	return out;
 }
 
 /* ---- saved state ---- */

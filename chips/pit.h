@@ -83,6 +83,9 @@ bool pit_out(const struct pit *p, unsigned ch, uint64_t now);
 /* First time > now at which OUT of counter ch changes, UINT64_MAX if never
  * (absent new accesses). */
 uint64_t pit_next_edge(const struct pit *p, unsigned ch, uint64_t now);
+/* Both at once (one conversion of now, one view of the counter):
+ * pit_out(), and pit_next_edge() in *next. */
+bool pit_out_next_edge(const struct pit *p, unsigned ch, uint64_t now, uint64_t *next);
 void pit_serialize(struct pit *p, struct ser *s);
 /* Readable dump of the counters as seen at time now. */
 void pit_print(const struct pit *p, uint64_t now, FILE *f);

@@ -116,7 +116,7 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 	uint8_t x = (uint8_t)value;
 	switch (v) {
 	case BOARD_VARIANT_PIC_LITERAL_EDGE:
-		b->s.pic.chip[0].literal_edge = b->s.pic.chip[1].literal_edge = x;
+		pic_pair_set_literal_edge(&b->s.pic, x);
 		break;
 	case BOARD_VARIANT_PIT_CW_KEEPS_COUNTING:
 		/* changes no counting now: it acts at the next control word for

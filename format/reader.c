@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <lz4.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -988,69 +989,120 @@ static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, u
 	return 0;
 }
 
+/* The fast path's per-kind table: how a record of the kind is laid out
+ * after its time delta. FAST_FIXED: fast_len[kind] bytes (0..6) that are
+ * the union's first bytes in order (decode_fixed; no kind or reset/time
+ * payload); FAST_PIO: varint port, value byte; FAST_DEADLINE: varint
+ * delta; FAST_NONE: left to the record decoder. */
+enum { FAST_NONE, FAST_FIXED, FAST_PIO, FAST_DEADLINE };
+static const uint8_t fast_class[128] = {
+	[EV_RESET] = FAST_FIXED, [EV_TIME] = FAST_FIXED,
+	[EV_PIO_WRITE] = FAST_PIO, [EV_PIO_READ] = FAST_PIO,
+	[EV_IRQ] = FAST_FIXED, [EV_INTACK] = FAST_FIXED, [EV_EOI] = FAST_FIXED,
+	[EV_WIRE] = FAST_FIXED, [EV_APIC_MSG] = FAST_FIXED, [EV_LINT] = FAST_FIXED,
+	[EV_DEADLINE] = FAST_DEADLINE,
+};
+/* FAST_FIXED: the union's first 8 bytes as loaded, masked to the kind's
+ * fixed bytes (0 to 6 of them; little-endian). */
+#define LOW_BYTES(n) (~0ull >> (64 - 8 * (n)))
+static const uint64_t fast_mask[128] = {
+	[EV_IRQ] = LOW_BYTES(2), [EV_INTACK] = LOW_BYTES(2), [EV_EOI] = LOW_BYTES(2),
+	[EV_WIRE] = LOW_BYTES(2), [EV_APIC_MSG] = LOW_BYTES(6), [EV_LINT] = LOW_BYTES(5),
+};
+static const uint8_t fast_len[128] = {
+	[EV_IRQ] = 2, [EV_INTACK] = 2, [EV_EOI] = 2, [EV_WIRE] = 2,
+	[EV_APIC_MSG] = 6, [EV_LINT] = 5,
+};
+#define FAST_BYTES_LE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+_Static_assert(offsetof(struct irq_event, u) == 16 && sizeof(struct irq_event) == 32,
+	       "an event is four words: t, kind, the union");
+
+static inline __attribute__((always_inline)) uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline __attribute__((always_inline)) void store64(void *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
 static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
 			      size_t *kp)
 {
-	const uint8_t *b = c->raw;
-	size_t end = c->info.raw_size, p = c->pos, k = *kp;
+	const uint8_t *b = c->raw, *s = b + c->pos, *slim;
+	size_t end = c->info.raw_size, k = *kp;
 	uint64_t prev_t = c->prev_t, num = c->info.first_event + c->n;
 	uint32_t i = c->n, count = c->info.count;
-	while (k < max && i < count && end - p >= EVENT_MAX_BYTES) {
-		unsigned tag = b[p], kind = tag & 0x7f;
-		size_t q = p + 1, w;
-		uint64_t dt = 0, v;
+	if (end < EVENT_MAX_BYTES || i == 0 || !FAST_BYTES_LE)
+		return; /* (the first record's checks: the record decoder) */
+	/* records to decode at most, and the last position with at least
+	 * EVENT_MAX_BYTES after it */
+	size_t left = count - i < max - k ? count - i : max - k;
+	struct trace_event_rec *r = out + k, *rend = r + left;
+	slim = b + (end - EVENT_MAX_BYTES);
+	while (r < rend && s <= slim) {
+		unsigned tag = s[0], kind = tag & 0x7f, cls = fast_class[kind];
+		const uint8_t *q = s + 1;
+		size_t w;
+		uint64_t dt = 0, v, u0;
 		if (!(tag & TAG_DT_ZERO)) {
-			if (!(w = varint10(b + q, &dt)))
-				break;
-			q += w;
-			if (i == 0 && dt)
-				break;
+			if (q[0] < 0x80) {
+				dt = q[0];
+				q += 1;
+			} else if (q[1] < 0x80) {
+				dt = (q[0] & 0x7fu) | (uint64_t)q[1] << 7;
+				q += 2;
+			} else {
+				if (!(w = varint10(q, &dt)))
+					break;
+				q += w;
+			}
 		}
-		struct irq_event *ev = &out[k].ev;
-		memset(ev, 0, sizeof *ev);
-		ev->t = prev_t + dt;
-		ev->kind = (uint8_t)kind;
-		switch (kind) {
-		case EV_IRQ:
-		case EV_INTACK:
-		case EV_EOI:
-		case EV_WIRE:
-		case EV_APIC_MSG:
-		case EV_LINT:
-			q += decode_fixed(kind, b, q, ev);
-			break;
-		case EV_RESET:
-		case EV_TIME:
-			break;
-		case EV_PIO_WRITE:
-		case EV_PIO_READ:
-			if (!(w = varint10(b + q, &v)) || v > 0xffff)
-				goto out;
-			ev->u.pio.port = (uint16_t)v;
-			ev->u.pio.value = b[q + w];
+		uint64_t t = prev_t + dt;
+		if (cls == FAST_FIXED) {
+			/* the union's first bytes, in file order */
+			u0 = load64(q) & fast_mask[kind];
+			q += fast_len[kind];
+		} else if (cls == FAST_PIO) {
+			if (q[0] < 0x80) {
+				v = q[0];
+				w = 1;
+			} else if (!(w = varint10(q, &v)) || v > 0xffff) {
+				break;
+			}
+			u0 = v | (uint64_t)q[w] << 16; /* port, value */
 			q += w + 1;
-			break;
-		case EV_DEADLINE:
-			if (!(w = varint10(b + q, &v)))
-				goto out;
-			ev->u.deadline.t = ev->t + v;
+		} else if (cls == FAST_DEADLINE) {
+			if (q[0] < 0x80) {
+				v = q[0];
+				w = 1;
+			} else if (!(w = varint10(q, &v))) {
+				break;
+			}
+			u0 = t + v;
 			q += w;
+		} else {
 			break;
-		default:
-			goto out;
 		}
-		out[k].num = num;
-		prev_t = ev->t;
-		p = q;
-		i++;
-		num++;
-		k++;
+		/* the event's four words: t, kind (padding zero), the union */
+		r->num = num++;
+		uint8_t *e = (uint8_t *)&r->ev;
+		store64(e, t);
+		store64(e + 8, kind);
+		store64(e + 16, u0);
+		store64(e + 24, 0);
+		prev_t = t;
+		s = q;
+		r++;
 	}
-out:
-	c->pos = p;
+	size_t done = (size_t)(r - (out + k));
+	c->pos = (size_t)(s - b);
 	c->prev_t = prev_t;
-	c->n = i;
-	*kp = k;
+	c->n = i + (uint32_t)done;
+	*kp = k + done;
 }
 
 int trace_chunk_next_events(struct trace_chunk *c, struct trace_event_rec *out, size_t max,

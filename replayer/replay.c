@@ -16,7 +16,7 @@
 
 /* irq_event_equal by bytes: per kind, the bytes of the union its fields
  * cover (a field is equal by value exactly when its bytes are). */
-#define MASK_KINDS 0x40
+#define MASK_KINDS 0x100 /* every value of irq_event.kind: no range check */
 struct ev_mask {
 	uint64_t m[2];
 	bool valid; /* the kind has a row and its fields lie in the union */
@@ -47,7 +47,7 @@ static inline bool fast_equal(const struct ev_mask *masks, const struct irq_even
 {
 	if (a->t != b->t || a->kind != b->kind)
 		return false;
-	if (a->kind >= MASK_KINDS || !masks[a->kind].valid)
+	if (!masks[a->kind].valid)
 		return irq_event_equal(a, b);
 	uint64_t x[2], y[2];
 	memcpy(x, &a->u, 16);
@@ -70,6 +70,8 @@ struct cmp {
 	unsigned check;           /* CHECK_* */
 	uint64_t checked, unchecked;
 	const struct ev_mask *masks;
+	size_t fast_n;            /* cmp_sink's hot path while cursor < fast_n: n,
+				   * 0 for an imported trace or once diverged */
 };
 
 static unsigned check_bit(unsigned kind)
@@ -144,6 +146,7 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 	if (c->cursor >= c->n) {
 		c->b->stop = 1; /* nothing after this is compared */
 		c->diverged = true;
+		c->fast_n = 0;
 		c->kind = DIV_EXTRA;
 		c->at = c->n;
 		c->has_actual = true;
@@ -154,6 +157,7 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 	if (!(c->partial ? replay_imported_equal(c->check, ev, want) : fast_equal(c->masks, ev, want))) {
 		c->b->stop = 1;
 		c->diverged = true;
+		c->fast_n = 0;
 		c->at = c->cursor;
 		c->has_actual = true;
 		c->actual = *ev;
@@ -169,19 +173,21 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 }
 
 /* The hot path: an event equal to the next recorded one (a kind with a mask);
- * everything else in cmp_sink_slow. */
+ * everything else in cmp_sink_slow. The four words of an event: t, kind
+ * (and padding), the union. */
 static void cmp_sink(void *ctx, const struct irq_event *ev)
 {
 	struct cmp *c = ctx;
-	if (!c->diverged && !c->partial && c->cursor < c->n) {
-		const struct irq_event *want = &c->arr[c->cursor].ev;
+	size_t cur = c->cursor;
+	if (__builtin_expect(cur < c->fast_n, 1)) {
+		const struct irq_event *want = &c->arr[cur].ev;
+		const struct ev_mask *mk = &c->masks[ev->kind];
 		uint64_t x[2], y[2];
-		unsigned k = ev->kind;
 		memcpy(x, &ev->u, 16);
 		memcpy(y, &want->u, 16);
-		if (ev->t == want->t && k == want->kind && k < MASK_KINDS && c->masks[k].valid &&
-		    !(((x[0] ^ y[0]) & c->masks[k].m[0]) | ((x[1] ^ y[1]) & c->masks[k].m[1]))) {
-			c->cursor++;
+		if (mk->valid && !((ev->t ^ want->t) | (uint64_t)(ev->kind ^ want->kind) |
+				   ((x[0] ^ y[0]) & mk->m[0]) | ((x[1] ^ y[1]) & mk->m[1]))) {
+			c->cursor = cur + 1;
 			return;
 		}
 	}
@@ -569,8 +575,12 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 	const struct recorded *arr = g->arr;
 	size_t n = g->n, pos = 0;
 	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
-			   .check = run->check, .masks = run->masks };
+			   .check = run->check, .masks = run->masks, .fast_n = run->partial ? 0 : n };
 	int status = REPLAY_IDENTICAL;
+	/* the per-input counts in registers, written back once */
+	uint64_t to = run->o->to, from = run->o->from, inputs = 0, events = 0;
+	uint64_t last = res->last;
+	bool in_range = run->in_range;
 	board_set_sink(run->b, cmp_sink, &cmp);
 	while (pos < n) {
 		size_t j = pos;
@@ -582,7 +592,7 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 			cmp.kind = DIV_MISSING;
 			cmp.at = pos;
 			cmp.has_actual = false;
-		} else if (arr[pos].num > run->o->to) {
+		} else if (arr[pos].num > to) {
 			/* outputs before input j are its own (timer edges on its
 			 * time advance): run it when they are in range */
 			break;
@@ -597,15 +607,19 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 			status = REPLAY_DIVERGED;
 			break;
 		}
-		res->inputs++;
+		inputs++;
 		if (res->first == UINT64_MAX)
 			res->first = arr[pos].num;
-		res->last = arr[cmp.cursor - 1].num;
-		if (arr[pos].num <= run->o->to && res->last >= run->o->from)
-			run->in_range = true;
-		res->events += cmp.cursor - pos;
+		last = arr[cmp.cursor - 1].num;
+		if (last >= from) /* (arr[pos].num <= to: above) */
+			in_range = true;
+		events += cmp.cursor - pos;
 		pos = cmp.cursor;
 	}
+	res->inputs += inputs;
+	res->events += events;
+	res->last = last;
+	run->in_range = in_range;
 	board_set_sink(run->b, NULL, NULL);
 	res->checked += cmp.checked;
 	res->unchecked += cmp.unchecked;

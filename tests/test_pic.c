@@ -646,6 +646,25 @@ static void a6_literal_edge_withdrawn_is_spurious(void **state)
 	assert_int_equal(p.chip[0].literal_edge, 1);
 }
 
+/* The variant changes no output at once; the next update of either chip
+ * (here a master line that stays low) re-evaluates both, so a slave edge
+ * withdrawn before the switch stops reaching the master's IR2. */
+static void a6_literal_edge_switch_reaches_master_at_next_update(void **state)
+{
+	struct pic_pair p;
+	(void)state;
+	fresh(&p);
+	out(&p, M_DATA, 0x00);
+	out(&p, S_DATA, 0x00);
+	irq_pulse(&p, 10); /* latched: the slave still requests */
+	assert_true(pic_pair_int(&p));
+	pic_pair_set_literal_edge(&p, 1);
+	assert_true(pic_pair_int(&p));
+	pic_pair_set_irq(&p, 3, 0);
+	assert_false(pic_pair_int(&p));
+	assert_int_equal(pic_pair_intack(&p), 0x37);
+}
+
 /* ---- 1.5 OCW2 -------------------------------------------------------- */
 
 /* Raise IR4 then IR3 so that ISR = 0x18 with IR3 nested in IR4. */
@@ -1260,6 +1279,7 @@ int main(void)
 		cmocka_unit_test(a5_spurious_slave_sets_master_isr2),
 		cmocka_unit_test(a6_edge_latched_by_default),
 		cmocka_unit_test(a6_literal_edge_withdrawn_is_spurious),
+		cmocka_unit_test(a6_literal_edge_switch_reaches_master_at_next_update),
 		cmocka_unit_test(o1_nonspecific_eoi),
 		cmocka_unit_test(o2_specific_eoi),
 		cmocka_unit_test(o3_rotate_on_nonspecific_eoi),

@@ -62,6 +62,16 @@ static uint8_t read_status(struct pit *p, uint64_t t, unsigned ch)
 	return pit_read(p, t, (uint16_t)(0x40 + ch));
 }
 
+/* pit_out_next_edge (the board's per-edge call) is pit_out and
+ * pit_next_edge at once. */
+static void check_both(const struct pit *p, unsigned ch, uint64_t t)
+{
+	uint64_t next = 0;
+	bool o = pit_out_next_edge(p, ch, t, &next);
+	assert_int_equal(o, pit_out(p, ch, t));
+	assert_int_equal(next, pit_next_edge(p, ch, t));
+}
+
 /* Every edge reported by pit_next_edge from `from` up to tick `to` is exact
  * (OUT differs just before and at it) and none is skipped (tick-by-tick OUT
  * only changes where an edge was reported). Returns the number of edges. */
@@ -73,6 +83,8 @@ static unsigned check_edges(const struct pit *p, unsigned ch, uint64_t from, uin
 	bool prev = pit_out(p, ch, t);
 	for (uint64_t k = from + 1; k <= to; k++) {
 		bool o = pit_out(p, ch, tk(k));
+		check_both(p, ch, tk(k));
+		check_both(p, ch, tk(k) + 1);
 		if (e == tk(k)) {
 			assert_true(o != prev);
 			assert_true(pit_out(p, ch, e - 1) == prev);
@@ -326,6 +338,7 @@ static void test_next_edge_random_ops(void **state)
 				break;
 			}
 			/* From the access time itself, too. */
+			check_both(&p, 2, t);
 			uint64_t e = pit_next_edge(&p, 2, t);
 			assert_true(e > t);
 			if (e != UINT64_MAX) {
