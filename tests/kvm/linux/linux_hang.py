@@ -82,9 +82,11 @@ boot.until(b"..", 20)
 # after T: guest time follows the host clock from the VMM's start, which
 # comes after boot.t0 by irqrr's own start (loading the kernel; seconds in
 # a loaded test bed), so a command answered soon after T may have run
-# before the fault: ask again, up to 3 times, 15 s apart
+# before the fault: ask again, up to 4 times, 10 s apart
 time.sleep(max(0.0, boot.t0 + T + 5 - time.time()))
-for ask in range(3):
+for ask in range(4):
+    if ask:
+        time.sleep(10)
     mark = len(boot.out)
     try:
         boot.typed(b"echo after-$((6*%d))\n" % (7 + ask))
