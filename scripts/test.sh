@@ -199,7 +199,8 @@ PY
 # (kvm-vm.sh exit 123: no heartbeat; docs/testbed.md) or dies leaves tests
 # without a result: they run once more in a new VM.
 nested_job() {
-	local dir=$1 t0=$SECONDS missing out=$dir/meson-logs/kvm-nested.out from logs=(kvm-nested.json) n
+	local dir=$1 t0=$SECONDS missing out from logs=(kvm-nested.json) n
+	out=$dir/meson-logs/kvm-nested.out
 	run_nested "$dir" kvm-nested || salvage_results "$dir" kvm-nested "$out" 1
 	# up to two more VMs, each for the tests still without a result
 	for n in 2 3; do
