@@ -374,7 +374,7 @@ static void dump_script_header(const struct trace_chunk *c, const struct trace_a
 	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
 	struct board *b = malloc(sizeof(*b));
 	static struct board_setup setup;
-	static char lines[400 + 128 * 20 + BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
+	static char lines[SCRIPT_SETUP_MAX];
 	if (!b || !kflen) {
 		free(b);
 		return;

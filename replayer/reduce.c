@@ -188,7 +188,7 @@ char *reduce_script(const struct board_setup *setup, const struct irq_event *inp
 	bool started = false;
 	if (header)
 		sb_add(&sb, header);
-	static char lines[400 + 128 * 20 + BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8)];
+	static char lines[SCRIPT_SETUP_MAX];
 	if (!script_format_setup(setup, lines, sizeof(lines)))
 		return NULL;
 	for (char *l = lines, *nl; (nl = strchr(l, '\n')); l = nl + 1) {

@@ -74,7 +74,8 @@ int board_setup_init(struct board *b, const struct board_setup *s, irq_event_sin
 /* Does b hold s's power-on state? (b loaded from a trace's first keyframe) */
 bool board_setup_is_power_on(const struct board_setup *s, const struct board *b);
 /* The `board` line, `cmos` lines and `fault` lines for s, each ending in a
- * newline; 0 if buf is too small. */
+ * newline; 0 if buf is too small (SCRIPT_SETUP_MAX is always enough). */
+#define SCRIPT_SETUP_MAX (400 + 128 * 20 + BOARD_FAULTS_MAX * (BOARD_FAULT_SPEC_MAX + 8))
 size_t script_format_setup(const struct board_setup *s, char *buf, size_t len);
 /* The `cmos INDEX VALUE` lines (each ending in a newline) for the
  * configuration's non-zero CMOS RAM bytes; "" if none; 0 if buf is too small. */
