@@ -829,6 +829,9 @@ void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t val
 	if (board_owns_mmio(addr)) {
 		struct apic_msg m[IOAPIC_PINS];
 		b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
+		int pin = ioapic_mmio_write_rte_lo(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE));
+		if (pin >= 0 && b->s.faults.n)
+			board_fault_rte_written(b, (unsigned)pin);
 		unsigned n = ioapic_mmio_write(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE), value, m);
 		out_msgs(b, m, n);
 	} else if (hpet_decodes(b, addr)) {

@@ -366,6 +366,7 @@ bool board_explain_line(const struct board *b, unsigned line, const struct board
 	memset(w, 0, sizeof(*w));
 	w->since = w->request = BOARD_NO_EVENT;
 	w->cpu = -1;
+	w->fault = -1;
 	if (line >= BOARD_GSIS)
 		return false;
 	struct ioapic_entry e;

@@ -55,6 +55,8 @@ struct board_why {
 	uint64_t since;          /* event that began the blocking state, or BOARD_NO_EVENT */
 	uint64_t request;        /* event that began the pending request, or BOARD_NO_EVENT */
 	int cpu;                 /* the vCPU the cause is about, or -1 */
+	int fault;               /* the injected fault (board_fault_at index) that
+				  * made this state, or -1 */
 	char text[480];          /* one sentence (and what holds the line) */
 };
 

@@ -338,9 +338,13 @@ static bool pit_stop(struct board *b, struct board_fault *f)
 	return true;
 }
 
+/* Masks the entry; a fault that finds it masked already changes nothing
+ * and holds nothing (explain does not name it). */
 static void rte_mask(struct board *b, struct board_fault *f)
 {
 	fire(b, f);
+	if (b->s.ioapic.rte[f->target] & RTE_MASKED)
+		return;
 	f->held = 1;
 	b->s.ioapic.rte[f->target] |= RTE_MASKED;
 	b->hist.rte_masked[f->target] = b->last_num;
@@ -357,6 +361,16 @@ bool board_fault_pit_tick_stops(struct board *b)
 			stop |= pit_stop(b, f);
 	}
 	return stop;
+}
+
+void board_fault_rte_written(struct board *b, unsigned pin)
+{
+	struct board_faults *fs = &b->s.faults;
+	for (unsigned i = 0; i < fs->n; i++) {
+		struct board_fault *f = &fs->f[i];
+		if (f->kind == BOARD_FAULT_RTE_MASK && f->target == pin)
+			f->held = 0;
+	}
 }
 
 void board_fault_message(struct board *b, const struct apic_msg *m)
@@ -483,7 +497,9 @@ static bool explain_one(const struct board *b, const struct board_fault *f, unsi
 bool board_fault_explain(const struct board *b, unsigned line, struct board_why *w)
 {
 	for (unsigned i = 0; i < b->s.faults.n; i++)
-		if (explain_one(b, &b->s.faults.f[i], line, w))
+		if (explain_one(b, &b->s.faults.f[i], line, w)) {
+			w->fault = (int)i;
 			break;
+		}
 	return w->pending;
 }

@@ -95,6 +95,9 @@ void board_fault_line(struct board *b, unsigned n);
 /* PIT OUT0 rose (a tick). True: a fault stopped the PIT (the board
  * recomputes its OUT0 and next edge). */
 bool board_fault_pit_tick_stops(struct board *b);
+/* The guest writes the low dword of pin's redirection entry (before the
+ * write): a mask a fault set becomes the guest's to keep or clear. */
+void board_fault_rte_written(struct board *b, unsigned pin);
 /* The IOAPIC sent a message. */
 void board_fault_message(struct board *b, const struct apic_msg *m);
 /* The next time a fault fires by itself (UINT64_MAX: none), and firing the

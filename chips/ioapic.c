@@ -296,6 +296,14 @@ unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, st
 	}
 }
 
+int ioapic_mmio_write_rte_lo(const struct ioapic *s, uint32_t offset)
+{
+	uint32_t idx = s->regsel;
+	if (offset != IOAPIC_OFF_IOWIN || idx < IOAPIC_REG_RTE0 || idx >= IOAPIC_REG_RTE_END || (idx & 1))
+		return -1;
+	return (int)(idx - IOAPIC_REG_RTE0) / 2;
+}
+
 uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset)
 {
 	switch (offset) {

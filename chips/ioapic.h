@@ -46,6 +46,9 @@ void ioapic_reset(struct ioapic *s);
 unsigned ioapic_set_irq(struct ioapic *s, unsigned pin, int level, struct apic_msg *out);
 unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, struct apic_msg *out);
 uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset);
+/* The pin whose redirection entry's low dword (vector, mode, mask) a write
+ * at offset would change now, or -1. */
+int ioapic_mmio_write_rte_lo(const struct ioapic *s, uint32_t offset);
 /* LAPIC EOI broadcast of a vector (also what the EOI register does). */
 unsigned ioapic_eoi(struct ioapic *s, uint8_t vector, struct apic_msg *out);
 /* One redirection entry as the chip acts on it (DS 3.2.4). */

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "bisect.h"
+#include "chips/explain.h"
+#include "chips/fault.h"
 #include "script.h"
 
 void reduce_opts_default(struct reduce_opts *o)
@@ -87,8 +89,68 @@ static int drive(struct board *b, const struct irq_event *in, uint64_t *now, boo
 	return board_apply_bounded(b, in, lim);
 }
 
+/* The line a predicate's hit is about, if it is about one line's delivery. */
+static bool cause_line(const struct predicate *p, int target, unsigned *line)
+{
+	if (target < 0 || target >= BOARD_GSIS)
+		return false;
+	if (p->kind == PRED_LINE_UNDELIVERED) {
+		*line = (unsigned)target;
+		return true;
+	}
+	if (p->kind == PRED_REMOTE_IRR) { /* an IOAPIC pin: its line */
+		for (unsigned l = 0; l < BOARD_GSIS; l++)
+			if (board_line_pin(l) == (unsigned)target) {
+				*line = l;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void cause_of(const struct board *b, unsigned line, struct reduce_cause *c)
+{
+	struct board_why w;
+	c->line = line;
+	c->pending = board_explain_line(b, line, NULL, &w);
+	c->cause = (int)w.cause;
+	c->fault = w.fault;
+	c->fault_spec[0] = 0;
+	if (w.fault >= 0)
+		board_fault_format(board_fault_at(b, (unsigned)w.fault), c->fault_spec, sizeof(c->fault_spec));
+}
+
+/* "line 4: ioapic_masked, made by --fault rte-mask:pin=4,at=60s" */
+static void cause_text(const struct reduce_cause *c, char *buf, size_t len)
+{
+	const char *key = board_cause_key((enum board_cause)c->cause);
+	int n = snprintf(buf, len, "line %u: %s%s", c->line, c->pending ? "" : "not pending, ",
+			 key ? key : "no cause");
+	if (c->fault >= 0 && n >= 0 && (size_t)n < len) {
+		snprintf(buf + n, len - (size_t)n, ", made by --fault %s", c->fault_spec);
+	}
+}
+
+/* 1: the hit has c's cause (or none applies); 0: another cause. */
+static int cause_check(const struct predicate *p, const struct pred_eval *e, struct reduce_cause *c)
+{
+	struct reduce_cause now = { .known = true };
+	now.applies = cause_line(p, e->hit_target, &now.line);
+	if (now.applies)
+		cause_of(e->b, now.line, &now);
+	if (!c->known) {
+		*c = now;
+		return 1;
+	}
+	if (!c->applies)
+		return 1;
+	return now.applies && now.line == c->line && now.pending == c->pending && now.cause == c->cause &&
+	       now.fault == c->fault;
+}
+
 int reduce_test(const struct predicate *p, const struct board_setup *setup,
-		const struct irq_event *inputs, size_t n, const struct work_limit *limit)
+		const struct irq_event *inputs, size_t n, const struct work_limit *limit,
+		struct reduce_cause *cause)
 {
 	/* each run (each board) has the whole budget */
 	struct work_limit none = { 0 }, lim_a = limit ? *limit : none, lim_v = lim_a;
@@ -108,11 +170,15 @@ int reduce_test(const struct predicate *p, const struct board_setup *setup,
 			free(b);
 			return -1;
 		}
+		/* the evaluator's board runs with the setup's variants and faults too */
+		pred_eval_restart(&s.e, b);
 		for (size_t i = 0; i < n && !s.result; i++) {
 			int k = drive(b, &inputs[i], &now, &started, &lim_a);
 			if (k)
 				s.result = k;
 		}
+		if (s.result == 1 && cause)
+			s.result = cause_check(p, &s.e, cause);
 		pred_eval_end(&s.e);
 		free(b);
 		return s.result;
@@ -221,6 +287,7 @@ struct ddmin {
 	const struct board_setup *setup;
 	const struct irq_event *all;
 	struct irq_event *scratch;
+	struct reduce_cause *cause; /* NULL: the symptom only */
 	uint64_t tests, max_tests;
 	double deadline;
 	struct work_limit lim; /* per input: the trace's size, and the deadline */
@@ -237,7 +304,7 @@ static int dd_test(struct ddmin *d, const size_t *idx, size_t n)
 	d->tests++;
 	for (size_t i = 0; i < n; i++)
 		d->scratch[i] = d->all[idx[i]];
-	int k = reduce_test(d->p, d->setup, d->scratch, n, &d->lim);
+	int k = reduce_test(d->p, d->setup, d->scratch, n, &d->lim, d->cause);
 	/* a candidate whose inputs make the board do more work than the
 	 * whole trace holds is not the bug being reduced: not interesting */
 	if (k == WORK_TIMEOUT)
@@ -400,13 +467,13 @@ static int collect_inputs(struct trace_reader *r, uint64_t last, struct board_se
 static long first_hit_prefix(const struct predicate *p, const struct board_setup *setup,
 			     const struct irq_event *inputs, size_t n, const struct work_limit *lim)
 {
-	int k = reduce_test(p, setup, inputs, n, lim);
+	int k = reduce_test(p, setup, inputs, n, lim, NULL);
 	if (k != 1)
 		return k == WORK_OUTPUTS || k == WORK_TIMEOUT ? k : 0;
 	size_t lo = 0, hi = n; /* prefix lo does not satisfy p, prefix hi does */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		k = reduce_test(p, setup, inputs, mid, lim);
+		k = reduce_test(p, setup, inputs, mid, lim, NULL);
 		if (k == WORK_OUTPUTS || k == WORK_TIMEOUT)
 			return k;
 		if (k == 1)
@@ -418,8 +485,8 @@ static long first_hit_prefix(const struct predicate *p, const struct board_setup
 }
 
 /* Record the script as `irqrr chips --record` does and bisect that trace. */
-static int verify_script(const char *script, const struct board_config *cfg,
-			 const struct predicate *p, uint64_t *hit, char *err, size_t errlen)
+static int verify_script(const char *script, const struct board_config *cfg, const struct predicate *p,
+			 const struct reduce_cause *cause, uint64_t *hit, char *err, size_t errlen)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -442,7 +509,17 @@ static int verify_script(const char *script, const struct board_config *cfg,
 			struct bisect_result *br = malloc(sizeof(*br));
 			if (br) {
 				int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
-				if (k == BISECT_FOUND) {
+				struct reduce_cause got = { .known = true };
+				if (k == BISECT_FOUND && cause && cause->applies)
+					cause_of(&br->state, cause->line, &got);
+				if (k == BISECT_FOUND && cause && cause->applies &&
+				    (got.pending != cause->pending || got.cause != cause->cause || got.fault != cause->fault)) {
+					char want[200], saw[200];
+					cause_text(cause, want, sizeof(want));
+					cause_text(&got, saw, sizeof(saw));
+					snprintf(err, errlen, "the reduced script's own recording shows the predicate with"
+						 " another cause (%s, not %s)", saw, want);
+				} else if (k == BISECT_FOUND) {
 					*hit = br->num;
 					rc = 0;
 				} else {
@@ -557,7 +634,8 @@ static int reduce_inputs(struct trace_reader *r, const struct predicate *p, cons
 	res->inputs_prefix = n;
 	struct work_limit lim = work_limit_for_trace(r);
 	lim.deadline = t0 + o->max_seconds;
-	int whole = reduce_test(p, setup, inputs, n, &lim);
+	struct reduce_cause cause = { .known = false }, *keep = o->any_cause ? NULL : &cause;
+	int whole = reduce_test(p, setup, inputs, n, &lim, keep);
 	if (whole == WORK_OUTPUTS || whole == WORK_TIMEOUT) {
 		free(inputs);
 		return fail(res, REDUCE_UNUSABLE,
@@ -573,7 +651,9 @@ static int reduce_inputs(struct trace_reader *r, const struct predicate *p, cons
 				    : "the trace does not start at power-on and its inputs, replayed from power-on, do not satisfy the predicate");
 	}
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	struct ddmin d = { .p = p, .setup = setup, .all = inputs, .max_tests = o->max_tests,
+	if (keep && cause.applies)
+		cause_text(&cause, res->cause, sizeof(res->cause));
+	struct ddmin d = { .p = p, .setup = setup, .all = inputs, .cause = keep, .max_tests = o->max_tests,
 			   .deadline = t0 + o->max_seconds, .lim = lim };
 	d.scratch = malloc((n ? n : 1) * sizeof(*d.scratch));
 	if (!idx || !d.scratch) {
@@ -603,7 +683,7 @@ static int reduce_inputs(struct trace_reader *r, const struct predicate *p, cons
 	free(inputs);
 	if (!res->script)
 		return fail(res, REDUCE_UNUSABLE, "out of memory");
-	if (verify_script(res->script, &setup->cfg, p, &res->verified_hit, err, sizeof(err))) {
+	if (verify_script(res->script, &setup->cfg, p, keep, &res->verified_hit, err, sizeof(err))) {
 		reduce_result_free(res);
 		return fail(res, REDUCE_UNUSABLE, err);
 	}

@@ -10,11 +10,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chips/fault.h"
 #include "predicate.h"
 
 struct reduce_opts {
 	uint64_t max_tests;   /* candidate runs before giving up on 1-minimality */
 	double max_seconds;   /* the same, in host time */
+	bool any_cause;       /* keep the symptom only, not its cause (below) */
+};
+
+/* What the board says about the predicate's line at its first hit
+ * (line-undelivered and remote-irr predicates): the cause key and the
+ * injected fault it names. Unless any_cause, a candidate must hit with the
+ * same cause: an IOAPIC entry masked by a fault is not reduced to one the
+ * guest never unmasked. */
+struct reduce_cause {
+	bool known;           /* filled by the first hit */
+	bool applies;         /* the predicate is about one line */
+	unsigned line;
+	bool pending;
+	int cause;            /* enum board_cause */
+	int fault;            /* board_fault_at index, or -1 */
+	char fault_spec[BOARD_FAULT_SPEC_MAX]; /* its spec */
 };
 
 enum reduce_outcome {
@@ -33,6 +50,7 @@ struct reduce_result {
 	bool minimal;             /* ddmin finished: removing any one input loses the hit */
 	bool power_on;            /* the trace starts at power-on */
 	uint64_t verified_hit;    /* event of the hit in the script's own recording */
+	char cause[200];          /* the cause kept ("" when none applies) */
 	char *script;             /* the reduced script (malloc'd) */
 	char message[300];
 };
@@ -45,10 +63,13 @@ void reduce_result_free(struct reduce_result *res);
 /* Does running these inputs from setup's power-on (as `irqrr chips` runs a script:
  * a `time` before each input whose time moves) satisfy the predicate?
  * 1 yes, 0 no, -1 an input the board rejects / out of memory, or
- * WORK_OUTPUTS / WORK_TIMEOUT when an input exceeds lim (NULL: no bound). */
+ * WORK_OUTPUTS / WORK_TIMEOUT when an input exceeds lim (NULL: no bound).
+ * cause: NULL (the symptom only); not known: filled at the hit; known: a
+ * hit with another cause is no hit. */
 struct board_setup;
 int reduce_test(const struct predicate *p, const struct board_setup *setup,
-		const struct irq_event *inputs, size_t n, const struct work_limit *lim);
+		const struct irq_event *inputs, size_t n, const struct work_limit *lim,
+		struct reduce_cause *cause);
 /* Script text for these inputs (malloc'd; NULL on out of memory). */
 char *reduce_script(const struct board_setup *setup, const struct irq_event *inputs, size_t n,
 		    const char *header);

@@ -343,6 +343,49 @@ static void rte_mask_at_time(void **state)
 	free(c);
 }
 
+/* A fault that finds the entry already masked changes nothing: explain
+ * must not blame it (the guest never unmasked the pin), and `fault` says
+ * which fault a blamed state is. */
+static void rte_mask_on_masked_entry_blames_nobody(void **state)
+{
+	(void)state;
+	struct cap *c = calloc(1, sizeof(*c));
+	struct board *b = board_new(c, "rte-mask:pin=4,at=1000us");
+	board_pio_write(b, 0, 0x21, 0xff); /* no PIC path */
+	board_set_irq(b, 10, 4, 1);      /* pin 4: masked since power-on */
+	board_advance(b, 2000000);
+	assert_int_equal(board_fault_at(b, 0)->fired_t, 1000000); /* it fired (a mark) */
+	struct board_why w;
+	assert_true(board_explain_line(b, 4, NULL, &w));
+	assert_null(strstr(w.text, "--fault"));
+	assert_int_equal(w.fault, -1);
+	free(b);
+	free(c);
+}
+
+/* The guest's own write to a faulted entry takes the entry back: if it
+ * masks it again itself, that mask is the guest's, not the fault's. */
+static void rte_mask_guest_write_takes_the_entry_back(void **state)
+{
+	(void)state;
+	struct cap *c = calloc(1, sizeof(*c));
+	struct board *b = board_new(c, "rte-mask:pin=4,at=1000us");
+	board_pio_write(b, 0, 0x21, 0xff);
+	rte(b, 0, 4, 0x0034);            /* edge, vector 0x34, unmasked */
+	board_advance(b, 2000000);       /* the fault masks it */
+	board_set_irq(b, 2000000, 4, 1);
+	struct board_why w;
+	assert_true(board_explain_line(b, 4, NULL, &w));
+	assert_non_null(strstr(w.text, "by --fault rte-mask:pin=4,at=1ms"));
+	assert_int_equal(w.fault, 0);
+	rte(b, 3000000, 4, 0x10034);     /* the guest masks it itself */
+	assert_true(board_explain_line(b, 4, NULL, &w));
+	assert_null(strstr(w.text, "--fault"));
+	assert_int_equal(w.fault, -1);
+	free(b);
+	free(c);
+}
+
 /* ---- keyframes ---- */
 
 /* Run a scenario to `split`, save, load into a fresh board, and run both
@@ -452,6 +495,8 @@ int main(void)
 		cmocka_unit_test(pit_stop_at_time),
 		cmocka_unit_test(rte_mask_after_nth_message),
 		cmocka_unit_test(rte_mask_at_time),
+		cmocka_unit_test(rte_mask_on_masked_entry_blames_nobody),
+		cmocka_unit_test(rte_mask_guest_write_takes_the_entry_back),
 		cmocka_unit_test(keyframe_carries_progress),
 		cmocka_unit_test(load_rejects_bad_fault_state),
 		cmocka_unit_test(at_most_four_faults),

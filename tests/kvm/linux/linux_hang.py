@@ -127,12 +127,25 @@ if not hit:
 elif fault_ev and int(hit.group(1)) < int(fault_ev.group(1)):
     fail("bisect's hit (event %s) comes before the fault (event %s)" % (hit.group(1), fault_ev.group(1)))
 script = os.path.join(tmp, "hang.script")
-run("reduce", t, "--until", "line-undelivered:4>5s", "-o", script, "--max-time", "120")
+r = run("reduce", t, "--until", "line-undelivered:4>5s", "-o", script, "--max-time", "120")
+if not re.search(r"^cause kept: line 4: .*made by --fault " + re.escape(SPEC) + "$", r.stdout, re.M):
+    fail("reduce does not keep the fault as the cause of line 4")
 if not os.path.exists(script) or not re.search(r"^fault " + re.escape(SPEC) + "$", open(script).read(), re.M):
     fail("the reduced script does not inject the recording's fault (fault %s)" % SPEC)
 else:
-    print("== the reduced chip script\n" + open(script).read(), flush=True)
+    text = open(script).read()
+    print("== the reduced chip script\n" + text, flush=True)
+    # the guest's programming of pin 4 (IOREGSEL 0x18, its entry's low
+    # dword) stays: without it the entry is masked since power-on, not by
+    # the fault
+    if not re.search(r"^mmiow 0xfec00000 0x18$", text, re.M):
+        fail("the reduced script lost the guest's programming of IOAPIC pin 4")
     run("chips", script)
+    mt = os.path.join(tmp, "hang.min.irqrr")
+    run("chips", "--record", mt, script)
+    e2 = run("explain", mt, "--line", "4")
+    if "--fault " + SPEC not in e2.stdout:
+        fail("explain on the reduced script's recording does not name the fault")
 run("plot", t, "-o", os.path.join(tmp, "hang.svg"))
 run("export", t, "--perfetto", os.path.join(tmp, "hang.pftrace"))
 for f in ("hang.svg", "hang.pftrace"):
