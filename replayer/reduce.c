@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bisect.h"
+#include "board_at.h"
 #include "chips/explain.h"
 #include "chips/fault.h"
 #include "script.h"
@@ -170,8 +171,11 @@ int reduce_test(const struct predicate *p, const struct board_setup *setup,
 			free(b);
 			return -1;
 		}
-		/* the evaluator's board runs with the setup's variants and faults too */
+		/* the evaluator's board runs with the setup's variants and faults
+		 * too, and keeps the line history `irqrr explain` answers from */
 		pred_eval_restart(&s.e, b);
+		if (cause)
+			board_keep_history(s.e.b);
 		for (size_t i = 0; i < n && !s.result; i++) {
 			int k = drive(b, &inputs[i], &now, &started, &lim_a);
 			if (k)
@@ -484,6 +488,25 @@ static long first_hit_prefix(const struct predicate *p, const struct board_setup
 	return (long)hi;
 }
 
+/* The cause at event num of a trace, as `irqrr explain --at num` finds it
+ * (the board replayed with its line history). */
+static int cause_at(struct trace_reader *r, uint64_t num, unsigned line, struct reduce_cause *c, char *err,
+		    size_t errlen)
+{
+	struct board *b = malloc(sizeof(*b));
+	struct board_at_result res;
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	board_init_blank(b);
+	int rc = board_at(r, num, b, &res, err, errlen);
+	if (!rc)
+		cause_of(b, line, c);
+	free(b);
+	return rc;
+}
+
 /* Record the script as `irqrr chips --record` does and bisect that trace. */
 static int verify_script(const char *script, const struct board_config *cfg, const struct predicate *p,
 			 const struct reduce_cause *cause, uint64_t *hit, char *err, size_t errlen)
@@ -510,9 +533,10 @@ static int verify_script(const char *script, const struct board_config *cfg, con
 			if (br) {
 				int k = bisect_trace(r, p, 0, UINT64_MAX, 0, br);
 				struct reduce_cause got = { .known = true };
-				if (k == BISECT_FOUND && cause && cause->applies)
-					cause_of(&br->state, cause->line, &got);
 				if (k == BISECT_FOUND && cause && cause->applies &&
+				    cause_at(r, br->num, cause->line, &got, err, errlen)) {
+					rc = -1; /* err says why */
+				} else if (k == BISECT_FOUND && cause && cause->applies &&
 				    (got.pending != cause->pending || got.cause != cause->cause || got.fault != cause->fault)) {
 					char want[200], saw[200];
 					cause_text(cause, want, sizeof(want));
