@@ -137,28 +137,48 @@ static size_t try_skip(struct trace_reader *r, size_t ci, const struct trace_chu
 	return k - ci;
 }
 
-/* The hit is in chunk ci, after `skipped` chunks passed over by keyframe:
- * complete the "events before it" from their tails, as a linear scan would
- * have seen them. */
-static void context_from_skipped(struct trace_reader *r, size_t ci, size_t skipped,
-				 struct bisect_result *res)
+/* "Events before it" across chunks passed over by keyframe. When the
+ * search passes over chunks [lo, hi), the context gathered so far is set
+ * aside (`before`) and the context starts again empty; at the hit (or at
+ * the next pass-over after chunks were scanned) it is completed as a linear
+ * scan would have seen it: `before`, then the tails of the chunks passed
+ * over, then what was scanned since. */
+struct ctx_aside {
+	unsigned n;
+	struct trace_record rec[BISECT_CONTEXT];
+	uint8_t data[BISECT_CONTEXT][REPORT_CONTEXT_DATA];
+	size_t lo, hi; /* chunks passed over since it was set aside; hi 0: none */
+};
+
+static void ctx_take(struct ctx_aside *a, struct bisect_result *res)
 {
-	if (!skipped || res->ncontext >= BISECT_CONTEXT)
+	a->n = res->ncontext;
+	memcpy(a->rec, res->context, sizeof(a->rec[0]) * a->n);
+	memcpy(a->data, res->context_data, sizeof(a->data[0]) * a->n);
+	res->ncontext = 0;
+}
+
+static void ctx_complete(struct trace_reader *r, struct ctx_aside *a, struct ctx_aside *cur,
+			 struct bisect_result *res)
+{
+	if (!a->hi)
 		return;
-	static struct trace_record keep[BISECT_CONTEXT];
-	static uint8_t keep_data[BISECT_CONTEXT][REPORT_CONTEXT_DATA];
-	unsigned nkeep = res->ncontext;
-	memcpy(keep, res->context, sizeof(keep[0]) * nkeep);
-	memcpy(keep_data, res->context_data, sizeof(keep_data[0]) * nkeep);
-	/* from the earliest skipped chunk needed to fill the context */
-	size_t need = BISECT_CONTEXT - nkeep, have = 0, c0 = ci;
+	size_t lo = a->lo, hi = a->hi;
+	a->hi = 0;
+	if (res->ncontext >= BISECT_CONTEXT)
+		return; /* the chunks scanned since fill it */
+	ctx_take(cur, res);
+	/* from the earliest chunk passed over that the context needs */
+	size_t need = BISECT_CONTEXT - cur->n, have = 0, c0 = hi;
 	struct trace_chunk_info info;
-	while (c0 > ci - skipped && have < need && trace_reader_chunk_info(r, c0 - 1, &info) == 0) {
+	while (c0 > lo && have < need && trace_reader_chunk_info(r, c0 - 1, &info) == 0) {
 		have += info.count;
 		c0--;
 	}
-	res->ncontext = 0;
-	for (size_t c = c0; c < ci; c++) {
+	if (have < need)
+		for (unsigned i = 0; i < a->n; i++)
+			push_context(res, &a->rec[i], a->data[i]);
+	for (size_t c = c0; c < hi; c++) {
 		struct trace_chunk *ch = trace_reader_load_chunk(r, c);
 		struct trace_record rec;
 		if (!ch)
@@ -167,8 +187,22 @@ static void context_from_skipped(struct trace_reader *r, size_t ci, size_t skipp
 			push_context(res, &rec, NULL);
 		trace_chunk_free(ch);
 	}
-	for (unsigned i = 0; i < nkeep; i++)
-		push_context(res, &keep[i], keep_data[i]);
+	for (unsigned i = 0; i < cur->n; i++)
+		push_context(res, &cur->rec[i], cur->data[i]);
+}
+
+/* Chunks [ci, ci + n) are passed over. */
+static void ctx_pass_over(struct trace_reader *r, struct ctx_aside *a, struct ctx_aside *cur,
+			  struct bisect_result *res, size_t ci, size_t n)
+{
+	if (a->hi && a->hi == ci) { /* nothing scanned since the last pass-over */
+		a->hi = ci + n;
+		return;
+	}
+	ctx_complete(r, a, cur, res);
+	ctx_take(a, res);
+	a->lo = ci;
+	a->hi = ci + n;
 }
 
 int bisect_trace(struct trace_reader *r, const struct predicate *p, uint64_t from, uint64_t to,
@@ -196,11 +230,11 @@ static int start_at_keyframe(struct trace_chunk *c, size_t ci, const struct pred
 	return 0;
 }
 
-/* Feeds chunk ci's records up to event `to` to the evaluator until the
+/* Feeds the chunk's records up to event `to` to the evaluator until the
  * predicate holds at or after `from` (res->outcome BISECT_FOUND) or it
  * cannot go on (unusable). Returns trace_chunk_next's last status; *rec is
  * the last record read. */
-static int scan_chunk(struct trace_chunk *c, struct trace_reader *r, size_t ci, size_t skipped,
+static int scan_chunk(struct trace_chunk *c, struct trace_reader *r, struct ctx_aside *aside,
 		      struct pred_eval *e, uint64_t from, uint64_t to, struct bisect_result *res,
 		      struct trace_record *rec)
 {
@@ -230,7 +264,7 @@ static int scan_chunk(struct trace_chunk *c, struct trace_reader *r, size_t ci, 
 			res->rec.len = 0;
 			pred_eval_describe(e, res->why, sizeof(res->why));
 			res->state = *e->b;
-			context_from_skipped(r, ci, skipped, res);
+			ctx_complete(r, aside, aside + 1, res);
 			break;
 		}
 		if (hit) /* before --from: keep looking */
@@ -257,12 +291,15 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 	e.lim = work_limit_for_trace(r);
 	e.lim.deadline = deadline;
 	struct board *tmp = malloc(sizeof(*tmp));
-	if (!tmp)
+	struct ctx_aside *aside = calloc(2, sizeof(*aside)); /* [0] set aside, [1] scratch */
+	if (!tmp || !aside) {
+		free(tmp);
+		free(aside);
 		return unusable(res, "out of memory");
+	}
 	board_init_blank(tmp); /* board_load keeps its sink */
 	bool started = false, after_gap = false;
 	struct trace_chunk_info prev = { 0 }; /* the last chunk decoded or passed over */
-	size_t skipped = 0; /* chunks passed over by keyframe just before ci */
 	size_t cont_end = 0; /* try_skip's cache: the last chunk known to be a continuation */
 	res->outcome = BISECT_NOT_FOUND;
 	for (size_t ci = first; ci < nchunks && res->outcome == BISECT_NOT_FOUND; ci++) {
@@ -277,7 +314,7 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 			size_t n = try_skip(r, ci, &info, &e, tmp, &cont_end, &prev);
 			if (n) {
 				res->skipped += n;
-				skipped += n;
+				ctx_pass_over(r, aside, aside + 1, res, ci, n);
 				ci += n - 1;
 				continue;
 			}
@@ -309,16 +346,16 @@ int bisect_trace_until(struct trace_reader *r, const struct predicate *p, uint64
 			started = true;
 		}
 		res->chunks++;
-		k = scan_chunk(c, r, ci, skipped, &e, from, to, res, &rec);
+		k = scan_chunk(c, r, aside, &e, from, to, res, &rec);
 		if (k < 0)
 			unusable(res, trace_chunk_error(c));
 		trace_chunk_free(c);
-		skipped = 0;
 		if (k == 1 && rec.num > to)
 			break;
 	}
 	pred_eval_end(&e);
 	free(tmp);
+	free(aside);
 	return res->outcome;
 }
 

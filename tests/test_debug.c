@@ -256,8 +256,10 @@ static int bisect_flags(const char *path, const char *pred, unsigned flags, stru
  * edge traffic in 32-event chunks, every predicate kind and several
  * durations give the linear scan's outcome, event, explanation, context
  * and chip state; with a keyframe in every chunk, and (policy 1) one
- * every 3 chunks, the others continuations: a run is passed over whole. */
-static void bisect_skip_equals_linear_policy(unsigned policy)
+ * every 3 chunks, the others continuations: a run is passed over whole.
+ * With 3-event chunks the context ("events before it") spans several
+ * chunks, some passed over, some scanned after a skip. */
+static void bisect_skip_equals_linear_policy(unsigned policy, uint32_t chunk_events)
 {
 	static const char *preds[] = {
 		"isr-held:any>%uus", "remote-irr:any>%uus", "remote-irr:10>%uus",
@@ -294,7 +296,7 @@ static void bisect_skip_equals_linear_policy(unsigned policy)
 			else
 				len += (size_t)snprintf(script + len, sizeof(script) - len, "%s", fmt);
 		}
-		char *path = record(script, 32);
+		char *path = record(script, chunk_events);
 		for (size_t pi = 0; pi < sizeof(preds) / sizeof(preds[0]); pi++) {
 			for (size_t di = 0; di < sizeof(durs) / sizeof(durs[0]); di++) {
 				char pred[64];
@@ -333,8 +335,10 @@ static void bisect_skip_equals_linear_policy(unsigned policy)
 static void bisect_skip_equals_linear(void **state)
 {
 	(void)state;
-	bisect_skip_equals_linear_policy(0);
-	bisect_skip_equals_linear_policy(1);
+	bisect_skip_equals_linear_policy(0, 32);
+	bisect_skip_equals_linear_policy(1, 32);
+	bisect_skip_equals_linear_policy(0, 3);
+	bisect_skip_equals_linear_policy(1, 3);
 }
 
 /* A quiet periodic stream with a stuck level interrupt planted near the

@@ -105,7 +105,8 @@ if st != 4:
     fail("expected the watchdog's exit status 4")
 report = open(boot.report_txt, errors="replace").read() if os.path.exists(boot.report_txt) else ""
 print("== the watchdog's report (excerpt)\n" + "\n".join(
-    ln for ln in report.splitlines() if re.search(r"line 4|pin 4|fault|^==|hang report", ln))[:3000], flush=True)
+    ln for ln in report.splitlines()
+    if re.search(r"line 4|pin 4|fault|^==|hang report|next event|mp_state", ln))[:3000], flush=True)
 if not re.search(r"line 4.*masked behind the guest's back.*--fault " + re.escape(SPEC), report):
     fail("the hang report does not name line 4 masked by the fault")
 if boot.bed_deadlock(st):
@@ -113,6 +114,7 @@ if boot.bed_deadlock(st):
 
 t = boot.trace
 run("replay", t)
+run("dump", t, "--gsi", "4", "--from-time", "%ds" % (T - 2))
 m = run("dump", t, "--kind", "mark")
 if "fault: --fault " + SPEC not in m.stdout:
     fail("dump shows no mark of the fault")
