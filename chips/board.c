@@ -1016,7 +1016,8 @@ static void board_serialize(struct board *b, struct ser *s)
 	 * had no RTC (it gets the default epoch, as a board without one would
 	 * have needed), version 2 no CMOS configuration (zeros), versions
 	 * before 4 no HPET (a board without one), before 5 no injected
-	 * faults. */
+	 * faults; version 5's rte-mask faults held a mask they did not set
+	 * (board_faults_follow). */
 	if (s->load && !s->err && (memcmp(magic, state_magic, 4) || version < 1 ||
 				   version > BOARD_STATE_VERSION)) {
 		ser_invalid(s, memcmp(magic, state_magic, 4) ? "not a board state"
@@ -1072,7 +1073,7 @@ static void board_serialize(struct board *b, struct ser *s)
 	else if (s->load)
 		rtc_init(&b->s.rtc, b->cfg.rtc_epoch);
 	if (version >= 5)
-		board_faults_serialize(&b->s.faults, s); /* none before version 5 */
+		board_faults_serialize(&b->s.faults, s, version); /* none before version 5 */
 	if (version >= 4 && b->cfg.hpet) {
 		hpet_serialize(&b->s.hpet, s);
 		ser_u32(s, &b->s.hpet_lines);

@@ -212,7 +212,7 @@ bool board_decodes_mmio(const struct board *b, uint64_t addr);
 uint64_t board_next_deadline(const struct board *b);
 
 /* Keyframes: the complete board state (config + chips), versioned. */
-#define BOARD_STATE_VERSION 5
+#define BOARD_STATE_VERSION 6
 size_t board_state_size(const struct board *b);
 /* Returns bytes written, 0 if len is too small. */
 size_t board_save(const struct board *b, uint8_t *buf, size_t len);

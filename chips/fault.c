@@ -422,8 +422,10 @@ void board_fault_after_reset(struct board *b)
 	}
 }
 
-void board_faults_serialize(struct board_faults *fs, struct ser *s)
+void board_faults_serialize(struct board_faults *fs, struct ser *s, uint16_t version)
 {
+	if (s->load)
+		fs->v5 = version < 6;
 	ser_u8(s, &fs->n);
 	if (s->load && fs->n > BOARD_FAULTS_MAX) {
 		ser_invalid(s, "too many faults");
@@ -447,6 +449,17 @@ void board_faults_serialize(struct board_faults *fs, struct ser *s)
 	}
 	if (s->load)
 		hide_update(fs);
+}
+
+void board_faults_follow(const struct board *b, struct board *kf)
+{
+	struct board_faults *k = &kf->s.faults;
+	const struct board_faults *m = &b->s.faults;
+	if (!k->v5 || k->n != m->n)
+		return;
+	for (unsigned i = 0; i < k->n; i++)
+		if (k->f[i].kind == BOARD_FAULT_RTE_MASK && m->f[i].kind == BOARD_FAULT_RTE_MASK)
+			k->f[i].held = m->f[i].held;
 }
 
 /* ---- explanation ---- */

@@ -61,7 +61,8 @@ struct board_fault {
 
 struct board_faults {
 	uint8_t n;
-	uint8_t pad[3];
+	uint8_t v5;        /* loaded from a version 5 state (not saved) */
+	uint8_t pad[2];
 	/* derived from the faults' `held` (not saved): lines whose level the
 	 * PIC, resp. the IOAPIC, must not see */
 	uint32_t hide_pic, hide_io;
@@ -107,7 +108,13 @@ bool board_fault_timed_stops(struct board *b);
 /* After a chip reset: re-apply what a fired fault holds (a stopped PIT). */
 void board_fault_after_reset(struct board *b);
 /* Keyframes: the faults and their progress. */
-void board_faults_serialize(struct board_faults *fs, struct ser *s);
+void board_faults_serialize(struct board_faults *fs, struct ser *s, uint16_t version);
+/* Before comparing a board with a keyframe loaded into kf: a version 5
+ * keyframe's rte-mask faults `held` whether or not the mask was theirs
+ * (version 6 holds only a mask the fault set, until the guest writes the
+ * entry), and which it was cannot be told from the state: kf takes b's
+ * answer. Nothing else differs between the versions. */
+void board_faults_follow(const struct board *b, struct board *kf);
 /* Explanation: a fired fault that made line's state (the text of w is
  * rewritten to name it). Returns true when one did. */
 struct board_why;

@@ -486,6 +486,7 @@ static bool state_matches_keyframe(const struct board *b, const uint8_t *kf, siz
 		board_init_blank(theirs);
 		if (!load_keyframe(theirs, kf, kflen, variants)) {
 			variant_faults_follow(variants, b, theirs);
+			board_faults_follow(b, theirs);
 			size_t m = board_save(b, mine, size);
 			size_t k = board_save(theirs, mine + size, size);
 			same = m && m == k && !memcmp(mine, mine + size, m);
