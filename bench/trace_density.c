@@ -26,9 +26,11 @@
  * recorder's windows), as a new trace through the writer with a keyframe
  * policy (--keyframe-kib K, --keyframe-windows W: a chunk keeps its
  * keyframe only when K KiB of records or W chunks passed since the last
- * one, else it is a continuation) and compressor (--hc LEVEL: LZ4 HC), so
- * one recording is compared before and after; run trace_density on OUT
- * for its bytes.
+ * one, else it is a continuation), compressor (--hc LEVEL: LZ4 HC) and
+ * record layout (--layout split: format 2.2's, interleaved: 2.1's; by
+ * default the input's), so one recording is compared before and after;
+ * run trace_density on OUT for its bytes. On a 2.2 file the rows compress
+ * the split layout, as the writer does.
  *
  * "keyframes" counts the chunks that have one (the others are continuations).
  *
@@ -44,6 +46,7 @@
 #include <sys/stat.h>
 
 #include "format/eventfmt.h"
+#include "format/trace_internal.h"
 #include "irqrr/trace.h"
 
 #define CON_MAX 256
@@ -64,16 +67,8 @@ struct kind_stat {
 
 static struct kind_stat ks[256];
 static bool no_time; /* encode every record at dt 0: what the timestamps cost */
-
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
+static bool split_layout; /* the file is format 2.2: compress the split layout */
+static uint32_t built_n;  /* records in the last build() */
 
 /* Encode r after a record at *prev (first: prev_t = first_t): bytes written. */
 static size_t encode(uint8_t *out, const struct rec *r, uint64_t *prev_t)
@@ -150,15 +145,33 @@ static size_t build(uint8_t *buf, const uint8_t *kf, size_t kfl, const struct re
 	memcpy(buf + 4, kf, kfl);
 	size_t pos = 4 + kfl;
 	uint64_t prev = first_t;
+	built_n = 0;
 	for (size_t i = 0; i < n; i++)
-		if ((int)rs[i].kind != skip)
+		if ((int)rs[i].kind != skip) {
 			pos += encode(buf + pos, &rs[i], &prev);
+			built_n++;
+		}
 	return pos;
 }
 
+/* The LZ4 block of the last build() (raw: its buffer, n bytes), as the
+ * writer stores it: in the split layout for a 2.2 file. */
 static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap)
 {
+	uint8_t *sp = NULL;
+	if (split_layout) {
+		size_t start = 4 + get_le32(raw);
+		uint8_t *tmp = malloc(n);
+		sp = malloc(n);
+		if (!sp || !tmp)
+			exit(2);
+		memcpy(sp, raw, start);
+		trace_records_split(raw + start, n - start, built_n, sp + start, tmp);
+		free(tmp);
+		raw = sp;
+	}
 	int c = LZ4_compress_default((const char *)raw, (char *)out, (int)n, (int)cap);
+	free(sp);
 	return c > 0 && (size_t)c < n ? (size_t)c : n; /* the writer stores it raw otherwise */
 }
 
@@ -269,7 +282,7 @@ static unsigned long arg_ul(const char *opt, const char *v, unsigned long max)
 int main(int argc, char **argv)
 {
 	int sim = 0, ai = 1;
-	const char *rechunk_to = NULL;
+	const char *rechunk_to = NULL, *layout = NULL;
 	struct trace_writer_opts wo = { 0 };
 	for (; ai < argc && argv[ai][0] == '-' && argv[ai][1] == '-'; ai++) {
 		if (!strcmp(argv[ai], "--simulate"))
@@ -280,6 +293,9 @@ int main(int argc, char **argv)
 			wo.keyframe_bytes = arg_ul("--keyframe-kib", argv[++ai], 16384) << 10;
 		else if (!strcmp(argv[ai], "--keyframe-windows") && ai + 1 < argc)
 			wo.keyframe_chunks = (unsigned)arg_ul("--keyframe-windows", argv[++ai], 1000000);
+		else if (!strcmp(argv[ai], "--layout") && ai + 1 < argc &&
+			 (!strcmp(argv[ai + 1], "split") || !strcmp(argv[ai + 1], "interleaved")))
+			layout = argv[++ai];
 		else if (!strcmp(argv[ai], "--hc") && ai + 1 < argc)
 			wo.lz4_hc = (int)arg_ul("--hc", argv[++ai], 12);
 		else
@@ -287,7 +303,8 @@ int main(int argc, char **argv)
 	}
 	if (argc != ai + 1 || (sim && rechunk_to)) {
 		fprintf(stderr, "usage: trace_density [--simulate] FILE\n"
-				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL] FILE\n");
+				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL]\n"
+				"                     [--layout split|interleaved] FILE\n");
 		return 2;
 	}
 	const char *path = argv[ai];
@@ -297,7 +314,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trace_density: %s: %s\n", path, err);
 		return 2;
 	}
+	unsigned major, minor;
+	trace_reader_version(tr, &major, &minor);
+	split_layout = major == 2 && minor >= 2;
 	if (rechunk_to) {
+		/* the input's record layout unless --layout says otherwise */
+		wo.interleaved = layout ? !strcmp(layout, "interleaved") : !split_layout;
 		int rc = rechunk(tr, path, rechunk_to, &wo);
 		trace_reader_close(tr);
 		return rc;

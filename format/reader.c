@@ -33,6 +33,7 @@ struct trace_reader {
 	uint64_t size;
 	uint64_t data_end; /* end of the chunk area (index offset, or file size) */
 	unsigned major, minor;
+	uint32_t features; /* required feature bits (all known) */
 	struct kv_entry *kv;
 	size_t nkv;
 	struct trace_chunk_info *chunks;
@@ -191,6 +192,7 @@ static int read_header(struct trace_reader *r, uint64_t *hdr_len)
 		return rerr(r, TRACE_E_VERSION, "trace needs feature bits 0x%" PRIx32 " that this irqrr does not support",
 			    req & ~TRACE_FEATURES_KNOWN);
 	}
+	r->features = req;
 	rc = parse_config(r, h, hlen, get_le32(h + 28));
 	free(h);
 	*hdr_len = hlen;
@@ -657,6 +659,34 @@ int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk)
 	return 0;
 }
 
+/* A split-layout payload (format 2.2) back to the interleaved layout every
+ * decoder below reads; frees raw. NULL (and the reader's error) if its
+ * streams do not fit together. */
+static uint8_t *join_records(struct trace_reader *r, size_t i, uint64_t off,
+			     const struct trace_chunk_info *ci, uint8_t *raw, uint32_t kf)
+{
+	uint8_t *out = malloc(ci->raw_size);
+	size_t start = 4 + (size_t)kf;
+	uint32_t bad = 0;
+	if (!out) {
+		free(raw);
+		rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
+		return NULL;
+	}
+	memcpy(out, raw, start);
+	int rc = trace_records_join(raw + start, ci->raw_size - start, ci->count, out + start, &bad);
+	free(raw);
+	if (rc) {
+		free(out);
+		if (bad < ci->count)
+			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": record %" PRIu32 " of the split records is malformed", i, off, bad);
+		else
+			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": the time, deadline and context streams do not fit the records", i, off);
+		return NULL;
+	}
+	return out;
+}
+
 struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 {
 	struct trace_chunk_info ci;
@@ -695,6 +725,10 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 		free(raw);
 		free(c);
 		rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": keyframe length %" PRIu32 " exceeds the payload", i, off, kf);
+		return NULL;
+	}
+	if ((r->features & TRACE_FEATURE_SPLIT) && !(raw = join_records(r, i, off, &ci, raw, kf))) {
+		free(c);
 		return NULL;
 	}
 	c->info = ci;

@@ -16,7 +16,8 @@
 #define TRACE_HDR_FIXED 32
 #define TRACE_HDR_MAX (1u << 20)
 #define TRACE_KV_MAX 4096
-#define TRACE_FEATURES_KNOWN 0u /* required feature bits this reader understands */
+#define TRACE_FEATURE_SPLIT 0x1u /* 2.2: chunk records in streams (streams.c) */
+#define TRACE_FEATURES_KNOWN TRACE_FEATURE_SPLIT /* required feature bits this reader understands */
 
 #define KV_TEXT 1
 #define KV_UDEC 2
@@ -94,5 +95,10 @@ static inline size_t get_varint(const uint8_t *p, size_t avail, uint64_t *v)
 }
 
 uint32_t trace_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* The split record layout (streams.c, docs/FORMAT.md "Split records"):
+ * records after the keyframe, interleaved <-> split, same size. */
+void trace_records_split(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint8_t *tmp);
+int trace_records_join(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint32_t *bad_rec);
 
 #endif

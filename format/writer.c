@@ -80,6 +80,7 @@ struct trace_writer {
 	size_t kf_bytes;   /* keyframe policy; both 0: every chunk */
 	unsigned kf_chunks;
 	unsigned delay_us;
+	bool split; /* 2.2 split record layout (streams.c); false: 2.1 interleaved */
 	uint8_t *header; /* the file header bytes (ring dumps rewrite them) */
 	size_t header_len;
 
@@ -103,6 +104,8 @@ struct trace_writer {
 	uint8_t *comp;
 	size_t comp_cap;
 	void *hc_state; /* LZ4_sizeofStateHC() bytes, when hc_level */
+	uint8_t *split_buf, *split_tmp; /* the split payload and scratch */
+	size_t split_cap;
 	uint64_t file_off;
 	struct index_entry *index;
 	size_t nindex, index_cap;
@@ -205,8 +208,8 @@ static int kv_classify(const char *s, uint64_t *v)
 	return KV_TEXT;
 }
 
-static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, size_t *out_len, char *err,
-			     size_t errlen)
+static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, size_t *out_len,
+			     char *err, size_t errlen)
 {
 	size_t len = TRACE_HDR_FIXED + 4;
 	if (nkv > TRACE_KV_MAX) {
@@ -239,11 +242,13 @@ static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, size_t *out_
 	}
 	memcpy(h, TRACE_MAGIC, TRACE_MAGIC_LEN);
 	put_le16(h + 8, TRACE_FORMAT_MAJOR);
-	put_le16(h + 10, TRACE_FORMAT_MINOR);
+	/* 2.1 writes the interleaved layout a 2.1 reader reads; 2.2 needs the
+	 * split-layout feature (a 2.1 reader refuses the unknown bit) */
+	put_le16(h + 10, split ? TRACE_FORMAT_MINOR : 1);
 	/* min reader major: 2 decodes the 64-bit MMIO kinds (0x0b, 0x0c) */
 	put_le16(h + 12, 2);
 	put_le16(h + 14, 0); /* min reader minor */
-	put_le32(h + 16, 0); /* required features */
+	put_le32(h + 16, split ? TRACE_FEATURE_SPLIT : 0); /* required features */
 	put_le32(h + 20, 0); /* optional features */
 	put_le32(h + 24, (uint32_t)len);
 	put_le32(h + 28, (uint32_t)nkv);
@@ -357,6 +362,27 @@ static void ring_drop_runs(struct trace_writer *w)
 	}
 }
 
+/* The split layout of a raw payload (keyframe as is, records split), in
+ * w's thread-owned buffer; NULL when out of memory. */
+static const uint8_t *split_payload(struct trace_writer *w, const uint8_t *raw, size_t len,
+				    uint32_t count)
+{
+	if (w->split_cap < len) {
+		uint8_t *b = realloc(w->split_buf, len), *t = b ? realloc(w->split_tmp, len) : NULL;
+		if (b)
+			w->split_buf = b;
+		if (t)
+			w->split_tmp = t;
+		if (!b || !t)
+			return NULL;
+		w->split_cap = len;
+	}
+	size_t start = 4 + get_le32(raw);
+	memcpy(w->split_buf, raw, start);
+	trace_records_split(raw + start, len - start, count, w->split_buf + start, w->split_tmp);
+	return w->split_buf;
+}
+
 /* Background thread: one sealed chunk. Called without mu. */
 static void process_chunk(struct trace_writer *w, const struct sealed *s)
 {
@@ -365,8 +391,10 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 	char msg[256];
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = compress_payload(s->raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, w->hc_state,
-				  w->hc_level, &flags, &clen);
+	const uint8_t *raw = w->split ? split_payload(w, s->raw, s->raw_len, s->count) : s->raw;
+	int rc = raw ? compress_payload(raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, w->hc_state,
+					w->hc_level, &flags, &clen)
+		     : TRACE_E_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec -
 		      (uint64_t)t0.tv_nsec;
@@ -857,7 +885,8 @@ static int ring_write(struct trace_writer *w, bool with_open_chunk)
 	if (with_open_chunk && w->buf && (w->chunk_count || w->events_start > 4)) {
 		uint32_t flags;
 		size_t clen;
-		if (compress_payload(w->buf, w->pos, &tmp, &tmp_cap, w->accel, NULL, 0, &flags, &clen)) {
+		const uint8_t *raw = w->split ? split_payload(w, w->buf, w->pos, w->chunk_count) : w->buf;
+		if (!raw || compress_payload(raw, w->pos, &tmp, &tmp_cap, w->accel, NULL, 0, &flags, &clen)) {
 			rc = fail(w, TRACE_E_NOMEM, "out of memory dumping the ring");
 			goto out;
 		}
@@ -909,6 +938,8 @@ static void writer_free(struct trace_writer *w)
 		close(w->fd);
 	free(w->comp);
 	free(w->hc_state);
+	free(w->split_buf);
+	free(w->split_tmp);
 	free(w->index);
 	free(w->header);
 	free(w->path);
@@ -961,7 +992,8 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 			QUEUE_MAX, CHUNK_RAW_MAX / 2);
 		return NULL;
 	}
-	uint8_t *h = build_header(kv, nkv, &hlen, err, errlen);
+	bool split = !(o && o->interleaved);
+	uint8_t *h = build_header(kv, nkv, split, &hlen, err, errlen);
 	if (!h)
 		return NULL;
 	struct trace_writer *w = calloc(1, sizeof *w);
@@ -986,6 +1018,7 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 	if (ring && (w->kf_bytes || w->kf_chunks) && (!w->kf_bytes || w->kf_bytes > ring_max / 4))
 		w->kf_bytes = ring_max / 4 ? ring_max / 4 : 1;
 	w->delay_us = o ? o->test_write_delay_us : 0;
+	w->split = split;
 	if (w->hc_level && !(w->hc_state = malloc((size_t)LZ4_sizeofStateHC()))) {
 		set_err(err, errlen, "out of memory");
 		free(w->header);

@@ -178,10 +178,34 @@ static int bus_add_faults(struct irqbus *bus)
 	return 0;
 }
 
+/* The timer thread feeds the board each passed deadline exactly, as the
+ * chips' timers fire: at their deadline. How late the host woke the thread
+ * is interrupt latency, which the vCPU's next input (INTA, EOI) carries with
+ * its own time; the board's time needs no host noise. So a periodic timer's
+ * next deadline is a period after the time record, and the trace's
+ * timestamps repeat (docs/PERFORMANCE.md, "Exact timer deadlines"). The
+ * outputs are those of one advance to now: each edge happens at its own
+ * time either way. After BUS_EXACT_STEPS deadlines in one call (a PIT at
+ * ~597 kHz, a recorder far behind) the board is advanced to now as before,
+ * so a call's cost stays bounded. */
+#define BUS_EXACT_STEPS 64
+
 bool irqbus_timer_expired(struct irqbus *bus)
 {
 	uint64_t now = bus_enter(bus);
-	board_advance(&bus->board, now);
+	struct board *b = &bus->board;
+	uint64_t d;
+	unsigned steps = 0;
+	while ((d = board_next_deadline(b)) <= now && d > b->s.now && steps < BUS_EXACT_STEPS) {
+		if (steps++ && bus->log)
+			b->event_num = bus->log->next_event(bus->log->ctx);
+		board_advance(b, d);
+	}
+	if (d <= now) {
+		if (steps && bus->log)
+			b->event_num = bus->log->next_event(bus->log->ctx);
+		board_advance(b, now);
+	}
 	/* lag may have grown since the deadline was armed: arm it again on
 	 * the current mapping (the board only emits EV_DEADLINE when the
 	 * deadline changes). */

@@ -132,10 +132,12 @@ static void check_rec(const struct trace_record *got, const struct rec *want, ui
 /* Write n generated records, beginning a chunk (keyframe "kf<first event>",
  * padded with zeros every other chunk so both LZ4 and stored payloads occur)
  * whenever the writer asks. */
+static bool gen_interleaved; /* write_gen: format 2.1's record layout */
+
 static void write_gen(const char *path, uint64_t n, size_t chunk_bytes)
 {
 	char err[256];
-	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes };
+	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .interleaved = gen_interleaved };
 	struct trace_writer *w = trace_writer_open(path, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
 	uint8_t kf[300];
@@ -232,10 +234,10 @@ static void test_crc32c_and_varint(void **state)
 	assert_int_equal(get_varint(over, 10, &v), 0);
 }
 
-static void test_roundtrip_edge_values(void **state)
+static void roundtrip_edge_values(bool interleaved)
 {
-	(void)state;
 	const char *p = tpath("edge.irqrr");
+	struct trace_writer_opts o = { .interleaved = interleaved };
 	char err[256];
 	struct irq_event evs[] = {
 		{ .t = 0, .kind = EV_RESET },
@@ -258,7 +260,7 @@ static void test_roundtrip_edge_values(void **state)
 		{ .t = 5, .kind = EV_DEADLINE, .u.deadline = { 6 } },
 	};
 	size_t n = sizeof evs / sizeof evs[0];
-	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, NULL, err, sizeof err);
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
 	assert_true(trace_writer_wants_keyframe(w));
 	assert_int_equal(trace_writer_begin_chunk(w, "state", 5), 0);
@@ -290,7 +292,7 @@ static void test_roundtrip_edge_values(void **state)
 	unsigned maj, min;
 	trace_reader_version(r, &maj, &min);
 	assert_int_equal(maj, 2);
-	assert_int_equal(min, 1);
+	assert_int_equal(min, interleaved ? 1 : 2);
 	assert_false(trace_reader_recovery(r)->index_rebuilt);
 	assert_int_equal(trace_reader_config_count(r), NCFG);
 	for (size_t i = 0; i < NCFG; i++)
@@ -345,6 +347,83 @@ static void test_roundtrip_edge_values(void **state)
 	assert_int_equal(trace_chunk_next(c, &rec), 0);
 	trace_chunk_free(c);
 	trace_reader_close(r);
+	/* the header says which layout (docs/FORMAT.md "Split records") */
+	size_t len;
+	uint8_t *b = slurp(p, &len);
+	assert_int_equal(get_le32(b + 16), interleaved ? 0 : TRACE_FEATURE_SPLIT);
+	free(b);
+}
+
+/* Every kind's extreme values, in format 2.1's interleaved layout and in
+ * 2.2's split layout. */
+static void test_roundtrip_edge_values(void **state)
+{
+	(void)state;
+	roundtrip_edge_values(true);
+	roundtrip_edge_values(false);
+}
+
+/* The split layout byte for byte (docs/FORMAT.md "Split records"), and what
+ * a reader says when its streams do not fit. */
+static void test_split_layout(void **state)
+{
+	(void)state;
+	const char *p = tpath("split.irqrr");
+	char err[256];
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, NULL, err, sizeof err);
+	assert_non_null(w);
+	assert_int_equal(trace_writer_begin_chunk(w, "K", 1), 0);
+	struct irq_event e1 = { .t = 10, .kind = EV_PIO_WRITE, .u.pio = { 0x20, 0x61 } };
+	struct irq_event e2 = { .t = 300, .kind = EV_DEADLINE, .u.deadline = { 1300 } };
+	struct irq_event e3 = { .t = 301, .kind = EV_TIME };
+	assert_int_equal(trace_writer_append(w, &e1), 0);
+	assert_int_equal(trace_writer_append(w, &e2), 0);
+	assert_int_equal(trace_writer_context(w, 301, EV_CTX_CONSOLE, "\0hi", 3), 0);
+	assert_int_equal(trace_writer_append(w, &e3), 0);
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	size_t len;
+	uint8_t *b = slurp(p, &len);
+	uint32_t hlen = get_le32(b + 24);
+	uint8_t *h = b + hlen, *raw = h + CHUNK_HDR_LEN;
+	assert_int_equal(get_le16(h + 6), CHUNK_FLAG_STORED); /* too small for LZ4 */
+	static const uint8_t want[] = {
+		1, 0, 0, 0, 'K',
+		/* records: tags and fields; a deadline's value and a context
+		 * record's bytes are not here */
+		0x83, 0x20, 0x61, 0x23, 0x40, 0x03, 0x82,
+		/* time deltas: 290 (deadline), 1 (console) */
+		0xa2, 0x02, 0x01,
+		/* deadline values: 1300 - 300 = 1000 */
+		0xe8, 0x07,
+		/* context bytes */
+		0, 'h', 'i',
+	};
+	assert_int_equal(get_le32(h + 48), sizeof want);
+	assert_memory_equal(raw, want, sizeof want);
+	/* the streams do not fit: one byte moved from the context stream to
+	 * the deadline stream's varint (0xe8 0x87 0x00 ...) */
+	raw[sizeof want - 4] |= 0x80;
+	put_le32(h + 56, trace_crc32c(0, raw, sizeof want));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	struct trace_reader *r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_null(trace_reader_load_chunk(r, 0));
+	char msg[160];
+	snprintf(msg, sizeof msg, "chunk 0 at offset 0x%x: the time, deadline and context streams do not fit the records", hlen);
+	assert_string_equal(trace_reader_error(r), msg);
+	trace_reader_close(r);
+	/* a record of an unknown board kind: its length is unknown */
+	raw[sizeof want - 4] &= 0x7f;
+	raw[5 + 3] = 0x30;
+	put_le32(h + 56, trace_crc32c(0, raw, sizeof want));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	r = trace_reader_open_mem(b, len, "t", err, sizeof err);
+	assert_non_null(r);
+	assert_null(trace_reader_load_chunk(r, 0));
+	snprintf(msg, sizeof msg, "chunk 0 at offset 0x%x: record 1 of the split records is malformed", hlen);
+	assert_string_equal(trace_reader_error(r), msg);
+	trace_reader_close(r);
+	free(b);
 }
 
 static void test_many_chunks_and_seek(void **state)
@@ -397,12 +476,21 @@ static void test_many_chunks_and_seek(void **state)
 }
 
 /* The small multi-chunk trace the damage tests use. */
-static uint8_t *small_trace(size_t *len, uint64_t *nev)
+/* Format 2.1's interleaved layout (some chunks stored, whose raw records
+ * the tests patch); split: 2.2's layout. */
+static uint8_t *small_trace_layout(size_t *len, uint64_t *nev, bool split)
 {
 	const char *p = tpath("small.irqrr");
 	*nev = 120;
+	gen_interleaved = !split;
 	write_gen(p, *nev, 96);
+	gen_interleaved = false;
 	return slurp(p, len);
+}
+
+static uint8_t *small_trace(size_t *len, uint64_t *nev)
+{
+	return small_trace_layout(len, nev, false);
 }
 
 struct layout {
@@ -428,12 +516,11 @@ static void get_layout(const uint8_t *b, size_t len, struct layout *l)
 	trace_reader_close(r);
 }
 
-static void test_truncate_every_offset(void **state)
+static void truncate_every_offset(bool split)
 {
-	(void)state;
 	size_t len;
 	uint64_t nev;
-	uint8_t *full = small_trace(&len, &nev);
+	uint8_t *full = small_trace_layout(&len, &nev, split);
 	struct layout l;
 	get_layout(full, len, &l);
 	bool saw_stored = false, saw_lz4 = false;
@@ -443,7 +530,7 @@ static void test_truncate_every_offset(void **state)
 		saw_stored |= (fl & CHUNK_FLAG_STORED) != 0;
 		saw_lz4 |= !(fl & CHUNK_FLAG_STORED);
 	}
-	assert_true(saw_stored && saw_lz4);
+	assert_true((saw_stored || split) && saw_lz4);
 	for (size_t cut = 0; cut <= len; cut++) {
 		/* A fresh copy of exactly cut bytes, so ASan sees any overread. */
 		uint8_t *b = malloc(cut ? cut : 1);
@@ -488,12 +575,19 @@ static void test_truncate_every_offset(void **state)
 /* Flip every bit of the file: each flip must be detected (refusal, load
  * error, record error, or reported recovery) and no record may come back
  * different from what was written. */
-static void test_bitflip_every_bit(void **state)
+/* Both record layouts: 2.1's interleaved, 2.2's split. */
+static void test_truncate_every_offset(void **state)
 {
 	(void)state;
+	truncate_every_offset(false);
+	truncate_every_offset(true);
+}
+
+static void bitflip_every_bit(bool split)
+{
 	size_t len;
 	uint64_t nev;
-	uint8_t *full = small_trace(&len, &nev);
+	uint8_t *full = small_trace_layout(&len, &nev, split);
 	struct layout l;
 	get_layout(full, len, &l);
 	uint8_t *b = malloc(len);
@@ -545,6 +639,14 @@ static void test_bitflip_every_bit(void **state)
 	assert_true(by_region[0] && by_region[1] && by_region[3] && by_region[4]);
 	free(b);
 	free(full);
+}
+
+/* Both record layouts: 2.1's interleaved, 2.2's split. */
+static void test_bitflip_every_bit(void **state)
+{
+	(void)state;
+	bitflip_every_bit(false);
+	bitflip_every_bit(true);
 }
 
 static void test_payload_checksum_message(void **state)
@@ -675,6 +777,8 @@ static void test_refusals(void **state)
 		{ "newer major", 8, 3, false, 0, "format 3.1 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "min reader", 12, 3, false, 0, "format 2.1 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "required feature", 16, 0, true, 0x4, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
+		/* 2.2's split layout is bit 0; the next bit is unknown */
+		{ "unknown feature", 16, 0, true, 0x3, "trace needs feature bits 0x2 that this irqrr does not support", 0 },
 		{ "optional feature", 20, 0, true, 0x80000000u, NULL, 0 },
 		{ "newer minor", 10, 7, false, 0, NULL, 0 },
 		/* format 2.0 (before console batching, docs/FORMAT.md) still reads */
@@ -1181,6 +1285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c_and_varint),
 		cmocka_unit_test(test_roundtrip_edge_values),
+		cmocka_unit_test(test_split_layout),
 		cmocka_unit_test(test_many_chunks_and_seek),
 		cmocka_unit_test(test_truncate_every_offset),
 		cmocka_unit_test(test_bitflip_every_bit),

@@ -22,7 +22,7 @@
 #include "chips/event.h" /* in-tree: the top directory is on the include path */
 
 #define TRACE_FORMAT_MAJOR 2
-#define TRACE_FORMAT_MINOR 1
+#define TRACE_FORMAT_MINOR 2
 
 /* Context records: shown in reports, never replayed, never produced by the
  * board. Kinds 0x40..0x7f are length-prefixed in the file, so a reader skips
@@ -114,6 +114,9 @@ struct trace_writer_opts {
 	 * limit is at most a quarter of max_bytes, so whole runs can be dropped. */
 	size_t keyframe_bytes;
 	unsigned keyframe_chunks;
+	bool interleaved;      /* write format 2.1's interleaved record layout
+				* (readable by 2.1 irqrr) instead of 2.2's split
+				* layout (docs/FORMAT.md "Split records") */
 	unsigned test_write_delay_us; /* testing only: slow the background writer */
 };
 
