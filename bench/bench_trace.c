@@ -82,6 +82,8 @@ int main(int argc, char **argv)
 	uint64_t total = argc > 1 ? strtoull(argv[1], NULL, 0) : 10000000;
 	int runs = argc > 2 ? atoi(argv[2]) : 5;
 	const char *path = argc > 3 ? argv[3] : "/tmp/bench_trace.irqrr";
+	/* a 4th argument "split": format 2.2's split layout (the recorder's) */
+	struct trace_writer_opts wo = { .split = argc > 4 && !strcmp(argv[4], "split") };
 	if (runs < 1 || runs > 100 || total < 100)
 		return 2;
 	/* Pre-generate up to 2^20 events; passes over it shift time forward. */
@@ -106,7 +108,7 @@ int main(int argc, char **argv)
 	double *total_ns = calloc((size_t)runs, sizeof *total_ns);
 	for (int r = 0; r < runs; r++) {
 		char err[256];
-		struct trace_writer *w = trace_writer_open(path, kv, 3, NULL, err, sizeof err);
+		struct trace_writer *w = trace_writer_open(path, kv, 3, &wo, err, sizeof err);
 		if (!w) {
 			fprintf(stderr, "bench_trace: %s\n", err);
 			return 1;

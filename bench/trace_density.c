@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 	split_layout = major == 2 && minor >= 2;
 	if (rechunk_to) {
 		/* the input's record layout unless --layout says otherwise */
-		wo.interleaved = layout ? !strcmp(layout, "interleaved") : !split_layout;
+		wo.split = layout ? !strcmp(layout, "split") : split_layout;
 		int rc = rechunk(tr, path, rechunk_to, &wo);
 		trace_reader_close(tr);
 		return rc;

@@ -992,7 +992,7 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 			QUEUE_MAX, CHUNK_RAW_MAX / 2);
 		return NULL;
 	}
-	bool split = !(o && o->interleaved);
+	bool split = o && o->split;
 	uint8_t *h = build_header(kv, nkv, split, &hlen, err, errlen);
 	if (!h)
 		return NULL;

@@ -132,12 +132,12 @@ static void check_rec(const struct trace_record *got, const struct rec *want, ui
 /* Write n generated records, beginning a chunk (keyframe "kf<first event>",
  * padded with zeros every other chunk so both LZ4 and stored payloads occur)
  * whenever the writer asks. */
-static bool gen_interleaved; /* write_gen: format 2.1's record layout */
+static bool gen_split; /* write_gen: format 2.2's record layout */
 
 static void write_gen(const char *path, uint64_t n, size_t chunk_bytes)
 {
 	char err[256];
-	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .interleaved = gen_interleaved };
+	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .split = gen_split };
 	struct trace_writer *w = trace_writer_open(path, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
 	uint8_t kf[300];
@@ -237,7 +237,7 @@ static void test_crc32c_and_varint(void **state)
 static void roundtrip_edge_values(bool interleaved)
 {
 	const char *p = tpath("edge.irqrr");
-	struct trace_writer_opts o = { .interleaved = interleaved };
+	struct trace_writer_opts o = { .split = !interleaved };
 	char err[256];
 	struct irq_event evs[] = {
 		{ .t = 0, .kind = EV_RESET },
@@ -370,7 +370,8 @@ static void test_split_layout(void **state)
 	(void)state;
 	const char *p = tpath("split.irqrr");
 	char err[256];
-	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, NULL, err, sizeof err);
+	struct trace_writer_opts so = { .split = true };
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &so, err, sizeof err);
 	assert_non_null(w);
 	assert_int_equal(trace_writer_begin_chunk(w, "K", 1), 0);
 	struct irq_event e1 = { .t = 10, .kind = EV_PIO_WRITE, .u.pio = { 0x20, 0x61 } };
@@ -482,9 +483,9 @@ static uint8_t *small_trace_layout(size_t *len, uint64_t *nev, bool split)
 {
 	const char *p = tpath("small.irqrr");
 	*nev = 120;
-	gen_interleaved = !split;
+	gen_split = split;
 	write_gen(p, *nev, 96);
-	gen_interleaved = false;
+	gen_split = false;
 	return slurp(p, len);
 }
 

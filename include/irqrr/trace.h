@@ -114,9 +114,11 @@ struct trace_writer_opts {
 	 * limit is at most a quarter of max_bytes, so whole runs can be dropped. */
 	size_t keyframe_bytes;
 	unsigned keyframe_chunks;
-	bool interleaved;      /* write format 2.1's interleaved record layout
-				* (readable by 2.1 irqrr) instead of 2.2's split
-				* layout (docs/FORMAT.md "Split records") */
+	bool split;            /* write format 2.2's split record layout
+				* (docs/FORMAT.md "Split records": denser; the
+				* recorder's) instead of 2.1's interleaved one
+				* (the default: readable by 2.1 irqrr, and replay
+				* reads it without the join) */
 	unsigned test_write_delay_us; /* testing only: slow the background writer */
 };
 
