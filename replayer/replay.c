@@ -175,12 +175,28 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 /* The hot path: an event equal to the next recorded one (a kind with a mask);
  * everything else in cmp_sink_slow. The four words of an event: t, kind
  * (and padding), the union. */
+static inline uint64_t ev_word(const struct irq_event *e, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)e + 8 * i, 8);
+	return v;
+}
+
 static void cmp_sink(void *ctx, const struct irq_event *ev)
 {
 	struct cmp *c = ctx;
 	size_t cur = c->cursor;
 	if (__builtin_expect(cur < c->fast_n, 1)) {
 		const struct irq_event *want = &c->arr[cur].ev;
+		/* all four words equal (the board and the decoder leave the bytes
+		 * outside a kind's fields zero): equal, without the mask */
+		if (__builtin_expect(!((ev_word(ev, 0) ^ ev_word(want, 0)) |
+				       (ev_word(ev, 1) ^ ev_word(want, 1)) |
+				       (ev_word(ev, 2) ^ ev_word(want, 2)) |
+				       (ev_word(ev, 3) ^ ev_word(want, 3))), 1)) {
+			c->cursor = cur + 1;
+			return;
+		}
 		const struct ev_mask *mk = &c->masks[ev->kind];
 		uint64_t x[2], y[2];
 		memcpy(x, &ev->u, 16);
