@@ -1011,6 +1011,14 @@ static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, u
 		*v = p[0];
 		return 1;
 	}
+	if (p[1] < 0x80) {
+		*v = (p[0] & 0x7fu) | (uint64_t)p[1] << 7;
+		return 2;
+	}
+	if (p[2] < 0x80) { /* e.g. 1 ms between timer edges, a deadline 1 ms on */
+		*v = (p[0] & 0x7fu) | (uint64_t)(p[1] & 0x7fu) << 7 | (uint64_t)p[2] << 14;
+		return 3;
+	}
 	for (size_t i = 0; i < 10; i++) {
 		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
 		if (!(p[i] & 0x80)) {
