@@ -77,6 +77,7 @@ struct trace_writer {
 	unsigned depth;
 	int accel;
 	int hc_level; /* > 0: LZ4_compress_HC */
+	atomic_bool closing; /* close began: the chunks left use LZ4 fast */
 	size_t kf_bytes;   /* keyframe policy; both 0: every chunk */
 	unsigned kf_chunks;
 	unsigned delay_us;
@@ -392,7 +393,11 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const uint8_t *raw = w->split ? split_payload(w, s->raw, s->raw_len, s->count) : s->raw;
-	int rc = raw ? compress_payload(raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, w->hc_state,
+	/* once the driver closes (a stop: Ctrl-C, the watchdog, the end), what
+	 * is still queued is compressed fast: HC's ~10x cost per chunk would
+	 * delay the stop by the queue's depth in HC runs */
+	void *hc = atomic_load(&w->closing) ? NULL : w->hc_state;
+	int rc = raw ? compress_payload(raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, hc,
 					w->hc_level, &flags, &clen)
 		     : TRACE_E_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -951,6 +956,7 @@ static void writer_free(struct trace_writer *w)
 
 int trace_writer_close(struct trace_writer *w, char *err, size_t errlen)
 {
+	atomic_store(&w->closing, true);
 	int rc = seal(w);
 	int rc2 = drain(w);
 	if (!rc)
