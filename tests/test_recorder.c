@@ -488,6 +488,7 @@ static void density_records(void **state)
 	struct rig *r = rig_new(1, false);
 	struct irqbus *bus = &r->vm.bus;
 	r->opt.trace_path = path;
+	r->opt.split_records = true; /* --records split */
 	struct recording *rec;
 	assert_int_equal(recording_open(&r->vm, path, &bus->board, &rec), 0);
 	struct irqbus_subscriber rs = recording_subscriber(rec);

@@ -29,4 +29,15 @@ kill -INT $pid
 wait $pid
 [ $? -eq 130 ] || fail "ring + SIGINT: expected exit 130"
 "$irqrr" replay "$tmp/i.irqrr" || fail "ring trace after SIGINT"
+# --records split: format 2.2 (header minor 2, required feature bit 0), and
+# smaller than the default interleaved layout (2.1); both replay identical
+"$irqrr" record -o "$tmp/split.irqrr" --records split >/dev/null 2>&1 || fail "record --records split"
+minor=$(od -An -tu2 -j10 -N2 "$tmp/split.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/split.irqrr" | tr -d ' ')
+[ "$minor" = 2 ] && [ "$feat" = 1 ] || fail "--records split: header minor $minor, features $feat (want 2, 1)"
+minor=$(od -An -tu2 -j10 -N2 "$tmp/full.irqrr" | tr -d ' ')
+[ "$minor" = 1 ] || fail "default record: header minor $minor (want 1: interleaved)"
+"$irqrr" replay "$tmp/split.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "split recording replay"; }
+echo "split recording $(stat -c %s "$tmp/split.irqrr") bytes (interleaved $full)"
+"$irqrr" record --records bogus >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^irqrr: --records bogus: expected split or interleaved$" "$tmp/err" || fail "--records bogus: $(cat "$tmp/err")"
 echo "PASS: ring"
