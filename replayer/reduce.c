@@ -542,7 +542,7 @@ static int verify_script(const char *script, const struct board_config *cfg, con
 					cause_text(cause, want, sizeof(want));
 					cause_text(&got, saw, sizeof(saw));
 					snprintf(err, errlen, "the reduced script's own recording shows the predicate with"
-						 " another cause (%s, not %s)", saw, want);
+						 " another cause (%.100s, not %.100s)", saw, want);
 				} else if (k == BISECT_FOUND) {
 					*hit = br->num;
 					rc = 0;

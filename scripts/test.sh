@@ -137,7 +137,13 @@ prepare() {
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >/dev/null
 	fi
-	ninja -C "$dir" >/dev/null
+	# (quiet, but a failed build says why: CI once exited 1 here silently)
+	local log
+	if ! log=$(ninja -C "$dir" 2>&1); then
+		printf '%s\n' "$log" | tail -n 40
+		echo "test.sh: $dir: the build failed"
+		exit 1
+	fi
 	rm -f "$dir"/meson-logs/{host,kvm-host,kvm-nested,kvm-nested-2,kvm-nested-3}.{json,txt} "$dir/meson-logs/kvm-nested.out"
 	meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 --no-suite kvm \
 		--logbase host || true
