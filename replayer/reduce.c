@@ -24,6 +24,7 @@
 void reduce_opts_default(struct reduce_opts *o)
 {
 	o->max_tests = 5000;
+	o->any_cause = false;
 	o->max_seconds = 120;
 }
 
