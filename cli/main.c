@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* irqrr: record/replay debugger for the x86 interrupt system of VMs. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,5 +104,13 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Every chunk a command reads is decompressed into a fresh buffer of
+	 * up to 16 MiB, hundreds of times a second. glibc's defaults map such
+	 * a buffer and unmap it at free (or trim the heap under it), so each
+	 * chunk's pages fault in again: 8 % of `replay -j 1`'s CPU time on the
+	 * benchmark trace (docs/PERFORMANCE.md). Kept in the heap, they are
+	 * reused; the peak is still a few chunks. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	return cli_check_stdout(dispatch(argc, argv));
 }
