@@ -72,7 +72,15 @@ struct cmp {
 	const struct ev_mask *masks;
 	size_t fast_n;            /* cmp_sink's hot path while cursor < fast_n: n,
 				   * 0 for an imported trace or once diverged */
+	/* arr is a window on the run's records (struct group): when the
+	 * compare reaches its end, more are decoded (cmp_more), keeping the
+	 * running input's records from keep on; shift counts the records
+	 * dropped from its start since the replay loop last looked */
+	struct group *g;
+	size_t keep, shift;
 };
+
+static bool cmp_more(struct cmp *c);
 
 static unsigned check_bit(unsigned kind)
 {
@@ -121,7 +129,15 @@ static const struct irq_event *imported_view(struct cmp *c, const struct irq_eve
 		return NULL;
 	}
 	if (EV_IS_OUTPUT(ev->kind)) {
-		for (size_t k = c->cursor; k < c->n && !EV_IS_INPUT(c->arr[k].ev.kind); k++)
+		for (size_t k = c->cursor;; k++) {
+			if (k >= c->n) {
+				size_t shift = c->shift;
+				if (!cmp_more(c))
+					break;
+				k -= c->shift - shift;
+			}
+			if (EV_IS_INPUT(c->arr[k].ev.kind))
+				break;
 			if (replay_imported_equal(c->check, ev, &c->arr[k].ev)) {
 				struct recorded r = c->arr[k];
 				memmove(&c->arr[c->cursor + 1], &c->arr[c->cursor],
@@ -129,6 +145,7 @@ static const struct irq_event *imported_view(struct cmp *c, const struct irq_eve
 				c->arr[c->cursor] = r;
 				break;
 			}
+		}
 	}
 	if (bit & c->check)
 		c->checked++;
@@ -141,6 +158,8 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 {
 	if (c->diverged)
 		return;
+	if (c->cursor >= c->n)
+		(void)cmp_more(c);
 	if (c->partial && !imported_view(c, ev))
 		return;
 	if (c->cursor >= c->n) {
@@ -235,32 +254,129 @@ static int unusable(struct replay_result *res, const char *fmt, const char *a, c
 	return REPLAY_UNUSABLE;
 }
 
-/* Board events of a run of chunks: a chunk and its continuations. */
+/* A run of chunks (a chunk and its continuations), decoded a window at a
+ * time as replay needs it: the records stay in the cache between the
+ * decoder writing them and the compare reading them, where a whole group's
+ * decoded records (55,000 x 40 bytes on the benchmark trace) did not. */
+#define GROUP_WINDOW 1024
 struct group {
-	struct recorded *arr;
+	struct trace_chunk **chunks; /* the run's chunks, loaded (not owned) */
+	size_t nchunks, chunks_cap;
+	size_t cur;               /* the chunk being decoded */
+	bool exhausted;           /* every record decoded, or failed */
+	size_t failed;            /* 1 + the chunk that does not decode, or 0 */
+	bool oom;                 /* out of memory for the window */
+	uint64_t context;         /* context records decoded */
+	struct recorded *arr;     /* the window: the run's records base..base+n */
 	size_t n, cap;
-	size_t last_ci;           /* the group's last chunk */
-	struct trace_chunk_info last; /* its header */
-	struct trace_chunk *next; /* the chunk after it, already loaded, or NULL */
+	uint64_t base;
+	uint64_t last_dropped;    /* the number of record base - 1 */
+	/* the serial loop's: the run's last chunk and its header, and the
+	 * chunk after the run, already loaded, or NULL */
+	size_t last_ci;
+	struct trace_chunk_info last;
+	struct trace_chunk *next;
 };
 
-/* Append a chunk's board events to g (context records are not replayed;
- * their number is added to *context). */
-static int decode_append(struct trace_chunk *c, struct group *g, uint64_t *context)
+static int group_add_chunk(struct group *g, struct trace_chunk *c)
 {
-	const struct trace_chunk_info *info = trace_chunk_get_info(c);
-	size_t need = g->n + (size_t)info->count + 1, got = 0;
-	if (need > g->cap) {
-		struct recorded *p = realloc(g->arr, need * sizeof(*p));
-		if (!p)
+	if (g->nchunks == g->chunks_cap) {
+		size_t cap = g->chunks_cap ? 2 * g->chunks_cap : 4;
+		struct trace_chunk **n = realloc(g->chunks, cap * sizeof(*n));
+		if (!n)
 			return -1;
-		g->arr = p;
-		g->cap = need;
+		g->chunks = n;
+		g->chunks_cap = cap;
 	}
-	/* room for every record: 1 (out full) cannot happen; be safe */
-	int rc = trace_chunk_next_events(c, g->arr + g->n, need - g->n, &got, context);
-	g->n += got;
-	return rc ? -1 : 0;
+	g->chunks[g->nchunks++] = c;
+	return 0;
+}
+
+/* Start decoding the run in g->chunks from its first record. */
+static int group_start_decode(struct group *g)
+{
+	g->cur = 0;
+	g->exhausted = false;
+	g->failed = 0;
+	g->oom = false;
+	g->context = 0;
+	g->n = 0;
+	g->base = 0;
+	if (!g->arr) {
+		g->arr = malloc(GROUP_WINDOW * sizeof(*g->arr));
+		if (!g->arr)
+			return -1;
+		g->cap = GROUP_WINDOW;
+	}
+	return 0;
+}
+
+/* Keep the window's records from keep on (moved to its start) and decode
+ * more after them; the window grows when keep is its start and it is full
+ * (one input's outputs longer than a window). -1: out of memory. */
+static int group_fill(struct group *g, size_t keep)
+{
+	if (keep) {
+		g->last_dropped = g->arr[keep - 1].num;
+		memmove(g->arr, g->arr + keep, (g->n - keep) * sizeof(*g->arr));
+		g->n -= keep;
+		g->base += keep;
+	} else if (g->n == g->cap) {
+		struct recorded *p = realloc(g->arr, 2 * g->cap * sizeof(*p));
+		if (!p) {
+			g->oom = g->exhausted = true;
+			return -1;
+		}
+		g->arr = p;
+		g->cap *= 2;
+	}
+	while (!g->exhausted && g->n < g->cap) {
+		if (g->cur == g->nchunks) {
+			g->exhausted = true;
+			break;
+		}
+		size_t got = 0;
+		int rc = trace_chunk_next_events(g->chunks[g->cur], g->arr + g->n, g->cap - g->n, &got,
+						 &g->context);
+		g->n += got;
+		if (rc < 0) {
+			g->failed = g->cur + 1;
+			g->exhausted = true;
+		} else if (rc == 0) {
+			g->cur++;
+		}
+	}
+	return 0;
+}
+
+/* Decode the rest of the run (its context records are counted; a record
+ * that does not decode fails the run, as if it had been met first). */
+static void group_drain(struct group *g)
+{
+	while (!g->exhausted) {
+		g->n = 0;
+		if (group_fill(g, 0))
+			return;
+	}
+}
+
+/* More of the run's records for the compare, keeping those from c->keep
+ * on (struct cmp): false at the run's end. */
+static bool cmp_more(struct cmp *c)
+{
+	struct group *g = c->g;
+	if (!g || g->exhausted)
+		return false;
+	size_t keep = c->keep, had = g->n - keep;
+	if (group_fill(g, keep))
+		return false;
+	c->keep = 0;
+	c->shift += keep;
+	c->cursor -= keep;
+	c->arr = g->arr;
+	c->n = g->n;
+	c->fast_n = c->partial ? 0 : g->n;
+	return g->n > had;
 }
 
 /* Does chunk c continue the chunk before it (info)? An empty keyframe
@@ -276,22 +392,21 @@ static bool continues(const struct trace_chunk *c, const struct trace_chunk_info
 	       info->first_event == prev->first_event + prev->count;
 }
 
-/* Decode chunk ci (c) and the continuation chunks after it into g. The
- * chunk after the group, when read, is kept in g->next; a chunk that
- * cannot be read ends the group (the main loop meets the error). 0, or -1
- * with the chunk's error in err. */
+/* Chunk ci (c) and the continuation chunks after it into g (the
+ * continuations are g's to free: group_free_continuations). The chunk after
+ * the group, when read, is kept in g->next; a chunk that cannot be read
+ * ends the group (the main loop meets the error). 0, or -1 when out of
+ * memory. */
 static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, struct group *g,
-		      struct replay_result *res, uint64_t *records_done, char *err, size_t errlen)
+		      uint64_t *records_done)
 {
 	struct trace_chunk_info prev = *trace_chunk_get_info(c);
 	size_t nchunks = trace_reader_chunk_count(r);
-	g->n = 0;
+	g->nchunks = 0;
 	g->last_ci = ci;
 	g->next = NULL;
-	if (decode_append(c, g, &res->context)) {
-		snprintf(err, errlen, "%s", trace_chunk_error(c));
+	if (group_add_chunk(g, c))
 		return -1;
-	}
 	*records_done += prev.count;
 	g->last = prev;
 	while (g->last_ci + 1 < nchunks) {
@@ -302,19 +417,29 @@ static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, 
 			g->next = nc;
 			break;
 		}
-		prev = *trace_chunk_get_info(nc);
-		int rc = decode_append(nc, g, &res->context);
-		if (rc)
-			snprintf(err, errlen, "%s", trace_chunk_error(nc));
-		trace_chunk_free(nc);
-		if (rc)
+		if (group_add_chunk(g, nc)) {
+			trace_chunk_free(nc);
 			return -1;
+		}
+		prev = *trace_chunk_get_info(nc);
 		*records_done += prev.count;
 		g->last = prev;
 		g->last_ci++;
-		res->chunks++;
 	}
 	return 0;
+}
+
+static void group_free_continuations(struct group *g)
+{
+	for (size_t i = 1; i < g->nchunks; i++)
+		trace_chunk_free(g->chunks[i]);
+	g->nchunks = 0;
+}
+
+static void group_free(struct group *g)
+{
+	free(g->arr);
+	free(g->chunks);
 }
 
 void report_context_save(struct trace_record *dst, uint8_t *slot, const struct trace_record *rec)
@@ -390,17 +515,28 @@ static const char *load_keyframe(struct board *b, const uint8_t *kf, size_t kfle
 	return why;
 }
 
-/* Board state before arr[upto] was applied, from the chunk's keyframe. */
-static void state_before(const uint8_t *kf, size_t kflen, const struct recorded *arr,
-			 size_t upto, const struct variant_set *variants, struct board *out)
+/* Board state before the run's record upto was applied, from the run's
+ * keyframe: its records are decoded again from the start (g's window and
+ * positions are spent). */
+static void state_before(const uint8_t *kf, size_t kflen, struct group *g, uint64_t upto,
+			 const struct variant_set *variants, struct board *out)
 {
 	board_init_blank(out);
 	if (load_keyframe(out, kf, kflen, variants))
 		return;
 	board_set_sink(out, null_sink, NULL);
-	for (size_t i = 0; i < upto; i++)
-		if (EV_IS_INPUT(arr[i].ev.kind))
-			(void)board_apply(out, &arr[i].ev);
+	for (size_t i = 0; i < g->nchunks; i++)
+		trace_chunk_rewind(g->chunks[i]);
+	if (group_start_decode(g))
+		return;
+	for (uint64_t done = 0; done < upto;) {
+		g->n = 0;
+		if (group_fill(g, 0) || !g->n)
+			return;
+		for (size_t i = 0; i < g->n && done < upto; i++, done++)
+			if (EV_IS_INPUT(g->arr[i].ev.kind))
+				(void)board_apply(out, &g->arr[i].ev);
+	}
 }
 
 /* What replay could not verify: the first gap in full, and a count. */
@@ -550,9 +686,10 @@ struct group_run {
 	const struct ev_mask *masks;
 };
 
-/* The report of the divergence cmp found while input j ran. */
-static struct divergence *group_divergence(struct trace_reader *r, const struct cmp *cmp,
-					   const struct group *g, size_t j,
+/* The report of the divergence cmp found while the window's input j ran
+ * (n: the window's records, j == n when none). NULL when out of memory.
+ * The state before the input is filled in later: state_before. */
+static struct divergence *group_divergence(const struct cmp *cmp, const struct group *g, size_t j,
 					   const struct group_run *run)
 {
 	const struct recorded *arr = g->arr;
@@ -570,44 +707,64 @@ static struct divergence *group_divergence(struct trace_reader *r, const struct 
 		d->num = arr[cmp->at].num;
 		d->t = arr[cmp->at].ev.t;
 	} else {
-		d->num = n ? arr[n - 1].num + 1 : run->first_event;
+		d->num = n ? arr[n - 1].num + 1 : run->first_event + g->base;
 		d->t = cmp->actual.t;
 	}
 	if (j < n) {
 		d->input_num = arr[j].num;
 		d->input = arr[j].ev;
 	}
-	state_before(run->kf, run->kflen, arr, j < n ? j : n, run->o->variants, &d->before);
-	if (r) /* else the caller fills it (a worker thread does not read the trace) */
-		fill_context_at(r, d->num, d);
 	return d;
 }
 
-/* Re-execute the group's inputs up to o->to, each checked against the
- * outputs recorded with it. REPLAY_IDENTICAL, or REPLAY_DIVERGED with
- * res->div set (NULL when out of memory for the report). */
-static int replay_group(struct trace_reader *r, const struct group *g, struct group_run *run,
-			struct replay_result *res)
+/* Re-execute the run's inputs (g->chunks, decoded a window at a time) up
+ * to o->to, each checked against the outputs recorded with it.
+ * REPLAY_IDENTICAL, REPLAY_DIVERGED with res->div set (NULL when out of
+ * memory for the report), or REPLAY_UNUSABLE with the chunk's message in
+ * err when a record of the run does not decode: anywhere in the run, as
+ * when a run was decoded whole before it ran. Counts the run's chunks as
+ * that did: all of them, or the continuations before the one that failed. */
+static int replay_group(struct trace_reader *r, struct group *g, struct group_run *run,
+			struct replay_result *res, char *err, size_t errlen)
 {
-	const struct recorded *arr = g->arr;
-	size_t n = g->n, pos = 0;
-	struct cmp cmp = { .b = run->b, .arr = g->arr, .n = n, .partial = run->partial,
-			   .check = run->check, .masks = run->masks, .fast_n = run->partial ? 0 : n };
+	struct cmp cmp = { .b = run->b, .partial = run->partial, .check = run->check,
+			   .masks = run->masks, .g = g };
+	struct divergence *div = NULL;
 	int status = REPLAY_IDENTICAL;
-	/* Few values live across board_apply: the counts and the range are
-	 * derived once, after the loop. Each input that ran moved pos to the
-	 * end of its outputs, so the events checked are pos, the last one's
-	 * number is arr[pos - 1].num (the greatest: numbers rise), and the
-	 * first input began at 0. */
-	uint64_t to = run->o->to, inputs = 0;
+	size_t pos = 0, div_j = 0;
+	uint64_t to = run->o->to, inputs = 0, first = 0;
 	struct board *b = run->b;
+	if (group_start_decode(g) || group_fill(g, 0)) {
+		snprintf(err, errlen, "out of memory");
+		return REPLAY_UNUSABLE;
+	}
+	if (g->n)
+		first = g->arr[0].num;
+	cmp.arr = g->arr;
+	cmp.n = g->n;
+	cmp.fast_n = run->partial ? 0 : g->n;
 	board_set_sink(b, cmp_sink, &cmp);
-	while (pos < n) {
-		size_t j = pos;
+	/* The window moves on when the scan for the next input or the compare
+	 * reaches its end, keeping the running input's records (from pos). The
+	 * run's first record is number first; pos is always cmp.cursor. */
+	for (;;) {
+		const struct recorded *arr = cmp.arr;
+		size_t n = cmp.n, j = pos;
 		while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
 			j++;
 		if (j == n) {
-			/* outputs that no input of this chunk produced */
+			if (!g->exhausted) {
+				cmp.keep = pos;
+				(void)cmp_more(&cmp);
+				cmp.shift = 0;
+				pos = cmp.cursor;
+				if (g->oom)
+					break;
+				continue;
+			}
+			if (pos == n || g->failed)
+				break; /* the run's end, or what follows does not decode */
+			/* outputs that no input of this run produced */
 			cmp.diverged = true;
 			cmp.kind = DIV_MISSING;
 			cmp.at = pos;
@@ -616,30 +773,61 @@ static int replay_group(struct trace_reader *r, const struct group *g, struct gr
 			/* outputs before input j are its own (timer edges on its
 			 * time advance): run it when they are in range */
 			break;
-		} else if (board_apply(b, &arr[j].ev)) {
-			cmp.diverged = true;
-			cmp.kind = DIV_BAD_INPUT;
-			cmp.at = j;
-			cmp.has_actual = false;
+		} else {
+			cmp.keep = pos;
+			int bad = board_apply(b, &arr[j].ev);
+			if (__builtin_expect(cmp.shift != 0, 0)) {
+				j -= cmp.shift; /* the compare moved the window on */
+				cmp.shift = 0;
+			}
+			if (bad) {
+				cmp.diverged = true;
+				cmp.kind = DIV_BAD_INPUT;
+				cmp.at = j;
+				cmp.has_actual = false;
+			}
 		}
 		if (cmp.diverged) {
-			res->div = group_divergence(r, &cmp, g, j, run);
+			div = group_divergence(&cmp, g, j, run);
+			div_j = j;
 			status = REPLAY_DIVERGED;
 			break;
 		}
 		inputs++;
 		pos = cmp.cursor;
 	}
+	board_set_sink(run->b, NULL, NULL);
+	uint64_t events = g->base + pos, div_upto = g->base + div_j;
+	uint64_t last = pos ? g->arr[pos - 1].num : g->last_dropped;
+	group_drain(g);
+	res->context += g->context;
+	if (g->oom) {
+		snprintf(err, errlen, "out of memory");
+		free(div);
+		return REPLAY_UNUSABLE;
+	}
+	if (g->failed) {
+		snprintf(err, errlen, "%s", trace_chunk_error(g->chunks[g->failed - 1]));
+		res->chunks += g->failed > 1 ? g->failed - 2 : 0; /* the continuations before it */
+		free(div);
+		return REPLAY_UNUSABLE;
+	}
+	res->chunks += g->nchunks;
+	if (status == REPLAY_DIVERGED && div) {
+		state_before(run->kf, run->kflen, g, div_upto, run->o->variants, &div->before);
+		if (r) /* else the caller fills it (a worker thread does not read the trace) */
+			fill_context_at(r, div->num, div);
+	}
+	res->div = div;
 	if (inputs) {
 		if (res->first == UINT64_MAX)
-			res->first = arr[0].num;
-		res->last = arr[pos - 1].num;
+			res->first = first;
+		res->last = last;
 		if (res->last >= run->o->from) /* (arr[pos].num <= to: above) */
 			run->in_range = true;
 	}
 	res->inputs += inputs;
-	res->events += pos;
-	board_set_sink(run->b, NULL, NULL);
+	res->events += events;
 	res->checked += cmp.checked;
 	res->unchecked += cmp.unchecked;
 	return status;
@@ -729,7 +917,7 @@ static void pjob_release(struct pjob *j)
 	replay_result_free(&j->res);
 }
 
-/* Decode and replay job j on the worker's board b (g: its buffer). */
+/* Decode and replay job j on the worker's board b (g: its window). */
 static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct group *g)
 {
 	struct replay_result *jr = &j->res;
@@ -743,21 +931,14 @@ static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct grou
 		j->status = PJ_KF_BAD;
 		return;
 	}
-	g->n = 0;
-	for (size_t i = 0; i < j->nchunks; i++) {
-		if (decode_append(j->chunks[i], g, &jr->context)) {
-			snprintf(j->err, sizeof(j->err), "%s", trace_chunk_error(j->chunks[i]));
-			j->status = PJ_UNUSABLE;
-			return;
-		}
-		if (i) /* as load_group counts: the continuations as they decode */
-			jr->chunks++;
-	}
-	jr->chunks++; /* and the group's first chunk once all of it decoded */
 	struct group_run run = { .o = p->o, .b = b, .kf = kf, .kflen = kflen, .ci = j->ci,
 				 .first_event = trace_chunk_get_info(j->chunks[0])->first_event,
 				 .masks = p->masks };
-	j->status = replay_group(NULL, g, &run, jr);
+	g->chunks = j->chunks; /* (the job's) */
+	g->nchunks = j->nchunks;
+	j->status = replay_group(NULL, g, &run, jr, j->err, sizeof(j->err));
+	g->chunks = NULL;
+	g->nchunks = 0;
 	j->in_range = run.in_range;
 	if (j->status == PJ_IDENTICAL)
 		*j->end = *b;
@@ -790,7 +971,7 @@ static void *par_worker(void *arg)
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
-	free(g.arr);
+	group_free(&g);
 	free(b);
 	return NULL;
 }
@@ -1115,23 +1296,24 @@ int replay_trace(struct trace_reader *r, const struct replay_opts *o, struct rep
 			res->div = keyframe_divergence(r, ci, c, b, o->variants);
 			status = REPLAY_DIVERGED;
 		}
-		if (status == REPLAY_IDENTICAL &&
-		    load_group(r, ci, c, &g, res, &records_done, err, sizeof(err)))
-			status = unusable(res, "%s%s", err, "");
+		if (status == REPLAY_IDENTICAL && load_group(r, ci, c, &g, &records_done))
+			status = unusable(res, "%s%s", "out of memory", "");
 		if (status == REPLAY_IDENTICAL) {
-			res->chunks++;
 			prev_end = g.last.first_event + g.last.count;
 			prev_seq = g.last.seq;
-			status = replay_group(r, &g, &run, res);
+			status = replay_group(r, &g, &run, res, err, sizeof(err));
+			if (status == REPLAY_UNUSABLE)
+				status = unusable(res, "%s%s", err, "");
 			ci = g.last_ci;
 		}
+		group_free_continuations(&g);
 		trace_chunk_free(c);
 		if (status == REPLAY_IDENTICAL && o->progress)
 			o->progress(o->progress_ctx, res->events, records_done, records_total);
 	}
 	if (g.next)
 		trace_chunk_free(g.next);
-	free(g.arr);
+	group_free(&g);
 	unverified_format(&u, res);
 	if (res->first == UINT64_MAX)
 		res->first = 0;

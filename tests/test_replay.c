@@ -774,6 +774,167 @@ static void parallel_damaged_chunks(void **state)
 	done(q);
 }
 
+/* ---- replay decodes a run of chunks a window (1024 records) at a time:
+ * inputs whose records straddle a window's end, one input whose outputs
+ * fill several windows, divergences far into a run */
+
+/* PIT channel 0 at a count of 2 (a ~597 kHz square wave) for 5 ms: the
+ * `time` input's ~6,000 edges are one input's outputs. */
+static const char pit_storm[] =
+	"out 0x20 0x11\nout 0x21 0x30\nout 0x21 0x04\nout 0x21 0x01\n"
+	"out 0x43 0x34\nout 0x40 0x02\nout 0x40 0x00\n"
+	"time 5000000\nintack\nout 0x20 0x20\ntime 6000000\nintack\nout 0x20 0x20\n";
+
+/* The board state before input `input` (an event number), replayed here
+ * from the first chunk's keyframe record by record. */
+static uint64_t hash_before(const char *path, uint64_t input)
+{
+	struct trace_reader *r = open_r(path);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	struct board *b = malloc(sizeof(*b));
+	struct trace_record rec;
+	size_t kflen;
+	assert_non_null(c);
+	assert_non_null(b);
+	const uint8_t *kf = trace_chunk_keyframe(c, &kflen);
+	board_init_blank(b);
+	assert_null(board_load(b, kf, kflen));
+	while (trace_chunk_next(c, &rec) == 1 && rec.num < input)
+		if (EV_IS_INPUT(rec.kind))
+			assert_int_equal(board_apply(b, &rec.ev), 0);
+	uint64_t h = board_state_hash(b);
+	free(b);
+	trace_chunk_free(c);
+	trace_reader_close(r);
+	return h;
+}
+
+/* Edit event edit_at of path (one chunk), a wire output; the divergence
+ * is reported at it, while the input before it (whose output it is) or
+ * the one after it (whose time advance it is) runs, with the state before
+ * that input. */
+static void diverges_at_edit(const char *path)
+{
+	struct replay_result res;
+	struct trace_reader *r = open_r(path);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	struct trace_record rec;
+	uint64_t prev_in = UINT64_MAX, next_in = UINT64_MAX;
+	while (trace_chunk_next(c, &rec) == 1) {
+		if (rec.num == edit_at)
+			assert_int_equal(rec.kind, EV_WIRE);
+		if (!EV_IS_INPUT(rec.kind))
+			continue;
+		if (rec.num < edit_at) {
+			prev_in = rec.num;
+		} else {
+			next_in = rec.num;
+			break;
+		}
+	}
+	trace_chunk_free(c);
+	trace_reader_close(r);
+	char *q = rewrite(path, edit_one, NULL);
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_non_null(res.div);
+	assert_int_equal(res.div->num, edit_at);
+	if (res.div->input_num != prev_in && res.div->input_num != next_in)
+		fail_msg("edit at %llu: input %llu, not %llu or %llu", (unsigned long long)edit_at,
+			 (unsigned long long)res.div->input_num, (unsigned long long)prev_in,
+			 (unsigned long long)next_in);
+	assert_true(board_state_hash(&res.div->before) == hash_before(path, res.div->input_num));
+	replay_result_free(&res);
+	done(q);
+}
+
+/* The first wire output at or after event n (edit_one flips its level:
+ * reported right there). */
+static uint64_t wire_from(const char *path, uint64_t n)
+{
+	struct trace_reader *r = open_r(path);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	struct trace_record rec;
+	uint64_t found = UINT64_MAX;
+	while (trace_chunk_next(c, &rec) == 1)
+		if (rec.num >= n && rec.kind == EV_WIRE) {
+			found = rec.num;
+			break;
+		}
+	trace_chunk_free(c);
+	trace_reader_close(r);
+	return found;
+}
+
+/* The first input at or after event n. */
+static uint64_t input_from(const char *path, uint64_t n)
+{
+	struct trace_reader *r = open_r(path);
+	struct trace_chunk *c = trace_reader_load_chunk(r, 0);
+	struct trace_record rec;
+	uint64_t found = UINT64_MAX;
+	while (trace_chunk_next(c, &rec) == 1)
+		if (rec.num >= n && EV_IS_INPUT(rec.kind)) {
+			found = rec.num;
+			break;
+		}
+	trace_chunk_free(c);
+	trace_reader_close(r);
+	return found;
+}
+
+static void replay_windows_of_a_long_run(void **state)
+{
+	struct replay_result res;
+	/* one input's outputs over six windows */
+	char *p = record(pit_storm, 0);
+	struct trace_reader *r = open_r(p);
+	assert_int_equal(trace_reader_chunk_count(r), 1);
+	uint64_t events = trace_reader_event_count(r);
+	trace_reader_close(r);
+	assert_true(events > 6 * 1024);
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.events, events);
+	replay_result_free(&res);
+	uint64_t storm_input = input_from(p, 8); /* the first `time` */
+	assert_true(storm_input > 5 * 1024);
+	edit_at = wire_from(p, 4000); /* a wire edge in the fifth window */
+	assert_true(edit_at < storm_input);
+	diverges_at_edit(p);
+	edit_at = wire_from(p, storm_input + 1); /* after the storm: INT falls at INTA */
+	diverges_at_edit(p);
+	done(p);
+
+	/* 600 ticks in one chunk (~4,800 records): inputs straddle windows */
+	char *script = long_script(600);
+	p = record(script, 0);
+	r = open_r(p);
+	assert_int_equal(trace_reader_chunk_count(r), 1);
+	events = trace_reader_event_count(r);
+	trace_reader_close(r);
+	assert_true(events > 4 * 1024);
+	assert_int_equal(replay(p, NULL, &res), REPLAY_IDENTICAL);
+	assert_int_equal(res.events, events);
+	assert_int_equal(res.last, events - 1);
+	replay_result_free(&res);
+	static const uint64_t at[] = { 1020, 1023, 1024, 1025, 2047, 2050, 4000 };
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		edit_at = wire_from(p, at[i]);
+		assert_true(edit_at < events);
+		diverges_at_edit(p);
+	}
+	/* a range ending inside the run */
+	struct replay_opts o;
+	replay_opts_default(&o);
+	o.to = 3000;
+	r = open_r(p);
+	assert_int_equal(replay_both(r, &o, &res), REPLAY_IDENTICAL);
+	assert_true(res.last >= 2990 && res.last < 3010);
+	replay_result_free(&res);
+	trace_reader_close(r);
+	free(script);
+	done(p);
+}
+
 static void parallel_compared_every_replay(void **state)
 {
 	/* runs last: every replay above went through replay_both */
@@ -798,6 +959,7 @@ int main(void)
 		cmocka_unit_test(continuation_chunk_replays_identically),
 		cmocka_unit_test(parallel_divergence_in_first_middle_last_chunk),
 		cmocka_unit_test(parallel_damaged_chunks),
+		cmocka_unit_test(replay_windows_of_a_long_run),
 		cmocka_unit_test(parallel_compared_every_replay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
