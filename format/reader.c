@@ -713,7 +713,9 @@ static int linked_to_prev(struct trace_reader *r, size_t k, const struct trace_c
  * trace_reader_load_chunk below leaves the history after it). */
 static int history_for(struct trace_reader *r, size_t i, const struct trace_chunk_info *ci)
 {
-	if (r->hist_for == i)
+	/* the cached history is chunk i - 1's only if i continues it */
+	if (r->hist_for == i && i > 0 && r->chunks[i - 1].seq + 1 == ci->seq &&
+	    r->chunks[i - 1].first_event + r->chunks[i - 1].count == ci->first_event)
 		return 0;
 	size_t j = i;
 	struct trace_chunk_info cur = *ci, prev;
@@ -722,7 +724,7 @@ static int history_for(struct trace_reader *r, size_t i, const struct trace_chun
 			return r->status;
 		j--;
 		cur = prev;
-		if (r->hist_for == j)
+		if (r->hist_for == j) /* chunk j's history is at hand: go on from there */
 			break;
 	}
 	for (size_t k = j; k < i; k++) {
