@@ -42,6 +42,7 @@
  */
 #include <inttypes.h>
 #include <lz4.h>
+#include <lz4hc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,7 @@ struct history {
 #define H_NOKF 258
 static struct history hists[259];
 static bool cur_linked; /* the chunk being measured is linked: compress against the history */
+static int hc_level;     /* --hc LEVEL without --rechunk: the rows are LZ4 HC's, as the recorder writes */
 
 /* The LZ4 block of the last build() (raw: its buffer, n bytes), as the
  * writer stores it: in the split layout for a 2.2 file, against h's
@@ -192,12 +194,22 @@ static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap, struct
 		exit(2);
 	if (h && !cur_linked)
 		h->len = 0;
-	if (h && cur_linked) {
+	static LZ4_streamHC_t *sthc;
+	if (hc_level && !sthc && !(sthc = LZ4_createStreamHC()))
+		exit(2);
+	if (h && cur_linked && hc_level) {
+		LZ4_resetStreamHC_fast(sthc, hc_level);
+		LZ4_loadDictHC(sthc, (const char *)h->b, (int)h->len);
+		c = LZ4_compress_HC_continue(sthc, (const char *)raw, (char *)out, (int)n, (int)cap);
+	} else if (h && cur_linked) {
 		static LZ4_stream_t *st;
 		if (!st && !(st = LZ4_createStream()))
 			exit(2);
 		LZ4_loadDict(st, (const char *)h->b, (int)h->len);
 		c = LZ4_compress_fast_continue(st, (const char *)raw, (char *)out, (int)n, (int)cap, 1);
+	} else if (hc_level) {
+		LZ4_resetStreamHC_fast(sthc, hc_level);
+		c = LZ4_compress_HC_continue(sthc, (const char *)raw, (char *)out, (int)n, (int)cap);
 	} else
 		c = LZ4_compress_default((const char *)raw, (char *)out, (int)n, (int)cap);
 	if (h)
@@ -335,7 +347,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (argc != ai + 1 || (sim && rechunk_to)) {
-		fprintf(stderr, "usage: trace_density [--simulate] FILE\n"
+		fprintf(stderr, "usage: trace_density [--simulate] [--hc LEVEL] FILE\n"
 				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL]\n"
 				"                     [--layout split|interleaved] [--linked] FILE\n");
 		return 2;
@@ -351,6 +363,7 @@ int main(int argc, char **argv)
 	trace_reader_version(tr, &major, &minor);
 	split_layout = trace_reader_features(tr) & TRACE_FEATURE_SPLIT;
 	linked_file = trace_reader_features(tr) & TRACE_FEATURE_LINKED;
+	hc_level = rechunk_to ? 0 : wo.lz4_hc;
 	if (rechunk_to) {
 		/* the input's record layout unless --layout says otherwise */
 		wo.split = layout ? !strcmp(layout, "split") : split_layout;
@@ -479,8 +492,8 @@ int main(int argc, char **argv)
 	printf("%s%s: %" PRIu64 " bytes, %zu chunks, %" PRIu64 " records (%" PRIu64 " board events), %.3f s of guest time\n",
 	       path, sim ? " (simulated 2.1 recorder)" : "", file, nch, records, board, secs);
 	if (mismatches)
-		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 fast's)\n",
-		       mismatches);
+		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 %s's)\n",
+		       mismatches, hc_level ? "HC" : "fast");
 	printf("%-12s %9s %9s %7s %9s %7s %6s\n", "kind", "records", "raw", "raw/rec", "lz4", "lz4/rec", "share");
 	for (unsigned kd = 0; kd < 256; kd++) {
 		if (!ks[kd].records)
