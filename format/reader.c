@@ -815,6 +815,9 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 	}
 	if ((r->features & TRACE_FEATURE_SPLIT) && !(raw = join_records(r, i, off, &ci, raw, kf))) {
 		free(c);
+		/* a chunk that does not load gives no history: the chunks linked
+		 * to it do not load either, in whatever order they are read */
+		r->hist_for = SIZE_MAX;
 		return NULL;
 	}
 	c->info = ci;
