@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lz4.h>
 
 #include "format/trace_internal.h"
 #include "irqrr/trace.h"
@@ -1191,6 +1192,84 @@ static void test_linked_chunks(void **state)
 	verify_continuations = false;
 }
 
+/* A linked chunk whose payload decodes but whose split records do not join
+ * (here: stored, its first tag an unknown kind) does not load, and neither
+ * does the chunk linked to it, whatever was read before (the reader once
+ * kept the history of the chunk that did not load, and the next chunk
+ * decoded against it). */
+static void test_linked_unjoinable_chunk(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *pl = tpath("linked.irqrr");
+	write_console_runs(pl, true, false);
+	size_t len;
+	uint8_t *b = slurp(pl, &len);
+	struct trace_reader *r = trace_reader_open_mem(b, len, "l", err, sizeof err);
+	assert_non_null(r);
+	struct trace_chunk_info ci[10];
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci[i]), 0);
+	trace_reader_close(r);
+	/* chunk 8's raw payload: run 6..11, decoded as FORMAT.md says */
+	uint8_t *hist = malloc(TRACE_HISTORY_MAX), *raw = NULL;
+	size_t hl = 0;
+	assert_non_null(hist);
+	for (size_t j = 6; j <= 8; j++) {
+		const char *pay = (const char *)b + ci[j].offset + CHUNK_HDR_LEN;
+		free(raw);
+		raw = malloc(ci[j].raw_size);
+		assert_non_null(raw);
+		int n = (ci[j].flags & CHUNK_FLAG_STORED) ? (memcpy(raw, pay, ci[j].raw_size), (int)ci[j].raw_size)
+			: (ci[j].flags & CHUNK_FLAG_LINKED)
+			? LZ4_decompress_safe_usingDict(pay, (char *)raw, (int)ci[j].comp_size, (int)ci[j].raw_size,
+							(const char *)hist, (int)hl)
+			: LZ4_decompress_safe(pay, (char *)raw, (int)ci[j].comp_size, (int)ci[j].raw_size);
+		assert_int_equal(n, (int)ci[j].raw_size);
+		if (j < 8) {
+			if (!(ci[j].flags & CHUNK_FLAG_LINKED))
+				hl = 0;
+			trace_history_append(hist, &hl, raw, ci[j].raw_size);
+		}
+	}
+	assert_true(ci[8].flags & CHUNK_FLAG_LINKED);
+	assert_int_equal(get_le32(raw), 0); /* no keyframe: the records stream starts at 4 */
+	raw[4] = 0x3f; /* an unknown board kind */
+	/* chunks 0..7, chunk 8 stored with that, chunk 9; no footer */
+	size_t end9 = ci[9].offset + CHUNK_HDR_LEN + ci[9].comp_size;
+	size_t n2 = ci[8].offset + CHUNK_HDR_LEN + ci[8].raw_size + (end9 - ci[9].offset);
+	uint8_t *g = malloc(n2), *h = g + ci[8].offset;
+	assert_non_null(g);
+	memcpy(g, b, ci[8].offset + CHUNK_HDR_LEN);
+	put_le16(h + 6, CHUNK_FLAG_STORED | CHUNK_FLAG_LINKED);
+	put_le32(h + 52, ci[8].raw_size);
+	put_le32(h + 56, trace_crc32c(0, raw, ci[8].raw_size));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	memcpy(h + CHUNK_HDR_LEN, raw, ci[8].raw_size);
+	memcpy(h + CHUNK_HDR_LEN + ci[8].raw_size, b + ci[9].offset, end9 - ci[9].offset);
+	for (int order = 0; order < 2; order++) {
+		r = trace_reader_open_mem(g, n2, "bad", err, sizeof err);
+		assert_non_null(r);
+		assert_int_equal(trace_reader_chunk_count(r), 10);
+		for (size_t i = 0; i < 8; i++) { /* order 0: chunks 0..8 read in order first */
+			struct trace_chunk *c = order ? NULL : trace_reader_load_chunk(r, i);
+			assert_true(order || c);
+			trace_chunk_free(c);
+		}
+		if (!order) {
+			assert_null(trace_reader_load_chunk(r, 8));
+			assert_non_null(strstr(trace_reader_error(r), "record 0 of the split records is malformed"));
+		}
+		assert_null(trace_reader_load_chunk(r, 9));
+		assert_non_null(strstr(trace_reader_error(r), "linked to chunk 8, which does not load"));
+		trace_reader_close(r);
+	}
+	free(g);
+	free(raw);
+	free(hist);
+	free(b);
+}
+
 /* The producer outruns a slowed writer thread: it blocks, and the number of
  * raw chunk buffers stays at queue_depth + 2. */
 static void test_backpressure_bounded(void **state)
@@ -1484,6 +1563,7 @@ int main(void)
 		cmocka_unit_test(test_ring_mode),
 		cmocka_unit_test(test_keyframe_policy),
 		cmocka_unit_test(test_linked_chunks),
+		cmocka_unit_test(test_linked_unjoinable_chunk),
 		cmocka_unit_test(test_backpressure_bounded),
 		cmocka_unit_test(test_oversized_chunk_and_auto_open),
 		cmocka_unit_test(test_iter_all_chunks_in_order),
