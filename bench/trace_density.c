@@ -28,7 +28,9 @@
  * keyframe only when K KiB of records or W chunks passed since the last
  * one, else it is a continuation), compressor (--hc LEVEL: LZ4 HC) and
  * record layout (--layout split: format 2.2's, interleaved: 2.1's; by
- * default the input's), so one recording is compared before and after;
+ * default the input's) and --linked (format 2.3: continuation chunks
+ * compressed against their run's history), so one recording is compared
+ * before and after;
  * run trace_density on OUT for its bytes. On a 2.2 file the rows compress
  * the split layout, as the writer does.
  *
@@ -40,6 +42,7 @@
  */
 #include <inttypes.h>
 #include <lz4.h>
+#include <lz4hc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +71,7 @@ struct kind_stat {
 static struct kind_stat ks[256];
 static bool no_time; /* encode every record at dt 0: what the timestamps cost */
 static bool split_layout; /* the file is format 2.2: compress the split layout */
+static bool linked_file;  /* the file is format 2.3 linked: compress against the run's history */
 static uint32_t built_n;  /* records in the last build() */
 
 /* Encode r after a record at *prev (first: prev_t = first_t): bytes written. */
@@ -154,9 +158,24 @@ static size_t build(uint8_t *buf, const uint8_t *kf, size_t kfl, const struct re
 	return pos;
 }
 
+/* A linked file's (2.3) history for one variant of the records (all, all
+ * but one kind, no times, no keyframe), so that each row's marginal cost
+ * is measured against the same variant of the chunks before it. */
+struct history {
+	uint8_t *b;
+	size_t len;
+};
+#define H_ALL 256
+#define H_NOTIME 257
+#define H_NOKF 258
+static struct history hists[259];
+static bool cur_linked; /* the chunk being measured is linked: compress against the history */
+static int hc_level;     /* --hc LEVEL without --rechunk: the rows are LZ4 HC's, as the recorder writes */
+
 /* The LZ4 block of the last build() (raw: its buffer, n bytes), as the
- * writer stores it: in the split layout for a 2.2 file. */
-static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap)
+ * writer stores it: in the split layout for a 2.2 file, against h's
+ * history for a linked chunk (h then holds the history after it). */
+static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap, struct history *h)
 {
 	uint8_t *sp = NULL;
 	if (split_layout) {
@@ -170,7 +189,31 @@ static size_t lz4(const uint8_t *raw, size_t n, uint8_t *out, size_t cap)
 		free(tmp);
 		raw = sp;
 	}
-	int c = LZ4_compress_default((const char *)raw, (char *)out, (int)n, (int)cap);
+	int c;
+	if (h && !h->b && !(h->b = malloc(TRACE_HISTORY_MAX)))
+		exit(2);
+	if (h && !cur_linked)
+		h->len = 0;
+	static LZ4_streamHC_t *sthc;
+	if (hc_level && !sthc && !(sthc = LZ4_createStreamHC()))
+		exit(2);
+	if (h && cur_linked && hc_level) {
+		LZ4_resetStreamHC_fast(sthc, hc_level);
+		LZ4_loadDictHC(sthc, (const char *)h->b, (int)h->len);
+		c = LZ4_compress_HC_continue(sthc, (const char *)raw, (char *)out, (int)n, (int)cap);
+	} else if (h && cur_linked) {
+		static LZ4_stream_t *st;
+		if (!st && !(st = LZ4_createStream()))
+			exit(2);
+		LZ4_loadDict(st, (const char *)h->b, (int)h->len);
+		c = LZ4_compress_fast_continue(st, (const char *)raw, (char *)out, (int)n, (int)cap, 1);
+	} else if (hc_level) {
+		LZ4_resetStreamHC_fast(sthc, hc_level);
+		c = LZ4_compress_HC_continue(sthc, (const char *)raw, (char *)out, (int)n, (int)cap);
+	} else
+		c = LZ4_compress_default((const char *)raw, (char *)out, (int)n, (int)cap);
+	if (h)
+		trace_history_append(h->b, &h->len, raw, n);
 	free(sp);
 	return c > 0 && (size_t)c < n ? (size_t)c : n; /* the writer stores it raw otherwise */
 }
@@ -296,15 +339,17 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[ai], "--layout") && ai + 1 < argc &&
 			 (!strcmp(argv[ai + 1], "split") || !strcmp(argv[ai + 1], "interleaved")))
 			layout = argv[++ai];
+		else if (!strcmp(argv[ai], "--linked"))
+			wo.linked = true;
 		else if (!strcmp(argv[ai], "--hc") && ai + 1 < argc)
 			wo.lz4_hc = (int)arg_ul("--hc", argv[++ai], 12);
 		else
 			break;
 	}
 	if (argc != ai + 1 || (sim && rechunk_to)) {
-		fprintf(stderr, "usage: trace_density [--simulate] FILE\n"
+		fprintf(stderr, "usage: trace_density [--simulate] [--hc LEVEL] FILE\n"
 				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL]\n"
-				"                     [--layout split|interleaved] FILE\n");
+				"                     [--layout split|interleaved] [--linked] FILE\n");
 		return 2;
 	}
 	const char *path = argv[ai];
@@ -316,7 +361,9 @@ int main(int argc, char **argv)
 	}
 	unsigned major, minor;
 	trace_reader_version(tr, &major, &minor);
-	split_layout = major == 2 && minor >= 2;
+	split_layout = trace_reader_features(tr) & TRACE_FEATURE_SPLIT;
+	linked_file = trace_reader_features(tr) & TRACE_FEATURE_LINKED;
+	hc_level = rechunk_to ? 0 : wo.lz4_hc;
 	if (rechunk_to) {
 		/* the input's record layout unless --layout says otherwise */
 		wo.split = layout ? !strcmp(layout, "split") : split_layout;
@@ -371,14 +418,15 @@ int main(int argc, char **argv)
 		uint8_t *buf = malloc(bufcap), *out = malloc(outcap);
 		if (!buf || !out)
 			return 2;
+		cur_linked = info->flags & CHUNK_FLAG_LINKED;
 		size_t all = build(buf, kf, kfl, rs, n, info->first_t, -1);
-		size_t all_lz4 = lz4(buf, all, out, outcap);
+		size_t all_lz4 = lz4(buf, all, out, outcap, linked_file ? &hists[H_ALL] : NULL);
 		if (all != info->raw_size || all_lz4 != info->comp_size)
 			mismatches++; /* the encoder here differs from the writer's */
 		if (sim) {
 			n = simulate(rs, n);
 			all = build(buf, kf, kfl, rs, n, info->first_t, -1);
-			all_lz4 = lz4(buf, all, out, outcap);
+			all_lz4 = lz4(buf, all, out, outcap, NULL);
 		}
 		payload_raw += all;
 		payload_lz4 += all_lz4;
@@ -400,23 +448,29 @@ int main(int argc, char **argv)
 				t1 = rs[i].t;
 		}
 		for (unsigned kd = 0; kd < 256; kd++) {
-			if (!present[kd])
+			if (!present[kd]) {
+				if (linked_file) /* the chunk as is, into that variant's history */
+					(void)lz4(buf, build(buf, kf, kfl, rs, n, info->first_t, (int)kd), out, outcap,
+						  &hists[kd]);
 				continue;
+			}
 			size_t m = build(buf, kf, kfl, rs, n, info->first_t, (int)kd);
-			ks[kd].lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m, out, outcap);
+			ks[kd].lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m, out, outcap, linked_file ? &hists[kd] : NULL);
 		}
 		/* the timestamps (dt varints): what the chunk saves with all at 0 */
 		no_time = true;
 		size_t m0 = build(buf, kf, kfl, rs, n, info->first_t, -1);
 		dt_raw += all - m0;
-		dt_lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m0, out, outcap);
+		dt_lz4 += (int64_t)all_lz4 - (int64_t)lz4(buf, m0, out, outcap, linked_file ? &hists[H_NOTIME] : NULL);
 		no_time = false;
 		/* the keyframe: its raw bytes, and what the chunk saves without it */
 		kf_raw += 4 + kfl;
 		kf_chunks += kfl != 0;
-		if (kfl) {
+		{
 			size_t m = build(buf, kf, 0, rs, n, info->first_t, -1);
-			kf_lz4 += all_lz4 - lz4(buf, m, out, outcap);
+			size_t without = lz4(buf, m, out, outcap, linked_file ? &hists[H_NOKF] : NULL);
+			if (kfl)
+				kf_lz4 += all_lz4 - without;
 		}
 		for (size_t i = 0; i < n; i++)
 			free(rs[i].data);
@@ -438,8 +492,8 @@ int main(int argc, char **argv)
 	printf("%s%s: %" PRIu64 " bytes, %zu chunks, %" PRIu64 " records (%" PRIu64 " board events), %.3f s of guest time\n",
 	       path, sim ? " (simulated 2.1 recorder)" : "", file, nch, records, board, secs);
 	if (mismatches)
-		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 fast's)\n",
-		       mismatches);
+		printf("warning: %" PRIu64 " chunks re-encode to other sizes than stored (LZ4 HC? the rows are LZ4 %s's)\n",
+		       mismatches, hc_level ? "HC" : "fast");
 	printf("%-12s %9s %9s %7s %9s %7s %6s\n", "kind", "records", "raw", "raw/rec", "lz4", "lz4/rec", "share");
 	for (unsigned kd = 0; kd < 256; kd++) {
 		if (!ks[kd].records)

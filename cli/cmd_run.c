@@ -73,8 +73,11 @@ static const struct cli_opt record_opts[] = {
 	{ "keyframe-kib", OPT_KEYFRAME_KIB, "KIB", "...or once KIB of records passed since the last one\n"
 						   "(default 64; 1..16384)" },
 	{ "records", OPT_RECORDS, "LAYOUT", "interleaved (default: format 2.1, read by older irqrr,\n"
-					    "replayed fastest) or split (format 2.2: ~20% smaller,\n"
-					    "replay ~1.5x slower: docs/FORMAT.md \"Split records\")" },
+					    "replayed fastest), split (format 2.2: ~20% smaller,\n"
+					    "replay ~1.5x slower: docs/FORMAT.md \"Split records\")\n"
+					    "or linked (format 2.3: split, and each continuation\n"
+					    "chunk compressed against its run: docs/FORMAT.md\n"
+					    "\"Linked chunks\")" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -257,11 +260,12 @@ static int take_run_option(struct recorder_options *o, int c, const char *v, con
 		return parse_uint("--keyframe-windows", v, 1, 1000000, &o->keyframe_windows) ? 2 : 0;
 	case OPT_KEYFRAME_KIB: return parse_uint("--keyframe-kib", v, 1, 16384, &o->keyframe_kib) ? 2 : 0;
 	case OPT_RECORDS:
-		if (strcmp(v, "split") && strcmp(v, "interleaved")) {
-			fprintf(stderr, "irqrr: --records %s: expected split or interleaved\n", v);
+		if (strcmp(v, "split") && strcmp(v, "interleaved") && strcmp(v, "linked")) {
+			fprintf(stderr, "irqrr: --records %s: expected split, interleaved or linked\n", v);
 			return 2;
 		}
-		o->split_records = !strcmp(v, "split");
+		o->split_records = strcmp(v, "interleaved") != 0;
+		o->linked_records = !strcmp(v, "linked");
 		return 0;
 	case OPT_TIMEOUT: return parse_positive("--timeout", v, "seconds", 1e12, &o->timeout) ? 2 : 0;
 	case OPT_HANG_TIMEOUT:

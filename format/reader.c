@@ -40,6 +40,11 @@ struct trace_reader {
 	size_t nchunks, chunks_cap;
 	uint64_t events;
 	struct trace_recovery rec;
+	/* linked chunks (2.3): the history chunk hist_for decodes against (the
+	 * last TRACE_HISTORY_MAX bytes of its run's chunks before it), kept so
+	 * that reading a run in order decodes each chunk once */
+	uint8_t *hist;
+	size_t hist_len, hist_for;
 	char err[256];
 	int status; /* the TRACE_E_* code of the last error in err */
 };
@@ -498,6 +503,8 @@ static struct trace_reader *reader_new(const char *name, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 	if (r)
 		r->fd = -1;
+	if (r)
+		r->hist_for = SIZE_MAX;
 	return r;
 }
 
@@ -548,6 +555,7 @@ void trace_reader_close(struct trace_reader *r)
 	}
 	free(r->kv);
 	free(r->chunks);
+	free(r->hist);
 	free(r->name);
 	free(r);
 }
@@ -595,6 +603,7 @@ int trace_reader_config_at(const struct trace_reader *r, size_t i, const char **
 }
 
 size_t trace_reader_chunk_count(const struct trace_reader *r) { return r->nchunks; }
+uint32_t trace_reader_features(const struct trace_reader *r) { return r->features; }
 uint64_t trace_reader_event_count(const struct trace_reader *r) { return r->events; }
 const struct trace_recovery *trace_reader_recovery(const struct trace_reader *r) { return &r->rec; }
 
@@ -687,11 +696,67 @@ static uint8_t *join_records(struct trace_reader *r, size_t i, uint64_t off,
 	return out;
 }
 
+/* Linked chunks (2.3): chunk k, LINKED, continues chunk k - 1 without a gap. */
+static int linked_to_prev(struct trace_reader *r, size_t k, const struct trace_chunk_info *ci,
+			  struct trace_chunk_info *prev)
+{
+	if (!(r->features & TRACE_FEATURE_LINKED))
+		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": linked chunk in a trace without linked chunks", k, ci->offset);
+	if (k == 0 || r->chunks[k - 1].seq + 1 != ci->seq ||
+	    r->chunks[k - 1].first_event + r->chunks[k - 1].count != ci->first_event)
+		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": linked to a chunk that is not in the trace", k, ci->offset);
+	return chunk_header_checked(r, k - 1, prev);
+}
+
+/* Make r->hist the history linked chunk i decodes against: decode the
+ * chunks of its run before it, from the last unlinked one on (each
+ * trace_reader_load_chunk below leaves the history after it). */
+static int history_for(struct trace_reader *r, size_t i, const struct trace_chunk_info *ci)
+{
+	/* the cached history is chunk i - 1's only if i continues it */
+	if (r->hist_for == i && i > 0 && r->chunks[i - 1].seq + 1 == ci->seq &&
+	    r->chunks[i - 1].first_event + r->chunks[i - 1].count == ci->first_event)
+		return 0;
+	size_t j = i;
+	struct trace_chunk_info cur = *ci, prev;
+	while (cur.flags & CHUNK_FLAG_LINKED) {
+		if (linked_to_prev(r, j, &cur, &prev))
+			return r->status;
+		j--;
+		cur = prev;
+		if (r->hist_for == j) /* chunk j's history is at hand: go on from there */
+			break;
+	}
+	for (size_t k = j; k < i; k++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, k);
+		if (!c) {
+			char why[sizeof r->err];
+			snprintf(why, sizeof why, "%s", r->err);
+			return rerr(r, r->status ? r->status : TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": linked to chunk %zu, which does not load (%s)", i, ci->offset, k, why);
+		}
+		trace_chunk_free(c);
+	}
+	return 0;
+}
+
 struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 {
 	struct trace_chunk_info ci;
 	if (chunk_header_checked(r, i, &ci))
 		return NULL;
+	bool linked = ci.flags & CHUNK_FLAG_LINKED;
+	if (linked) {
+		if (!(r->features & TRACE_FEATURE_LINKED)) {
+			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": linked chunk in a trace without linked chunks", i, ci.offset);
+			return NULL;
+		}
+		if (!r->hist && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
+			rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
+			return NULL;
+		}
+		if (history_for(r, i, &ci))
+			return NULL;
+	}
 	uint8_t *comp = NULL;
 	const char *why = "";
 	uint64_t off = ci.offset;
@@ -711,7 +776,9 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 		return NULL;
 	}
 	if (raw != comp) {
-		int n = LZ4_decompress_safe((const char *)comp, (char *)raw, (int)ci.comp_size, (int)ci.raw_size);
+		int n = linked ? LZ4_decompress_safe_usingDict((const char *)comp, (char *)raw, (int)ci.comp_size,
+							       (int)ci.raw_size, (const char *)r->hist, (int)r->hist_len)
+			       : LZ4_decompress_safe((const char *)comp, (char *)raw, (int)ci.comp_size, (int)ci.raw_size);
 		free(comp);
 		if (n != (int)ci.raw_size) {
 			free(raw);
@@ -727,8 +794,30 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 		rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": keyframe length %" PRIu32 " exceeds the payload", i, off, kf);
 		return NULL;
 	}
+	if (linked && kf) {
+		free(raw);
+		free(c);
+		rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": a linked chunk has a keyframe", i, off);
+		return NULL;
+	}
+	if (r->features & TRACE_FEATURE_LINKED) {
+		/* the history the next chunk decodes against, if it is linked */
+		if (!r->hist && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
+			free(raw);
+			free(c);
+			rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
+			return NULL;
+		}
+		if (!linked)
+			r->hist_len = 0;
+		trace_history_append(r->hist, &r->hist_len, raw, ci.raw_size);
+		r->hist_for = i + 1;
+	}
 	if ((r->features & TRACE_FEATURE_SPLIT) && !(raw = join_records(r, i, off, &ci, raw, kf))) {
 		free(c);
+		/* a chunk that does not load gives no history: the chunks linked
+		 * to it do not load either, in whatever order they are read */
+		r->hist_for = SIZE_MAX;
 		return NULL;
 	}
 	c->info = ci;
@@ -761,7 +850,13 @@ int trace_reader_load_keyframe(struct trace_reader *r, size_t i, uint8_t *buf, s
 size_t trace_reader_run_start(struct trace_reader *r, size_t i)
 {
 	while (i > 0) {
-		struct trace_chunk_info prev;
+		struct trace_chunk_info prev, cur;
+		/* a linked chunk is a continuation: no need to decode it */
+		if (!chunk_header_checked(r, i, &cur) && (cur.flags & CHUNK_FLAG_LINKED) &&
+		    !linked_to_prev(r, i, &cur, &prev)) {
+			i--;
+			continue;
+		}
 		struct trace_chunk *c = trace_reader_load_chunk(r, i);
 		bool cont = c && !c->kf_len && !trace_reader_chunk_info(r, i - 1, &prev) &&
 			    c->info.seq == prev.seq + 1 && c->info.first_event == prev.first_event + prev.count;

@@ -17,7 +17,9 @@
 #define TRACE_HDR_MAX (1u << 20)
 #define TRACE_KV_MAX 4096
 #define TRACE_FEATURE_SPLIT 0x1u /* 2.2: chunk records in streams (streams.c) */
-#define TRACE_FEATURES_KNOWN TRACE_FEATURE_SPLIT /* required feature bits this reader understands */
+#define TRACE_FEATURE_LINKED 0x2u /* 2.3: continuation chunks compressed against their run's history */
+#define TRACE_FEATURES_KNOWN (TRACE_FEATURE_SPLIT | TRACE_FEATURE_LINKED) /* required feature bits this reader understands */
+#define TRACE_HISTORY_MAX 65536u /* a LINKED chunk's dictionary: at most the last 64 KiB of its run */
 
 #define KV_TEXT 1
 #define KV_UDEC 2
@@ -27,7 +29,8 @@
 #define CHUNK_MAGIC 0x4b484349u /* "ICHK" */
 #define CHUNK_HDR_LEN 64
 #define CHUNK_FLAG_STORED 0x1u /* payload is not compressed */
-#define CHUNK_FLAGS_KNOWN CHUNK_FLAG_STORED
+#define CHUNK_FLAG_LINKED 0x2u /* 2.3: decoded with the history of the chunks before it as LZ4 dictionary */
+#define CHUNK_FLAGS_KNOWN (CHUNK_FLAG_STORED | CHUNK_FLAG_LINKED)
 
 /* Limits a reader enforces before allocating. */
 #define CHUNK_RAW_MAX (16u << 20)
@@ -100,5 +103,21 @@ uint32_t trace_crc32c(uint32_t crc, const void *buf, size_t len);
  * records after the keyframe, interleaved <-> split, same size. */
 void trace_records_split(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint8_t *tmp);
 int trace_records_join(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint32_t *bad_rec);
+
+/* The history after a chunk (FORMAT.md "Linked chunks"): the last
+ * TRACE_HISTORY_MAX bytes of hist (*len bytes) followed by raw. hist has
+ * room for TRACE_HISTORY_MAX bytes. */
+static inline void trace_history_append(uint8_t *hist, size_t *len, const uint8_t *raw, size_t n)
+{
+	if (n >= TRACE_HISTORY_MAX) {
+		memcpy(hist, raw + n - TRACE_HISTORY_MAX, TRACE_HISTORY_MAX);
+		*len = TRACE_HISTORY_MAX;
+		return;
+	}
+	size_t keep = *len < TRACE_HISTORY_MAX - n ? *len : TRACE_HISTORY_MAX - n;
+	memmove(hist, hist + *len - keep, keep);
+	memcpy(hist + keep, raw, n);
+	*len = keep + n;
+}
 
 #endif

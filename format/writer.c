@@ -82,6 +82,7 @@ struct trace_writer {
 	unsigned kf_chunks;
 	unsigned delay_us;
 	bool split; /* 2.2 split record layout (streams.c); false: 2.1 interleaved */
+	bool linked; /* 2.3: continuation chunks compressed against their run's history */
 	uint8_t *header; /* the file header bytes (ring dumps rewrite them) */
 	size_t header_len;
 
@@ -107,6 +108,11 @@ struct trace_writer {
 	void *hc_state; /* LZ4_sizeofStateHC() bytes, when hc_level */
 	uint8_t *split_buf, *split_tmp; /* the split payload and scratch */
 	size_t split_cap;
+	uint8_t *hist; /* linked: the history of the run so far (TRACE_HISTORY_MAX bytes) */
+	size_t hist_len;
+	bool hist_on; /* a chunk was compressed: the next continuation can link to it */
+	void *lz4_stream; /* linked: LZ4_stream_t / LZ4_streamHC_t for compressing with a dictionary */
+	void *lz4_stream_hc;
 	uint64_t file_off;
 	struct index_entry *index;
 	size_t nindex, index_cap;
@@ -209,8 +215,8 @@ static int kv_classify(const char *s, uint64_t *v)
 	return KV_TEXT;
 }
 
-static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, size_t *out_len,
-			     char *err, size_t errlen)
+static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, bool linked,
+			     size_t *out_len, char *err, size_t errlen)
 {
 	size_t len = TRACE_HDR_FIXED + 4;
 	if (nkv > TRACE_KV_MAX) {
@@ -244,12 +250,13 @@ static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, 
 	memcpy(h, TRACE_MAGIC, TRACE_MAGIC_LEN);
 	put_le16(h + 8, TRACE_FORMAT_MAJOR);
 	/* 2.1 writes the interleaved layout a 2.1 reader reads; 2.2 needs the
-	 * split-layout feature (a 2.1 reader refuses the unknown bit) */
-	put_le16(h + 10, split ? TRACE_FORMAT_MINOR : 1);
+	 * split-layout feature (a 2.1 reader refuses the unknown bit), 2.3 the
+	 * linked-chunks one (a 2.2 reader refuses it) */
+	put_le16(h + 10, linked ? 3 : split ? 2 : 1);
 	/* min reader major: 2 decodes the 64-bit MMIO kinds (0x0b, 0x0c) */
 	put_le16(h + 12, 2);
 	put_le16(h + 14, 0); /* min reader minor */
-	put_le32(h + 16, split ? TRACE_FEATURE_SPLIT : 0); /* required features */
+	put_le32(h + 16, (split ? TRACE_FEATURE_SPLIT : 0) | (linked ? TRACE_FEATURE_LINKED : 0)); /* required features */
 	put_le32(h + 20, 0); /* optional features */
 	put_le32(h + 24, (uint32_t)len);
 	put_le32(h + 28, (uint32_t)nkv);
@@ -298,9 +305,18 @@ static void chunk_header(uint8_t *h, uint64_t seq, uint64_t first_event, uint32_
 }
 
 /* Compress raw into *comp (grown as needed). Returns the payload length and
- * sets *flags; a payload LZ4 cannot shrink is stored as is. */
+ * sets *flags; a payload LZ4 cannot shrink is stored as is. With a
+ * dictionary stream (linked), the block is compressed against dict (the
+ * run's history) and the chunk flagged LINKED, stored or not. */
+struct dict_ctx {
+	void *stream, *stream_hc; /* LZ4_stream_t, LZ4_streamHC_t */
+	const uint8_t *dict;
+	size_t len;
+};
+
 static int compress_payload(const uint8_t *raw, size_t len, uint8_t **comp, size_t *cap,
-			    int accel, void *hc_state, int hc_level, uint32_t *flags, size_t *out)
+			    int accel, void *hc_state, int hc_level, uint32_t *flags, size_t *out,
+			    const struct dict_ctx *d)
 {
 	size_t bound = (size_t)LZ4_compressBound((int)len);
 	if (*cap < bound) {
@@ -311,7 +327,16 @@ static int compress_payload(const uint8_t *raw, size_t len, uint8_t **comp, size
 		*cap = bound;
 	}
 	int c = 0;
-	if (len && hc_state)
+	if (len && d && hc_state) {
+		LZ4_resetStreamHC_fast(d->stream_hc, hc_level);
+		LZ4_loadDictHC(d->stream_hc, (const char *)d->dict, (int)d->len);
+		c = LZ4_compress_HC_continue(d->stream_hc, (const char *)raw, (char *)*comp, (int)len,
+					     (int)bound);
+	} else if (len && d) {
+		LZ4_loadDict(d->stream, (const char *)d->dict, (int)d->len);
+		c = LZ4_compress_fast_continue(d->stream, (const char *)raw, (char *)*comp, (int)len,
+					       (int)bound, accel);
+	} else if (len && hc_state)
 		c = LZ4_compress_HC_extStateHC(hc_state, (const char *)raw, (char *)*comp, (int)len,
 					       (int)bound, hc_level);
 	else if (len)
@@ -324,6 +349,8 @@ static int compress_payload(const uint8_t *raw, size_t len, uint8_t **comp, size
 		*flags = 0;
 		*out = (size_t)c;
 	}
+	if (d)
+		*flags |= CHUNK_FLAG_LINKED;
 	return 0;
 }
 
@@ -397,9 +424,19 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 	 * is still queued is compressed fast: HC's ~10x cost per chunk would
 	 * delay the stop by the queue's depth in HC runs */
 	void *hc = atomic_load(&w->closing) ? NULL : w->hc_state;
+	/* linked: a continuation is compressed against its run's history; a
+	 * keyframe chunk starts a new history */
+	bool cont = s->raw_len >= 4 && get_le32(s->raw) == 0 && w->hist_on;
+	if (w->linked && !cont)
+		w->hist_len = 0;
+	struct dict_ctx d = { w->lz4_stream, w->lz4_stream_hc, w->hist, w->hist_len };
 	int rc = raw ? compress_payload(raw, s->raw_len, &w->comp, &w->comp_cap, w->accel, hc,
-					w->hc_level, &flags, &clen)
+					w->hc_level, &flags, &clen, w->linked && cont ? &d : NULL)
 		     : TRACE_E_NOMEM;
+	if (!rc && w->linked) {
+		trace_history_append(w->hist, &w->hist_len, raw, s->raw_len);
+		w->hist_on = true;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec -
 		      (uint64_t)t0.tv_nsec;
@@ -891,7 +928,12 @@ static int ring_write(struct trace_writer *w, bool with_open_chunk)
 		uint32_t flags;
 		size_t clen;
 		const uint8_t *raw = w->split ? split_payload(w, w->buf, w->pos, w->chunk_count) : w->buf;
-		if (!raw || compress_payload(raw, w->pos, &tmp, &tmp_cap, w->accel, NULL, 0, &flags, &clen)) {
+		/* a continuation goes on from the ring's last chunk, whose history
+		 * the (idle) thread holds */
+		bool cont = w->linked && get_le32(w->buf) == 0 && w->ring_head;
+		struct dict_ctx d = { w->lz4_stream, w->lz4_stream_hc, w->hist, w->hist_len };
+		if (!raw || compress_payload(raw, w->pos, &tmp, &tmp_cap, w->accel, NULL, 0, &flags, &clen,
+					     cont ? &d : NULL)) {
 			rc = fail(w, TRACE_E_NOMEM, "out of memory dumping the ring");
 			goto out;
 		}
@@ -945,6 +987,11 @@ static void writer_free(struct trace_writer *w)
 	free(w->hc_state);
 	free(w->split_buf);
 	free(w->split_tmp);
+	free(w->hist);
+	if (w->lz4_stream)
+		LZ4_freeStream(w->lz4_stream);
+	if (w->lz4_stream_hc)
+		LZ4_freeStreamHC(w->lz4_stream_hc);
 	free(w->index);
 	free(w->header);
 	free(w->path);
@@ -998,8 +1045,8 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 			QUEUE_MAX, CHUNK_RAW_MAX / 2);
 		return NULL;
 	}
-	bool split = o && o->split;
-	uint8_t *h = build_header(kv, nkv, split, &hlen, err, errlen);
+	bool split = o && o->split, linked = o && o->linked;
+	uint8_t *h = build_header(kv, nkv, split, linked, &hlen, err, errlen);
 	if (!h)
 		return NULL;
 	struct trace_writer *w = calloc(1, sizeof *w);
@@ -1025,7 +1072,14 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 		w->kf_bytes = ring_max / 4 ? ring_max / 4 : 1;
 	w->delay_us = o ? o->test_write_delay_us : 0;
 	w->split = split;
-	if (w->hc_level && !(w->hc_state = malloc((size_t)LZ4_sizeofStateHC()))) {
+	w->linked = linked;
+	if ((w->hc_level && !(w->hc_state = malloc((size_t)LZ4_sizeofStateHC()))) ||
+	    (linked && (!(w->hist = malloc(TRACE_HISTORY_MAX)) || !(w->lz4_stream = LZ4_createStream()) ||
+			!(w->lz4_stream_hc = LZ4_createStreamHC())))) {
+		free(w->hist);
+		if (w->lz4_stream)
+			LZ4_freeStream(w->lz4_stream);
+		free(w->hc_state);
 		set_err(err, errlen, "out of memory");
 		free(w->header);
 		free(w->path);

@@ -70,6 +70,7 @@ struct recorder_options {
 	unsigned keyframe_windows; /* --keyframe-windows: a keyframe at least every N chunks */
 	unsigned keyframe_kib;   /* --keyframe-kib: ...or after KIB of records */
 	bool split_records;      /* --records split: format 2.2's split layout */
+	bool linked_records;     /* --records linked: format 2.3's linked chunks (with split) */
 	enum recorder_cpuid cpuid;
 	enum recorder_console console;
 	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */

@@ -86,7 +86,8 @@ static void recording_console_flush(struct recording *r)
  * thread keeps up and the producer never waits for it. */
 static struct trace_writer_opts recording_writer_opts(const struct recorder_options *o)
 {
-	struct trace_writer_opts wo = {.lz4_hc = RECORDER_LZ4_HC_LEVEL, .split = o->split_records};
+	struct trace_writer_opts wo = {.lz4_hc = RECORDER_LZ4_HC_LEVEL, .split = o->split_records,
+				     .linked = o->linked_records};
 	unsigned windows = o->keyframe_windows ? o->keyframe_windows : RECORDER_KEYFRAME_WINDOWS_DEFAULT;
 	unsigned kib = o->keyframe_kib ? o->keyframe_kib : RECORDER_KEYFRAME_KIB_DEFAULT;
 	if (windows > 1) {

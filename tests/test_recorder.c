@@ -478,9 +478,8 @@ static void ring_sealing(void **state)
  * one record per run, cut by any other record, after a newline, at 256
  * bytes and by the timer tick 100 ms after the run's first byte; msi_result only for a message KVM did not
  * deliver. The board's event numbers stay the trace's, and it replays. */
-static void density_records(void **state)
+static void density_records_layout(bool linked)
 {
-	(void)state;
 	char path[] = "/tmp/irqrr-test-recorder-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -489,6 +488,7 @@ static void density_records(void **state)
 	struct irqbus *bus = &r->vm.bus;
 	r->opt.trace_path = path;
 	r->opt.split_records = true; /* --records split */
+	r->opt.linked_records = linked; /* --records linked (split too) */
 	struct recording *rec;
 	assert_int_equal(recording_open(&r->vm, path, &bus->board, &rec), 0);
 	struct irqbus_subscriber rs = recording_subscriber(rec);
@@ -538,7 +538,9 @@ static void density_records(void **state)
 	assert_non_null(tr);
 	unsigned maj, min;
 	trace_reader_version(tr, &maj, &min);
-	assert_int_equal(min, 2); /* 2.1's denser records, 2.2's split layout */
+	/* 2.1's denser records, 2.2's split layout, 2.3's linked chunks */
+	assert_int_equal(min, linked ? 3 : 2);
+	assert_int_equal(trace_reader_features(tr), linked ? 3u : 1u);
 	assert_string_equal(trace_reader_config(tr, "msi_results"), "failures");
 	struct trace_iter it;
 	struct trace_record x;
@@ -585,6 +587,19 @@ static void density_records(void **state)
 	rig_free(r);
 }
 
+static void density_records(void **state)
+{
+	(void)state;
+	density_records_layout(false);
+}
+
+/* The same with --records linked: format 2.3's header. */
+static void density_records_linked(void **state)
+{
+	(void)state;
+	density_records_layout(true);
+}
+
 int main(void)
 {
 	/* vm_request_exit (a failing trace) signals the main thread */
@@ -597,6 +612,7 @@ int main(void)
 		cmocka_unit_test(stop_during_a_storm),
 		cmocka_unit_test(ring_sealing),
 		cmocka_unit_test(density_records),
+		cmocka_unit_test(density_records_linked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

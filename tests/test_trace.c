@@ -4,6 +4,7 @@
  * Needs only chips/event.h types and format_lib.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lz4.h>
 
 #include "format/trace_internal.h"
 #include "irqrr/trace.h"
@@ -133,16 +135,20 @@ static void check_rec(const struct trace_record *got, const struct rec *want, ui
  * padded with zeros every other chunk so both LZ4 and stored payloads occur)
  * whenever the writer asks. */
 static bool gen_split; /* write_gen: format 2.2's record layout */
+static bool gen_linked; /* write_gen: format 2.3's linked chunks, a keyframe every 3 chunks */
 
 static void write_gen(const char *path, uint64_t n, size_t chunk_bytes)
 {
 	char err[256];
-	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .split = gen_split };
+	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .split = gen_split,
+				       .linked = gen_linked, .keyframe_chunks = gen_linked ? 3 : 0 };
 	struct trace_writer *w = trace_writer_open(path, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
 	uint8_t kf[300];
 	for (uint64_t i = 0; i < n; i++) {
-		if (trace_writer_wants_keyframe(w)) {
+		if (trace_writer_wants_keyframe(w) && gen_linked && !trace_writer_keyframe_due(w)) {
+			assert_int_equal(trace_writer_begin_chunk(w, NULL, 0), 0);
+		} else if (trace_writer_wants_keyframe(w)) {
 			memset(kf, 0, sizeof kf);
 			int l = snprintf((char *)kf, sizeof kf, "kf%llu", (unsigned long long)i);
 			size_t len = (i / 8) % 2 ? sizeof kf : (size_t)l;
@@ -478,14 +484,17 @@ static void test_many_chunks_and_seek(void **state)
 
 /* The small multi-chunk trace the damage tests use. */
 /* Format 2.1's interleaved layout (some chunks stored, whose raw records
- * the tests patch); split: 2.2's layout. */
-static uint8_t *small_trace_layout(size_t *len, uint64_t *nev, bool split)
+ * the tests patch); split: 2.2's layout; linked (layout 2): 2.3's linked
+ * split chunks, runs of 3. */
+static uint8_t *small_trace_layout(size_t *len, uint64_t *nev, int layout)
 {
 	const char *p = tpath("small.irqrr");
 	*nev = 120;
-	gen_split = split;
+	gen_split = layout >= 1;
+	gen_linked = layout == 2;
+	verify_continuations = gen_linked;
 	write_gen(p, *nev, 96);
-	gen_split = false;
+	gen_split = gen_linked = false;
 	return slurp(p, len);
 }
 
@@ -517,7 +526,7 @@ static void get_layout(const uint8_t *b, size_t len, struct layout *l)
 	trace_reader_close(r);
 }
 
-static void truncate_every_offset(bool split)
+static void truncate_every_offset(int split)
 {
 	size_t len;
 	uint64_t nev;
@@ -580,11 +589,13 @@ static void truncate_every_offset(bool split)
 static void test_truncate_every_offset(void **state)
 {
 	(void)state;
-	truncate_every_offset(false);
-	truncate_every_offset(true);
+	truncate_every_offset(0);
+	truncate_every_offset(1);
+	truncate_every_offset(2); /* linked: a torn tail loses only the torn chunk */
+	verify_continuations = false;
 }
 
-static void bitflip_every_bit(bool split)
+static void bitflip_every_bit(int split)
 {
 	size_t len;
 	uint64_t nev;
@@ -646,8 +657,10 @@ static void bitflip_every_bit(bool split)
 static void test_bitflip_every_bit(void **state)
 {
 	(void)state;
-	bitflip_every_bit(false);
-	bitflip_every_bit(true);
+	bitflip_every_bit(0);
+	bitflip_every_bit(1);
+	bitflip_every_bit(2);
+	verify_continuations = false;
 }
 
 static void test_payload_checksum_message(void **state)
@@ -778,8 +791,8 @@ static void test_refusals(void **state)
 		{ "newer major", 8, 3, false, 0, "format 3.1 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "min reader", 12, 3, false, 0, "format 2.1 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "required feature", 16, 0, true, 0x4, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
-		/* 2.2's split layout is bit 0; the next bit is unknown */
-		{ "unknown feature", 16, 0, true, 0x3, "trace needs feature bits 0x2 that this irqrr does not support", 0 },
+		/* 2.2's split layout is bit 0, 2.3's linked chunks bit 1; the next bit is unknown */
+		{ "unknown feature", 16, 0, true, 0x7, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
 		{ "optional feature", 20, 0, true, 0x80000000u, NULL, 0 },
 		{ "newer minor", 10, 7, false, 0, NULL, 0 },
 		/* format 2.0 (before console batching, docs/FORMAT.md) still reads */
@@ -1004,6 +1017,257 @@ static void test_keyframe_policy(void **state)
 	assert_true(st.ring_dropped > 0);
 	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
 	verify_continuations = false;
+}
+
+/* Write 24 chunks of 40 records each (console text that repeats from
+ * chunk to chunk among them), a keyframe every 6 chunks: size of the file. */
+static size_t write_console_runs(const char *p, bool linked, bool hc)
+{
+	char err[256];
+	struct trace_writer_opts o = { .split = true, .linked = linked, .keyframe_chunks = 6,
+				       .lz4_hc = hc ? 9 : 0 };
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
+	assert_non_null(w);
+	uint64_t i = 0;
+	for (unsigned c = 0; c < 24; c++) {
+		begin_as_due(w, i);
+		for (unsigned k = 0; k < 40; k++, i++) {
+			struct rec r = gen(i);
+			put_rec(w, &r);
+			if (k % 8 == 0) {
+				char line[96];
+				/* u8 cpu 0, then the text */
+				int n = 1 + snprintf(line + 1, sizeof line - 1, "[    0.%06u] pci 0000:00:%02x.0: reg 0x10: [io  0xc000-0xc03f]\n",
+						     c * 40 + k, k);
+				line[0] = 0;
+				assert_int_equal(trace_writer_context(w, 1000 * i + 500, EV_CTX_CONSOLE, line, (size_t)n), 0);
+				i++;
+			}
+		}
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	return (size_t)sb.st_size;
+}
+
+/* Every record of chunk i read twice in a row must be the same. */
+static void load_same(struct trace_reader *r, size_t i, uint64_t *sum)
+{
+	struct trace_chunk *c = trace_reader_load_chunk(r, i);
+	assert_non_null(c);
+	struct trace_record rec;
+	int st;
+	while ((st = trace_chunk_next(c, &rec)) == 1)
+		*sum = *sum * 1000003u + rec.t + rec.kind + rec.num + (rec.kind >= 0x40 ? rec.len + rec.data[rec.len - 1] : 0);
+	assert_int_equal(st, 0);
+	trace_chunk_free(c);
+}
+
+/* Format 2.3's linked chunks (docs/FORMAT.md "Linked chunks"): header
+ * version and feature bit, LINKED exactly on the continuations, smaller
+ * than unlinked, every chunk reads the same in any order, a damaged chunk
+ * takes the rest of its run (and only that) with it, and ring dumps
+ * (with the open chunk) read. */
+static void test_linked_chunks(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *pl = tpath("linked.irqrr"), *pu = tpath("unlinked.irqrr");
+	for (int hc = 0; hc < 2; hc++) {
+		size_t ul = write_console_runs(pu, false, hc), li = write_console_runs(pl, true, hc);
+		assert_true(li < ul);
+	}
+	size_t len;
+	uint8_t *b = slurp(pl, &len);
+	assert_int_equal(get_le16(b + 10), 3); /* minor */
+	assert_int_equal(get_le32(b + 16), TRACE_FEATURE_SPLIT | TRACE_FEATURE_LINKED);
+	struct trace_reader *r = trace_reader_open_mem(b, len, "linked", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_features(r), 3);
+	size_t n = trace_reader_chunk_count(r);
+	assert_int_equal(n, 24);
+	uint64_t in_order[24], sum;
+	for (size_t i = 0; i < n; i++) {
+		struct trace_chunk_info ci;
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci), 0);
+		assert_int_equal((ci.flags & CHUNK_FLAG_LINKED) != 0, i % 6 != 0);
+		assert_int_equal(trace_reader_run_start(r, i), i - i % 6);
+		in_order[i] = 0;
+		load_same(r, i, &in_order[i]);
+	}
+	/* backwards, then jumping about: the same records */
+	for (size_t k = 0; k < 2 * n; k++) {
+		size_t i = k < n ? n - 1 - k : (k * 7) % n;
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i]);
+	}
+	struct trace_chunk_info c8, c16;
+	assert_int_equal(trace_reader_chunk_info(r, 8, &c8), 0);
+	assert_int_equal(trace_reader_chunk_info(r, 16, &c16), 0);
+	trace_reader_close(r);
+
+	/* damage chunk 8 (run 6..11): 8..11 do not load, the rest does */
+	b[c8.offset + CHUNK_HDR_LEN + c8.comp_size / 2] ^= 0x10;
+	r = trace_reader_open_mem(b, len, "linked", err, sizeof err);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		if (i >= 8 && i < 12) {
+			assert_null(c);
+			char want[128];
+			if (i == 8)
+				snprintf(want, sizeof want, "chunk 8 at offset 0x%" PRIx64 ": checksum mismatch", c8.offset);
+			else
+				snprintf(want, sizeof want, "linked to chunk 8, which does not load (chunk 8 at offset 0x%" PRIx64 ": checksum mismatch)", c8.offset);
+			assert_non_null(strstr(trace_reader_error(r), want));
+			continue;
+		}
+		assert_non_null(c);
+		trace_chunk_free(c);
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i]);
+	}
+	trace_reader_close(r);
+
+	/* cut out chunk 16 (the scan skips it): 17 is linked across a gap */
+	uint8_t *g = malloc(len);
+	size_t cut = CHUNK_HDR_LEN + c16.comp_size;
+	b[c8.offset + CHUNK_HDR_LEN + c8.comp_size / 2] ^= 0x10;
+	memcpy(g, b, c16.offset);
+	memcpy(g + c16.offset, b + c16.offset + cut, len - c16.offset - cut);
+	r = trace_reader_open_mem(g, len - cut, "gap", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_chunk_count(r), 23);
+	for (size_t i = 0; i < 23; i++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		if (i == 16) { /* the rest of run 12..17 after the gap */
+			assert_null(c);
+			assert_non_null(strstr(trace_reader_error(r), "linked to a chunk that is not in the trace"));
+		} else
+			assert_non_null(c);
+		trace_chunk_free(c);
+	}
+	trace_reader_close(r);
+	free(g);
+
+	/* the LINKED flag in a file without the feature bit is refused */
+	patch_header(b, 16, 0, true, TRACE_FEATURE_SPLIT);
+	r = trace_reader_open_mem(b, len, "nobit", err, sizeof err);
+	assert_non_null(r);
+	assert_null(trace_reader_load_chunk(r, 1));
+	assert_non_null(strstr(trace_reader_error(r), "linked chunk in a trace without linked chunks"));
+	trace_reader_close(r);
+	free(b);
+
+	/* ring: whole runs dropped, dumps (with the open chunk) read */
+	struct trace_writer_opts o = { .chunk_bytes = 512, .keyframe_chunks = 5, .split = true, .linked = true };
+	struct trace_writer *w = trace_writer_open_ring(pl, cfg, NCFG, 4096, &o, err, sizeof err);
+	assert_non_null(w);
+	verify_continuations = true;
+	unsigned open_linked = 0;
+	for (uint64_t i = 0; i < 20000; i++) {
+		if (trace_writer_wants_keyframe(w))
+			begin_as_due(w, i);
+		struct rec rr = gen(i);
+		put_rec(w, &rr);
+		if (i % 3001 == 3000) {
+			assert_int_equal(trace_writer_dump(w), 0);
+			r = trace_reader_open(pl, err, sizeof err);
+			assert_non_null(r);
+			struct trace_chunk_info ci;
+			assert_int_equal(trace_reader_chunk_info(r, 0, &ci), 0);
+			assert_false(ci.flags & CHUNK_FLAG_LINKED);
+			size_t last = trace_reader_chunk_count(r) - 1;
+			assert_int_equal(trace_reader_chunk_info(r, last, &ci), 0);
+			open_linked += (ci.flags & CHUNK_FLAG_LINKED) != 0; /* the open chunk, a continuation */
+			assert_int_equal(verify_all(r), trace_reader_event_count(r));
+			trace_reader_close(r);
+		}
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	assert_true(open_linked > 0);
+	verify_continuations = false;
+}
+
+/* A linked chunk whose payload decodes but whose split records do not join
+ * (here: stored, its first tag an unknown kind) does not load, and neither
+ * does the chunk linked to it, whatever was read before (the reader once
+ * kept the history of the chunk that did not load, and the next chunk
+ * decoded against it). */
+static void test_linked_unjoinable_chunk(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *pl = tpath("linked.irqrr");
+	write_console_runs(pl, true, false);
+	size_t len;
+	uint8_t *b = slurp(pl, &len);
+	struct trace_reader *r = trace_reader_open_mem(b, len, "l", err, sizeof err);
+	assert_non_null(r);
+	struct trace_chunk_info ci[10];
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci[i]), 0);
+	trace_reader_close(r);
+	/* chunk 8's raw payload: run 6..11, decoded as FORMAT.md says */
+	uint8_t *hist = malloc(TRACE_HISTORY_MAX), *raw = NULL;
+	size_t hl = 0;
+	assert_non_null(hist);
+	for (size_t j = 6; j <= 8; j++) {
+		const char *pay = (const char *)b + ci[j].offset + CHUNK_HDR_LEN;
+		free(raw);
+		raw = malloc(ci[j].raw_size);
+		assert_non_null(raw);
+		int n = (ci[j].flags & CHUNK_FLAG_STORED) ? (memcpy(raw, pay, ci[j].raw_size), (int)ci[j].raw_size)
+			: (ci[j].flags & CHUNK_FLAG_LINKED)
+			? LZ4_decompress_safe_usingDict(pay, (char *)raw, (int)ci[j].comp_size, (int)ci[j].raw_size,
+							(const char *)hist, (int)hl)
+			: LZ4_decompress_safe(pay, (char *)raw, (int)ci[j].comp_size, (int)ci[j].raw_size);
+		assert_int_equal(n, (int)ci[j].raw_size);
+		if (j < 8) {
+			if (!(ci[j].flags & CHUNK_FLAG_LINKED))
+				hl = 0;
+			trace_history_append(hist, &hl, raw, ci[j].raw_size);
+		}
+	}
+	assert_true(ci[8].flags & CHUNK_FLAG_LINKED);
+	assert_int_equal(get_le32(raw), 0); /* no keyframe: the records stream starts at 4 */
+	raw[4] = 0x3f; /* an unknown board kind */
+	/* chunks 0..7, chunk 8 stored with that, chunk 9; no footer */
+	size_t end9 = ci[9].offset + CHUNK_HDR_LEN + ci[9].comp_size;
+	size_t n2 = ci[8].offset + CHUNK_HDR_LEN + ci[8].raw_size + (end9 - ci[9].offset);
+	uint8_t *g = malloc(n2), *h = g + ci[8].offset;
+	assert_non_null(g);
+	memcpy(g, b, ci[8].offset + CHUNK_HDR_LEN);
+	put_le16(h + 6, CHUNK_FLAG_STORED | CHUNK_FLAG_LINKED);
+	put_le32(h + 52, ci[8].raw_size);
+	put_le32(h + 56, trace_crc32c(0, raw, ci[8].raw_size));
+	put_le32(h + 60, trace_crc32c(0, h, 60));
+	memcpy(h + CHUNK_HDR_LEN, raw, ci[8].raw_size);
+	memcpy(h + CHUNK_HDR_LEN + ci[8].raw_size, b + ci[9].offset, end9 - ci[9].offset);
+	for (int order = 0; order < 2; order++) {
+		r = trace_reader_open_mem(g, n2, "bad", err, sizeof err);
+		assert_non_null(r);
+		assert_int_equal(trace_reader_chunk_count(r), 10);
+		for (size_t i = 0; i < 8; i++) { /* order 0: chunks 0..8 read in order first */
+			struct trace_chunk *c = order ? NULL : trace_reader_load_chunk(r, i);
+			assert_true(order || c);
+			trace_chunk_free(c);
+		}
+		if (!order) {
+			assert_null(trace_reader_load_chunk(r, 8));
+			assert_non_null(strstr(trace_reader_error(r), "record 0 of the split records is malformed"));
+		}
+		assert_null(trace_reader_load_chunk(r, 9));
+		assert_non_null(strstr(trace_reader_error(r), "linked to chunk 8, which does not load"));
+		trace_reader_close(r);
+	}
+	free(g);
+	free(raw);
+	free(hist);
+	free(b);
 }
 
 /* The producer outruns a slowed writer thread: it blocks, and the number of
@@ -1298,6 +1562,8 @@ int main(void)
 		cmocka_unit_test(test_background_write_error),
 		cmocka_unit_test(test_ring_mode),
 		cmocka_unit_test(test_keyframe_policy),
+		cmocka_unit_test(test_linked_chunks),
+		cmocka_unit_test(test_linked_unjoinable_chunk),
 		cmocka_unit_test(test_backpressure_bounded),
 		cmocka_unit_test(test_oversized_chunk_and_auto_open),
 		cmocka_unit_test(test_iter_all_chunks_in_order),

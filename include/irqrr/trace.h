@@ -22,7 +22,7 @@
 #include "chips/event.h" /* in-tree: the top directory is on the include path */
 
 #define TRACE_FORMAT_MAJOR 2
-#define TRACE_FORMAT_MINOR 2
+#define TRACE_FORMAT_MINOR 3
 
 /* Context records: shown in reports, never replayed, never produced by the
  * board. Kinds 0x40..0x7f are length-prefixed in the file, so a reader skips
@@ -119,6 +119,10 @@ struct trace_writer_opts {
 				* recorder's) instead of 2.1's interleaved one
 				* (the default: readable by 2.1 irqrr, and replay
 				* reads it without the join) */
+	bool linked;           /* format 2.3: compress each continuation chunk
+				* with the chunks of its run before it as LZ4
+				* dictionary (docs/FORMAT.md "Linked chunks";
+				* denser: console text repeats across windows) */
 	unsigned test_write_delay_us; /* testing only: slow the background writer */
 };
 
@@ -247,6 +251,9 @@ size_t trace_reader_config_count(const struct trace_reader *r);
 int trace_reader_config_at(const struct trace_reader *r, size_t i, const char **key,
 			   const char **value);
 
+/* The file's required feature bits (TRACE_FEATURE_*: 0x1 split records,
+ * 0x2 linked chunks; docs/FORMAT.md "File header"). */
+uint32_t trace_reader_features(const struct trace_reader *r);
 size_t trace_reader_chunk_count(const struct trace_reader *r);
 /* Total records in the readable chunks. */
 uint64_t trace_reader_event_count(const struct trace_reader *r);

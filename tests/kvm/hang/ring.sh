@@ -38,6 +38,11 @@ minor=$(od -An -tu2 -j10 -N2 "$tmp/full.irqrr" | tr -d ' ')
 [ "$minor" = 1 ] || fail "default record: header minor $minor (want 1: interleaved)"
 "$irqrr" replay "$tmp/split.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "split recording replay"; }
 echo "split recording $(stat -c %s "$tmp/split.irqrr") bytes (interleaved $full)"
+# --records linked: format 2.3 (header minor 3, required feature bits 0 and 1)
+"$irqrr" record -o "$tmp/linked.irqrr" --records linked >/dev/null 2>&1 || fail "record --records linked"
+minor=$(od -An -tu2 -j10 -N2 "$tmp/linked.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/linked.irqrr" | tr -d ' ')
+[ "$minor" = 3 ] && [ "$feat" = 3 ] || fail "--records linked: header minor $minor, features $feat (want 3, 3)"
+"$irqrr" replay "$tmp/linked.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "linked recording replay"; }
 "$irqrr" record --records bogus >/dev/null 2>"$tmp/err"
-[ $? -eq 2 ] && grep -q "^irqrr: --records bogus: expected split or interleaved$" "$tmp/err" || fail "--records bogus: $(cat "$tmp/err")"
+[ $? -eq 2 ] && grep -q "^irqrr: --records bogus: expected split, interleaved or linked$" "$tmp/err" || fail "--records bogus: $(cat "$tmp/err")"
 echo "PASS: ring"
