@@ -290,10 +290,33 @@ static void drive_line(struct board *b, unsigned n)
 static void irq0_update(struct board *b);
 static inline void next_update(struct board *b);
 
+/* Channel 0 changed (an access, a reset, a fault): its next edge from the
+ * PIT, the periodic shortcut forgotten until the next edge. */
+static void pit_edge_recompute(struct board *b)
+{
+	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	b->edge_low = 0;
+}
+
+/* At a PIT edge with OUT0 now `out` and the next edge at `next` (from the
+ * PIT): remember the period while channel 0 counts periodically. */
+static void pit_edge_learn(struct board *b, bool out, uint64_t next)
+{
+	uint32_t low, high;
+	if (next != UINT64_MAX && pit_periodic(&b->s.pit, 0, b->s.now, &low, &high)) {
+		b->edge_tick = pit_ticks_at(next); /* exact: tick time k is at tick k */
+		b->edge_out = !out;
+		b->edge_low = low;
+		b->edge_high = high;
+	} else {
+		b->edge_low = 0;
+	}
+}
+
 /* A fault stopped PIT channel 0 (chips/fault.h). */
 static void pit_stopped(struct board *b)
 {
-	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	pit_edge_recompute(b);
 	next_update(b);
 	irq0_update(b);
 }
@@ -488,11 +511,25 @@ static inline __attribute__((always_inline)) void advance_loop(struct board *b, 
 				/* nothing but a fault changes the PIT while
 				 * IRQ0 is driven: its next edge now, set after */
 				uint64_t next;
-				irq0_set(b, pit_out_next_edge(&b->s.pit, 0, e, &next));
+				bool out;
+				if (likely(b->edge_low)) {
+					/* counting periodically since the last
+					 * edge: OUT0 toggles, the next edge is a
+					 * phase later (pit_periodic()) */
+					out = b->edge_out;
+					b->edge_tick += out ? b->edge_high : b->edge_low;
+					b->edge_out = !out;
+					next = pit_tick_time(b->edge_tick);
+				} else {
+					out = pit_out_next_edge(&b->s.pit, 0, e, &next);
+					pit_edge_learn(b, out, next);
+				}
+				irq0_set(b, out);
 				b->next_edge = next;
 			} else {
 				irq0_update(b);
 				b->next_edge = pit_next_edge(&b->s.pit, 0, e);
+				b->edge_low = 0;
 			}
 		}
 		if (b->rtc_next == e) {
@@ -617,7 +654,7 @@ static void chips_reset(struct board *b)
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	sources_update(b);
-	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	pit_edge_recompute(b);
 	next_update(b);
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
@@ -633,7 +670,7 @@ static void chips_reset(struct board *b)
 		board_fault_after_reset(b);
 		b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 		sources_update(b);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		pit_edge_recompute(b);
 		next_update(b);
 	}
 }
@@ -784,7 +821,7 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		/* a latch command or another channel's access keeps OUT0 and
 		 * its next edge (checked at every board_save) */
 		if (pit_write_moves_ch0(port, value)) {
-			b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+			pit_edge_recompute(b);
 			next_update(b);
 			irq0_update(b);
 		}
@@ -1110,6 +1147,16 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 	 * latch command does not recompute them) */
 	assert(b->next_edge == pit_next_edge(&b->s.pit, 0, b->s.now));
 	assert(b->s.irq0 == pit_out(&b->s.pit, 0, b->s.now));
+	/* and so does the periodic shortcut, when known */
+	if (b->edge_low) {
+		uint32_t low = 0, high = 0;
+		assert(pit_periodic(&b->s.pit, 0, b->s.now, &low, &high));
+		assert(low == b->edge_low && high == b->edge_high);
+		assert(b->next_edge == pit_tick_time(b->edge_tick));
+		assert(b->edge_out == !b->s.irq0);
+		(void)low;
+		(void)high;
+	}
 	board_serialize((struct board *)b, &s);
 	return s.err ? 0 : s.pos;
 }

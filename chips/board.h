@@ -133,6 +133,14 @@ struct board {
 	 * recomputed after every access to that chip and each of its edges
 	 * (not saved) */
 	uint64_t next_edge;
+	/* While channel 0 counts periodically (pit_periodic()): next_edge's
+	 * PIT tick, OUT0 after it and the lengths of OUT0's low and high
+	 * phases, so that each edge's successor is one addition away
+	 * (edge_low = 0: not known, ask the PIT). Learnt at a PIT edge,
+	 * forgotten wherever next_edge is recomputed (not saved) */
+	uint64_t edge_tick;
+	uint32_t edge_low, edge_high;
+	uint8_t edge_out;
 	uint64_t rtc_next;
 	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
 	uint64_t next_any;  /* the first of the three (next_update()) */
