@@ -145,16 +145,38 @@ static bool lint0_active(const struct board *b, unsigned cpu, uint32_t lvt, bool
 	return pic_int && lint0_routed(b, cpu) && !(lvt & LVT_MASKED) && lint0_level_mode(lvt);
 }
 
-static void lint0_on_int_change(struct board *b, bool level)
+/* b->lint0_*: the LINT0 consumers, rebuilt after a change of an LVT0 or of
+ * the routing (board_set_lvt, board_set_variant, init and load). */
+static COLD void lint0_targets_update(struct board *b)
 {
+	unsigned n = 0;
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
 		uint32_t lvt = b->s.lvt[cpu][0];
 		if (!lint0_routed(b, cpu) || (lvt & LVT_MASKED))
 			continue;
+		b->lint0_cpu[n] = (uint8_t)cpu;
+		b->lint0_lvt[n] = lvt;
+		n++;
+	}
+	b->lint0_n = (uint8_t)n;
+	b->lint0_known = 1;
+}
+
+void board_lint0_changed(struct board *b)
+{
+	b->lint0_known = 0;
+}
+
+static void lint0_on_int_change(struct board *b, bool level)
+{
+	if (unlikely(!b->lint0_known))
+		lint0_targets_update(b);
+	for (unsigned i = 0; i < b->lint0_n; i++) {
+		uint32_t lvt = b->lint0_lvt[i];
 		if (lint0_level_mode(lvt))
-			out_lint(b, cpu, lvt, level);
+			out_lint(b, b->lint0_cpu[i], lvt, level);
 		else if (level) /* edge modes fire on the rising edge only */
-			out_lint(b, cpu, lvt, 1);
+			out_lint(b, b->lint0_cpu[i], lvt, 1);
 	}
 }
 
@@ -976,6 +998,8 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
 		b->s.lvt[cpu][pin] = value;
+		if (pin == 0)
+			b->lint0_known = 0;
 		if (pin == 0 && old != value)
 			b->hist.lvt0[cpu] = b->event_num;
 		if (pin == 0) {
@@ -1156,6 +1180,16 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 	 * latch command does not recompute them) */
 	assert(b->next_edge == pit_next_edge(&b->s.pit, 0, b->s.now));
 	assert(b->s.irq0 == pit_out(&b->s.pit, 0, b->s.now));
+	/* the LINT0 consumers, when known, are those of the LVTs now */
+	if (b->lint0_known) {
+		struct board t;
+		t.cfg = b->cfg;
+		memcpy(t.s.lvt, b->s.lvt, sizeof(t.s.lvt));
+		lint0_targets_update(&t);
+		assert(t.lint0_n == b->lint0_n);
+		assert(!memcmp(t.lint0_cpu, b->lint0_cpu, b->lint0_n));
+		assert(!memcmp(t.lint0_lvt, b->lint0_lvt, b->lint0_n * sizeof(uint32_t)));
+	}
 	/* and so does the periodic shortcut, when known */
 	if (b->edge_low) {
 		uint32_t low = 0, high = 0;
