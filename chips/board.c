@@ -145,16 +145,38 @@ static bool lint0_active(const struct board *b, unsigned cpu, uint32_t lvt, bool
 	return pic_int && lint0_routed(b, cpu) && !(lvt & LVT_MASKED) && lint0_level_mode(lvt);
 }
 
-static void lint0_on_int_change(struct board *b, bool level)
+/* b->lint0_*: the LINT0 consumers, rebuilt after a change of an LVT0 or of
+ * the routing (board_set_lvt, board_set_variant, init and load). */
+static COLD void lint0_targets_update(struct board *b)
 {
+	unsigned n = 0;
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
 		uint32_t lvt = b->s.lvt[cpu][0];
 		if (!lint0_routed(b, cpu) || (lvt & LVT_MASKED))
 			continue;
+		b->lint0_cpu[n] = (uint8_t)cpu;
+		b->lint0_lvt[n] = lvt;
+		n++;
+	}
+	b->lint0_n = (uint8_t)n;
+	b->lint0_known = 1;
+}
+
+void board_lint0_changed(struct board *b)
+{
+	b->lint0_known = 0;
+}
+
+static void lint0_on_int_change(struct board *b, bool level)
+{
+	if (unlikely(!b->lint0_known))
+		lint0_targets_update(b);
+	for (unsigned i = 0; i < b->lint0_n; i++) {
+		uint32_t lvt = b->lint0_lvt[i];
 		if (lint0_level_mode(lvt))
-			out_lint(b, cpu, lvt, level);
+			out_lint(b, b->lint0_cpu[i], lvt, level);
 		else if (level) /* edge modes fire on the rising edge only */
-			out_lint(b, cpu, lvt, 1);
+			out_lint(b, b->lint0_cpu[i], lvt, 1);
 	}
 }
 
@@ -290,10 +312,33 @@ static void drive_line(struct board *b, unsigned n)
 static void irq0_update(struct board *b);
 static inline void next_update(struct board *b);
 
+/* Channel 0 changed (an access, a reset, a fault): its next edge from the
+ * PIT, the periodic shortcut forgotten until the next edge. */
+static void pit_edge_recompute(struct board *b)
+{
+	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	b->edge_low = 0;
+}
+
+/* At a PIT edge with OUT0 now `out` and the next edge at `next` (from the
+ * PIT): remember the period while channel 0 counts periodically. */
+static void pit_edge_learn(struct board *b, bool out, uint64_t next)
+{
+	uint32_t low, high;
+	if (next != UINT64_MAX && pit_periodic(&b->s.pit, 0, b->s.now, &low, &high)) {
+		b->edge_tick = pit_ticks_at(next); /* exact: tick time k is at tick k */
+		b->edge_out = !out;
+		b->edge_low = low;
+		b->edge_high = high;
+	} else {
+		b->edge_low = 0;
+	}
+}
+
 /* A fault stopped PIT channel 0 (chips/fault.h). */
 static void pit_stopped(struct board *b)
 {
-	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	pit_edge_recompute(b);
 	next_update(b);
 	irq0_update(b);
 }
@@ -488,11 +533,25 @@ static inline __attribute__((always_inline)) void advance_loop(struct board *b, 
 				/* nothing but a fault changes the PIT while
 				 * IRQ0 is driven: its next edge now, set after */
 				uint64_t next;
-				irq0_set(b, pit_out_next_edge(&b->s.pit, 0, e, &next));
+				bool out;
+				if (likely(b->edge_low)) {
+					/* counting periodically since the last
+					 * edge: OUT0 toggles, the next edge is a
+					 * phase later (pit_periodic()) */
+					out = b->edge_out;
+					b->edge_tick += out ? b->edge_high : b->edge_low;
+					b->edge_out = !out;
+					next = pit_tick_time(b->edge_tick);
+				} else {
+					out = pit_out_next_edge(&b->s.pit, 0, e, &next);
+					pit_edge_learn(b, out, next);
+				}
+				irq0_set(b, out);
 				b->next_edge = next;
 			} else {
 				irq0_update(b);
 				b->next_edge = pit_next_edge(&b->s.pit, 0, e);
+				b->edge_low = 0;
 			}
 		}
 		if (b->rtc_next == e) {
@@ -516,14 +575,23 @@ static COLD void advance_faults(struct board *b, uint64_t t)
 	advance_loop(b, t, true);
 }
 
-static void advance_to(struct board *b, uint64_t t)
+/* The time advance with edges to process, out of line: most inputs come
+ * between two edges and then need none of the registers its loop keeps. */
+static __attribute__((noinline)) void advance_edges(struct board *b, uint64_t t)
+{
+	advance_loop(b, t, false);
+}
+
+static inline __attribute__((always_inline)) void advance_to(struct board *b, uint64_t t)
 {
 	if (t < b->s.now)
 		t = b->s.now;
 	if (unlikely(b->s.faults.n))
 		advance_faults(b, t);
+	else if (b->next_any > t)
+		b->s.now = t; /* no edge up to t: what advance_loop would do */
 	else
-		advance_loop(b, t, false);
+		advance_edges(b, t);
 }
 
 /* ---- input framing: advance, then echo, then caused outputs ---- */
@@ -617,7 +685,7 @@ static void chips_reset(struct board *b)
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 	sources_update(b);
-	b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+	pit_edge_recompute(b);
 	next_update(b);
 	/* The PIC's edge detectors start at the current input levels: a line
 	 * already high at reset is not an edge (all inputs are edge-triggered
@@ -633,7 +701,7 @@ static void chips_reset(struct board *b)
 		board_fault_after_reset(b);
 		b->s.irq0 = pit_out(&b->s.pit, 0, b->s.now);
 		sources_update(b);
-		b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+		pit_edge_recompute(b);
 		next_update(b);
 	}
 }
@@ -784,7 +852,7 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		/* a latch command or another channel's access keeps OUT0 and
 		 * its next edge (checked at every board_save) */
 		if (pit_write_moves_ch0(port, value)) {
-			b->next_edge = pit_next_edge(&b->s.pit, 0, b->s.now);
+			pit_edge_recompute(b);
 			next_update(b);
 			irq0_update(b);
 		}
@@ -930,6 +998,8 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
 		b->s.lvt[cpu][pin] = value;
+		if (pin == 0)
+			b->lint0_known = 0;
 		if (pin == 0 && old != value)
 			b->hist.lvt0[cpu] = b->event_num;
 		if (pin == 0) {
@@ -1110,6 +1180,26 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 	 * latch command does not recompute them) */
 	assert(b->next_edge == pit_next_edge(&b->s.pit, 0, b->s.now));
 	assert(b->s.irq0 == pit_out(&b->s.pit, 0, b->s.now));
+	/* the LINT0 consumers, when known, are those of the LVTs now */
+	if (b->lint0_known) {
+		struct board t;
+		t.cfg = b->cfg;
+		memcpy(t.s.lvt, b->s.lvt, sizeof(t.s.lvt));
+		lint0_targets_update(&t);
+		assert(t.lint0_n == b->lint0_n);
+		assert(!memcmp(t.lint0_cpu, b->lint0_cpu, b->lint0_n));
+		assert(!memcmp(t.lint0_lvt, b->lint0_lvt, b->lint0_n * sizeof(uint32_t)));
+	}
+	/* and so does the periodic shortcut, when known */
+	if (b->edge_low) {
+		uint32_t low = 0, high = 0;
+		assert(pit_periodic(&b->s.pit, 0, b->s.now, &low, &high));
+		assert(low == b->edge_low && high == b->edge_high);
+		assert(b->next_edge == pit_tick_time(b->edge_tick));
+		assert(b->edge_out == !b->s.irq0);
+		(void)low;
+		(void)high;
+	}
 	board_serialize((struct board *)b, &s);
 	return s.err ? 0 : s.pos;
 }

@@ -133,7 +133,23 @@ struct board {
 	 * recomputed after every access to that chip and each of its edges
 	 * (not saved) */
 	uint64_t next_edge;
+	/* While channel 0 counts periodically (pit_periodic()): next_edge's
+	 * PIT tick, OUT0 after it and the lengths of OUT0's low and high
+	 * phases, so that each edge's successor is one addition away
+	 * (edge_low = 0: not known, ask the PIT). Learnt at a PIT edge,
+	 * forgotten wherever next_edge is recomputed (not saved) */
+	uint64_t edge_tick;
+	uint32_t edge_low, edge_high;
+	uint8_t edge_out;
 	uint64_t rtc_next;
+	/* The vCPUs whose LINT0 sees the PIC's INT (routed, LVT0 unmasked),
+	 * in cpu order, each with its LVT0 (derived from s.lvt and cfg, not
+	 * saved; lint0_known = 0: rebuild before use, set by every change of
+	 * an LVT0 or of the routing) */
+	uint8_t lint0_known;
+	uint8_t lint0_n;
+	uint8_t lint0_cpu[BOARD_MAX_CPUS];
+	uint32_t lint0_lvt[BOARD_MAX_CPUS];
 	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
 	uint64_t next_any;  /* the first of the three (next_update()) */
 	/* lines PIT OUT0 and the RTC may reach: all, or not 0 and 8 while the
@@ -195,6 +211,9 @@ uint32_t board_lines_in_service(const struct board *b);
  * "hpet.clock", before the first input): the HPET back to power-on with
  * that clock, its outputs dropped silently. */
 void board_hpet_configure(struct board *b);
+/* After a change of cfg.lint0_bsp_only (the variant "lint0"): which vCPUs'
+ * LINT0 the PIC's INT reaches is worked out again. */
+void board_lint0_changed(struct board *b);
 
 /* Keep the line history from now on (the hang report, `irqrr explain`):
  * it starts from the board's state, stamps unknown. Without it,

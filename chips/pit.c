@@ -670,6 +670,33 @@ bool pit_out_next_edge(const struct pit *p, unsigned ch, uint64_t now, uint64_t 
 	return out;
 }
 
+bool pit_periodic(const struct pit *p, unsigned ch, uint64_t now, uint32_t *low, uint32_t *high)
+{
+	if (ch >= 3)
+		return false;
+	const struct pit_channel *c = &p->ch[ch];
+	uint64_t T = pit_ticks_at(now);
+	/* a load still to come changes the period; one already due is the
+	 * counter's segment from its tick on (view_at) */
+	if (c->pend && T < c->pend_tick)
+		return false;
+	struct view v = view_at(c, T);
+	if (!v.running || (c->mode != 2 && c->mode != 3) || v.count < 2)
+		return false;
+	uint32_t n = v.count;
+	if (c->mode == 2) {
+		/* OUT low for the one tick at position n - 1 of the period */
+		*low = 1;
+		*high = n - 1;
+	} else {
+		/* high for positions 0 .. h - 1, low for h .. n - 1 */
+		uint32_t h = (n + 1) / 2;
+		*low = n - h;
+		*high = h;
+	}
+	return true;
+}
+
 /* ---- saved state ---- */
 
 static bool flag_ok(uint8_t v)

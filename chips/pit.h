@@ -86,6 +86,12 @@ uint64_t pit_next_edge(const struct pit *p, unsigned ch, uint64_t now);
 /* Both at once (one conversion of now, one view of the counter):
  * pit_out(), and pit_next_edge() in *next. */
 bool pit_out_next_edge(const struct pit *p, unsigned ch, uint64_t now, uint64_t *next);
+/* Counter ch counting periodically at time now with no load still to come
+ * (modes 2 and 3, count >= 2): true, with the ticks OUT stays low and high
+ * in each period; false otherwise. Until an access changes the counter,
+ * each edge's successor is the edge's tick plus *low (OUT fell) or *high
+ * (OUT rose). */
+bool pit_periodic(const struct pit *p, unsigned ch, uint64_t now, uint32_t *low, uint32_t *high);
 void pit_serialize(struct pit *p, struct ser *s);
 /* Readable dump of the counters as seen at time now. */
 void pit_print(const struct pit *p, uint64_t now, FILE *f);

@@ -111,6 +111,8 @@ int board_set_variant(struct board *b, enum board_variant v, unsigned value)
 	if (r == 0) {
 		if (v == BOARD_VARIANT_HPET || v == BOARD_VARIANT_HPET_CLOCK)
 			board_hpet_configure(b);
+		if (v == BOARD_VARIANT_LINT0)
+			board_lint0_changed(b);
 		return 0;
 	}
 	uint8_t x = (uint8_t)value;

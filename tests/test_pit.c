@@ -1057,6 +1057,64 @@ static void test_variant_cw_keeps_counting(void **state)
 	}
 }
 
+/* pit_periodic (the board's per-edge shortcut): from one edge of a counter
+ * counting in mode 2 or 3, the next edge is the edge's tick plus the low or
+ * high length and OUT toggles, exactly as pit_out_next_edge computes it
+ * from the load; BCD counts, odd and even, the smallest and largest. */
+static void test_periodic_carries_edges(void **state)
+{
+	(void)state;
+	static const uint8_t cws[] = { 0x34, 0x36, 0x35, 0x37 }; /* mode 2/3, binary/BCD */
+	static const uint16_t counts[] = { 2, 3, 4, 5, 7, 0x10, 1193, 0x2e9b, 0x9999, 0 };
+	for (unsigned i = 0; i < sizeof(cws); i++) {
+		for (unsigned j = 0; j < sizeof(counts) / sizeof(counts[0]); j++) {
+			struct pit p;
+			uint32_t low = 0, high = 0;
+			pit_fresh(&p);
+			assert_false(pit_periodic(&p, 0, tk(W), &low, &high)); /* not counting */
+			uint16_t n = counts[j];
+			if ((cws[i] & 1) && (n & 0xf) > 9)
+				continue; /* not a BCD count */
+			program(&p, W, 0, cws[i], n);
+			uint64_t t = tk(W + 3), e;
+			assert_false(pit_periodic(&p, 3, t, &low, &high));
+			assert_false(pit_periodic(&p, 0, tk(W), &low, &high)); /* load due */
+			bool out = pit_out_next_edge(&p, 0, t, &e);
+			assert_true(pit_periodic(&p, 0, t, &low, &high));
+			assert_true(low >= 1 && high >= 1);
+			uint64_t k = pit_ticks_at(e);
+			assert_int_equal(pit_tick_time(k), e);
+			for (unsigned edge = 0; edge < 64; edge++) {
+				uint64_t next;
+				bool o = pit_out_next_edge(&p, 0, e, &next);
+				assert_int_equal(o, !out);
+				out = o;
+				k += out ? high : low;
+				assert_int_equal(next, pit_tick_time(k));
+				e = next;
+			}
+		}
+	}
+	/* not periodic: mode 0, mode 2 with a count of 1... (the PIT's
+	 * general path), a load still due */
+	struct pit p;
+	uint32_t low, high;
+	pit_fresh(&p);
+	program(&p, W, 0, 0x30, 100);
+	assert_false(pit_periodic(&p, 0, tk(W + 3), &low, &high));
+	pit_fresh(&p);
+	program(&p, W, 0, 0x34, 1);
+	assert_false(pit_periodic(&p, 0, tk(W + 3), &low, &high));
+	pit_fresh(&p);
+	program(&p, W, 0, 0x34, 100);
+	pit_write(&p, tk(W + 10), 0x40, 50);
+	pit_write(&p, tk(W + 10), 0x40, 0); /* loads at the end of the period */
+	assert_false(pit_periodic(&p, 0, tk(W + 10), &low, &high));
+	assert_true(pit_periodic(&p, 0, tk(W + 200), &low, &high)); /* loaded */
+	assert_int_equal(low, 1);
+	assert_int_equal(high, 49);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_serialize_w5_pending_past_end_of_time),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_variant_cw_keeps_counting),
+		cmocka_unit_test(test_periodic_carries_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
