@@ -5,7 +5,8 @@
 # so a noisy, shared machine slows every N alike. Prints per N the median,
 # min and max of events/s (wall) and of CPU ns/event (user+sys), and the
 # median and spread of the per-round ratio to the first N.
-# BASE=/path/to/older/irqrr adds that binary's replay (no -j) as a column.
+# BASE=/path/to/older/irqrr adds that binary's replay with each N as columns
+# (bN), in the same rounds, and the per-round ratios jN/bN.
 # Usage: bench_replay.sh IRQRR TRACE [ROUNDS] [N...]   (default 9 rounds, N 1 2)
 # Make the timer-heavy trace with: build/bench/bench_board 1000000 1 --trace T
 set -u
@@ -17,11 +18,11 @@ out=$(mktemp) || exit 1
 trap 'rm -f "$out" "$out.t"' EXIT
 cols=()
 for j in "${jobs[@]}"; do cols+=("j$j"); done
-[ -n "${BASE:-}" ] && cols+=("base")
+if [ -n "${BASE:-}" ]; then for j in "${jobs[@]}"; do cols+=("b$j"); done; fi
 for ((r = 0; r < rounds; r++)); do
 	for c in "${cols[@]}"; do
-		if [ "$c" = base ]; then
-			cmd=("$BASE" replay -q --stats "$trace")
+		if [ "${c#b}" != "$c" ]; then
+			cmd=("$BASE" replay -q --stats -j "${c#b}" "$trace")
 		else
 			cmd=("$irqrr" replay -q --stats -j "${c#j}" "$trace")
 		fi
@@ -47,7 +48,9 @@ for c in cols:
     cpu = [v[1] for v in by[c].values()]
     print(f"  {c:5} {st.median(rates):6.1f} Mevents/s (min {min(rates):.1f}, max {max(rates):.1f});"
           f" CPU {st.median(cpu):5.2f} ns/event (min {min(cpu):.2f}, max {max(cpu):.2f})")
-for c in cols[1:]:
-    ratios = [by[c][r][0] / by[cols[0]][r][0] for r in by[c]]
-    print(f"  {c}/{cols[0]} per round: median {st.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
+pairs = [(c, cols[0]) for c in cols[1:] if c.startswith("j")]
+pairs += [("j" + c[1:], c) for c in cols if c.startswith("b")]
+for a, b in pairs:
+    ratios = [by[a][r][0] / by[b][r][0] for r in by[a]]
+    print(f"  {a}/{b} per round: median {st.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
 EOF
