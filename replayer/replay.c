@@ -254,14 +254,33 @@ static int unusable(struct replay_result *res, const char *fmt, const char *a, c
 	return REPLAY_UNUSABLE;
 }
 
+/* Loaded chunks, in trace order: a group's (struct group, struct pjob). */
+struct chunk_list {
+	struct trace_chunk **v;
+	size_t n, cap;
+};
+
+static int chunk_list_add(struct chunk_list *l, struct trace_chunk *c)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4;
+		struct trace_chunk **n = realloc(l->v, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		l->v = n;
+		l->cap = cap;
+	}
+	l->v[l->n++] = c;
+	return 0;
+}
+
 /* A run of chunks (a chunk and its continuations), decoded a window at a
  * time as replay needs it: the records stay in the cache between the
  * decoder writing them and the compare reading them, where a whole group's
  * decoded records (55,000 x 40 bytes on the benchmark trace) did not. */
 #define GROUP_WINDOW 1024
 struct group {
-	struct trace_chunk **chunks; /* the run's chunks, loaded (not owned) */
-	size_t nchunks, chunks_cap;
+	struct chunk_list chunks; /* the run's chunks, loaded (not owned) */
 	size_t cur;               /* the chunk being decoded */
 	bool exhausted;           /* every record decoded, or failed */
 	size_t failed;            /* 1 + the chunk that does not decode, or 0 */
@@ -277,20 +296,6 @@ struct group {
 	struct trace_chunk_info last;
 	struct trace_chunk *next;
 };
-
-static int group_add_chunk(struct group *g, struct trace_chunk *c)
-{
-	if (g->nchunks == g->chunks_cap) {
-		size_t cap = g->chunks_cap ? 2 * g->chunks_cap : 4;
-		struct trace_chunk **n = realloc(g->chunks, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		g->chunks = n;
-		g->chunks_cap = cap;
-	}
-	g->chunks[g->nchunks++] = c;
-	return 0;
-}
 
 /* Start decoding the run in g->chunks from its first record. */
 static int group_start_decode(struct group *g)
@@ -331,12 +336,12 @@ static int group_fill(struct group *g, size_t keep)
 		g->cap *= 2;
 	}
 	while (!g->exhausted && g->n < g->cap) {
-		if (g->cur == g->nchunks) {
+		if (g->cur == g->chunks.n) {
 			g->exhausted = true;
 			break;
 		}
 		size_t got = 0;
-		int rc = trace_chunk_next_events(g->chunks[g->cur], g->arr + g->n, g->cap - g->n, &got,
+		int rc = trace_chunk_next_events(g->chunks.v[g->cur], g->arr + g->n, g->cap - g->n, &got,
 						 &g->context);
 		g->n += got;
 		if (rc < 0) {
@@ -360,6 +365,14 @@ static void group_drain(struct group *g)
 	}
 }
 
+/* The compare looks at the group's window as it is now. */
+static void cmp_window(struct cmp *c)
+{
+	c->arr = c->g->arr;
+	c->n = c->g->n;
+	c->fast_n = c->partial ? 0 : c->g->n;
+}
+
 /* More of the run's records for the compare, keeping those from c->keep
  * on (struct cmp): false at the run's end. */
 static bool cmp_more(struct cmp *c)
@@ -373,9 +386,7 @@ static bool cmp_more(struct cmp *c)
 	c->keep = 0;
 	c->shift += keep;
 	c->cursor -= keep;
-	c->arr = g->arr;
-	c->n = g->n;
-	c->fast_n = c->partial ? 0 : g->n;
+	cmp_window(c);
 	return g->n > had;
 }
 
@@ -402,10 +413,10 @@ static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, 
 {
 	struct trace_chunk_info prev = *trace_chunk_get_info(c);
 	size_t nchunks = trace_reader_chunk_count(r);
-	g->nchunks = 0;
+	g->chunks.n = 0;
 	g->last_ci = ci;
 	g->next = NULL;
-	if (group_add_chunk(g, c))
+	if (chunk_list_add(&g->chunks, c))
 		return -1;
 	*records_done += prev.count;
 	g->last = prev;
@@ -417,7 +428,7 @@ static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, 
 			g->next = nc;
 			break;
 		}
-		if (group_add_chunk(g, nc)) {
+		if (chunk_list_add(&g->chunks, nc)) {
 			trace_chunk_free(nc);
 			return -1;
 		}
@@ -431,15 +442,15 @@ static int load_group(struct trace_reader *r, size_t ci, struct trace_chunk *c, 
 
 static void group_free_continuations(struct group *g)
 {
-	for (size_t i = 1; i < g->nchunks; i++)
-		trace_chunk_free(g->chunks[i]);
-	g->nchunks = 0;
+	for (size_t i = 1; i < g->chunks.n; i++)
+		trace_chunk_free(g->chunks.v[i]);
+	g->chunks.n = 0;
 }
 
 static void group_free(struct group *g)
 {
 	free(g->arr);
-	free(g->chunks);
+	free(g->chunks.v);
 }
 
 void report_context_save(struct trace_record *dst, uint8_t *slot, const struct trace_record *rec)
@@ -525,8 +536,8 @@ static void state_before(const uint8_t *kf, size_t kflen, struct group *g, uint6
 	if (load_keyframe(out, kf, kflen, variants))
 		return;
 	board_set_sink(out, null_sink, NULL);
-	for (size_t i = 0; i < g->nchunks; i++)
-		trace_chunk_rewind(g->chunks[i]);
+	for (size_t i = 0; i < g->chunks.n; i++)
+		trace_chunk_rewind(g->chunks.v[i]);
 	if (group_start_decode(g))
 		return;
 	for (uint64_t done = 0; done < upto;) {
@@ -740,9 +751,7 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 	}
 	if (g->n)
 		first = g->arr[0].num;
-	cmp.arr = g->arr;
-	cmp.n = g->n;
-	cmp.fast_n = run->partial ? 0 : g->n;
+	cmp_window(&cmp);
 	board_set_sink(b, cmp_sink, &cmp);
 	/* The window moves on when the scan for the next input or the compare
 	 * reaches its end, keeping the running input's records (from pos). The
@@ -807,12 +816,12 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 		return REPLAY_UNUSABLE;
 	}
 	if (g->failed) {
-		snprintf(err, errlen, "%s", trace_chunk_error(g->chunks[g->failed - 1]));
+		snprintf(err, errlen, "%s", trace_chunk_error(g->chunks.v[g->failed - 1]));
 		res->chunks += g->failed > 1 ? g->failed - 2 : 0; /* the continuations before it */
 		free(div);
 		return REPLAY_UNUSABLE;
 	}
-	res->chunks += g->nchunks;
+	res->chunks += g->chunks.n;
 	if (status == REPLAY_DIVERGED && div) {
 		state_before(run->kf, run->kflen, g, div_upto, run->o->variants, &div->before);
 		if (r) /* else the caller fills it (a worker thread does not read the trace) */
@@ -873,8 +882,7 @@ struct pjob {
 	uint64_t seq;              /* order of the job */
 	bool terminal;             /* chunk ci could not be read: err says why */
 	size_t ci;                 /* the group's first chunk */
-	struct trace_chunk **chunks;
-	size_t nchunks, chunks_cap;
+	struct chunk_list chunks;
 	bool check_kf;             /* the state before it must equal its keyframe */
 	struct unverified u;       /* as the serial loop has it at this group */
 	uint64_t records;          /* records in its chunks */
@@ -905,15 +913,15 @@ static bool pjob_keyframe_matches(const struct pjob *j, const struct board *b,
 				  const struct variant_set *variants)
 {
 	size_t kflen;
-	const uint8_t *kf = trace_chunk_keyframe(j->chunks[0], &kflen);
+	const uint8_t *kf = trace_chunk_keyframe(j->chunks.v[0], &kflen);
 	return state_matches_keyframe(b, kf, kflen, variants);
 }
 
 static void pjob_release(struct pjob *j)
 {
-	for (size_t i = 0; i < j->nchunks; i++)
-		trace_chunk_free(j->chunks[i]);
-	j->nchunks = 0;
+	for (size_t i = 0; i < j->chunks.n; i++)
+		trace_chunk_free(j->chunks.v[i]);
+	j->chunks.n = 0;
 	replay_result_free(&j->res);
 }
 
@@ -922,7 +930,7 @@ static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct grou
 {
 	struct replay_result *jr = &j->res;
 	size_t kflen;
-	const uint8_t *kf = trace_chunk_keyframe(j->chunks[0], &kflen);
+	const uint8_t *kf = trace_chunk_keyframe(j->chunks.v[0], &kflen);
 	memset(jr, 0, sizeof(*jr));
 	jr->first = UINT64_MAX;
 	memset(b, 0, sizeof(*b)); /* as the serial loop's calloc'd board */
@@ -932,13 +940,11 @@ static void pjob_run(struct par *p, struct pjob *j, struct board *b, struct grou
 		return;
 	}
 	struct group_run run = { .o = p->o, .b = b, .kf = kf, .kflen = kflen, .ci = j->ci,
-				 .first_event = trace_chunk_get_info(j->chunks[0])->first_event,
+				 .first_event = trace_chunk_get_info(j->chunks.v[0])->first_event,
 				 .masks = p->masks };
 	g->chunks = j->chunks; /* (the job's) */
-	g->nchunks = j->nchunks;
 	j->status = replay_group(NULL, g, &run, jr, j->err, sizeof(j->err));
-	g->chunks = NULL;
-	g->nchunks = 0;
+	g->chunks = (struct chunk_list){ 0 };
 	j->in_range = run.in_range;
 	if (j->status == PJ_IDENTICAL)
 		*j->end = *b;
@@ -987,20 +993,6 @@ struct planner {
 	struct unverified u;
 };
 
-static int pjob_add_chunk(struct pjob *j, struct trace_chunk *c)
-{
-	if (j->nchunks == j->chunks_cap) {
-		size_t cap = j->chunks_cap ? 2 * j->chunks_cap : 4;
-		struct trace_chunk **n = realloc(j->chunks, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		j->chunks = n;
-		j->chunks_cap = cap;
-	}
-	j->chunks[j->nchunks++] = c;
-	return 0;
-}
-
 /* Plan the next group into j: 1, or 0 when the walk is over (pl->done). */
 static int plan_next(struct planner *pl, struct pjob *j)
 {
@@ -1040,7 +1032,7 @@ static int plan_next(struct planner *pl, struct pjob *j)
 		j->ci = ci;
 		j->records = info->count;
 		struct trace_chunk_info prev = *info;
-		if (pjob_add_chunk(j, c)) {
+		if (chunk_list_add(&j->chunks, c)) {
 			trace_chunk_free(c);
 			j->terminal = true;
 			snprintf(j->err, sizeof(j->err), "out of memory");
@@ -1053,7 +1045,7 @@ static int plan_next(struct planner *pl, struct pjob *j)
 			struct trace_chunk *nc = trace_reader_load_chunk(r, last + 1);
 			if (!nc)
 				break; /* the next plan meets the error */
-			if (!continues(nc, &prev) || pjob_add_chunk(j, nc)) {
+			if (!continues(nc, &prev) || chunk_list_add(&j->chunks, nc)) {
 				pl->pending = nc;
 				break;
 			}
@@ -1116,7 +1108,7 @@ static int replay_parallel(struct trace_reader *r, const struct replay_opts *o,
 			if (j->terminal) {
 				status = unusable(res, "%s%s", j->err, "");
 			} else if (j->check_kf && !pjob_keyframe_matches(j, last_end, o->variants)) {
-				res->div = keyframe_divergence(r, j->ci, j->chunks[0], last_end, o->variants);
+				res->div = keyframe_divergence(r, j->ci, j->chunks.v[0], last_end, o->variants);
 				status = REPLAY_DIVERGED;
 			} else if (j->status == PJ_KF_BAD) {
 				char where[64];
@@ -1167,12 +1159,10 @@ static int replay_parallel(struct trace_reader *r, const struct replay_opts *o,
 			struct pjob *j = &p.ring[p.tail % p.cap];
 			uint64_t seq = p.tail;
 			pthread_mutex_unlock(&p.mu);
-			struct trace_chunk **chunks = j->chunks;
-			size_t cap = j->chunks_cap;
+			struct chunk_list chunks = j->chunks;
 			struct board *end = j->end;
 			memset(j, 0, sizeof(*j));
-			j->chunks = chunks;
-			j->chunks_cap = cap;
+			j->chunks = (struct chunk_list){ .v = chunks.v, .cap = chunks.cap };
 			j->end = end;
 			j->seq = seq;
 			int got = plan_next(&pl, j);
@@ -1193,7 +1183,7 @@ static int replay_parallel(struct trace_reader *r, const struct replay_opts *o,
 	for (uint64_t s = p.head; s < p.tail; s++)
 		pjob_release(&p.ring[s % p.cap]);
 	for (size_t i = 0; p.ring && i < p.cap; i++) {
-		free(p.ring[i].chunks);
+		free(p.ring[i].chunks.v);
 		free(p.ring[i].end);
 	}
 	if (pl.pending)
