@@ -998,11 +998,10 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
 		b->s.lvt[cpu][pin] = value;
-		if (pin == 0)
-			b->lint0_known = 0;
 		if (pin == 0 && old != value)
 			b->hist.lvt0[cpu] = b->event_num;
 		if (pin == 0) {
+			board_lint0_changed(b);
 			/* A level consumer appearing or going away while INT is
 			 * high sees the level change; edge modes see no edge. */
 			bool was = lint0_active(b, cpu, old, b->s.pic_int);
@@ -1224,7 +1223,7 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 	tmp.sink_ctx = b->sink_ctx;
 	tmp.event_num = b->event_num;
 	tmp.hist_on = b->hist_on;
-	tmp.next_edge = pit_next_edge(&tmp.s.pit, 0, tmp.s.now);
+	pit_edge_recompute(&tmp);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;
 	next_update(&tmp);
