@@ -198,6 +198,11 @@ static int read_header(struct trace_reader *r, uint64_t *hdr_len)
 			    req & ~TRACE_FEATURES_KNOWN);
 	}
 	r->features = req;
+	/* linked chunks: the history they decode against (trace_reader_load_chunk) */
+	if ((req & TRACE_FEATURE_LINKED) && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
+		free(h);
+		return rerr(r, TRACE_E_NOMEM, "out of memory");
+	}
 	rc = parse_config(r, h, hlen, get_le32(h + 28));
 	free(h);
 	*hdr_len = hlen;
@@ -750,10 +755,6 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": linked chunk in a trace without linked chunks", i, ci.offset);
 			return NULL;
 		}
-		if (!r->hist && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
-			rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
-			return NULL;
-		}
 		if (history_for(r, i, &ci))
 			return NULL;
 	}
@@ -802,12 +803,6 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 	}
 	if (r->features & TRACE_FEATURE_LINKED) {
 		/* the history the next chunk decodes against, if it is linked */
-		if (!r->hist && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
-			free(raw);
-			free(c);
-			rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
-			return NULL;
-		}
 		if (!linked)
 			r->hist_len = 0;
 		trace_history_append(r->hist, &r->hist_len, raw, ci.raw_size);
