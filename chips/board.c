@@ -66,21 +66,22 @@ static inline void emit_now(struct board *b, const struct irq_event *ev)
  * above the worst case (24 APIC messages + 2 * (1 + 64) LINT/wire events);
  * should it ever fill, events are emitted directly: order stays
  * deterministic, nothing is lost. */
-static void output(struct board *b, struct irq_event *ev)
+static void output(struct board *b, unsigned kind, uint64_t u0)
 {
-	ev->t = b->s.now;
-	if (b->deferring && b->npending < BOARD_PENDING_MAX)
-		b->pending[b->npending++] = *ev;
-	else
-		emit_now(b, ev);
+	if (b->deferring && b->npending < BOARD_PENDING_MAX) {
+		irq_event_set(&b->pending[b->npending++], b->s.now, kind, u0, 0);
+	} else {
+		struct irq_event ev;
+		irq_event_set(&ev, b->s.now, kind, u0, 0);
+		emit_now(b, &ev);
+	}
 }
 
+/* The union's first word of each kind the board emits (irq_event_set):
+ * its fields' bytes in struct order, the first in the low byte. */
 static inline void out_wire(struct board *b, unsigned id, int level)
 {
-	struct irq_event ev = { .kind = EV_WIRE };
-	ev.u.wire.id = (uint8_t)id;
-	ev.u.wire.level = (uint8_t)level;
-	output(b, &ev);
+	output(b, EV_WIRE, (uint8_t)id | (uint64_t)(uint8_t)level << 8);
 }
 
 /* The fault hooks, out of line (chips/fault.h; a board without faults
@@ -103,9 +104,10 @@ static COLD uint64_t fault_next(const struct board *b)
 static void out_msgs(struct board *b, const struct apic_msg *m, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct irq_event ev = { .kind = EV_APIC_MSG };
-		ev.u.apic = m[i];
-		output(b, &ev);
+		output(b, EV_APIC_MSG,
+		       m[i].dest | (uint64_t)m[i].vector << 8 | (uint64_t)m[i].delivery << 16 |
+			       (uint64_t)m[i].destmode << 24 | (uint64_t)m[i].trigger << 32 |
+			       (uint64_t)m[i].pin << 40);
 		if (unlikely(b->s.faults.n))
 			fault_message(b, &m[i]);
 	}
@@ -130,13 +132,10 @@ static bool lint0_level_mode(uint32_t lvt)
 
 static void out_lint(struct board *b, unsigned cpu, uint32_t lvt, int level)
 {
-	struct irq_event ev = { .kind = EV_LINT };
-	ev.u.lint.cpu = (uint8_t)cpu;
-	ev.u.lint.pin = 0;
-	ev.u.lint.mode = (uint8_t)LVT_DM(lvt);
-	ev.u.lint.level = (uint8_t)level;
-	ev.u.lint.vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
-	output(b, &ev);
+	/* cpu, pin 0, mode, level, vector (fixed mode only) */
+	uint64_t vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
+	output(b, EV_LINT,
+	       (uint8_t)cpu | (uint64_t)LVT_DM(lvt) << 16 | (uint64_t)(uint8_t)level << 24 | vector << 32);
 }
 
 /* Level-mode consumer active: it must keep seeing the request. */
@@ -605,8 +604,8 @@ static inline __attribute__((always_inline)) void deadline_update(struct board *
 	uint64_t d = board_next_deadline(b);
 	if (d != b->s.deadline) {
 		b->s.deadline = d;
-		struct irq_event ev = { .kind = EV_DEADLINE, .t = b->s.now };
-		ev.u.deadline.t = d;
+		struct irq_event ev;
+		irq_event_set(&ev, b->s.now, EV_DEADLINE, d, 0);
 		emit_now(b, &ev);
 	}
 }
@@ -619,13 +618,16 @@ static void begin_input(struct board *b, uint64_t now)
 	b->npending = 0;
 }
 
-static void end_input(struct board *b, struct irq_event *in)
+/* The input is emitted as its words (irq_event_set; the union's layouts
+ * are asserted below, at the inputs). */
+static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
 {
+	struct irq_event in;
 	if (b->hist_on)
 		board_history_observe(b, b->event_num);
 	b->deferring = 0;
-	in->t = b->s.now;
-	emit_now(b, in);
+	irq_event_set(&in, b->s.now, kind, u0, u1);
+	emit_now(b, &in);
 	for (unsigned i = 0; i < b->npending; i++)
 		emit_now(b, &b->pending[i]);
 	b->npending = 0;
@@ -772,9 +774,19 @@ void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
 
 /* ---- inputs ---- */
 
+/* The union's layouts end_input's words assume (irq_event_set). */
+#define AT(f, off) _Static_assert(offsetof(struct irq_event, u.f) == 16 + (off), #f)
+AT(pio.port, 0); AT(pio.value, 2); AT(mmio.addr, 0); AT(mmio.value, 8);
+AT(mmio64.addr, 0); AT(mmio64.value, 8); AT(irq.gsi, 0); AT(irq.level, 1);
+AT(intack.cpu, 0); AT(intack.vector, 1); AT(eoi.vector, 0); AT(eoi.cpu, 1);
+AT(lvt.cpu, 0); AT(lvt.pin, 1); AT(lvt.value, 4); AT(wire.id, 0); AT(wire.level, 1);
+AT(apic.dest, 0); AT(apic.vector, 1); AT(apic.delivery, 2); AT(apic.destmode, 3);
+AT(apic.trigger, 4); AT(apic.pin, 5); AT(lint.cpu, 0); AT(lint.pin, 1); AT(lint.mode, 2);
+AT(lint.level, 3); AT(lint.vector, 4); AT(deadline.t, 0);
+#undef AT
+
 void board_reset(struct board *b, uint64_t now)
 {
-	struct irq_event in = { .kind = EV_RESET };
 	begin_input(b, now);
 	bool had_int = b->s.pic_int, had_irq0 = b->s.irq0;
 	uint8_t had_hpet = b->s.hpet_out;
@@ -789,14 +801,13 @@ void board_reset(struct board *b, uint64_t now)
 		out_wire(b, WIRE_PIC_INT, b->s.pic_int);
 		lint0_on_int_change(b, b->s.pic_int);
 	}
-	end_input(b, &in);
+	end_input(b, EV_RESET, 0, 0);
 }
 
 void board_advance(struct board *b, uint64_t now)
 {
-	struct irq_event in = { .kind = EV_TIME };
 	begin_input(b, now);
-	end_input(b, &in);
+	end_input(b, EV_TIME, 0, 0);
 }
 
 bool board_owns_port(uint16_t port)
@@ -840,9 +851,6 @@ static uint64_t hpet_access_read(struct board *b, uint64_t addr, unsigned size)
 
 void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value)
 {
-	struct irq_event in = { .kind = EV_PIO_WRITE };
-	in.u.pio.port = port;
-	in.u.pio.value = value;
 	begin_input(b, now);
 	if (pic_pair_owns_port(port)) {
 		pic_pair_write(&b->s.pic, port, value);
@@ -862,12 +870,11 @@ void board_pio_write(struct board *b, uint64_t now, uint16_t port, uint8_t value
 		next_update(b);
 		irq8_update(b);
 	}
-	end_input(b, &in);
+	end_input(b, EV_PIO_WRITE, port | (uint64_t)value << 16, 0);
 }
 
 uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 {
-	struct irq_event in = { .kind = EV_PIO_READ };
 	uint8_t v = 0xff; /* unclaimed ports float high */
 	begin_input(b, now);
 	if (pic_pair_owns_port(port)) {
@@ -882,17 +889,12 @@ uint8_t board_pio_read(struct board *b, uint64_t now, uint16_t port)
 		next_update(b);
 		irq8_update(b);
 	}
-	in.u.pio.port = port;
-	in.u.pio.value = v;
-	end_input(b, &in);
+	end_input(b, EV_PIO_READ, port | (uint64_t)v << 16, 0);
 	return v;
 }
 
 void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t value)
 {
-	struct irq_event in = { .kind = EV_MMIO_WRITE };
-	in.u.mmio.addr = addr;
-	in.u.mmio.value = value;
 	begin_input(b, now);
 	if (board_owns_mmio(addr)) {
 		struct apic_msg m[IOAPIC_PINS];
@@ -905,95 +907,73 @@ void board_mmio_write(struct board *b, uint64_t now, uint64_t addr, uint32_t val
 	} else if (hpet_decodes(b, addr)) {
 		hpet_access_write(b, addr, 4, value);
 	}
-	end_input(b, &in);
+	end_input(b, EV_MMIO_WRITE, addr, value);
 }
 
 void board_mmio_write64(struct board *b, uint64_t now, uint64_t addr, uint64_t value)
 {
-	struct irq_event in = { .kind = EV_MMIO_WRITE64 };
-	in.u.mmio64.addr = addr;
-	in.u.mmio64.value = value;
 	begin_input(b, now);
 	if (hpet_decodes(b, addr))
 		hpet_access_write(b, addr, 8, value);
-	end_input(b, &in);
+	end_input(b, EV_MMIO_WRITE64, addr, value);
 }
 
 uint64_t board_mmio_read64(struct board *b, uint64_t now, uint64_t addr)
 {
-	struct irq_event in = { .kind = EV_MMIO_READ64 };
 	uint64_t v = UINT64_MAX;
 	begin_input(b, now);
 	if (hpet_decodes(b, addr))
 		v = hpet_access_read(b, addr, 8);
-	in.u.mmio64.addr = addr;
-	in.u.mmio64.value = v;
-	end_input(b, &in);
+	end_input(b, EV_MMIO_READ64, addr, v);
 	return v;
 }
 
 uint32_t board_mmio_read(struct board *b, uint64_t now, uint64_t addr)
 {
-	struct irq_event in = { .kind = EV_MMIO_READ };
 	uint32_t v = 0xffffffffu;
 	begin_input(b, now);
 	if (board_owns_mmio(addr))
 		v = ioapic_mmio_read(&b->s.ioapic, (uint32_t)(addr - IOAPIC_BASE));
 	else if (hpet_decodes(b, addr))
 		v = (uint32_t)hpet_access_read(b, addr, 4);
-	in.u.mmio.addr = addr;
-	in.u.mmio.value = v;
-	end_input(b, &in);
+	end_input(b, EV_MMIO_READ, addr, v);
 	return v;
 }
 
 void board_set_irq(struct board *b, uint64_t now, unsigned gsi, int level)
 {
-	struct irq_event in = { .kind = EV_IRQ };
 	level = !!level;
-	in.u.irq.gsi = (uint8_t)gsi;
-	in.u.irq.level = (uint8_t)level;
 	begin_input(b, now);
 	if (gsi < BOARD_GSIS && ((b->s.lines >> gsi) & 1u) != (unsigned)level) {
 		b->s.lines ^= 1u << gsi;
 		sources_update(b);
 		drive_line(b, gsi);
 	}
-	end_input(b, &in);
+	end_input(b, EV_IRQ, (uint8_t)gsi | (uint64_t)level << 8, 0);
 }
 
 uint8_t board_intack(struct board *b, uint64_t now, unsigned cpu)
 {
-	struct irq_event in = { .kind = EV_INTACK };
 	begin_input(b, now);
 	uint8_t v = pic_pair_intack(&b->s.pic);
 	pic_int_update(b);
-	in.u.intack.cpu = (uint8_t)cpu;
-	in.u.intack.vector = v;
-	end_input(b, &in);
+	end_input(b, EV_INTACK, (uint8_t)cpu | (uint64_t)v << 8, 0);
 	return v;
 }
 
 void board_eoi(struct board *b, uint64_t now, uint8_t vector, unsigned cpu)
 {
-	struct irq_event in = { .kind = EV_EOI };
 	struct apic_msg m[IOAPIC_PINS];
-	in.u.eoi.vector = vector;
-	in.u.eoi.cpu = (uint8_t)cpu;
 	begin_input(b, now);
 	b->hist.eoi[vector] = b->event_num;
 	b->hist.io_dirty = (1u << IOAPIC_PINS) - 1u;
 	unsigned n = b->s.faults.n ? board_fault_ioapic_eoi(b, vector, m) : ioapic_eoi(&b->s.ioapic, vector, m);
 	out_msgs(b, m, n);
-	end_input(b, &in);
+	end_input(b, EV_EOI, vector | (uint64_t)(uint8_t)cpu << 8, 0);
 }
 
 void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, uint32_t value)
 {
-	struct irq_event in = { .kind = EV_LVT };
-	in.u.lvt.cpu = (uint8_t)cpu;
-	in.u.lvt.pin = (uint8_t)pin;
-	in.u.lvt.value = value;
 	begin_input(b, now);
 	if (cpu < b->cfg.ncpus && pin < 2) {
 		uint32_t old = b->s.lvt[cpu][pin];
@@ -1012,7 +992,7 @@ void board_set_lvt(struct board *b, uint64_t now, unsigned cpu, unsigned pin, ui
 				out_lint(b, cpu, value, 1);
 		}
 	}
-	end_input(b, &in);
+	end_input(b, EV_LVT, (uint8_t)cpu | (uint64_t)(uint8_t)pin << 8 | (uint64_t)value << 32, 0);
 }
 
 int board_apply(struct board *b, const struct irq_event *in)

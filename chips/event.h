@@ -96,6 +96,38 @@ struct irq_event {
 	} u;
 };
 
+/* Store an event as four 64-bit words: t, kind (the padding zero), u0 and
+ * u1 (the union's bytes 0-7 and 8-15, its first field in the low byte). A reader that loads the event by words (the replayer's
+ * compare, right after the board emits it) then reads whole stores: an
+ * event built field by field with byte stores over a zeroed struct made
+ * each such load wait for the stores to retire (a store-forwarding stall
+ * per emitted event). */
+static inline void irq_event_set(struct irq_event *ev, uint64_t t, unsigned kind, uint64_t u0,
+				 uint64_t u1)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* word by word: through an array on the stack, the compiler loaded
+	 * the words back as one 16-byte load spanning two stores, the very
+	 * stall this avoids */
+	uint8_t *p = (uint8_t *)ev;
+	uint64_t k = kind;
+	_Static_assert(sizeof(*ev) == 32, "an event is four words");
+	__builtin_memcpy(p, &t, 8);
+	__builtin_memcpy(p + 8, &k, 8);
+	__builtin_memcpy(p + 16, &u0, 8);
+	__builtin_memcpy(p + 24, &u1, 8);
+#else
+	uint8_t *p = (uint8_t *)ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->t = t;
+	ev->kind = (uint8_t)kind;
+	for (unsigned i = 0; i < 8; i++) {
+		p[16 + i] = (uint8_t)(u0 >> (8 * i));
+		p[24 + i] = (uint8_t)(u1 >> (8 * i));
+	}
+#endif
+}
+
 /* ------------------------------------------------------ the table of kinds
  *
  * One row per board kind (chips/event.c) says what the kind is called, which
