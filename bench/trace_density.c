@@ -29,7 +29,9 @@
  * one, else it is a continuation), compressor (--hc LEVEL: LZ4 HC) and
  * record layout (--layout split: format 2.2's, interleaved: 2.1's; by
  * default the input's) and --linked (format 2.3: continuation chunks
- * compressed against their run's history), so one recording is compared
+ * compressed against their run's history) or --compact (format 2.4:
+ * linked, with compact headers on the linked chunks and a varint index),
+ * so one recording is compared
  * before and after;
  * run trace_density on OUT for its bytes. On a 2.2 file the rows compress
  * the split layout, as the writer does.
@@ -341,6 +343,8 @@ int main(int argc, char **argv)
 			layout = argv[++ai];
 		else if (!strcmp(argv[ai], "--linked"))
 			wo.linked = true;
+		else if (!strcmp(argv[ai], "--compact"))
+			wo.compact = true;
 		else if (!strcmp(argv[ai], "--hc") && ai + 1 < argc)
 			wo.lz4_hc = (int)arg_ul("--hc", argv[++ai], 12);
 		else
@@ -349,7 +353,7 @@ int main(int argc, char **argv)
 	if (argc != ai + 1 || (sim && rechunk_to)) {
 		fprintf(stderr, "usage: trace_density [--simulate] [--hc LEVEL] FILE\n"
 				"       trace_density --rechunk OUT [--keyframe-kib K] [--keyframe-windows W] [--hc LEVEL]\n"
-				"                     [--layout split|interleaved] [--linked] FILE\n");
+				"                     [--layout split|interleaved] [--linked] [--compact] FILE\n");
 		return 2;
 	}
 	const char *path = argv[ai];
@@ -510,7 +514,7 @@ int main(int argc, char **argv)
 	       "", 100.0 * (double)dt_lz4 / (double)file);
 	printf("%-12s %9s %9s %7s %9" PRIu64 " %7s %5.1f%%\n", "framing", "", "", "", overhead, "",
 	       100.0 * (double)overhead / (double)file);
-	printf("payload: %" PRIu64 " raw -> %" PRIu64 " lz4 bytes; file = payload + framing (file header, 64-byte chunk headers, index, trailer)\n",
+	printf("payload: %" PRIu64 " raw -> %" PRIu64 " lz4 bytes; file = payload + framing (file header, chunk headers, index, trailer)\n",
 	       payload_raw, payload_lz4);
 	printf("bytes/record %.3f  bytes/board event %.3f", (double)file / (double)(records ? records : 1),
 	       (double)file / (double)(board ? board : 1));

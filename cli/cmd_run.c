@@ -75,9 +75,12 @@ static const struct cli_opt record_opts[] = {
 	{ "records", OPT_RECORDS, "LAYOUT", "interleaved (default: format 2.1, read by older irqrr,\n"
 					    "replayed fastest), split (format 2.2: ~20% smaller,\n"
 					    "replay ~1.5x slower: docs/FORMAT.md \"Split records\")\n"
-					    "or linked (format 2.3: split, and each continuation\n"
+					    "linked (format 2.3: split, and each continuation\n"
 					    "chunk compressed against its run: docs/FORMAT.md\n"
-					    "\"Linked chunks\")" },
+					    "\"Linked chunks\") or compact (format 2.4: linked,\n"
+					    "compact framing, a keyframe every 64 windows or\n"
+					    "256 KiB unless --keyframe-* say otherwise: the\n"
+					    "smallest)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -257,15 +260,19 @@ static int take_run_option(struct recorder_options *o, int c, const char *v, con
 	case OPT_MEM: return parse_uint("--mem", v, 1, 1u << 20, &o->mem_mib) ? 2 : 0;
 	case OPT_CHUNK_MS: return parse_uint("--chunk-ms", v, 1, 60000, &o->chunk_ms) ? 2 : 0;
 	case OPT_KEYFRAME_WINDOWS:
+		o->keyframe_given = true;
 		return parse_uint("--keyframe-windows", v, 1, 1000000, &o->keyframe_windows) ? 2 : 0;
-	case OPT_KEYFRAME_KIB: return parse_uint("--keyframe-kib", v, 1, 16384, &o->keyframe_kib) ? 2 : 0;
+	case OPT_KEYFRAME_KIB:
+		o->keyframe_given = true;
+		return parse_uint("--keyframe-kib", v, 1, 16384, &o->keyframe_kib) ? 2 : 0;
 	case OPT_RECORDS:
-		if (strcmp(v, "split") && strcmp(v, "interleaved") && strcmp(v, "linked")) {
-			fprintf(stderr, "irqrr: --records %s: expected split, interleaved or linked\n", v);
+		if (strcmp(v, "split") && strcmp(v, "interleaved") && strcmp(v, "linked") && strcmp(v, "compact")) {
+			fprintf(stderr, "irqrr: --records %s: expected split, interleaved, linked or compact\n", v);
 			return 2;
 		}
 		o->split_records = strcmp(v, "interleaved") != 0;
-		o->linked_records = !strcmp(v, "linked");
+		o->compact_records = !strcmp(v, "compact");
+		o->linked_records = !strcmp(v, "linked") || o->compact_records;
 		return 0;
 	case OPT_TIMEOUT: return parse_positive("--timeout", v, "seconds", 1e12, &o->timeout) ? 2 : 0;
 	case OPT_HANG_TIMEOUT:

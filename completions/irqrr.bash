@@ -69,7 +69,7 @@ _irqrr() {
 	--cpuid) COMPREPLY=($(compgen -W "auto host safe" -- "$cur")); return ;;
 	--kernel-decompress) COMPREPLY=($(compgen -W "host guest" -- "$cur")); return ;;
 	--console) COMPREPLY=($(compgen -W "stdin none" -- "$cur")); return ;;
-	--records) COMPREPLY=($(compgen -W "interleaved split linked" -- "$cur")); return ;;
+	--records) COMPREPLY=($(compgen -W "interleaved split linked compact" -- "$cur")); return ;;
 	--from|--to|--at|--cpus|--mem|--gsi|--line|--cpu|--vector|--timeout|--max-tests|--max-time|\
 	--from-time|--to-time|--tolerance|--width|--ring|--chunk-ms|--keyframe-windows|--keyframe-kib|--hang-timeout|--append|\
 	--ioapic-version|--imr-reset)

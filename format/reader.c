@@ -197,6 +197,10 @@ static int read_header(struct trace_reader *r, uint64_t *hdr_len)
 		return rerr(r, TRACE_E_VERSION, "trace needs feature bits 0x%" PRIx32 " that this irqrr does not support",
 			    req & ~TRACE_FEATURES_KNOWN);
 	}
+	if ((req & TRACE_FEATURE_COMPACT) && !(req & TRACE_FEATURE_LINKED)) {
+		free(h);
+		return rerr(r, TRACE_E_CORRUPT, "trace has compact chunk headers without linked chunks");
+	}
 	r->features = req;
 	/* linked chunks: the history they decode against (trace_reader_load_chunk) */
 	if ((req & TRACE_FEATURE_LINKED) && !(r->hist = malloc(TRACE_HISTORY_MAX))) {
@@ -231,6 +235,7 @@ static int parse_chunk_header(const uint8_t *h, struct trace_chunk_info *ci, con
 	ci->last_t = get_le64(h + 40);
 	ci->raw_size = get_le32(h + 48);
 	ci->comp_size = get_le32(h + 52);
+	ci->hdr_len = CHUNK_HDR_LEN;
 	if (get_le16(h + 4) != CHUNK_HDR_LEN || (ci->flags & ~CHUNK_FLAGS_KNOWN) || get_le32(h + 28)) {
 		*why = "unknown chunk header layout or flags";
 		return TRACE_E_CORRUPT;
@@ -263,24 +268,115 @@ static int push_chunk(struct trace_reader *r, const struct trace_chunk_info *ci)
 	return 0;
 }
 
-/* Full check of the chunk at off: header, bounds, payload CRC. */
-static int check_chunk_at(struct trace_reader *r, uint64_t off, struct trace_chunk_info *ci,
-			  uint8_t **payload, const char **why)
+/* Decode a compact chunk header (2.4) of avail bytes at h, continuing
+ * prev (the chunk right before it in the file). */
+static int parse_compact_header(const uint8_t *h, size_t avail, const struct trace_chunk_info *prev,
+				struct trace_chunk_info *ci, const char **why)
 {
-	uint8_t h[CHUNK_HDR_LEN];
-	if (r->data_end - off < CHUNK_HDR_LEN) {
+	uint64_t v[5];
+	size_t p = 3;
+	if (avail < 3 || h[0] != CHUNK_CMAGIC0 || h[1] != CHUNK_CMAGIC1) {
+		*why = avail < 3 ? "truncated chunk header" : "no chunk magic";
+		return avail < 3 ? TRACE_E_TRUNCATED : TRACE_E_CORRUPT;
+	}
+	for (int k = 0; k < 5; k++) {
+		size_t n = get_varint(h + p, avail - p, &v[k]);
+		if (!n) {
+			bool cut = avail < CHUNK_CHDR_MAX;
+			*why = cut ? "truncated chunk header" : "malformed compact chunk header";
+			return cut ? TRACE_E_TRUNCATED : TRACE_E_CORRUPT;
+		}
+		p += n;
+	}
+	if (avail - p < 8) {
 		*why = "truncated chunk header";
 		return TRACE_E_TRUNCATED;
 	}
-	int rc = src_read(r, off, h, sizeof h);
+	if (!prev) {
+		*why = "compact chunk header without the chunk before it";
+		return TRACE_E_CORRUPT;
+	}
+	/* its CRC covers the fields it takes from prev: read after another
+	 * chunk than the one it continues, it fails */
+	ci->seq = prev->seq + 1;
+	ci->first_event = prev->first_event + prev->count;
+	ci->first_t = prev->last_t + unzigzag64(v[1]);
+	ci->last_t = ci->first_t + unzigzag64(v[2]);
+	if (!crc_ok(trace_compact_crc(ci->seq, ci->first_event, ci->first_t, ci->last_t, h, p + 4), get_le32(h + p + 4))) {
+		*why = "chunk header checksum mismatch";
+		return TRACE_E_CHECKSUM;
+	}
+	if (h[2] & ~CHUNK_FLAG_STORED) {
+		*why = "unknown chunk header layout or flags";
+		return TRACE_E_CORRUPT;
+	}
+	if (v[0] > UINT32_MAX || v[3] > UINT32_MAX || v[4] > UINT32_MAX) {
+		*why = "chunk sizes out of range";
+		return TRACE_E_CORRUPT;
+	}
+	ci->flags = h[2] | CHUNK_FLAG_LINKED;
+	ci->count = (uint32_t)v[0];
+	ci->raw_size = (uint32_t)v[3];
+	ci->comp_size = (uint32_t)v[4];
+	ci->hdr_len = (uint32_t)(p + 8);
+	if (ci->raw_size < 4 || ci->raw_size > CHUNK_RAW_MAX || ci->count > ci->raw_size ||
+	    ci->first_event < prev->first_event || ci->first_event > UINT64_MAX - ci->count) {
+		*why = "chunk sizes out of range";
+		return TRACE_E_CORRUPT;
+	}
+	if ((ci->flags & CHUNK_FLAG_STORED) ? ci->comp_size != ci->raw_size
+					     : ci->comp_size > (uint32_t)LZ4_compressBound((int)ci->raw_size) || ci->comp_size == 0) {
+		*why = "compressed size out of range";
+		return TRACE_E_CORRUPT;
+	}
+	return 0;
+}
+
+/* Read and decode the chunk header at off, a full one or (in a 2.4 file)
+ * a compact one continuing prev (NULL: none is known). The payload CRC is
+ * left in *crc. Not checked against the file size beyond the header. */
+static int read_chunk_header(struct trace_reader *r, uint64_t off, const struct trace_chunk_info *prev,
+			     struct trace_chunk_info *ci, uint32_t *crc, const char **why)
+{
+	uint8_t h[CHUNK_HDR_LEN];
+	uint64_t avail = r->data_end > off ? r->data_end - off : 0;
+	size_t n = avail < sizeof h ? (size_t)avail : sizeof h;
+	if (n < 3) {
+		*why = "truncated chunk header";
+		return TRACE_E_TRUNCATED;
+	}
+	int rc = src_read(r, off, h, n);
 	if (rc) {
 		*why = r->err;
 		return rc;
 	}
-	if ((rc = parse_chunk_header(h, ci, why)))
-		return rc;
+	if ((r->features & TRACE_FEATURE_COMPACT) && h[0] == CHUNK_CMAGIC0 && h[1] == CHUNK_CMAGIC1) {
+		if ((rc = parse_compact_header(h, n, prev, ci, why)))
+			return rc;
+		*crc = get_le32(h + ci->hdr_len - 8);
+	} else {
+		if (n < CHUNK_HDR_LEN) {
+			*why = "truncated chunk header";
+			return TRACE_E_TRUNCATED;
+		}
+		if ((rc = parse_chunk_header(h, ci, why)))
+			return rc;
+		*crc = get_le32(h + 56);
+	}
 	ci->offset = off;
-	if (r->data_end - off - CHUNK_HDR_LEN < ci->comp_size) {
+	return 0;
+}
+
+/* Full check of the chunk at off (continuing prev, if known): header,
+ * bounds, payload CRC. */
+static int check_chunk_at(struct trace_reader *r, uint64_t off, const struct trace_chunk_info *prev,
+			  struct trace_chunk_info *ci, uint8_t **payload, const char **why)
+{
+	uint32_t crc;
+	int rc = read_chunk_header(r, off, prev, ci, &crc, why);
+	if (rc)
+		return rc;
+	if (r->data_end - off - ci->hdr_len < ci->comp_size) {
 		*why = "truncated chunk payload";
 		return TRACE_E_TRUNCATED;
 	}
@@ -289,12 +385,12 @@ static int check_chunk_at(struct trace_reader *r, uint64_t off, struct trace_chu
 		*why = "out of memory";
 		return TRACE_E_NOMEM;
 	}
-	if ((rc = src_read(r, off + CHUNK_HDR_LEN, p, ci->comp_size))) {
+	if ((rc = src_read(r, off + ci->hdr_len, p, ci->comp_size))) {
 		free(p);
 		*why = r->err;
 		return rc;
 	}
-	if (!crc_ok(trace_crc32c(0, p, ci->comp_size), get_le32(h + 56))) {
+	if (!crc_ok(trace_crc32c(0, p, ci->comp_size), crc)) {
 		free(p);
 		*why = "checksum mismatch";
 		return TRACE_E_CHECKSUM;
@@ -327,8 +423,12 @@ static int load_footer(struct trace_reader *r, uint64_t hlen, const char **why)
 	}
 	uint64_t ioff = get_le64(t), events = get_le64(t + 8);
 	uint32_t n = get_le32(t + 16);
-	uint64_t isize = 8 + (uint64_t)n * INDEX_ENTRY_LEN + 4;
-	if (ioff < hlen || ioff > r->size - TRAILER_LEN || r->size - TRAILER_LEN - ioff != isize) {
+	bool compact = r->features & TRACE_FEATURE_COMPACT;
+	/* 2.4's index entries are varints: its size is what the trailer leaves */
+	uint64_t isize = compact ? (ioff <= r->size - TRAILER_LEN ? r->size - TRAILER_LEN - ioff : 0)
+				 : 8 + (uint64_t)n * INDEX_ENTRY_LEN + 4;
+	if (ioff < hlen || ioff > r->size - TRAILER_LEN || r->size - TRAILER_LEN - ioff != isize || isize < 12 ||
+	    (compact && (isize - 12) / 5 < n)) {
 		*why = "index offset or size out of range";
 		return -1;
 	}
@@ -348,17 +448,41 @@ static int load_footer(struct trace_reader *r, uint64_t hlen, const char **why)
 		*why = "index checksum mismatch";
 		return -1;
 	}
-	uint64_t prev_end = hlen, prev_ev = 0, sum = 0;
+	/* the smallest chunk header: an entry may not point closer to the next */
+	uint64_t min_hdr = compact ? CHUNK_CHDR_MIN : CHUNK_HDR_LEN;
+	uint64_t prev_end = hlen, prev_ev = 0, prev_off = hlen, prev_last = 0, sum = 0;
+	size_t pos = 8, end = (size_t)isize - 4;
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *e = b + 8 + (size_t)i * INDEX_ENTRY_LEN;
 		struct trace_chunk_info ci = { 0 };
-		ci.offset = get_le64(e);
+		bool bad = false;
+		if (compact) {
+			/* offset - previous offset, first_event - previous end,
+			 * count, zigzag first_t - previous last_t, zigzag
+			 * last_t - first_t (FORMAT.md "Index and trailer") */
+			uint64_t v[5];
+			for (int k = 0; k < 5 && !bad; k++) {
+				size_t m = get_varint(b + pos, end - pos, &v[k]);
+				bad = !m;
+				pos += m;
+			}
+			bad = bad || v[0] > ioff - prev_off || v[1] > UINT64_MAX - prev_ev || v[2] > UINT32_MAX;
+			if (!bad) {
+				ci.offset = prev_off + v[0];
+				ci.first_event = prev_ev + v[1];
+				ci.count = (uint32_t)v[2];
+				ci.first_t = prev_last + unzigzag64(v[3]);
+				ci.last_t = ci.first_t + unzigzag64(v[4]);
+			}
+		} else {
+			const uint8_t *e = b + 8 + (size_t)i * INDEX_ENTRY_LEN;
+			ci.offset = get_le64(e);
+			ci.first_event = get_le64(e + 8);
+			ci.first_t = get_le64(e + 16);
+			ci.last_t = get_le64(e + 24);
+			ci.count = get_le32(e + 32);
+		}
 		ci.seq = i;
-		ci.first_event = get_le64(e + 8);
-		ci.first_t = get_le64(e + 16);
-		ci.last_t = get_le64(e + 24);
-		ci.count = get_le32(e + 32);
-		if (ci.offset < prev_end || ci.offset > ioff || ioff - ci.offset < CHUNK_HDR_LEN ||
+		if (bad || ci.offset < prev_end || ci.offset > ioff || ioff - ci.offset < min_hdr ||
 		    ci.first_event < prev_ev || ci.first_event > UINT64_MAX - ci.count) {
 			free(b);
 			*why = "index entries out of order or out of range";
@@ -366,14 +490,23 @@ static int load_footer(struct trace_reader *r, uint64_t hlen, const char **why)
 			r->events = 0;
 			return -1;
 		}
-		prev_end = ci.offset + CHUNK_HDR_LEN;
+		prev_end = ci.offset + min_hdr;
+		prev_off = ci.offset;
 		prev_ev = ci.first_event + ci.count;
+		prev_last = ci.last_t;
 		sum += ci.count;
 		if (push_chunk(r, &ci)) {
 			free(b);
 			*why = "out of memory";
 			return -1;
 		}
+	}
+	if (compact && pos != end) {
+		free(b);
+		*why = "index entries out of order or out of range";
+		r->nchunks = 0;
+		r->events = 0;
+		return -1;
 	}
 	free(b);
 	if (sum != events) {
@@ -429,7 +562,11 @@ static int scan_chunks(struct trace_reader *r, uint64_t hlen)
 	while (off < r->size) {
 		struct trace_chunk_info ci;
 		const char *why = "";
-		int rc = check_chunk_at(r, off, &ci, NULL, &why);
+		/* a compact header continues the chunk right before it */
+		const struct trace_chunk_info *prev = r->nchunks ? &r->chunks[r->nchunks - 1] : NULL;
+		if (prev && prev->offset + prev->hdr_len + prev->comp_size != off)
+			prev = NULL;
+		int rc = check_chunk_at(r, off, prev, &ci, NULL, &why);
 		if (rc == TRACE_E_NOMEM || rc == TRACE_E_IO)
 			return rerr(r, rc, "%s", why);
 		if (!rc && (ci.seq < next_seq || ci.first_event < next_ev)) {
@@ -441,7 +578,7 @@ static int scan_chunks(struct trace_reader *r, uint64_t hlen)
 				return TRACE_E_NOMEM;
 			next_seq = ci.seq + 1;
 			next_ev = ci.first_event + ci.count;
-			off += CHUNK_HDR_LEN + ci.comp_size;
+			off += ci.hdr_len + ci.comp_size;
 			continue;
 		}
 		/* A damaged footer ends the chunk area. */
@@ -618,20 +755,19 @@ static int chunk_header_checked(struct trace_reader *r, size_t i, struct trace_c
 	if (i >= r->nchunks)
 		return rerr(r, TRACE_E_RANGE, "no chunk %zu (the trace has %zu)", i, r->nchunks);
 	const struct trace_chunk_info *e = &r->chunks[i];
-	uint8_t h[CHUNK_HDR_LEN];
 	const char *why;
-	if (r->data_end - e->offset < CHUNK_HDR_LEN)
-		return rerr(r, TRACE_E_TRUNCATED, "chunk %zu at offset 0x%" PRIx64 ": truncated header", i, e->offset);
-	int rc = src_read(r, e->offset, h, sizeof h);
-	if (rc)
+	uint32_t crc;
+	int rc = read_chunk_header(r, e->offset, i ? &r->chunks[i - 1] : NULL, ci, &crc, &why);
+	if (rc == TRACE_E_IO || rc == TRACE_E_NOMEM)
 		return rc;
-	if ((rc = parse_chunk_header(h, ci, &why)))
+	if (rc == TRACE_E_TRUNCATED && !strcmp(why, "truncated chunk header"))
+		return rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": truncated header", i, e->offset);
+	if (rc)
 		return rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": %s", i, e->offset, why);
-	ci->offset = e->offset;
 	if (ci->seq != e->seq || ci->first_event != e->first_event || ci->count != e->count ||
 	    ci->first_t != e->first_t || ci->last_t != e->last_t)
 		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": header disagrees with the index", i, e->offset);
-	if (r->data_end - e->offset - CHUNK_HDR_LEN < ci->comp_size)
+	if (r->data_end - e->offset - ci->hdr_len < ci->comp_size)
 		return rerr(r, TRACE_E_TRUNCATED, "chunk %zu at offset 0x%" PRIx64 ": payload runs past the chunk area", i, e->offset);
 	return 0;
 }
@@ -761,7 +897,7 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 	uint8_t *comp = NULL;
 	const char *why = "";
 	uint64_t off = ci.offset;
-	int rc = check_chunk_at(r, off, &ci, &comp, &why);
+	int rc = check_chunk_at(r, off, i ? &r->chunks[i - 1] : NULL, &ci, &comp, &why);
 	if (rc) {
 		rerr(r, rc, "chunk %zu at offset 0x%" PRIx64 ": %s", i, off, why);
 		return NULL;

@@ -83,6 +83,7 @@ struct trace_writer {
 	unsigned delay_us;
 	bool split; /* 2.2 split record layout (streams.c); false: 2.1 interleaved */
 	bool linked; /* 2.3: continuation chunks compressed against their run's history */
+	bool compact; /* 2.4: compact headers on linked chunks, varint index */
 	uint8_t *header; /* the file header bytes (ring dumps rewrite them) */
 	size_t header_len;
 
@@ -216,7 +217,7 @@ static int kv_classify(const char *s, uint64_t *v)
 }
 
 static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, bool linked,
-			     size_t *out_len, char *err, size_t errlen)
+			     bool compact, size_t *out_len, char *err, size_t errlen)
 {
 	size_t len = TRACE_HDR_FIXED + 4;
 	if (nkv > TRACE_KV_MAX) {
@@ -251,12 +252,14 @@ static uint8_t *build_header(const struct trace_kv *kv, size_t nkv, bool split, 
 	put_le16(h + 8, TRACE_FORMAT_MAJOR);
 	/* 2.1 writes the interleaved layout a 2.1 reader reads; 2.2 needs the
 	 * split-layout feature (a 2.1 reader refuses the unknown bit), 2.3 the
-	 * linked-chunks one (a 2.2 reader refuses it) */
-	put_le16(h + 10, linked ? 3 : split ? 2 : 1);
+	 * linked-chunks one (a 2.2 reader refuses it), 2.4 the compact
+	 * framing (a 2.3 reader refuses it) */
+	put_le16(h + 10, compact ? 4 : linked ? 3 : split ? 2 : 1);
 	/* min reader major: 2 decodes the 64-bit MMIO kinds (0x0b, 0x0c) */
 	put_le16(h + 12, 2);
 	put_le16(h + 14, 0); /* min reader minor */
-	put_le32(h + 16, (split ? TRACE_FEATURE_SPLIT : 0) | (linked ? TRACE_FEATURE_LINKED : 0)); /* required features */
+	put_le32(h + 16, (split ? TRACE_FEATURE_SPLIT : 0) | (linked ? TRACE_FEATURE_LINKED : 0) |
+			      (compact ? TRACE_FEATURE_COMPACT : 0)); /* required features */
 	put_le32(h + 20, 0); /* optional features */
 	put_le32(h + 24, (uint32_t)len);
 	put_le32(h + 28, (uint32_t)nkv);
@@ -302,6 +305,20 @@ static void chunk_header(uint8_t *h, uint64_t seq, uint64_t first_event, uint32_
 	put_le32(h + 52, comp);
 	put_le32(h + 56, crc);
 	put_le32(h + 60, trace_crc32c(0, h, 60));
+}
+
+/* The header of a chunk, into h (CHUNK_HDR_LEN bytes of room): compact
+ * (2.4) for a LINKED chunk when prev, the chunk right before it in the
+ * file, is given; its length. */
+static size_t any_chunk_header(const struct trace_writer *w, uint8_t *h, const struct index_entry *prev,
+			       uint64_t seq, uint64_t first_event, uint32_t count, uint64_t first_t,
+			       uint64_t last_t, uint32_t raw, uint32_t comp, uint32_t flags, uint32_t crc)
+{
+	if (w->compact && prev && (flags & CHUNK_FLAG_LINKED))
+		return trace_compact_header(h, flags, seq, first_event, count, prev->last_t, first_t, last_t, raw,
+					    comp, crc);
+	chunk_header(h, seq, first_event, count, first_t, last_t, raw, comp, flags, crc);
+	return CHUNK_HDR_LEN;
 }
 
 /* Compress raw into *comp (grown as needed). Returns the payload length and
@@ -488,17 +505,18 @@ static void process_chunk(struct trace_writer *w, const struct sealed *s)
 	}
 	uint8_t hdr[CHUNK_HDR_LEN];
 	struct index_entry e = { w->file_off, s->first_event, s->first_t, s->last_t, s->count };
-	chunk_header(hdr, w->nindex, s->first_event, s->count, s->first_t, s->last_t,
-		     (uint32_t)s->raw_len, (uint32_t)clen, flags, crc);
-	if (write_all(w->fd, hdr, sizeof hdr, w->file_off) ||
-	    write_all(w->fd, w->comp, clen, w->file_off + CHUNK_HDR_LEN)) {
+	size_t hl = any_chunk_header(w, hdr, w->nindex ? &w->index[w->nindex - 1] : NULL, w->nindex,
+				     s->first_event, s->count, s->first_t, s->last_t, (uint32_t)s->raw_len,
+				     (uint32_t)clen, flags, crc);
+	if (write_all(w->fd, hdr, hl, w->file_off) ||
+	    write_all(w->fd, w->comp, clen, w->file_off + hl)) {
 		snprintf(msg, sizeof msg, "write %s: %s", w->path, strerror(errno));
 		pthread_mutex_lock(&w->mu);
 		fail_locked(w, TRACE_E_IO, msg);
 		pthread_mutex_unlock(&w->mu);
 		return;
 	}
-	w->file_off += CHUNK_HDR_LEN + clen;
+	w->file_off += hl + clen;
 	pthread_mutex_lock(&w->mu);
 	if (index_push(w, &e))
 		fail_locked(w, TRACE_E_NOMEM, "out of memory growing the index");
@@ -860,23 +878,34 @@ int trace_writer_flush(struct trace_writer *w)
 static int write_footer(struct trace_writer *w, const struct index_entry *idx, size_t n,
 			uint64_t off, uint64_t events)
 {
-	size_t len = 8 + n * INDEX_ENTRY_LEN + 4 + TRAILER_LEN;
+	/* 2.4: five varints an entry (FORMAT.md "Index and trailer"), at most 50 bytes */
+	size_t len = 8 + n * (w->compact ? 50 : INDEX_ENTRY_LEN) + 4 + TRAILER_LEN;
 	uint8_t *b = malloc(len);
 	if (!b)
 		return fail(w, TRACE_E_NOMEM, "out of memory writing the index");
 	put_le32(b, INDEX_MAGIC);
 	put_le32(b + 4, (uint32_t)n);
+	uint8_t *c = b + 8;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = b + 8 + i * INDEX_ENTRY_LEN;
-		put_le64(e, idx[i].offset);
-		put_le64(e + 8, idx[i].first_event);
-		put_le64(e + 16, idx[i].first_t);
-		put_le64(e + 24, idx[i].last_t);
-		put_le32(e + 32, idx[i].count);
-		put_le32(e + 36, 0);
+		if (w->compact) {
+			const struct index_entry *p = i ? &idx[i - 1] : NULL;
+			c = put_varint(c, idx[i].offset - (p ? p->offset : w->header_len));
+			c = put_varint(c, idx[i].first_event - (p ? p->first_event + p->count : 0));
+			c = put_varint(c, idx[i].count);
+			c = put_varint(c, zigzag64(idx[i].first_t - (p ? p->last_t : 0)));
+			c = put_varint(c, zigzag64(idx[i].last_t - idx[i].first_t));
+			continue;
+		}
+		put_le64(c, idx[i].offset);
+		put_le64(c + 8, idx[i].first_event);
+		put_le64(c + 16, idx[i].first_t);
+		put_le64(c + 24, idx[i].last_t);
+		put_le32(c + 32, idx[i].count);
+		put_le32(c + 36, 0);
+		c += INDEX_ENTRY_LEN;
 	}
-	uint8_t *c = b + 8 + n * INDEX_ENTRY_LEN;
 	put_le32(c, trace_crc32c(0, b, (size_t)(c - b)));
+	len = (size_t)(c + 4 + TRAILER_LEN - b);
 	uint8_t *t = c + 4;
 	put_le64(t, off);
 	put_le64(t + 8, events);
@@ -912,16 +941,16 @@ static int ring_write(struct trace_writer *w, bool with_open_chunk)
 	}
 	uint8_t hdr[CHUNK_HDR_LEN];
 	for (struct ring_chunk *c = w->ring_head; c; c = c->next) {
-		chunk_header(hdr, n, c->first_event, c->count, c->first_t, c->last_t, c->raw_size,
-			     c->comp_size, c->flags, c->crc);
-		if (write_all(w->fd, hdr, sizeof hdr, off) ||
-		    write_all(w->fd, c->payload, c->comp_size, off + CHUNK_HDR_LEN)) {
+		size_t hl = any_chunk_header(w, hdr, n ? &idx[n - 1] : NULL, n, c->first_event, c->count,
+					     c->first_t, c->last_t, c->raw_size, c->comp_size, c->flags, c->crc);
+		if (write_all(w->fd, hdr, hl, off) ||
+		    write_all(w->fd, c->payload, c->comp_size, off + hl)) {
 			rc = fail(w, TRACE_E_IO, "write %s: %s", w->path, strerror(errno));
 			goto out;
 		}
 		idx[n] = (struct index_entry){ off, c->first_event, c->first_t, c->last_t, c->count };
 		events += c->count;
-		off += CHUNK_HDR_LEN + c->comp_size;
+		off += hl + c->comp_size;
 		n++;
 	}
 	if (with_open_chunk && w->buf && (w->chunk_count || w->events_start > 4)) {
@@ -937,15 +966,16 @@ static int ring_write(struct trace_writer *w, bool with_open_chunk)
 			rc = fail(w, TRACE_E_NOMEM, "out of memory dumping the ring");
 			goto out;
 		}
-		chunk_header(hdr, n, w->chunk_first_event, w->chunk_count, w->first_t, w->prev_t,
-			     (uint32_t)w->pos, (uint32_t)clen, flags, trace_crc32c(0, tmp, clen));
-		if (write_all(w->fd, hdr, sizeof hdr, off) || write_all(w->fd, tmp, clen, off + CHUNK_HDR_LEN)) {
+		size_t hl = any_chunk_header(w, hdr, n ? &idx[n - 1] : NULL, n, w->chunk_first_event,
+					     w->chunk_count, w->first_t, w->prev_t, (uint32_t)w->pos,
+					     (uint32_t)clen, flags, trace_crc32c(0, tmp, clen));
+		if (write_all(w->fd, hdr, hl, off) || write_all(w->fd, tmp, clen, off + hl)) {
 			rc = fail(w, TRACE_E_IO, "write %s: %s", w->path, strerror(errno));
 			goto out;
 		}
 		idx[n++] = (struct index_entry){ off, w->chunk_first_event, w->first_t, w->prev_t, w->chunk_count };
 		events += w->chunk_count;
-		off += CHUNK_HDR_LEN + clen;
+		off += hl + clen;
 	}
 	rc = write_footer(w, idx, n, off, events);
 out:
@@ -1045,8 +1075,8 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 			QUEUE_MAX, CHUNK_RAW_MAX / 2);
 		return NULL;
 	}
-	bool split = o && o->split, linked = o && o->linked;
-	uint8_t *h = build_header(kv, nkv, split, linked, &hlen, err, errlen);
+	bool split = o && o->split, compact = o && o->compact, linked = compact || (o && o->linked);
+	uint8_t *h = build_header(kv, nkv, split, linked, compact, &hlen, err, errlen);
 	if (!h)
 		return NULL;
 	struct trace_writer *w = calloc(1, sizeof *w);
@@ -1073,6 +1103,7 @@ static struct trace_writer *writer_new(const char *path, const struct trace_kv *
 	w->delay_us = o ? o->test_write_delay_us : 0;
 	w->split = split;
 	w->linked = linked;
+	w->compact = compact;
 	if ((w->hc_level && !(w->hc_state = malloc((size_t)LZ4_sizeofStateHC()))) ||
 	    (linked && (!(w->hist = malloc(TRACE_HISTORY_MAX)) || !(w->lz4_stream = LZ4_createStream()) ||
 			!(w->lz4_stream_hc = LZ4_createStreamHC())))) {

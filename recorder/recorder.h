@@ -38,6 +38,11 @@ enum recorder_console {
  * continuation chunks, docs/FORMAT.md). */
 #define RECORDER_KEYFRAME_WINDOWS_DEFAULT 16
 #define RECORDER_KEYFRAME_KIB_DEFAULT 64
+/* --records compact (format 2.4, the smallest recordings): longer runs,
+ * unless --keyframe-windows/--keyframe-kib say otherwise (docs/PERFORMANCE.md,
+ * "Compact linked framing") */
+#define RECORDER_COMPACT_KEYFRAME_WINDOWS 64
+#define RECORDER_COMPACT_KEYFRAME_KIB 256
 /* Sealed chunks are compressed with LZ4 HC at this level on the writer's
  * background thread (same LZ4 block format and decoder): ~9% smaller
  * recordings for ~0.1 ms of that thread per chunk (docs/PERFORMANCE.md). */
@@ -71,6 +76,8 @@ struct recorder_options {
 	unsigned keyframe_kib;   /* --keyframe-kib: ...or after KIB of records */
 	bool split_records;      /* --records split: format 2.2's split layout */
 	bool linked_records;     /* --records linked: format 2.3's linked chunks (with split) */
+	bool compact_records;    /* --records compact: format 2.4's compact framing (with linked) */
+	bool keyframe_given;     /* --keyframe-windows or --keyframe-kib was given */
 	enum recorder_cpuid cpuid;
 	enum recorder_console console;
 	const char *models[RECORDER_MAX_MODELS]; /* --model KEY=VALUE (chips/variants.h) */

@@ -81,15 +81,20 @@ static void recording_console_flush(struct recording *r)
 }
 
 /* The keyframe policy: --keyframe-windows N (1: a keyframe in every chunk,
- * the policy off) and --keyframe-kib; LZ4 HC, as the recorder produces in
+ * the policy off) and --keyframe-kib (--records compact: 64 and 256 unless
+ * given); LZ4 HC, as the recorder produces in
  * real time (a chunk per 250 ms of guest time, or 256 KiB): the writer
  * thread keeps up and the producer never waits for it. */
 static struct trace_writer_opts recording_writer_opts(const struct recorder_options *o)
 {
 	struct trace_writer_opts wo = {.lz4_hc = RECORDER_LZ4_HC_LEVEL, .split = o->split_records,
-				     .linked = o->linked_records};
+				     .linked = o->linked_records, .compact = o->compact_records};
 	unsigned windows = o->keyframe_windows ? o->keyframe_windows : RECORDER_KEYFRAME_WINDOWS_DEFAULT;
 	unsigned kib = o->keyframe_kib ? o->keyframe_kib : RECORDER_KEYFRAME_KIB_DEFAULT;
+	if (o->compact_records && !o->keyframe_given) { /* the smallest: longer runs */
+		windows = RECORDER_COMPACT_KEYFRAME_WINDOWS;
+		kib = RECORDER_COMPACT_KEYFRAME_KIB;
+	}
 	if (windows > 1) {
 		wo.keyframe_chunks = windows;
 		wo.keyframe_bytes = (size_t)kib << 10;

@@ -136,12 +136,14 @@ static void check_rec(const struct trace_record *got, const struct rec *want, ui
  * whenever the writer asks. */
 static bool gen_split; /* write_gen: format 2.2's record layout */
 static bool gen_linked; /* write_gen: format 2.3's linked chunks, a keyframe every 3 chunks */
+static bool gen_compact; /* write_gen, with gen_linked: format 2.4's compact framing */
 
 static void write_gen(const char *path, uint64_t n, size_t chunk_bytes)
 {
 	char err[256];
 	struct trace_writer_opts o = { .chunk_bytes = chunk_bytes, .split = gen_split,
-				       .linked = gen_linked, .keyframe_chunks = gen_linked ? 3 : 0 };
+				       .linked = gen_linked, .compact = gen_compact,
+				       .keyframe_chunks = gen_linked ? 3 : 0 };
 	struct trace_writer *w = trace_writer_open(path, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
 	uint8_t kf[300];
@@ -485,16 +487,18 @@ static void test_many_chunks_and_seek(void **state)
 /* The small multi-chunk trace the damage tests use. */
 /* Format 2.1's interleaved layout (some chunks stored, whose raw records
  * the tests patch); split: 2.2's layout; linked (layout 2): 2.3's linked
- * split chunks, runs of 3. */
+ * split chunks, runs of 3; compact (layout 3): the same in 2.4's compact
+ * framing. */
 static uint8_t *small_trace_layout(size_t *len, uint64_t *nev, int layout)
 {
 	const char *p = tpath("small.irqrr");
 	*nev = 120;
 	gen_split = layout >= 1;
-	gen_linked = layout == 2;
+	gen_linked = layout >= 2;
+	gen_compact = layout == 3;
 	verify_continuations = gen_linked;
 	write_gen(p, *nev, 96);
-	gen_split = gen_linked = false;
+	gen_split = gen_linked = gen_compact = false;
 	return slurp(p, len);
 }
 
@@ -520,7 +524,7 @@ static void get_layout(const uint8_t *b, size_t len, struct layout *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct trace_chunk_info ci;
 		assert_int_equal(trace_reader_chunk_info(r, i, &ci), 0);
-		l->end[i] = ci.offset + CHUNK_HDR_LEN + ci.comp_size;
+		l->end[i] = ci.offset + ci.hdr_len + ci.comp_size;
 	}
 	l->data_end = l->end[l->n - 1];
 	trace_reader_close(r);
@@ -536,7 +540,8 @@ static void truncate_every_offset(int split)
 	bool saw_stored = false, saw_lz4 = false;
 	for (size_t i = 0; i < l.n; i++) {
 		uint64_t off = i ? l.end[i - 1] : l.hlen;
-		uint16_t fl = get_le16(full + off + 6);
+		/* flags: a full header's at 6, a compact one's (2.4) at 2 */
+		uint16_t fl = full[off] == CHUNK_CMAGIC0 ? full[off + 2] : get_le16(full + off + 6);
 		saw_stored |= (fl & CHUNK_FLAG_STORED) != 0;
 		saw_lz4 |= !(fl & CHUNK_FLAG_STORED);
 	}
@@ -592,6 +597,7 @@ static void test_truncate_every_offset(void **state)
 	truncate_every_offset(0);
 	truncate_every_offset(1);
 	truncate_every_offset(2); /* linked: a torn tail loses only the torn chunk */
+	truncate_every_offset(3); /* compact framing: the same */
 	verify_continuations = false;
 }
 
@@ -660,6 +666,7 @@ static void test_bitflip_every_bit(void **state)
 	bitflip_every_bit(0);
 	bitflip_every_bit(1);
 	bitflip_every_bit(2);
+	bitflip_every_bit(3);
 	verify_continuations = false;
 }
 
@@ -790,9 +797,9 @@ static void test_refusals(void **state)
 	struct { const char *what; size_t off; uint16_t v16; bool is32; uint32_t v32; const char *msg; int none; } cases[] = {
 		{ "newer major", 8, 3, false, 0, "format 3.1 needs a newer irqrr (this reads up to 2.x)", 0 },
 		{ "min reader", 12, 3, false, 0, "format 2.1 needs a newer irqrr (this reads up to 2.x)", 0 },
-		{ "required feature", 16, 0, true, 0x4, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
-		/* 2.2's split layout is bit 0, 2.3's linked chunks bit 1; the next bit is unknown */
-		{ "unknown feature", 16, 0, true, 0x7, "trace needs feature bits 0x4 that this irqrr does not support", 0 },
+		{ "required feature", 16, 0, true, 0x8, "trace needs feature bits 0x8 that this irqrr does not support", 0 },
+		/* 2.2's split layout is bit 0, 2.3's linked chunks bit 1, 2.4's compact framing bit 2; the next bit is unknown */
+		{ "unknown feature", 16, 0, true, 0xf, "trace needs feature bits 0x8 that this irqrr does not support", 0 },
 		{ "optional feature", 20, 0, true, 0x80000000u, NULL, 0 },
 		{ "newer minor", 10, 7, false, 0, NULL, 0 },
 		/* format 2.0 (before console batching, docs/FORMAT.md) still reads */
@@ -1021,10 +1028,10 @@ static void test_keyframe_policy(void **state)
 
 /* Write 24 chunks of 40 records each (console text that repeats from
  * chunk to chunk among them), a keyframe every 6 chunks: size of the file. */
-static size_t write_console_runs(const char *p, bool linked, bool hc)
+static size_t write_console_runs_opt(const char *p, bool linked, bool compact, bool hc)
 {
 	char err[256];
-	struct trace_writer_opts o = { .split = true, .linked = linked, .keyframe_chunks = 6,
+	struct trace_writer_opts o = { .split = true, .linked = linked, .compact = compact, .keyframe_chunks = 6,
 				       .lz4_hc = hc ? 9 : 0 };
 	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
 	assert_non_null(w);
@@ -1049,6 +1056,11 @@ static size_t write_console_runs(const char *p, bool linked, bool hc)
 	struct stat sb;
 	assert_int_equal(stat(p, &sb), 0);
 	return (size_t)sb.st_size;
+}
+
+static size_t write_console_runs(const char *p, bool linked, bool hc)
+{
+	return write_console_runs_opt(p, linked, false, hc);
 }
 
 /* Every record of chunk i read twice in a row must be the same. */
@@ -1183,6 +1195,170 @@ static void test_linked_chunks(void **state)
 			size_t last = trace_reader_chunk_count(r) - 1;
 			assert_int_equal(trace_reader_chunk_info(r, last, &ci), 0);
 			open_linked += (ci.flags & CHUNK_FLAG_LINKED) != 0; /* the open chunk, a continuation */
+			assert_int_equal(verify_all(r), trace_reader_event_count(r));
+			trace_reader_close(r);
+		}
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	assert_true(open_linked > 0);
+	verify_continuations = false;
+}
+
+/* Format 2.4's compact linked framing (docs/FORMAT.md "Compact linked
+ * framing"): header version and feature bits, compact headers exactly on
+ * the linked chunks, a varint index, smaller than 2.3, the same records
+ * and chunk infos as 2.3 in any order; a damaged compact chunk takes the
+ * rest of its run with it; without the footer, a compact chunk cut off
+ * from the chunk it continues is skipped (its CRC covers the fields it
+ * takes from that chunk), and ring dumps read. */
+static void test_compact_framing(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *pl = tpath("linked.irqrr"), *pc = tpath("compact.irqrr");
+	for (int hc = 0; hc < 2; hc++) {
+		size_t li = write_console_runs_opt(pl, true, false, hc), co = write_console_runs_opt(pc, true, true, hc);
+		/* 20 continuations save >= 64 - 24 bytes each, 24 index entries >= 40 - 12 */
+		assert_true(co + 20 * 40 + 24 * 28 <= li);
+	}
+	size_t len, llen;
+	uint8_t *b = slurp(pc, &len), *lb = slurp(pl, &llen);
+	assert_int_equal(get_le16(b + 10), 4); /* minor */
+	assert_int_equal(get_le32(b + 16), TRACE_FEATURE_SPLIT | TRACE_FEATURE_LINKED | TRACE_FEATURE_COMPACT);
+	struct trace_reader *r = trace_reader_open_mem(b, len, "compact", err, sizeof err);
+	struct trace_reader *lr = trace_reader_open_mem(lb, llen, "linked", err, sizeof err);
+	assert_non_null(r);
+	assert_non_null(lr);
+	assert_false(trace_reader_recovery(r)->index_rebuilt);
+	assert_int_equal(trace_reader_features(r), 7);
+	size_t n = trace_reader_chunk_count(r);
+	assert_int_equal(n, 24);
+	uint64_t in_order[24], sum;
+	struct trace_chunk_info cis[24];
+	for (size_t i = 0; i < n; i++) {
+		struct trace_chunk_info ci, li;
+		assert_int_equal(trace_reader_chunk_info(r, i, &ci), 0);
+		assert_int_equal(trace_reader_chunk_info(lr, i, &li), 0);
+		cis[i] = ci;
+		assert_int_equal((ci.flags & CHUNK_FLAG_LINKED) != 0, i % 6 != 0);
+		assert_int_equal(b[ci.offset] == CHUNK_CMAGIC0, i % 6 != 0);
+		assert_true(i % 6 ? ci.hdr_len <= 24 : ci.hdr_len == CHUNK_HDR_LEN);
+		assert_true(ci.seq == li.seq && ci.first_event == li.first_event && ci.count == li.count &&
+			    ci.first_t == li.first_t && ci.last_t == li.last_t && ci.flags == li.flags &&
+			    ci.raw_size == li.raw_size);
+		assert_int_equal(trace_reader_run_start(r, i), i - i % 6);
+		in_order[i] = 0;
+		load_same(r, i, &in_order[i]);
+		sum = 0;
+		load_same(lr, i, &sum);
+		assert_true(sum == in_order[i]);
+	}
+	for (size_t k = 0; k < 2 * n; k++) {
+		size_t i = k < n ? n - 1 - k : (k * 7) % n;
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i]);
+	}
+	trace_reader_close(r);
+	trace_reader_close(lr);
+	free(lb);
+	uint64_t data_end = cis[23].offset + cis[23].hdr_len + cis[23].comp_size;
+
+	/* the footer gone: the scan finds every chunk, compact ones too */
+	r = trace_reader_open_mem(b, (size_t)data_end, "nofooter", err, sizeof err);
+	assert_non_null(r);
+	assert_true(trace_reader_recovery(r)->index_rebuilt);
+	assert_false(trace_reader_recovery(r)->torn);
+	assert_int_equal(trace_reader_chunk_count(r), 24);
+	for (size_t i = 0; i < n; i++) {
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i]);
+	}
+	trace_reader_close(r);
+
+	/* damage chunk 8's payload (run 6..11): 8..11 do not load, the rest does */
+	b[cis[8].offset + cis[8].hdr_len + cis[8].comp_size / 2] ^= 0x10;
+	r = trace_reader_open_mem(b, len, "damaged", err, sizeof err);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		assert_int_equal(c == NULL, i >= 8 && i < 12);
+		if (i == 8) {
+			char want[128];
+			snprintf(want, sizeof want, "chunk 8 at offset 0x%" PRIx64 ": checksum mismatch", cis[8].offset);
+			assert_non_null(strstr(trace_reader_error(r), want));
+		} else if (i > 8 && i < 12)
+			assert_non_null(strstr(trace_reader_error(r), "linked to chunk 8, which does not load"));
+		trace_chunk_free(c);
+	}
+	trace_reader_close(r);
+	/* the same without the footer: the scan skips 8..11 (9..11 cannot be
+	 * placed without 8), resumes at 12's full header */
+	r = trace_reader_open_mem(b, (size_t)data_end, "damaged", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_recovery(r)->skipped, 1);
+	assert_int_equal(trace_reader_chunk_count(r), 20);
+	for (size_t i = 0; i < 20; i++) {
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i < 8 ? i : i + 4]);
+	}
+	trace_reader_close(r);
+	b[cis[8].offset + cis[8].hdr_len + cis[8].comp_size / 2] ^= 0x10;
+
+	/* cut out chunk 16 and the footer: 17's compact header now follows 15,
+	 * which it does not continue; its CRC fails and the scan skips 17 */
+	uint8_t *g = malloc(len);
+	size_t cut = cis[16].hdr_len + cis[16].comp_size;
+	memcpy(g, b, cis[16].offset);
+	memcpy(g + cis[16].offset, b + cis[16].offset + cut, (size_t)data_end - cis[16].offset - cut);
+	r = trace_reader_open_mem(g, (size_t)data_end - cut, "gap", err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_chunk_count(r), 22);
+	for (size_t i = 0; i < 22; i++) {
+		sum = 0;
+		load_same(r, i, &sum);
+		assert_true(sum == in_order[i < 16 ? i : i + 2]);
+	}
+	trace_reader_close(r);
+	free(g);
+
+	/* COMPACT without LINKED is refused up front */
+	patch_header(b, 16, 0, true, TRACE_FEATURE_SPLIT | TRACE_FEATURE_COMPACT);
+	r = trace_reader_open_mem(b, len, "nolinked", err, sizeof err);
+	assert_null(r);
+	assert_non_null(strstr(err, "compact chunk headers without linked chunks"));
+	/* without the COMPACT bit, the varint index is not an index and a
+	 * compact header no chunk: the scan keeps the 4 full-header chunks */
+	patch_header(b, 16, 0, true, TRACE_FEATURE_SPLIT | TRACE_FEATURE_LINKED);
+	r = trace_reader_open_mem(b, len, "nobit", err, sizeof err);
+	assert_non_null(r);
+	assert_true(trace_reader_recovery(r)->index_rebuilt);
+	assert_int_equal(trace_reader_chunk_count(r), 4);
+	trace_reader_close(r);
+	free(b);
+
+	/* ring: whole runs dropped, dumps (with the open chunk) read */
+	struct trace_writer_opts o = { .chunk_bytes = 512, .keyframe_chunks = 5, .split = true, .compact = true };
+	struct trace_writer *w = trace_writer_open_ring(pc, cfg, NCFG, 4096, &o, err, sizeof err);
+	assert_non_null(w);
+	verify_continuations = true;
+	unsigned open_linked = 0;
+	for (uint64_t i = 0; i < 20000; i++) {
+		if (trace_writer_wants_keyframe(w))
+			begin_as_due(w, i);
+		struct rec rr = gen(i);
+		put_rec(w, &rr);
+		if (i % 3001 == 3000) {
+			assert_int_equal(trace_writer_dump(w), 0);
+			r = trace_reader_open(pc, err, sizeof err);
+			assert_non_null(r);
+			assert_false(trace_reader_recovery(r)->index_rebuilt);
+			struct trace_chunk_info ci;
+			size_t last = trace_reader_chunk_count(r) - 1;
+			assert_int_equal(trace_reader_chunk_info(r, last, &ci), 0);
+			open_linked += ci.hdr_len < CHUNK_HDR_LEN; /* the open chunk, a compact continuation */
 			assert_int_equal(verify_all(r), trace_reader_event_count(r));
 			trace_reader_close(r);
 		}
@@ -1564,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_keyframe_policy),
 		cmocka_unit_test(test_linked_chunks),
 		cmocka_unit_test(test_linked_unjoinable_chunk),
+		cmocka_unit_test(test_compact_framing),
 		cmocka_unit_test(test_backpressure_bounded),
 		cmocka_unit_test(test_oversized_chunk_and_auto_open),
 		cmocka_unit_test(test_iter_all_chunks_in_order),

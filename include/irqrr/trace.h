@@ -123,6 +123,9 @@ struct trace_writer_opts {
 				* with the chunks of its run before it as LZ4
 				* dictionary (docs/FORMAT.md "Linked chunks";
 				* denser: console text repeats across windows) */
+	bool compact;          /* format 2.4 (implies linked): linked chunks get
+				* a compact header and the index varint entries
+				* (docs/FORMAT.md "Compact linked framing") */
 	unsigned test_write_delay_us; /* testing only: slow the background writer */
 };
 
@@ -206,6 +209,7 @@ struct trace_chunk_info {
 	uint64_t first_t, last_t;
 	uint32_t raw_size, comp_size;
 	uint32_t flags;
+	uint32_t hdr_len;     /* 64, or a compact header's length (2.4); 0 until read */
 };
 
 /* What open had to do to a damaged file. */

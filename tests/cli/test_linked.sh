@@ -14,9 +14,15 @@
 # the split file byte for byte, a cut linked file loses only the torn chunk
 # and a damaged chunk is reported (what else it takes with it: test_trace's
 # test_linked_chunks).
-# Usage: test_linked.sh IRQRR BENCH_BOARD TRACE_DENSITY CORPUS_DIR
+# With MODE compact, the same for format 2.4's compact linked framing
+# (--compact; docs/FORMAT.md "Compact linked framing"): header 2.4 with
+# feature bits 0-2, and smaller than the 2.3 linked file.
+# Usage: test_linked.sh IRQRR BENCH_BOARD TRACE_DENSITY CORPUS_DIR [compact]
 set -u
 irqrr=$(realpath "$1") bench=$(realpath "$2") density=$(realpath "$3") corpus=$(realpath "$4")
+mode=${5:-linked}
+opt=--linked want="3 3 "
+[ "$mode" = compact ] && opt=--compact want="4 7 "
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0 checks=0
@@ -36,18 +42,23 @@ for t in b r; do
 	src=b.irqrr
 	[ $t = r ] && src=$corpus/recorder-2.1-ioapic-level.irqrr
 	"$density" --rechunk ${t}i.irqrr --layout split $kf "$src" >/dev/null || { echo "FAIL: rechunk $t"; exit 1; }
-	"$density" --rechunk ${t}s.irqrr --layout split $kf --linked ${t}i.irqrr >/dev/null || { echo "FAIL: rechunk $t"; exit 1; }
+	"$density" --rechunk ${t}s.irqrr --layout split $kf $opt ${t}i.irqrr >/dev/null || { echo "FAIL: rechunk $t"; exit 1; }
+	"$density" --rechunk ${t}l.irqrr --layout split $kf --linked ${t}i.irqrr >/dev/null || { echo "FAIL: rechunk $t"; exit 1; }
 	"$density" --rechunk ${t}back.irqrr --layout split $kf ${t}s.irqrr >/dev/null || { echo "FAIL: rechunk $t"; exit 1; }
 	[ "$(hdr ${t}i.irqrr | tr '\n' ' ')" = "2 1 " ] || fail "$t split header: $(hdr ${t}i.irqrr)"
-	[ "$(hdr ${t}s.irqrr | tr '\n' ' ')" = "3 3 " ] || fail "$t linked header: $(hdr ${t}s.irqrr)"
-	cmp -s ${t}i.irqrr ${t}back.irqrr || fail "$t: linked and back is not the split file byte for byte"
-	# (r is one chunk: nothing to link, the same size)
+	[ "$(hdr ${t}s.irqrr | tr '\n' ' ')" = "$want" ] || fail "$t $mode header: $(hdr ${t}s.irqrr)"
+	cmp -s ${t}i.irqrr ${t}back.irqrr || fail "$t: $mode and back is not the split file byte for byte"
+	# (r is one chunk: nothing to link, the same size; compact: its index
+	# entry is smaller)
 	op=-lt
-	[ $t = r ] && op=-eq
+	[ $t = r ] && [ "$mode" = linked ] && op=-eq
 	[ "$(stat -c %s ${t}s.irqrr)" $op "$(stat -c %s ${t}i.irqrr)" ] || fail "$t: linking: $(stat -c %s ${t}s.irqrr) vs $(stat -c %s ${t}i.irqrr) bytes"
+	# compact: smaller than linked
+	[ "$mode" = linked ] || [ "$(stat -c %s ${t}s.irqrr)" -lt "$(stat -c %s ${t}l.irqrr)" ] ||
+		fail "$t: compact framing: $(stat -c %s ${t}s.irqrr) vs linked $(stat -c %s ${t}l.irqrr) bytes"
 done
 
-layout=linked
+layout=$mode
 . "$here/layouts_same.sh"
 
 echo "$checks checks, $fails failed"
