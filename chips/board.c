@@ -325,7 +325,9 @@ static void pit_edge_learn(struct board *b, bool out, uint64_t next)
 {
 	uint32_t low, high;
 	if (next != UINT64_MAX && pit_periodic(&b->s.pit, 0, b->s.now, &low, &high)) {
-		b->edge_tick = pit_ticks_at(next); /* exact: tick time k is at tick k */
+		uint64_t k = pit_ticks_at(next); /* exact: tick time k is at tick k */
+		b->edge_s = k / PIT_HZ;
+		b->edge_r = (uint32_t)(k % PIT_HZ);
 		b->edge_out = !out;
 		b->edge_low = low;
 		b->edge_high = high;
@@ -538,9 +540,14 @@ static inline __attribute__((always_inline)) void advance_loop(struct board *b, 
 					 * edge: OUT0 toggles, the next edge is a
 					 * phase later (pit_periodic()) */
 					out = b->edge_out;
-					b->edge_tick += out ? b->edge_high : b->edge_low;
+					uint32_t r = b->edge_r + (out ? b->edge_high : b->edge_low);
+					if (r >= PIT_HZ) { /* a phase is at most 0x10000 ticks */
+						r -= PIT_HZ;
+						b->edge_s++;
+					}
+					b->edge_r = r;
 					b->edge_out = !out;
-					next = pit_tick_time(b->edge_tick);
+					next = pit_tick_time_sr(b->edge_s, r);
 				} else {
 					out = pit_out_next_edge(&b->s.pit, 0, e, &next);
 					pit_edge_learn(b, out, next);
@@ -1174,7 +1181,8 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 		uint32_t low = 0, high = 0;
 		assert(pit_periodic(&b->s.pit, 0, b->s.now, &low, &high));
 		assert(low == b->edge_low && high == b->edge_high);
-		assert(b->next_edge == pit_tick_time(b->edge_tick));
+		assert(b->edge_r < PIT_HZ);
+		assert(b->next_edge == pit_tick_time_sr(b->edge_s, b->edge_r));
 		assert(b->edge_out == !b->s.irq0);
 		(void)low;
 		(void)high;

@@ -138,7 +138,8 @@ struct board {
 	 * phases, so that each edge's successor is one addition away
 	 * (edge_low = 0: not known, ask the PIT). Learnt at a PIT edge,
 	 * forgotten wherever next_edge is recomputed (not saved) */
-	uint64_t edge_tick;
+	uint64_t edge_s;  /* next_edge's tick = edge_s * PIT_HZ + edge_r */
+	uint32_t edge_r;  /* (< PIT_HZ: carried so as not to divide per edge) */
 	uint32_t edge_low, edge_high;
 	uint8_t edge_out;
 	uint64_t rtc_next;

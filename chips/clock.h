@@ -24,15 +24,23 @@ static inline uint64_t pit_ticks_at(uint64_t t)
 	return s * PIT_HZ + r * PIT_HZ / NS_PER_SEC;
 }
 
+/* Time of tick s * PIT_HZ + r (r < PIT_HZ): ceil((s * PIT_HZ + r) * 1e9 /
+ * PIT_HZ) = s * 1e9 + ceil(r * 1e9 / PIT_HZ). Saturates at UINT64_MAX. For
+ * a caller that carries a tick as seconds and remainder (chips/board.c's
+ * PIT edge), without the division of the tick by PIT_HZ. */
+static inline uint64_t pit_tick_time_sr(uint64_t s, uint32_t r)
+{
+	if (s > UINT64_MAX / NS_PER_SEC)
+		return UINT64_MAX;
+	uint64_t base = s * NS_PER_SEC, frac = ((uint64_t)r * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
+	return frac > UINT64_MAX - base ? UINT64_MAX : base + frac;
+}
+
 /* Time of tick k: the least t with pit_ticks_at(t) >= k, i.e.
  * ceil(k * 1e9 / PIT_HZ). Saturates at UINT64_MAX. */
 static inline uint64_t pit_tick_time(uint64_t k)
 {
-	uint64_t s = k / PIT_HZ, r = k % PIT_HZ;
-	if (s > UINT64_MAX / NS_PER_SEC)
-		return UINT64_MAX;
-	uint64_t base = s * NS_PER_SEC, frac = (r * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
-	return frac > UINT64_MAX - base ? UINT64_MAX : base + frac;
+	return pit_tick_time_sr(k / PIT_HZ, (uint32_t)(k % PIT_HZ));
 }
 
 #endif
