@@ -44,5 +44,5 @@ minor=$(od -An -tu2 -j10 -N2 "$tmp/linked.irqrr" | tr -d ' ') feat=$(od -An -tu4
 [ "$minor" = 3 ] && [ "$feat" = 3 ] || fail "--records linked: header minor $minor, features $feat (want 3, 3)"
 "$irqrr" replay "$tmp/linked.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "linked recording replay"; }
 "$irqrr" record --records bogus >/dev/null 2>"$tmp/err"
-[ $? -eq 2 ] && grep -q "^irqrr: --records bogus: expected split, interleaved or linked$" "$tmp/err" || fail "--records bogus: $(cat "$tmp/err")"
+[ $? -eq 2 ] && grep -q "^irqrr: --records bogus: expected split, interleaved, linked or compact$" "$tmp/err" || fail "--records bogus: $(cat "$tmp/err")"
 echo "PASS: ring"
