@@ -1081,6 +1081,56 @@ static void load_same(struct trace_reader *r, size_t i, uint64_t *sum)
 	trace_chunk_free(c);
 }
 
+/* A 4 KiB ring of 512-byte chunks with o's layout, a keyframe every 5
+ * chunks, 20,000 records: dumped every 3,001, each dump read back whole,
+ * checked by per_dump (which says whether the dump's open chunk was a
+ * continuation). Returns how many dumps' open chunks were. */
+static unsigned ring_dumps(const char *path, const struct trace_writer_opts *o,
+			   bool (*per_dump)(struct trace_reader *r))
+{
+	char err[256];
+	struct trace_writer *w = trace_writer_open_ring(path, cfg, NCFG, 4096, o, err, sizeof err);
+	assert_non_null(w);
+	verify_continuations = true;
+	unsigned open_linked = 0;
+	for (uint64_t i = 0; i < 20000; i++) {
+		if (trace_writer_wants_keyframe(w))
+			begin_as_due(w, i);
+		struct rec rr = gen(i);
+		put_rec(w, &rr);
+		if (i % 3001 == 3000) {
+			assert_int_equal(trace_writer_dump(w), 0);
+			struct trace_reader *r = trace_reader_open(path, err, sizeof err);
+			assert_non_null(r);
+			open_linked += per_dump(r);
+			assert_int_equal(verify_all(r), trace_reader_event_count(r));
+			trace_reader_close(r);
+		}
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	verify_continuations = false;
+	return open_linked;
+}
+
+/* A linked ring dump starts at a run's first chunk (not linked). */
+static bool linked_dump_ok(struct trace_reader *r)
+{
+	struct trace_chunk_info ci;
+	assert_int_equal(trace_reader_chunk_info(r, 0, &ci), 0);
+	assert_false(ci.flags & CHUNK_FLAG_LINKED);
+	assert_int_equal(trace_reader_chunk_info(r, trace_reader_chunk_count(r) - 1, &ci), 0);
+	return ci.flags & CHUNK_FLAG_LINKED;
+}
+
+/* A compact ring dump's index reads (not rebuilt). */
+static bool compact_dump_ok(struct trace_reader *r)
+{
+	struct trace_chunk_info ci;
+	assert_false(trace_reader_recovery(r)->index_rebuilt);
+	assert_int_equal(trace_reader_chunk_info(r, trace_reader_chunk_count(r) - 1, &ci), 0);
+	return ci.hdr_len < CHUNK_HDR_LEN; /* a compact continuation */
+}
+
 /* Format 2.3's linked chunks (docs/FORMAT.md "Linked chunks"): header
  * version and feature bit, LINKED exactly on the continuations, smaller
  * than unlinked, every chunk reads the same in any order, a damaged chunk
@@ -1181,32 +1231,7 @@ static void test_linked_chunks(void **state)
 
 	/* ring: whole runs dropped, dumps (with the open chunk) read */
 	struct trace_writer_opts o = { .chunk_bytes = 512, .keyframe_chunks = 5, .split = true, .linked = true };
-	struct trace_writer *w = trace_writer_open_ring(pl, cfg, NCFG, 4096, &o, err, sizeof err);
-	assert_non_null(w);
-	verify_continuations = true;
-	unsigned open_linked = 0;
-	for (uint64_t i = 0; i < 20000; i++) {
-		if (trace_writer_wants_keyframe(w))
-			begin_as_due(w, i);
-		struct rec rr = gen(i);
-		put_rec(w, &rr);
-		if (i % 3001 == 3000) {
-			assert_int_equal(trace_writer_dump(w), 0);
-			r = trace_reader_open(pl, err, sizeof err);
-			assert_non_null(r);
-			struct trace_chunk_info ci;
-			assert_int_equal(trace_reader_chunk_info(r, 0, &ci), 0);
-			assert_false(ci.flags & CHUNK_FLAG_LINKED);
-			size_t last = trace_reader_chunk_count(r) - 1;
-			assert_int_equal(trace_reader_chunk_info(r, last, &ci), 0);
-			open_linked += (ci.flags & CHUNK_FLAG_LINKED) != 0; /* the open chunk, a continuation */
-			assert_int_equal(verify_all(r), trace_reader_event_count(r));
-			trace_reader_close(r);
-		}
-	}
-	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
-	assert_true(open_linked > 0);
-	verify_continuations = false;
+	assert_true(ring_dumps(pl, &o, linked_dump_ok) > 0);
 }
 
 /* Format 2.4's compact linked framing (docs/FORMAT.md "Compact linked
@@ -1346,31 +1371,7 @@ static void test_compact_framing(void **state)
 
 	/* ring: whole runs dropped, dumps (with the open chunk) read */
 	struct trace_writer_opts o = { .chunk_bytes = 512, .keyframe_chunks = 5, .split = true, .compact = true };
-	struct trace_writer *w = trace_writer_open_ring(pc, cfg, NCFG, 4096, &o, err, sizeof err);
-	assert_non_null(w);
-	verify_continuations = true;
-	unsigned open_linked = 0;
-	for (uint64_t i = 0; i < 20000; i++) {
-		if (trace_writer_wants_keyframe(w))
-			begin_as_due(w, i);
-		struct rec rr = gen(i);
-		put_rec(w, &rr);
-		if (i % 3001 == 3000) {
-			assert_int_equal(trace_writer_dump(w), 0);
-			r = trace_reader_open(pc, err, sizeof err);
-			assert_non_null(r);
-			assert_false(trace_reader_recovery(r)->index_rebuilt);
-			struct trace_chunk_info ci;
-			size_t last = trace_reader_chunk_count(r) - 1;
-			assert_int_equal(trace_reader_chunk_info(r, last, &ci), 0);
-			open_linked += ci.hdr_len < CHUNK_HDR_LEN; /* the open chunk, a compact continuation */
-			assert_int_equal(verify_all(r), trace_reader_event_count(r));
-			trace_reader_close(r);
-		}
-	}
-	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
-	assert_true(open_linked > 0);
-	verify_continuations = false;
+	assert_true(ring_dumps(pc, &o, compact_dump_ok) > 0);
 }
 
 /* A linked chunk whose payload decodes but whose split records do not join
