@@ -39,6 +39,8 @@
  * "keyframes" counts the chunks that have one (the others are continuations).
  *
  * Totals: records, board events (kinds 0x01..0x3F: what replay consumes),
+ * 2.0-records (the records, each console record counted once per byte of
+ * text, as format 2.0 stored it: what issue 18 counted),
  * guest seconds (last record's time minus the first's), file bytes; bytes
  * per record, per board event and per guest second.
  */
@@ -381,7 +383,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t nch = trace_reader_chunk_count(tr);
-	uint64_t records = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
+	uint64_t records = 0, records20 = 0, board = 0, t0 = UINT64_MAX, t1 = 0, payload_raw = 0, payload_lz4 = 0;
 	uint64_t kf_raw = 0, kf_lz4 = 0, mismatches = 0, dt_raw = 0, kf_chunks = 0;
 	int64_t dt_lz4 = 0;
 	for (size_t ci = 0; ci < nch; ci++) {
@@ -445,6 +447,8 @@ int main(int argc, char **argv)
 			free(big);
 			present[rs[i].kind & 0xff] = true;
 			records++;
+			/* as format 2.0 stored them: a console record per byte */
+			records20 += rs[i].kind == EV_CTX_CONSOLE && rs[i].len > 1 ? rs[i].len - 1 : 1;
 			board += !EV_IS_CONTEXT(rs[i].kind);
 			if (rs[i].t < t0)
 				t0 = rs[i].t;
@@ -520,7 +524,8 @@ int main(int argc, char **argv)
 	       (double)file / (double)(board ? board : 1));
 	if (secs > 0)
 		printf("  bytes/guest second %.0f", (double)file / secs);
-	printf("\n");
+	printf("\n2.0-records %" PRIu64 " (one per console byte)  bytes/2.0-record %.3f\n", records20,
+	       (double)file / (double)(records20 ? records20 : 1));
 	trace_reader_close(tr);
 	return 0;
 }
