@@ -50,31 +50,104 @@ static COLD void history_message(struct board *b, uint64_t num, const struct irq
 	board_history_message(b, num, &ev->u.apic);
 }
 
-/* Every event goes out here: kept a leaf that ends in the sink's call. */
-static inline void emit_now(struct board *b, const struct irq_event *ev)
+/* The events ev[0..n) are numbered as emit() numbers them. */
+static COLD void run_number_history(struct board *b, const struct irq_event *ev, unsigned n)
 {
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t num = b->event_num++;
+		if (ev[i].kind == EV_APIC_MSG)
+			history_message(b, num, &ev[i]);
+		b->last_num = num;
+	}
+}
+
+static inline void run_number(struct board *b, const struct irq_event *ev, unsigned n)
+{
+	if (unlikely(b->hist_on)) {
+		run_number_history(b, ev, n);
+		return;
+	}
+	b->last_num = b->event_num + n - 1;
+	b->event_num += n;
+}
+
+/* The events ev[0..n) are numbered (emitted) and go to the run sink. */
+static void run_deliver(struct board *b, const struct irq_event *ev, unsigned n)
+{
+	if (!n)
+		return;
+	run_number(b, ev, n);
+	if (b->run_sink)
+		b->run_sink(b->run_ctx, ev, n);
+}
+
+static void run_flush(struct board *b)
+{
+	unsigned n = b->nout;
+	b->nout = 0;
+	run_deliver(b, b->out, n);
+}
+
+/* Where output() may put an event between inputs: with a run sink, into the
+ * run, numbered when it goes out; else (or to keep the line history, which
+ * stamps each event as it is emitted) nowhere, emit() sends it at once. */
+static unsigned out_end_idle(const struct board *b)
+{
+	return b->run_sink && !b->hist_on ? BOARD_OUT_MAX : 0;
+}
+
+/* An event for the run that output() could not put there: the run is
+ * full, the history is kept (the event goes out at once), or the outputs an
+ * input caused reached their bound (it goes out before the echo, as a
+ * per-event sink receives it, what precedes the echo first). */
+static COLD void run_add(struct board *b, const struct irq_event *ev)
+{
+	if (b->deferring) {
+		run_deliver(b, b->out, b->echo);
+		run_deliver(b, ev, 1);
+		memmove(b->out, b->out + b->echo, (b->nout - b->echo) * sizeof(b->out[0]));
+		b->nout -= b->echo;
+		b->out_end -= b->echo;
+		b->echo = 0;
+		return;
+	}
+	if (b->nout == BOARD_OUT_MAX)
+		run_flush(b);
+	b->out[b->nout++] = *ev;
+	if (b->hist_on)
+		run_flush(b);
+}
+
+/* An event that goes out now: numbered and passed to the per-event sink,
+ * or to the run. */
+static __attribute__((noinline)) void emit(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+{
+	struct irq_event ev;
+	irq_event_set(&ev, b->s.now, kind, u0, u1);
+	if (b->run_sink) {
+		run_add(b, &ev);
+		return;
+	}
 	uint64_t num = b->event_num++;
-	if (unlikely(b->hist_on) && ev->kind == EV_APIC_MSG)
-		history_message(b, num, ev);
+	if (unlikely(b->hist_on) && kind == EV_APIC_MSG)
+		history_message(b, num, &ev);
 	b->last_num = num;
 	if (b->sink)
-		b->sink(b->sink_ctx, ev);
+		b->sink(b->sink_ctx, &ev);
 }
 
 /* Outputs caused by an input are held until the input itself is emitted,
- * so the trace reads "input, then what it caused". The buffer bound is far
- * above the worst case (24 APIC messages + 2 * (1 + 64) LINT/wire events);
- * should it ever fill, events are emitted directly: order stays
- * deterministic, nothing is lost. */
-static void output(struct board *b, unsigned kind, uint64_t u0)
+ * so the trace reads "input, then what it caused"; with a run sink, every
+ * output joins the run. The bound on those held is far above the worst case
+ * (24 APIC messages + 2 * (1 + 64) LINT/wire events); should it ever be
+ * reached, events are emitted directly: order stays deterministic, nothing
+ * is lost. */
+static inline void output(struct board *b, unsigned kind, uint64_t u0)
 {
-	if (b->deferring && b->npending < BOARD_PENDING_MAX) {
-		irq_event_set(&b->pending[b->npending++], b->s.now, kind, u0, 0);
-	} else {
-		struct irq_event ev;
-		irq_event_set(&ev, b->s.now, kind, u0, 0);
-		emit_now(b, &ev);
-	}
+	if (likely(b->nout < b->out_end))
+		irq_event_set(&b->out[b->nout++], b->s.now, kind, u0, 0);
+	else
+		emit(b, kind, u0, 0);
 }
 
 /* The union's first word of each kind the board emits (irq_event_set):
@@ -611,33 +684,55 @@ static inline __attribute__((always_inline)) void deadline_update(struct board *
 	uint64_t d = board_next_deadline(b);
 	if (d != b->s.deadline) {
 		b->s.deadline = d;
-		struct irq_event ev;
-		irq_event_set(&ev, b->s.now, EV_DEADLINE, d, 0);
-		emit_now(b, &ev);
+		output(b, EV_DEADLINE, d);
 	}
 }
 
+/* The echo's slot is taken after the time advance's outputs (none without
+ * a run sink), with room for BOARD_PENDING_MAX outputs after it. */
 static void begin_input(struct board *b, uint64_t now)
 {
 	advance_to(b, now);
 	deadline_update(b);
 	b->deferring = 1;
-	b->npending = 0;
+	if (unlikely(b->nout >= BOARD_OUT_MAX - BOARD_PENDING_MAX))
+		run_flush(b);
+	b->echo = b->nout++;
+	b->out_end = b->nout + BOARD_PENDING_MAX;
 }
 
 /* The input is emitted as its words (irq_event_set; the union's layouts
  * are asserted below, at the inputs). */
 static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
 {
-	struct irq_event in;
 	if (b->hist_on)
 		board_history_observe(b, b->event_num);
 	b->deferring = 0;
-	irq_event_set(&in, b->s.now, kind, u0, u1);
-	emit_now(b, &in);
-	for (unsigned i = 0; i < b->npending; i++)
-		emit_now(b, &b->pending[i]);
-	b->npending = 0;
+	b->out_end = out_end_idle(b);
+	if (b->run_sink) {
+		irq_event_set(&b->out[b->echo], b->s.now, kind, u0, u1);
+		deadline_update(b);
+		/* the echo at least, unless the history's deadline took it */
+		unsigned n = b->nout;
+		b->nout = 0;
+		if (likely(n)) {
+			run_number(b, b->out, n);
+			b->run_sink(b->run_ctx, b->out, n);
+		}
+		return;
+	}
+	unsigned n = b->nout;
+	b->nout = 0;
+	emit(b, kind, u0, u1);
+	for (unsigned i = 1; i < n; i++) {
+		const struct irq_event *ev = &b->out[i];
+		uint64_t num = b->event_num++;
+		if (unlikely(b->hist_on) && ev->kind == EV_APIC_MSG)
+			history_message(b, num, ev);
+		b->last_num = num;
+		if (b->sink)
+			b->sink(b->sink_ctx, ev);
+	}
 	deadline_update(b);
 }
 
@@ -770,6 +865,7 @@ void board_hpet_configure(struct board *b)
 void board_keep_history(struct board *b)
 {
 	b->hist_on = 1;
+	b->out_end = out_end_idle(b);
 	board_history_start(b);
 }
 
@@ -777,6 +873,18 @@ void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
 {
 	b->sink = sink;
 	b->sink_ctx = sink_ctx;
+	b->run_sink = NULL;
+	b->run_ctx = NULL;
+	b->out_end = out_end_idle(b);
+}
+
+void board_set_run_sink(struct board *b, irq_event_run_sink sink, void *sink_ctx)
+{
+	b->run_sink = sink;
+	b->run_ctx = sink_ctx;
+	b->sink = NULL;
+	b->sink_ctx = NULL;
+	b->out_end = out_end_idle(b);
 }
 
 /* ---- inputs ---- */
@@ -1209,8 +1317,11 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return "the IRQ0 wire disagrees with PIT OUT0";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
+	tmp.run_sink = b->run_sink;
+	tmp.run_ctx = b->run_ctx;
 	tmp.event_num = b->event_num;
 	tmp.hist_on = b->hist_on;
+	tmp.out_end = out_end_idle(&tmp);
 	pit_edge_recompute(&tmp);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;
