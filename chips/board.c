@@ -702,23 +702,32 @@ static void begin_input(struct board *b, uint64_t now)
 }
 
 /* The input is emitted as its words (irq_event_set; the union's layouts
- * are asserted below, at the inputs). */
-static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+ * are asserted below, at the inputs). With a run sink: the echo into its
+ * slot, then the run goes out. */
+static inline __attribute__((always_inline)) void end_run(struct board *b, unsigned kind,
+							  uint64_t u0, uint64_t u1)
+{
+	irq_event_set(&b->out[b->echo], b->s.now, kind, u0, u1);
+	deadline_update(b);
+	/* the echo at least, unless the history's deadline took it */
+	unsigned n = b->nout;
+	b->nout = 0;
+	if (likely(n)) {
+		run_number(b, b->out, n);
+		b->run_sink(b->run_ctx, b->out, n);
+	}
+}
+
+/* end_input keeping the line history, or to a per-event sink. */
+static __attribute__((noinline)) void end_input_each(struct board *b, unsigned kind, uint64_t u0,
+						     uint64_t u1)
 {
 	if (b->hist_on)
 		board_history_observe(b, b->event_num);
 	b->deferring = 0;
 	b->out_end = out_end_idle(b);
 	if (b->run_sink) {
-		irq_event_set(&b->out[b->echo], b->s.now, kind, u0, u1);
-		deadline_update(b);
-		/* the echo at least, unless the history's deadline took it */
-		unsigned n = b->nout;
-		b->nout = 0;
-		if (likely(n)) {
-			run_number(b, b->out, n);
-			b->run_sink(b->run_ctx, b->out, n);
-		}
+		end_run(b, kind, u0, u1);
 		return;
 	}
 	unsigned n = b->nout;
@@ -734,6 +743,18 @@ static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
 			b->sink(b->sink_ctx, ev);
 	}
 	deadline_update(b);
+}
+
+/* Without the history, to a run sink: nothing to save around a call. */
+static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+{
+	if (unlikely(b->hist_on || !b->run_sink)) {
+		end_input_each(b, kind, u0, u1);
+		return;
+	}
+	b->deferring = 0;
+	b->out_end = BOARD_OUT_MAX; /* out_end_idle() */
+	end_run(b, kind, u0, u1);
 }
 
 /* ---- configuration and reset ---- */
