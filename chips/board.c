@@ -203,12 +203,17 @@ static bool lint0_level_mode(uint32_t lvt)
 	return dm == APIC_DM_EXTINT || (dm == APIC_DM_FIXED && (lvt & LVT_LEVEL));
 }
 
+/* EV_LINT's first word for cpu's LINT0 under lvt, level 0: cpu, pin 0,
+ * mode, level, vector (fixed mode only). */
+static uint64_t lint_word(unsigned cpu, uint32_t lvt)
+{
+	uint64_t vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
+	return (uint8_t)cpu | (uint64_t)LVT_DM(lvt) << 16 | vector << 32;
+}
+
 static void out_lint(struct board *b, unsigned cpu, uint32_t lvt, int level)
 {
-	/* cpu, pin 0, mode, level, vector (fixed mode only) */
-	uint64_t vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
-	output(b, EV_LINT,
-	       (uint8_t)cpu | (uint64_t)LVT_DM(lvt) << 16 | (uint64_t)(uint8_t)level << 24 | vector << 32);
+	output(b, EV_LINT, lint_word(cpu, lvt) | (uint64_t)(uint8_t)level << 24);
 }
 
 /* Level-mode consumer active: it must keep seeing the request. */
@@ -222,15 +227,18 @@ static bool lint0_active(const struct board *b, unsigned cpu, uint32_t lvt, bool
 static COLD void lint0_targets_update(struct board *b)
 {
 	unsigned n = 0;
+	uint64_t level_mode = 0;
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
 		uint32_t lvt = b->s.lvt[cpu][0];
 		if (!lint0_routed(b, cpu) || (lvt & LVT_MASKED))
 			continue;
-		b->lint0_cpu[n] = (uint8_t)cpu;
-		b->lint0_lvt[n] = lvt;
+		b->lint0_word[n] = lint_word(cpu, lvt);
+		if (lint0_level_mode(lvt))
+			level_mode |= 1ull << n;
 		n++;
 	}
 	b->lint0_n = (uint8_t)n;
+	b->lint0_level_mode = level_mode;
 	b->lint0_known = 1;
 }
 
@@ -244,11 +252,9 @@ static void lint0_on_int_change(struct board *b, bool level)
 	if (unlikely(!b->lint0_known))
 		lint0_targets_update(b);
 	for (unsigned i = 0; i < b->lint0_n; i++) {
-		uint32_t lvt = b->lint0_lvt[i];
-		if (lint0_level_mode(lvt))
-			out_lint(b, b->lint0_cpu[i], lvt, level);
-		else if (level) /* edge modes fire on the rising edge only */
-			out_lint(b, b->lint0_cpu[i], lvt, 1);
+		/* edge modes fire on the rising edge only */
+		if (level || ((b->lint0_level_mode >> i) & 1u))
+			output(b, EV_LINT, b->lint0_word[i] | (uint64_t)level << 24);
 	}
 }
 
@@ -1302,8 +1308,8 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 		memcpy(t.s.lvt, b->s.lvt, sizeof(t.s.lvt));
 		lint0_targets_update(&t);
 		assert(t.lint0_n == b->lint0_n);
-		assert(!memcmp(t.lint0_cpu, b->lint0_cpu, b->lint0_n));
-		assert(!memcmp(t.lint0_lvt, b->lint0_lvt, b->lint0_n * sizeof(uint32_t)));
+		assert(!memcmp(t.lint0_word, b->lint0_word, b->lint0_n * sizeof(uint64_t)));
+		assert(t.lint0_level_mode == b->lint0_level_mode);
 	}
 	/* and so does the periodic shortcut, when known */
 	if (b->edge_low) {

@@ -151,13 +151,14 @@ struct board {
 	uint8_t edge_out;
 	uint64_t rtc_next;
 	/* The vCPUs whose LINT0 sees the PIC's INT (routed, LVT0 unmasked),
-	 * in cpu order, each with its LVT0 (derived from s.lvt and cfg, not
-	 * saved; lint0_known = 0: rebuild before use, set by every change of
-	 * an LVT0 or of the routing) */
+	 * in cpu order, each as its EV_LINT's first word at level 0 and a bit
+	 * of lint0_level_mode when its LVT0's mode follows the level (derived
+	 * from s.lvt and cfg, not saved; lint0_known = 0: rebuild before use,
+	 * set by every change of an LVT0 or of the routing) */
 	uint8_t lint0_known;
 	uint8_t lint0_n;
-	uint8_t lint0_cpu[BOARD_MAX_CPUS];
-	uint32_t lint0_lvt[BOARD_MAX_CPUS];
+	uint64_t lint0_level_mode;
+	uint64_t lint0_word[BOARD_MAX_CPUS];
 	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
 	uint64_t next_any;  /* the first of the three (next_update()) */
 	/* lines PIT OUT0 and the RTC may reach: all, or not 0 and 8 while the
