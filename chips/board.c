@@ -50,31 +50,104 @@ static COLD void history_message(struct board *b, uint64_t num, const struct irq
 	board_history_message(b, num, &ev->u.apic);
 }
 
-/* Every event goes out here: kept a leaf that ends in the sink's call. */
-static inline void emit_now(struct board *b, const struct irq_event *ev)
+/* The events ev[0..n) are numbered as emit() numbers them. */
+static COLD void run_number_history(struct board *b, const struct irq_event *ev, unsigned n)
 {
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t num = b->event_num++;
+		if (ev[i].kind == EV_APIC_MSG)
+			history_message(b, num, &ev[i]);
+		b->last_num = num;
+	}
+}
+
+static inline void run_number(struct board *b, const struct irq_event *ev, unsigned n)
+{
+	if (unlikely(b->hist_on)) {
+		run_number_history(b, ev, n);
+		return;
+	}
+	b->last_num = b->event_num + n - 1;
+	b->event_num += n;
+}
+
+/* The events ev[0..n) are numbered (emitted) and go to the run sink. */
+static void run_deliver(struct board *b, const struct irq_event *ev, unsigned n)
+{
+	if (!n)
+		return;
+	run_number(b, ev, n);
+	if (b->run_sink)
+		b->run_sink(b->run_ctx, ev, n);
+}
+
+static void run_flush(struct board *b)
+{
+	unsigned n = b->nout;
+	b->nout = 0;
+	run_deliver(b, b->out, n);
+}
+
+/* Where output() may put an event between inputs: with a run sink, into the
+ * run, numbered when it goes out; else (or to keep the line history, which
+ * stamps each event as it is emitted) nowhere, emit() sends it at once. */
+static unsigned out_end_idle(const struct board *b)
+{
+	return b->run_sink && !b->hist_on ? BOARD_OUT_MAX : 0;
+}
+
+/* An event for the run that output() could not put there: the run is
+ * full, the history is kept (the event goes out at once), or the outputs an
+ * input caused reached their bound (it goes out before the echo, as a
+ * per-event sink receives it, what precedes the echo first). */
+static COLD void run_add(struct board *b, const struct irq_event *ev)
+{
+	if (b->deferring) {
+		run_deliver(b, b->out, b->echo);
+		run_deliver(b, ev, 1);
+		memmove(b->out, b->out + b->echo, (b->nout - b->echo) * sizeof(b->out[0]));
+		b->nout -= b->echo;
+		b->out_end -= b->echo;
+		b->echo = 0;
+		return;
+	}
+	if (b->nout == BOARD_OUT_MAX)
+		run_flush(b);
+	b->out[b->nout++] = *ev;
+	if (b->hist_on)
+		run_flush(b);
+}
+
+/* An event that goes out now: numbered and passed to the per-event sink,
+ * or to the run. */
+static __attribute__((noinline)) void emit(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+{
+	struct irq_event ev;
+	irq_event_set(&ev, b->s.now, kind, u0, u1);
+	if (b->run_sink) {
+		run_add(b, &ev);
+		return;
+	}
 	uint64_t num = b->event_num++;
-	if (unlikely(b->hist_on) && ev->kind == EV_APIC_MSG)
-		history_message(b, num, ev);
+	if (unlikely(b->hist_on) && kind == EV_APIC_MSG)
+		history_message(b, num, &ev);
 	b->last_num = num;
 	if (b->sink)
-		b->sink(b->sink_ctx, ev);
+		b->sink(b->sink_ctx, &ev);
 }
 
 /* Outputs caused by an input are held until the input itself is emitted,
- * so the trace reads "input, then what it caused". The buffer bound is far
- * above the worst case (24 APIC messages + 2 * (1 + 64) LINT/wire events);
- * should it ever fill, events are emitted directly: order stays
- * deterministic, nothing is lost. */
-static void output(struct board *b, unsigned kind, uint64_t u0)
+ * so the trace reads "input, then what it caused"; with a run sink, every
+ * output joins the run. The bound on those held is far above the worst case
+ * (24 APIC messages + 2 * (1 + 64) LINT/wire events); should it ever be
+ * reached, events are emitted directly: order stays deterministic, nothing
+ * is lost. */
+static inline void output(struct board *b, unsigned kind, uint64_t u0)
 {
-	if (b->deferring && b->npending < BOARD_PENDING_MAX) {
-		irq_event_set(&b->pending[b->npending++], b->s.now, kind, u0, 0);
-	} else {
-		struct irq_event ev;
-		irq_event_set(&ev, b->s.now, kind, u0, 0);
-		emit_now(b, &ev);
-	}
+	if (likely(b->nout < b->out_end))
+		irq_event_set(&b->out[b->nout++], b->s.now, kind, u0, 0);
+	else
+		emit(b, kind, u0, 0);
 }
 
 /* The union's first word of each kind the board emits (irq_event_set):
@@ -130,12 +203,17 @@ static bool lint0_level_mode(uint32_t lvt)
 	return dm == APIC_DM_EXTINT || (dm == APIC_DM_FIXED && (lvt & LVT_LEVEL));
 }
 
+/* EV_LINT's first word for cpu's LINT0 under lvt, level 0: cpu, pin 0,
+ * mode, level, vector (fixed mode only). */
+static uint64_t lint_word(unsigned cpu, uint32_t lvt)
+{
+	uint64_t vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
+	return (uint8_t)cpu | (uint64_t)LVT_DM(lvt) << 16 | vector << 32;
+}
+
 static void out_lint(struct board *b, unsigned cpu, uint32_t lvt, int level)
 {
-	/* cpu, pin 0, mode, level, vector (fixed mode only) */
-	uint64_t vector = LVT_DM(lvt) == APIC_DM_FIXED ? (uint8_t)lvt : 0;
-	output(b, EV_LINT,
-	       (uint8_t)cpu | (uint64_t)LVT_DM(lvt) << 16 | (uint64_t)(uint8_t)level << 24 | vector << 32);
+	output(b, EV_LINT, lint_word(cpu, lvt) | (uint64_t)(uint8_t)level << 24);
 }
 
 /* Level-mode consumer active: it must keep seeing the request. */
@@ -149,15 +227,18 @@ static bool lint0_active(const struct board *b, unsigned cpu, uint32_t lvt, bool
 static COLD void lint0_targets_update(struct board *b)
 {
 	unsigned n = 0;
+	uint64_t level_mode = 0;
 	for (unsigned cpu = 0; cpu < b->cfg.ncpus; cpu++) {
 		uint32_t lvt = b->s.lvt[cpu][0];
 		if (!lint0_routed(b, cpu) || (lvt & LVT_MASKED))
 			continue;
-		b->lint0_cpu[n] = (uint8_t)cpu;
-		b->lint0_lvt[n] = lvt;
+		b->lint0_word[n] = lint_word(cpu, lvt);
+		if (lint0_level_mode(lvt))
+			level_mode |= 1ull << n;
 		n++;
 	}
 	b->lint0_n = (uint8_t)n;
+	b->lint0_level_mode = level_mode;
 	b->lint0_known = 1;
 }
 
@@ -171,11 +252,9 @@ static void lint0_on_int_change(struct board *b, bool level)
 	if (unlikely(!b->lint0_known))
 		lint0_targets_update(b);
 	for (unsigned i = 0; i < b->lint0_n; i++) {
-		uint32_t lvt = b->lint0_lvt[i];
-		if (lint0_level_mode(lvt))
-			out_lint(b, b->lint0_cpu[i], lvt, level);
-		else if (level) /* edge modes fire on the rising edge only */
-			out_lint(b, b->lint0_cpu[i], lvt, 1);
+		/* edge modes fire on the rising edge only */
+		if (level || ((b->lint0_level_mode >> i) & 1u))
+			output(b, EV_LINT, b->lint0_word[i] | (uint64_t)level << 24);
 	}
 }
 
@@ -611,34 +690,77 @@ static inline __attribute__((always_inline)) void deadline_update(struct board *
 	uint64_t d = board_next_deadline(b);
 	if (d != b->s.deadline) {
 		b->s.deadline = d;
-		struct irq_event ev;
-		irq_event_set(&ev, b->s.now, EV_DEADLINE, d, 0);
-		emit_now(b, &ev);
+		output(b, EV_DEADLINE, d);
 	}
 }
 
+/* The echo's slot is taken after the time advance's outputs (none without
+ * a run sink), with room for BOARD_PENDING_MAX outputs after it. */
 static void begin_input(struct board *b, uint64_t now)
 {
 	advance_to(b, now);
 	deadline_update(b);
 	b->deferring = 1;
-	b->npending = 0;
+	if (unlikely(b->nout >= BOARD_OUT_MAX - BOARD_PENDING_MAX))
+		run_flush(b);
+	b->echo = b->nout++;
+	b->out_end = b->nout + BOARD_PENDING_MAX;
 }
 
 /* The input is emitted as its words (irq_event_set; the union's layouts
- * are asserted below, at the inputs). */
-static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+ * are asserted below, at the inputs). With a run sink: the echo into its
+ * slot, then the run goes out. */
+static inline __attribute__((always_inline)) void end_run(struct board *b, unsigned kind,
+							  uint64_t u0, uint64_t u1)
 {
-	struct irq_event in;
+	irq_event_set(&b->out[b->echo], b->s.now, kind, u0, u1);
+	deadline_update(b);
+	/* the echo at least, unless the history's deadline took it */
+	unsigned n = b->nout;
+	b->nout = 0;
+	if (likely(n)) {
+		run_number(b, b->out, n);
+		b->run_sink(b->run_ctx, b->out, n);
+	}
+}
+
+/* end_input keeping the line history, or to a per-event sink. */
+static __attribute__((noinline)) void end_input_each(struct board *b, unsigned kind, uint64_t u0,
+						     uint64_t u1)
+{
 	if (b->hist_on)
 		board_history_observe(b, b->event_num);
 	b->deferring = 0;
-	irq_event_set(&in, b->s.now, kind, u0, u1);
-	emit_now(b, &in);
-	for (unsigned i = 0; i < b->npending; i++)
-		emit_now(b, &b->pending[i]);
-	b->npending = 0;
+	b->out_end = out_end_idle(b);
+	if (b->run_sink) {
+		end_run(b, kind, u0, u1);
+		return;
+	}
+	unsigned n = b->nout;
+	b->nout = 0;
+	emit(b, kind, u0, u1);
+	for (unsigned i = 1; i < n; i++) {
+		const struct irq_event *ev = &b->out[i];
+		uint64_t num = b->event_num++;
+		if (unlikely(b->hist_on) && ev->kind == EV_APIC_MSG)
+			history_message(b, num, ev);
+		b->last_num = num;
+		if (b->sink)
+			b->sink(b->sink_ctx, ev);
+	}
 	deadline_update(b);
+}
+
+/* Without the history, to a run sink: nothing to save around a call. */
+static void end_input(struct board *b, unsigned kind, uint64_t u0, uint64_t u1)
+{
+	if (unlikely(b->hist_on || !b->run_sink)) {
+		end_input_each(b, kind, u0, u1);
+		return;
+	}
+	b->deferring = 0;
+	b->out_end = BOARD_OUT_MAX; /* out_end_idle() */
+	end_run(b, kind, u0, u1);
 }
 
 /* ---- configuration and reset ---- */
@@ -770,6 +892,7 @@ void board_hpet_configure(struct board *b)
 void board_keep_history(struct board *b)
 {
 	b->hist_on = 1;
+	b->out_end = out_end_idle(b);
 	board_history_start(b);
 }
 
@@ -777,6 +900,18 @@ void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
 {
 	b->sink = sink;
 	b->sink_ctx = sink_ctx;
+	b->run_sink = NULL;
+	b->run_ctx = NULL;
+	b->out_end = out_end_idle(b);
+}
+
+void board_set_run_sink(struct board *b, irq_event_run_sink sink, void *sink_ctx)
+{
+	b->run_sink = sink;
+	b->run_ctx = sink_ctx;
+	b->sink = NULL;
+	b->sink_ctx = NULL;
+	b->out_end = out_end_idle(b);
 }
 
 /* ---- inputs ---- */
@@ -1173,8 +1308,8 @@ size_t board_save(const struct board *b, uint8_t *buf, size_t len)
 		memcpy(t.s.lvt, b->s.lvt, sizeof(t.s.lvt));
 		lint0_targets_update(&t);
 		assert(t.lint0_n == b->lint0_n);
-		assert(!memcmp(t.lint0_cpu, b->lint0_cpu, b->lint0_n));
-		assert(!memcmp(t.lint0_lvt, b->lint0_lvt, b->lint0_n * sizeof(uint32_t)));
+		assert(!memcmp(t.lint0_word, b->lint0_word, b->lint0_n * sizeof(uint64_t)));
+		assert(t.lint0_level_mode == b->lint0_level_mode);
 	}
 	/* and so does the periodic shortcut, when known */
 	if (b->edge_low) {
@@ -1209,8 +1344,11 @@ const char *board_load(struct board *b, const uint8_t *buf, size_t len)
 		return "the IRQ0 wire disagrees with PIT OUT0";
 	tmp.sink = b->sink;
 	tmp.sink_ctx = b->sink_ctx;
+	tmp.run_sink = b->run_sink;
+	tmp.run_ctx = b->run_ctx;
 	tmp.event_num = b->event_num;
 	tmp.hist_on = b->hist_on;
+	tmp.out_end = out_end_idle(&tmp);
 	pit_edge_recompute(&tmp);
 	tmp.rtc_next = rtc_next_edge(&tmp.s.rtc, tmp.s.now);
 	tmp.hpet_next = tmp.cfg.hpet ? hpet_next_event(&tmp.s.hpet, tmp.s.now) : UINT64_MAX;

@@ -15,7 +15,8 @@
  * Every entry point is one input event: the board first advances time to
  * `now` (emitting the timed outputs, each stamped with its own exact time),
  * then emits the input itself (with its result), then the outputs it caused,
- * then EV_DEADLINE if its next deadline changed. All through one sink.
+ * then EV_DEADLINE if its next deadline changed. All through one sink: one
+ * call per event, or one per input with a run sink (board_set_run_sink).
  *
  * Deterministic: no allocation, no globals, no host clock. A `now` earlier
  * than the board's current time is treated as the current time.
@@ -39,6 +40,9 @@
 #define BOARD_MAX_CPUS 64
 #define BOARD_GSIS 24
 #define BOARD_PENDING_MAX 256
+/* board.out: with a run sink, a time advance's outputs before the input's
+ * echo and the BOARD_PENDING_MAX outputs that may follow it */
+#define BOARD_OUT_MAX (2 * BOARD_PENDING_MAX)
 
 struct board_config {
 	uint8_t ncpus;          /* 1..BOARD_MAX_CPUS */
@@ -129,6 +133,9 @@ struct board {
 	struct board_history hist;
 	irq_event_sink sink;
 	void *sink_ctx;
+	/* set instead of sink: events go out in runs (board_set_run_sink) */
+	irq_event_run_sink run_sink;
+	void *run_ctx;
 	/* pit_next_edge(ch 0, now) and rtc_next_edge(now): derived from s,
 	 * recomputed after every access to that chip and each of its edges
 	 * (not saved) */
@@ -144,13 +151,14 @@ struct board {
 	uint8_t edge_out;
 	uint64_t rtc_next;
 	/* The vCPUs whose LINT0 sees the PIC's INT (routed, LVT0 unmasked),
-	 * in cpu order, each with its LVT0 (derived from s.lvt and cfg, not
-	 * saved; lint0_known = 0: rebuild before use, set by every change of
-	 * an LVT0 or of the routing) */
+	 * in cpu order, each as its EV_LINT's first word at level 0 and a bit
+	 * of lint0_level_mode when its LVT0's mode follows the level (derived
+	 * from s.lvt and cfg, not saved; lint0_known = 0: rebuild before use,
+	 * set by every change of an LVT0 or of the routing) */
 	uint8_t lint0_known;
 	uint8_t lint0_n;
-	uint8_t lint0_cpu[BOARD_MAX_CPUS];
-	uint32_t lint0_lvt[BOARD_MAX_CPUS];
+	uint64_t lint0_level_mode;
+	uint64_t lint0_word[BOARD_MAX_CPUS];
 	uint64_t hpet_next; /* hpet_next_event(), UINT64_MAX without an HPET */
 	uint64_t next_any;  /* the first of the three (next_update()) */
 	/* lines PIT OUT0 and the RTC may reach: all, or not 0 and 8 while the
@@ -165,8 +173,14 @@ struct board {
 	unsigned stop;
 	/* outputs of the input being processed, emitted after its echo */
 	unsigned deferring;
-	unsigned npending;
-	struct irq_event pending[BOARD_PENDING_MAX];
+	/* out[0, nout): with a per-event sink, the outputs the input caused
+	 * (while deferring; emitted after its echo); with a run sink, the run
+	 * not yet delivered: a time advance's outputs, then, from begin_input
+	 * on, the echo's slot out[echo] and the outputs caused. Outputs caused
+	 * go in below out_end, past it they are emitted at once (before the
+	 * echo). Empty between inputs. */
+	unsigned nout, out_end, echo;
+	struct irq_event out[BOARD_OUT_MAX];
 };
 
 void board_config_default(struct board_config *cfg);
@@ -175,6 +189,11 @@ void board_config_default(struct board_config *cfg);
 int board_init(struct board *b, const struct board_config *cfg,
 	       irq_event_sink sink, void *sink_ctx);
 void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx);
+/* Events go out in runs to sink (NULL: nowhere) instead of one by one: at
+ * the end of each input, and whenever BOARD_OUT_MAX events of a long time
+ * advance are waiting (the sink's board.stop is then seen). Replaces the
+ * per-event sink, as board_set_sink replaces this one. */
+void board_set_run_sink(struct board *b, irq_event_run_sink sink, void *sink_ctx);
 /* Default configuration, no sink: a target for board_load(). */
 void board_init_blank(struct board *b);
 

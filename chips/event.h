@@ -12,6 +12,7 @@
 #define IRQRR_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum irq_event_kind {
@@ -194,6 +195,12 @@ bool irq_event_role(const struct irq_event *ev, enum irq_field_role role, unsign
 
 /* Receives every event in board order. Must not call back into the board. */
 typedef void (*irq_event_sink)(void *ctx, const struct irq_event *ev);
+/* Receives the same events as runs ev[0..n): each input's (its time
+ * advance's outputs, its echo, the outputs it caused, EV_DEADLINE) in one
+ * call, a long time advance's in several. For a driver that only compares
+ * or counts (the replayer): one call per input instead of one per event.
+ * Must not call back into the board nor renumber its events. */
+typedef void (*irq_event_run_sink)(void *ctx, const struct irq_event *ev, size_t n);
 
 /* Short stable name of a kind ("pio_write", "apic", ...), or NULL. */
 const char *irq_event_kind_name(unsigned kind);

@@ -45,7 +45,7 @@ enum {
 #define RTE_INTPOL (1ull << 13)
 #define RTE_REMOTE_IRR (1ull << 14)
 #define RTE_LEVEL (1ull << 15)
-#define RTE_MASKED (1ull << 16)
+#define RTE_MASKED IOAPIC_RTE_MASKED
 #define RTE_DEST_SHIFT 56
 /* Bits software can write: 11:0, 13, 15, 16, 63:56. Bits 12 and 14 are
  * read-only (DS 3.2.4); 55:17 are reserved and, by our choice, read 0. */
@@ -76,11 +76,17 @@ static bool rte_dm_reserved(uint64_t rte)
 	return dm == 3 || dm == 6;
 }
 
-static bool pin_asserted(const struct ioapic *s, unsigned pin, uint64_t rte)
+/* Whether pin is asserted with the electrical levels `level`. */
+static bool level_asserted(uint32_t level, unsigned pin, uint64_t rte)
 {
-	unsigned line = (s->level >> pin) & 1u;
+	unsigned line = (level >> pin) & 1u;
 	unsigned pol = (rte & RTE_INTPOL) ? 1u : 0u;
 	return (line ^ pol) != 0;
+}
+
+static bool pin_asserted(const struct ioapic *s, unsigned pin, uint64_t rte)
+{
+	return level_asserted(s->level, pin, rte);
 }
 
 /*
@@ -167,36 +173,13 @@ void ioapic_reset(struct ioapic *s)
 	s->id = 0;
 }
 
-unsigned ioapic_set_irq(struct ioapic *s, unsigned pin, int level, struct apic_msg *out)
+unsigned ioapic_level_changed(struct ioapic *s, unsigned pin, uint32_t old, struct apic_msg *out)
 {
-	uint64_t rte;
-	bool was, now;
-
-	if (pin >= IOAPIC_PINS)
-		return 0;
-	rte = s->rte[pin];
-	if (rte & RTE_MASKED) {
-		/* the shortcut of a masked pin (docs/PERFORMANCE.md): it sends
-		 * nothing now, edge or level (below: DS 3.2.4 bit 16 for an
-		 * edge; a level entry is serviced again when unmasked) */
-		if (level)
-			s->level |= 1u << pin;
-		else
-			s->level &= ~(1u << pin);
-		return 0;
-	}
-	was = pin_asserted(s, pin, rte);
-	if (level)
-		s->level |= 1u << pin;
-	else
-		s->level &= ~(1u << pin);
-	now = pin_asserted(s, pin, rte);
-
+	uint64_t rte = s->rte[pin];
 	if (rte_is_level(rte))
 		return ioapic_service_level(s, pin, out);
-	/* DS 3.2.4 bit 16: an edge on a masked pin is "not delivered or held
-	 * pending"; unmasking later does not deliver it. */
-	if (!was && now && !(rte & RTE_MASKED))
+	/* an edge entry delivers on the pin's assertion (DS 3.2.4 bit 15) */
+	if (!level_asserted(old, pin, rte) && pin_asserted(s, pin, rte))
 		return ioapic_deliver(s, pin, out);
 	return 0;
 }

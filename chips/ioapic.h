@@ -43,8 +43,29 @@ void ioapic_init(struct ioapic *s, uint8_t version);
 void ioapic_reset(struct ioapic *s);
 /* Each returns the number of messages written to out (out has room for
  * IOAPIC_PINS messages). */
-unsigned ioapic_set_irq(struct ioapic *s, unsigned pin, int level, struct apic_msg *out);
+/* (inline below: the board drives a pin on every line change) */
 unsigned ioapic_mmio_write(struct ioapic *s, uint32_t offset, uint32_t value, struct apic_msg *out);
+
+/* DS 3.2.4 bit 16, the redirection entry's mask */
+#define IOAPIC_RTE_MASKED (1ull << 16)
+/* The part of ioapic_set_irq() after an unmasked pin's level was set (old:
+ * the levels before). */
+unsigned ioapic_level_changed(struct ioapic *s, unsigned pin, uint32_t old, struct apic_msg *out);
+
+/* Sets pin's electrical level. A masked pin sends nothing now, edge or
+ * level (DS 3.2.4 bit 16: an edge is "not delivered or held pending"; a
+ * level entry is serviced again when unmasked): its level is all it
+ * updates, inline (docs/PERFORMANCE.md). */
+static inline unsigned ioapic_set_irq(struct ioapic *s, unsigned pin, int level, struct apic_msg *out)
+{
+	if (pin >= IOAPIC_PINS)
+		return 0;
+	uint32_t old = s->level;
+	s->level = (old & ~(1u << pin)) | (uint32_t)(level != 0) << pin;
+	if (s->rte[pin] & IOAPIC_RTE_MASKED)
+		return 0;
+	return ioapic_level_changed(s, pin, old, out);
+}
 uint32_t ioapic_mmio_read(struct ioapic *s, uint32_t offset);
 /* The pin whose redirection entry's low dword (vector, mode, mask) a write
  * at offset would change now, or -1. */

@@ -440,23 +440,27 @@ uint8_t pic_pair_intack(struct pic_pair *p)
 	uint8_t vec;
 	int ir = pending_ir(m, 1);
 
-	if (ir < 0) {
-		/* DS: no request at INTA -> IR7 vector, no ISR bit set. */
-		vec = (uint8_t)(m->base | 7);
-	} else if (ir != PIC_CASCADE_IR) {
-		chip_ack(m, (unsigned)ir);
-		vec = (uint8_t)(m->base | (unsigned)ir);
-	} else {
-		/* The master has acknowledged IR2 (ISR2 set) before the slave
-		 * answers; a slave without a request answers IR7. */
-		chip_ack(m, PIC_CASCADE_IR);
-		int sir = pending_ir(s, 0);
-		if (sir < 0) {
-			vec = (uint8_t)(s->base | 7);
+	if (ir != PIC_CASCADE_IR) {
+		/* the slave is not involved: only the master's state changes */
+		if (ir < 0) {
+			/* DS: no request at INTA -> IR7 vector, no ISR bit set. */
+			vec = (uint8_t)(m->base | 7);
 		} else {
-			chip_ack(s, (unsigned)sir);
-			vec = (uint8_t)(s->base | (unsigned)sir);
+			chip_ack(m, (unsigned)ir);
+			vec = (uint8_t)(m->base | (unsigned)ir);
 		}
+		master_update(p);
+		return vec;
+	}
+	/* The master has acknowledged IR2 (ISR2 set) before the slave
+	 * answers; a slave without a request answers IR7. */
+	chip_ack(m, PIC_CASCADE_IR);
+	int sir = pending_ir(s, 0);
+	if (sir < 0) {
+		vec = (uint8_t)(s->base | 7);
+	} else {
+		chip_ack(s, (unsigned)sir);
+		vec = (uint8_t)(s->base | (unsigned)sir);
 	}
 	pair_update(p);
 	return vec;

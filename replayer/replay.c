@@ -70,7 +70,7 @@ struct cmp {
 	unsigned check;           /* CHECK_* */
 	uint64_t checked, unchecked;
 	const struct ev_mask *masks;
-	size_t fast_n;            /* cmp_sink's hot path while cursor < fast_n: n,
+	size_t fast_n;            /* cmp_run's hot path while cursor < fast_n: n,
 				   * 0 for an imported trace or once diverged */
 	/* arr is a window on the run's records (struct group): when the
 	 * compare reaches its end, more are decoded (cmp_more), keeping the
@@ -191,9 +191,9 @@ static __attribute__((noinline)) void cmp_sink_slow(struct cmp *c, const struct 
 	c->cursor++;
 }
 
-/* The hot path: an event equal to the next recorded one (a kind with a mask);
- * everything else in cmp_sink_slow. The four words of an event: t, kind
- * (and padding), the union. */
+/* The hot path (cmp_run): an event equal to the next recorded one (a kind
+ * with a mask); everything else in cmp_sink_slow. The four words of an
+ * event: t, kind (and padding), the union. */
 static inline uint64_t ev_word(const struct irq_event *e, size_t i)
 {
 	uint64_t v;
@@ -201,9 +201,10 @@ static inline uint64_t ev_word(const struct irq_event *e, size_t i)
 	return v;
 }
 
-static void cmp_sink(void *ctx, const struct irq_event *ev)
+/* One event against the next recorded one: equal words, else equal under
+ * the kind's mask, else cmp_sink_slow. */
+static void cmp_event(struct cmp *c, const struct irq_event *ev)
 {
-	struct cmp *c = ctx;
 	size_t cur = c->cursor;
 	if (__builtin_expect(cur < c->fast_n, 1)) {
 		const struct irq_event *want = &c->arr[cur].ev;
@@ -227,6 +228,35 @@ static void cmp_sink(void *ctx, const struct irq_event *ev)
 		}
 	}
 	cmp_sink_slow(c, ev);
+}
+
+static __attribute__((noinline)) void cmp_run_slow(struct cmp *c, const struct irq_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n && !c->diverged; i++)
+		cmp_event(c, &ev[i]);
+}
+
+/* One input's run of events (board_set_run_sink). The hot path: the whole
+ * run lies within fast_n and each event's four words equal the recorded
+ * one's; from the first that does not, event by event (cmp_event), with
+ * the verdicts of comparing them one at a time. */
+static void cmp_run(void *ctx, const struct irq_event *ev, size_t n)
+{
+	struct cmp *c = ctx;
+	size_t cur = c->cursor, i = 0;
+	if (__builtin_expect(cur + n <= c->fast_n, 1)) {
+		const struct recorded *want = c->arr + cur;
+		for (; i < n; i++) {
+			const struct irq_event *e = &ev[i], *w = &want[i].ev;
+			if ((ev_word(e, 0) ^ ev_word(w, 0)) | (ev_word(e, 1) ^ ev_word(w, 1)) |
+			    (ev_word(e, 2) ^ ev_word(w, 2)) | (ev_word(e, 3) ^ ev_word(w, 3)))
+				break;
+		}
+		c->cursor = cur + i;
+		if (__builtin_expect(i == n, 1))
+			return;
+	}
+	cmp_run_slow(c, ev + i, n - i);
 }
 
 static void null_sink(void *ctx, const struct irq_event *ev)
@@ -752,7 +782,7 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 	if (g->n)
 		first = g->arr[0].num;
 	cmp_window(&cmp);
-	board_set_sink(b, cmp_sink, &cmp);
+	board_set_run_sink(b, cmp_run, &cmp);
 	/* The window moves on when the scan for the next input or the compare
 	 * reaches its end, keeping the running input's records (from pos). The
 	 * run's first record is number first; pos is always cmp.cursor. */

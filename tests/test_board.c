@@ -958,6 +958,98 @@ static void hpet_variants_keyframe(void **state)
 	free(d);
 }
 
+/* ---- runs (board_set_run_sink) ---- */
+
+struct runs {
+	struct capture *c;
+	struct board *b;
+	unsigned nruns, longest;
+	unsigned stop_after; /* set board.stop once this many events came (0: never) */
+};
+
+static void runs_sink(void *ctx, const struct irq_event *ev, size_t n)
+{
+	struct runs *r = ctx;
+	assert_true(n >= 1);
+	r->nruns++;
+	if (n > r->longest)
+		r->longest = (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		capture_sink(r->c, &ev[i]);
+	if (r->stop_after && r->c->n >= r->stop_after)
+		r->b->stop = 1;
+}
+
+/* A PIT at 1 kHz through the PIC and IOAPIC pin 2, a few inputs, then one
+ * second of edges in one time advance. */
+static unsigned drive_for_runs(struct board *b)
+{
+	linux_pic_init(b, 0);
+	pit_mode2(b, 0, 1193);
+	board_mmio_write(b, 0, 0xfec00000, 0x14);
+	board_mmio_write(b, 0, 0xfec00010, 0x30);
+	board_set_irq(b, 500, 3, 1);
+	(void)board_intack(b, 1500000, 0);
+	board_eoi(b, 1600000, 0x30, 0);
+	board_pio_write(b, 1700000, 0x20, 0x20);
+	board_advance(b, 1000000000);
+	return 8 + 3 + 2 + 4 + 1; /* the inputs */
+}
+
+/* A run sink receives what a per-event sink receives, in the same order and
+ * numbered alike (the line history too); one run per input, a long time
+ * advance in several runs of at most BOARD_OUT_MAX. */
+static void run_sink_sees_the_event_sequence(void **state)
+{
+	for (unsigned hist = 0; hist < 2; hist++) {
+		struct board *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+		struct capture *ca = cap_new(), *cb = cap_new();
+		struct runs r = { .c = cb, .b = b };
+		assert_non_null(a);
+		assert_non_null(b);
+		init_board(a, ca, 1);
+		init_board(b, NULL, 1);
+		board_set_run_sink(b, runs_sink, &r);
+		if (hist) {
+			board_keep_history(a);
+			board_keep_history(b);
+		}
+		unsigned inputs = drive_for_runs(a);
+		assert_int_equal(drive_for_runs(b), inputs);
+		assert_true(ca->n > 3 * BOARD_OUT_MAX);
+		assert_int_equal(cb->n, ca->n);
+		assert_memory_equal(cb->ev, ca->ev, ca->n * sizeof(ca->ev[0]));
+		assert_int_equal(b->event_num, a->event_num);
+		assert_int_equal(b->last_num, a->last_num);
+		assert_memory_equal(&b->hist, &a->hist, sizeof(a->hist));
+		if (hist) /* each event goes out as it is emitted, but for those the input holds */
+			assert_true(r.nruns > ca->n / 2);
+		else
+			assert_true(r.nruns > inputs && r.nruns < inputs + ca->n / (BOARD_OUT_MAX / 2));
+		assert_true(r.longest <= BOARD_OUT_MAX);
+		assert_int_equal(b->nout, 0);
+		free(a);
+		free(b);
+		free(ca);
+		free(cb);
+	}
+}
+
+/* A run sink's board.stop ends a long time advance within a run's length. */
+static void run_sink_stop_ends_the_advance(void **state)
+{
+	struct board *b = malloc(sizeof(*b));
+	struct capture *c = cap_new();
+	struct runs r = { .c = c, .b = b, .stop_after = 100 };
+	assert_non_null(b);
+	init_board(b, NULL, 1);
+	board_set_run_sink(b, runs_sink, &r);
+	(void)drive_for_runs(b);
+	assert_true(c->n >= 100 && c->n <= 100 + 2 * BOARD_OUT_MAX);
+	free(b);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -988,6 +1080,8 @@ int main(void)
 		cmocka_unit_test(hpet_absent),
 		cmocka_unit_test(emitted_events_zero_outside_fields),
 		cmocka_unit_test(hpet_variants_keyframe),
+		cmocka_unit_test(run_sink_sees_the_event_sequence),
+		cmocka_unit_test(run_sink_stop_ends_the_advance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -327,6 +327,78 @@ static void dropped_output_is_extra(void **state)
 	done(q);
 }
 
+/* The board hands the replayer each input's events as one run (the time
+ * advance's outputs, the echo, what the input caused, the deadline): a
+ * divergence inside a run is still named at its own event. */
+static uint64_t altered = UINT64_MAX;
+static unsigned last_kind;
+
+/* The PIC's INT rising right after an IOAPIC message: in the middle of
+ * the `irq 10 1` input's run (echo, message, INT, LINT0). */
+static int lower_int_after_message(struct trace_record *rec)
+{
+	if (rec->num == 0)
+		altered = UINT64_MAX, last_kind = 0;
+	if (altered == UINT64_MAX && rec->kind == EV_WIRE && last_kind == EV_APIC_MSG &&
+	    rec->ev.u.wire.id == WIRE_PIC_INT) {
+		altered = rec->num;
+		rec->ev.u.wire.level ^= 1;
+	}
+	last_kind = rec->kind;
+	return 1;
+}
+
+static void mismatch_inside_a_run(void **state)
+{
+	char *p = record(linux_pit, 1000);
+	char *q = rewrite(p, lower_int_after_message, NULL);
+	struct replay_result res;
+	assert_int_not_equal(altered, UINT64_MAX);
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_MISMATCH);
+	assert_int_equal(res.div->num, altered);
+	assert_int_equal(res.div->input_num, altered - 2);
+	assert_int_equal(res.div->input.kind, EV_IRQ);
+	assert_int_equal(res.div->actual.kind, EV_WIRE);
+	assert_int_equal(res.div->actual.u.wire.level, 1);
+	assert_int_equal(res.div->expected.u.wire.level, 0);
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
+/* The LINT0 event that ends the `irq 10 1` input's run, dropped: the
+ * board's last event of the run meets the next input. */
+static int drop_lint_after_int(struct trace_record *rec)
+{
+	if (rec->num == 0)
+		altered = UINT64_MAX, last_kind = 0;
+	unsigned before = last_kind;
+	last_kind = rec->kind;
+	if (altered == UINT64_MAX && rec->kind == EV_LINT && before == EV_WIRE && rec->num > 36) {
+		altered = rec->num;
+		return 0;
+	}
+	return 1;
+}
+
+static void extra_event_ending_a_run(void **state)
+{
+	char *p = record(linux_pit, 1000);
+	char *q = rewrite(p, drop_lint_after_int, NULL);
+	struct replay_result res;
+	assert_int_not_equal(altered, UINT64_MAX);
+	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
+	assert_int_equal(res.div->kind, DIV_EXTRA);
+	assert_int_equal(res.div->num, altered);
+	assert_int_equal(res.div->input.kind, EV_IRQ);
+	assert_int_equal(res.div->actual.kind, EV_LINT);
+	assert_int_equal(res.div->expected.kind, EV_MMIO_READ);
+	replay_result_free(&res);
+	done(p);
+	done(q);
+}
+
 static uint64_t forged = UINT64_MAX;
 
 /* Turn the `time 2000` input into a recorded irq8 wire edge. */
@@ -949,6 +1021,8 @@ int main(void)
 		cmocka_unit_test(altered_read_result_is_a_mismatch),
 		cmocka_unit_test(dropped_output_is_extra),
 		cmocka_unit_test(forged_output_is_missing),
+		cmocka_unit_test(mismatch_inside_a_run),
+		cmocka_unit_test(extra_event_ending_a_run),
 		cmocka_unit_test(wrong_keyframe_is_reported),
 		cmocka_unit_test(state_at_matches_full_replay),
 		cmocka_unit_test(truncated_trace_replays_complete_chunks),
