@@ -283,29 +283,30 @@ static inline __attribute__((always_inline)) bool record_stream_step(const uint8
  * get_varint checks it; false if they do not fit. */
 static bool skip_varints(const uint8_t *in, size_t len, size_t *pp, size_t n)
 {
-	/* eight bytes at a time while more varints remain than end in them
-	 * (ends: their last bytes' top bits, clear), p past the word of the
-	 * last varint counted; a varint that would be over 9 bytes long (the
-	 * longest that cannot overflow) is left to get_varint. tail: the
-	 * leading zero bits of the previous word's ends, 8 per byte after its
-	 * last varint */
-	size_t p = *pp, tail = 0, v;
-	for (; len - p >= 8; p += 8) {
-		uint64_t ends = ~get_le64(in + p) & 0x8080808080808080ull;
-		size_t cnt = (size_t)(((ends >> 7) * 0x0101010101010101ull) >> 56);
-		/* (7 - a + b: the bytes from the previous word's last end a to
-		 * this word's first b, less one) */
-		if (!ends || cnt >= n || tail + (size_t)__builtin_ctzll(ends) >= 72)
-			break;
-		n -= cnt;
-		tail = (size_t)__builtin_clzll(ends);
-	}
-	v = p - tail / 8; /* where the next varint starts */
-	for (; n; n--) {
-		size_t k = varint_len(in + v, len - v);
-		if (!k)
+	size_t v = *pp; /* where the next varint starts */
+	while (n) {
+		/* eight bytes at a time while more varints remain than end in
+		 * them (ends: their last bytes' top bits, clear); a varint that
+		 * would be over 9 bytes long (the longest that cannot overflow)
+		 * is left to get_varint. tail: the leading zero bits of the
+		 * previous word's ends, 8 per byte after its last varint; so
+		 * tail + the trailing zero bits of this word's = 8 * the bytes
+		 * of the varint that ends first in this word - 1 */
+		size_t p = v, tail = 0, k;
+		for (; len - p >= 8; p += 8) {
+			uint64_t ends = ~get_le64(in + p) & 0x8080808080808080ull;
+			size_t cnt = (size_t)(((ends >> 7) * 0x0101010101010101ull) >> 56);
+			if (!ends || cnt >= n || tail + (size_t)__builtin_ctzll(ends) >= 8 * 9)
+				break;
+			n -= cnt;
+			tail = (size_t)__builtin_clzll(ends);
+		}
+		v = p - tail / 8;
+		/* then one varint at a time */
+		if (!(k = varint_len(in + v, len - v)))
 			return false;
 		v += k;
+		n--;
 	}
 	*pp = v;
 	return true;
