@@ -1310,7 +1310,7 @@ static inline __attribute__((always_inline)) void store64(void *p, uint64_t v)
 }
 
 /* A varint where at least 10 bytes are there to read (or a well-formed
- * one): its length, 0 as varint10 says. */
+ * one): its length, 0 as varint10 says (never for a well-formed one). */
 static inline __attribute__((always_inline)) size_t varint_fast(const uint8_t *q, uint64_t *v)
 {
 	if (q[0] < 0x80) {
@@ -1333,56 +1333,54 @@ static inline __attribute__((always_inline)) void chunk_events_fast_in(struct tr
 	uint32_t i = c->n, count = c->info.count;
 	if (end < EVENT_MAX_BYTES || i == 0 || !FAST_BYTES_LE)
 		return; /* (the first record's checks: the record decoder) */
-	/* records to decode at most, and the last position with at least
-	 * EVENT_MAX_BYTES after it */
-	size_t left = count - i < max - k ? count - i : max - k;
-	struct trace_event_rec *r = out + k, *rend = r + left;
+	/* records to decode at most: those left that fit in out and surely
+	 * start at least EVENT_MAX_BYTES before the end (none takes more), so
+	 * that the loop checks no bound (a split chunk's other streams were
+	 * checked whole, and its records take fewer bytes where s reads) */
 	slim = b + (end - EVENT_MAX_BYTES);
-	while (r < rend && s <= slim) {
-		unsigned tag = s[0], kind = tag & 0x7f, cls = fast_class[kind];
-		const uint8_t *q = s + 1, *d = split ? dtp : q;
-		size_t w;
+	if (s > slim)
+		return;
+	size_t left = count - i < max - k ? count - i : max - k, safe = (size_t)(slim - s) / EVENT_MAX_BYTES + 1;
+	if (left > safe)
+		left = safe;
+	struct trace_event_rec *r = out + k, *rend = r + left;
+	while (r < rend) {
+		size_t tag = s[0], kind = tag & 0x7f, w;
+		unsigned cls = fast_class[kind];
+		const uint8_t *q = s + 1;
 		uint64_t dt = 0, v, u0;
-		if (!(tag & TAG_DT_ZERO)) {
-			if (d[0] < 0x80) {
-				dt = d[0];
-				d += 1;
-			} else if (d[1] < 0x80) {
-				dt = (d[0] & 0x7fu) | (uint64_t)d[1] << 7;
-				d += 2;
-			} else {
-				if (!(w = varint10(d, &dt)))
-					break;
-				d += w;
-			}
+		/* interleaved: the time delta, then the fields; split: the fields
+		 * first, the record's pieces in the other streams once it is
+		 * sure to be decoded here (they were checked whole: they parse) */
+		if (!split && !(tag & TAG_DT_ZERO)) {
+			if (!(w = varint_fast(q, &dt)))
+				break;
+			q += w;
 		}
-		if (!split)
-			q = d;
-		uint64_t t = prev_t + dt;
 		if (cls == FAST_FIXED) {
 			/* the union's first bytes, in file order */
 			u0 = load64(q) & fast_mask[kind];
 			q += fast_len[kind];
 		} else if (cls == FAST_PIO) {
-			if (q[0] < 0x80) {
-				v = q[0];
-				w = 1;
-			} else if (!(w = varint10(q, &v)) || v > 0xffff) {
+			if (!(w = varint_fast(q, &v)) || v > 0xffff)
 				break;
-			}
 			u0 = v | (uint64_t)q[w] << 16; /* port, value */
 			q += w + 1;
-		} else if (cls == FAST_DEADLINE) {
-			const uint8_t *dv = split ? dlp : q;
-			if (!(w = varint_fast(dv, &v)))
-				break;
-			u0 = t + v;
-			if (split)
-				dlp = dv + w;
-			else
-				q += w;
-		} else {
+		} else if (cls != FAST_DEADLINE) {
 			break;
+		}
+		if (split && !(tag & TAG_DT_ZERO))
+			dtp += varint_fast(dtp, &dt);
+		uint64_t t = prev_t + dt;
+		if (cls == FAST_DEADLINE) {
+			if (split) {
+				dlp += varint_fast(dlp, &v);
+			} else {
+				if (!(w = varint_fast(q, &v)))
+					break;
+				q += w;
+			}
+			u0 = t + v;
 		}
 		/* the event's four words: t, kind (padding zero), the union */
 		r->num = num++;
@@ -1393,7 +1391,6 @@ static inline __attribute__((always_inline)) void chunk_events_fast_in(struct tr
 		store64(e + 24, 0);
 		prev_t = t;
 		s = q;
-		dtp = d;
 		r++;
 	}
 	size_t done = (size_t)(r - (out + k));
