@@ -214,6 +214,9 @@ static const uint64_t tag_step[256] = {
 	STEP(EV_RESET, 0), STEP(EV_TIME, 0), STEP(EV_IRQ, 2), STEP(EV_INTACK, 2), STEP(EV_EOI, 2),
 	STEP(EV_WIRE, 2), STEP(EV_APIC_MSG, 6), STEP(EV_LINT, 5), STEP(EV_DEADLINE, 0),
 };
+/* The step of a port access whose port is below 0x80 (a one-byte varint):
+ * most of them (the PIC's, the PIT's, port 0x61). */
+static const uint64_t pio_step[256] = { STEP(EV_PIO_WRITE, 2), STEP(EV_PIO_READ, 2) };
 /* The most bytes a record takes in the record stream: mmio64's tag and two
  * ten-byte varints. */
 #define RECORD_STREAM_MAX 21
@@ -271,7 +274,7 @@ static inline __attribute__((always_inline)) bool record_stream_step(const uint8
 {
 	const uint8_t *q = *p;
 	uint64_t e = tag_step[q[0]];
-	if (__builtin_expect(!e, 0) && !(e = varint_record_step(q)) &&
+	if (__builtin_expect(!e, 0) && (!(e = pio_step[q[0]]) || q[1] >= 0x80) && !(e = varint_record_step(q)) &&
 	    !(e = record_step(q, (size_t)(end - q), n_cx)))
 		return false;
 	*p = q + (e & 0xff);
