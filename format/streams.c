@@ -7,8 +7,8 @@
  * of the interleaved bytes: same size, nothing added, so the writer splits
  * a sealed chunk on its background thread. A reader finds where the streams
  * start and checks that they fit (trace_records_locate), and its record
- * decoders read each record's pieces where they lie; joining them back
- * (trace_records_join) is for tools that want the interleaved bytes.
+ * decoders read each record's pieces where they lie: nothing joins them
+ * back.
  */
 #include "trace_internal.h"
 
@@ -393,43 +393,4 @@ int trace_records_locate(const uint8_t *in, size_t len, uint32_t count, struct t
 bad:
 	*bad_rec = count;
 	return -1;
-}
-
-/* Split -> interleaved: the inverse of trace_records_split, on untrusted
- * bytes; fails as trace_records_locate does. */
-int trace_records_join(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint32_t *bad_rec)
-{
-	struct trace_streams st;
-	uint32_t i;
-	if (trace_records_locate(in, len, count, &st, bad_rec))
-		return -1;
-	/* interleave: every length below was checked above */
-	const uint8_t *r = in, *dt = in + st.dt, *dl = in + st.dl, *cx = in + st.cx, *end = in + len;
-	uint8_t *o = out, *oend = out + len;
-	for (i = 0; i < count; i++) {
-		unsigned tag = *r++, kind = tag & 0x7f;
-		size_t k;
-		uint64_t ctx;
-		*o++ = (uint8_t)tag;
-		if (!(tag & TAG_DT_ZERO)) {
-			k = vlen_checked(dt);
-			o = copy_small(o, dt, k, end, oend);
-			dt += k;
-		}
-		if (kind == EV_DEADLINE) {
-			k = vlen_checked(dl);
-			o = copy_small(o, dl, k, end, oend);
-			dl += k;
-			continue;
-		}
-		k = fields_len_checked(kind, r, &ctx);
-		o = copy_small(o, r, k, end, oend);
-		r += k;
-		if (ctx) {
-			memcpy(o, cx, (size_t)ctx);
-			o += ctx;
-			cx += ctx;
-		}
-	}
-	return 0;
 }
