@@ -74,7 +74,7 @@ static const struct cli_opt record_opts[] = {
 						   "(default 64; 1..16384)" },
 	{ "records", OPT_RECORDS, "LAYOUT", "interleaved (default: format 2.1, read by older irqrr,\n"
 					    "replayed fastest), split (format 2.2: ~20% smaller,\n"
-					    "replay ~1.5x slower: docs/FORMAT.md \"Split records\")\n"
+					    "replay ~10% slower: docs/FORMAT.md \"Split records\")\n"
 					    "linked (format 2.3: split, and each continuation\n"
 					    "chunk compressed against its run: docs/FORMAT.md\n"
 					    "\"Linked chunks\") or compact (format 2.4: linked,\n"

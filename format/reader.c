@@ -54,7 +54,14 @@ struct trace_chunk {
 	size_t index;
 	uint8_t *raw;
 	size_t kf_len;
-	size_t pos;
+	/* the next record's tag; in the split layout (format 2.2) its place in
+	 * the record stream, which ends at rec_end, and dt, dl, cx the next
+	 * time delta, deadline value and context bytes in theirs (st: where
+	 * each starts, rec_end = st.dt); else rec_end is raw_size */
+	size_t pos, rec_end;
+	size_t dt, dl, cx;
+	struct trace_streams st;
+	bool split;
 	uint64_t prev_t;
 	uint32_t n;
 	char err[256];
@@ -809,32 +816,23 @@ int trace_reader_find_time(struct trace_reader *r, uint64_t t, size_t *chunk)
 	return 0;
 }
 
-/* A split-layout payload (format 2.2) back to the interleaved layout every
- * decoder below reads; frees raw. NULL (and the reader's error) if its
- * streams do not fit together. */
-static uint8_t *join_records(struct trace_reader *r, size_t i, uint64_t off,
-			     const struct trace_chunk_info *ci, uint8_t *raw, uint32_t kf)
+/* Where the streams of a split-layout payload (format 2.2) lie, which the
+ * record decoders below read in place: 0, or the reader's error if they do
+ * not fit together. */
+static int locate_streams(struct trace_reader *r, size_t i, uint64_t off, struct trace_chunk *c)
 {
-	uint8_t *out = malloc(ci->raw_size);
-	size_t start = 4 + (size_t)kf;
+	size_t start = 4 + c->kf_len;
 	uint32_t bad = 0;
-	if (!out) {
-		free(raw);
-		rerr(r, TRACE_E_NOMEM, "chunk %zu: out of memory", i);
-		return NULL;
+	if (trace_records_locate(c->raw + start, c->info.raw_size - start, c->info.count, &c->st, &bad)) {
+		if (bad < c->info.count)
+			return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": record %" PRIu32 " of the split records is malformed", i, off, bad);
+		return rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": the time, deadline and context streams do not fit the records", i, off);
 	}
-	memcpy(out, raw, start);
-	int rc = trace_records_join(raw + start, ci->raw_size - start, ci->count, out + start, &bad);
-	free(raw);
-	if (rc) {
-		free(out);
-		if (bad < ci->count)
-			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": record %" PRIu32 " of the split records is malformed", i, off, bad);
-		else
-			rerr(r, TRACE_E_CORRUPT, "chunk %zu at offset 0x%" PRIx64 ": the time, deadline and context streams do not fit the records", i, off);
-		return NULL;
-	}
-	return out;
+	c->st.dt += start;
+	c->st.dl += start;
+	c->st.cx += start;
+	c->split = true;
+	return 0;
 }
 
 /* Linked chunks (2.3): chunk k, LINKED, continues chunk k - 1 without a gap. */
@@ -944,17 +942,17 @@ struct trace_chunk *trace_reader_load_chunk(struct trace_reader *r, size_t i)
 		trace_history_append(r->hist, &r->hist_len, raw, ci.raw_size);
 		r->hist_for = i + 1;
 	}
-	if ((r->features & TRACE_FEATURE_SPLIT) && !(raw = join_records(r, i, off, &ci, raw, kf))) {
-		free(c);
+	c->info = ci;
+	c->index = i;
+	c->raw = raw;
+	c->kf_len = kf;
+	if ((r->features & TRACE_FEATURE_SPLIT) && locate_streams(r, i, off, c)) {
+		trace_chunk_free(c);
 		/* a chunk that does not load gives no history: the chunks linked
 		 * to it do not load either, in whatever order they are read */
 		r->hist_for = SIZE_MAX;
 		return NULL;
 	}
-	c->info = ci;
-	c->index = i;
-	c->raw = raw;
-	c->kf_len = kf;
 	trace_chunk_rewind(c);
 	return c;
 }
@@ -1010,6 +1008,10 @@ const struct trace_chunk_info *trace_chunk_get_info(const struct trace_chunk *c)
 void trace_chunk_rewind(struct trace_chunk *c)
 {
 	c->pos = 4 + c->kf_len;
+	c->rec_end = c->split ? c->st.dt : c->info.raw_size;
+	c->dt = c->st.dt;
+	c->dl = c->st.dl;
+	c->cx = c->st.cx;
 	c->prev_t = c->info.first_t;
 	c->n = 0;
 	c->err[0] = 0;
@@ -1077,15 +1079,17 @@ static inline __attribute__((always_inline)) size_t decode_fixed(unsigned kind, 
 	return p - p0;
 }
 
-/* A record's fields after its tag and time delta, from b[*pp] (end: the
- * payload's size), as trace_writer_append encodes them: each kind's checks
- * and messages name its fields (not the table of kinds). 1 or cerr(). */
+/* A record's fields after its tag and time delta, from b[*pp] (end: where
+ * the records end), as trace_writer_append encodes them: each kind's checks
+ * and messages name its fields (not the table of kinds). In the split
+ * layout a deadline's value and a context record's bytes are in their own
+ * streams. 1 or cerr(). */
 static int decode_payload(struct trace_chunk *c, const uint8_t *b, size_t end, size_t *pp,
 			  struct trace_record *rec)
 {
 	struct irq_event *ev = &rec->ev;
 	unsigned kind = rec->kind;
-	size_t p = *pp, k;
+	size_t p = *pp, k, *q, qend;
 	uint64_t v;
 	static const uint8_t fixed[0x24] = {
 		[EV_IRQ] = 2, [EV_INTACK] = 2, [EV_EOI] = 2, [EV_WIRE] = 2, [EV_APIC_MSG] = 6, [EV_LINT] = 5,
@@ -1146,20 +1150,26 @@ static int decode_payload(struct trace_chunk *c, const uint8_t *b, size_t end, s
 		p += k;
 		break;
 	case EV_DEADLINE:
-		if (!(k = get_varint(b + p, end - p, &v)))
+		q = c->split ? &c->dl : &p;
+		qend = c->split ? c->st.cx : end;
+		if (!(k = get_varint(b + *q, qend - *q, &v)))
 			return cerr(c, "bad deadline");
 		ev->u.deadline.t = rec->t + v;
-		p += k;
+		*q += k;
 		break;
 	default:
 		if (!EV_IS_CONTEXT(kind))
 			return cerr(c, "unknown event kind 0x%02x", kind);
-		if (!(k = get_varint(b + p, end - p, &v)) || v > CONTEXT_MAX || v > end - p - k)
+		if (!(k = get_varint(b + p, end - p, &v)) || v > CONTEXT_MAX)
 			return cerr(c, "bad context record length");
 		p += k;
-		rec->data = b + p;
+		q = c->split ? &c->cx : &p;
+		qend = c->split ? c->info.raw_size : end;
+		if (v > qend - *q)
+			return cerr(c, "bad context record length");
+		rec->data = b + *q;
 		rec->len = (size_t)v;
-		p += (size_t)v;
+		*q += (size_t)v;
 		break;
 	}
 	*pp = p;
@@ -1173,7 +1183,7 @@ static inline __attribute__((always_inline)) int chunk_next_core(struct trace_ch
 								  struct trace_record *rec, bool bulk)
 {
 	const uint8_t *b = c->raw;
-	size_t end = c->info.raw_size, p = c->pos, k;
+	size_t end = c->rec_end, p = c->pos, k, *q, qend;
 	uint64_t dt = 0;
 	if (c->err[0])
 		return TRACE_E_CORRUPT;
@@ -1188,12 +1198,14 @@ static inline __attribute__((always_inline)) int chunk_next_core(struct trace_ch
 		return cerr(c, "payload ends before the record");
 	unsigned tag = b[p++], kind = tag & 0x7f;
 	if (!(tag & TAG_DT_ZERO)) {
-		if (p < end && b[p] < 0x80) { /* one-byte delta: most of them */
-			dt = b[p++];
+		q = c->split ? &c->dt : &p;
+		qend = c->split ? c->st.dl : end;
+		if (*q < qend && b[*q] < 0x80) { /* one-byte delta: most of them */
+			dt = b[(*q)++];
 		} else {
-			if (!(k = get_varint(b + p, end - p, &dt)))
+			if (!(k = get_varint(b + *q, qend - *q, &dt)))
 				return cerr(c, "bad time delta");
-			p += k;
+			*q += k;
 		}
 	}
 	if (c->n == 0 && dt)
@@ -1297,63 +1309,78 @@ static inline __attribute__((always_inline)) void store64(void *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out, size_t max,
-			      size_t *kp)
+/* A varint where at least 10 bytes are there to read (or a well-formed
+ * one): its length, 0 as varint10 says (never for a well-formed one). */
+static inline __attribute__((always_inline)) size_t varint_fast(const uint8_t *q, uint64_t *v)
 {
-	const uint8_t *b = c->raw, *s = b + c->pos, *slim;
+	if (q[0] < 0x80) {
+		*v = q[0];
+		return 1;
+	}
+	return varint10(q, v);
+}
+
+/* chunk_events_fast for one layout. split: the time deltas and deadline
+ * values are read in their streams (checked whole by locate_streams), the
+ * records' own bytes as in the interleaved layout. */
+static inline __attribute__((always_inline)) void chunk_events_fast_in(struct trace_chunk *c,
+									struct trace_event_rec *out,
+									size_t max, size_t *kp, bool split)
+{
+	const uint8_t *b = c->raw, *s = b + c->pos, *slim, *dtp = b + c->dt, *dlp = b + c->dl;
 	size_t end = c->info.raw_size, k = *kp;
 	uint64_t prev_t = c->prev_t, num = c->info.first_event + c->n;
 	uint32_t i = c->n, count = c->info.count;
 	if (end < EVENT_MAX_BYTES || i == 0 || !FAST_BYTES_LE)
 		return; /* (the first record's checks: the record decoder) */
-	/* records to decode at most, and the last position with at least
-	 * EVENT_MAX_BYTES after it */
-	size_t left = count - i < max - k ? count - i : max - k;
-	struct trace_event_rec *r = out + k, *rend = r + left;
+	/* records to decode at most: those left that fit in out and surely
+	 * start at least EVENT_MAX_BYTES before the end (none takes more), so
+	 * that the loop checks no bound (a split chunk's other streams were
+	 * checked whole, and its records take fewer bytes where s reads) */
 	slim = b + (end - EVENT_MAX_BYTES);
-	while (r < rend && s <= slim) {
-		unsigned tag = s[0], kind = tag & 0x7f, cls = fast_class[kind];
+	if (s > slim)
+		return;
+	size_t left = count - i < max - k ? count - i : max - k, safe = (size_t)(slim - s) / EVENT_MAX_BYTES + 1;
+	if (left > safe)
+		left = safe;
+	struct trace_event_rec *r = out + k, *rend = r + left;
+	while (r < rend) {
+		size_t tag = s[0], kind = tag & 0x7f, w;
+		unsigned cls = fast_class[kind];
 		const uint8_t *q = s + 1;
-		size_t w;
 		uint64_t dt = 0, v, u0;
-		if (!(tag & TAG_DT_ZERO)) {
-			if (q[0] < 0x80) {
-				dt = q[0];
-				q += 1;
-			} else if (q[1] < 0x80) {
-				dt = (q[0] & 0x7fu) | (uint64_t)q[1] << 7;
-				q += 2;
-			} else {
-				if (!(w = varint10(q, &dt)))
-					break;
-				q += w;
-			}
+		/* interleaved: the time delta, then the fields; split: the fields
+		 * first, the record's pieces in the other streams once it is
+		 * sure to be decoded here (they were checked whole: they parse) */
+		if (!split && !(tag & TAG_DT_ZERO)) {
+			if (!(w = varint_fast(q, &dt)))
+				break;
+			q += w;
 		}
-		uint64_t t = prev_t + dt;
 		if (cls == FAST_FIXED) {
 			/* the union's first bytes, in file order */
 			u0 = load64(q) & fast_mask[kind];
 			q += fast_len[kind];
 		} else if (cls == FAST_PIO) {
-			if (q[0] < 0x80) {
-				v = q[0];
-				w = 1;
-			} else if (!(w = varint10(q, &v)) || v > 0xffff) {
+			if (!(w = varint_fast(q, &v)) || v > 0xffff)
 				break;
-			}
 			u0 = v | (uint64_t)q[w] << 16; /* port, value */
 			q += w + 1;
-		} else if (cls == FAST_DEADLINE) {
-			if (q[0] < 0x80) {
-				v = q[0];
-				w = 1;
-			} else if (!(w = varint10(q, &v))) {
-				break;
+		} else if (cls != FAST_DEADLINE) {
+			break;
+		}
+		if (split && !(tag & TAG_DT_ZERO))
+			dtp += varint_fast(dtp, &dt);
+		uint64_t t = prev_t + dt;
+		if (cls == FAST_DEADLINE) {
+			if (split) {
+				dlp += varint_fast(dlp, &v);
+			} else {
+				if (!(w = varint_fast(q, &v)))
+					break;
+				q += w;
 			}
 			u0 = t + v;
-			q += w;
-		} else {
-			break;
 		}
 		/* the event's four words: t, kind (padding zero), the union */
 		r->num = num++;
@@ -1368,9 +1395,21 @@ static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out
 	}
 	size_t done = (size_t)(r - (out + k));
 	c->pos = (size_t)(s - b);
+	if (split) {
+		c->dt = (size_t)(dtp - b);
+		c->dl = (size_t)(dlp - b);
+	}
 	c->prev_t = prev_t;
 	c->n = i + (uint32_t)done;
 	*kp = k + done;
+}
+
+static void chunk_events_fast(struct trace_chunk *c, struct trace_event_rec *out, size_t max, size_t *kp)
+{
+	if (c->split)
+		chunk_events_fast_in(c, out, max, kp, true);
+	else
+		chunk_events_fast_in(c, out, max, kp, false);
 }
 
 int trace_chunk_next_events(struct trace_chunk *c, struct trace_event_rec *out, size_t max,

@@ -150,9 +150,15 @@ static inline size_t trace_compact_header(uint8_t *h, uint32_t flags, uint64_t s
 }
 
 /* The split record layout (streams.c, docs/FORMAT.md "Split records"):
- * records after the keyframe, interleaved <-> split, same size. */
+ * records after the keyframe, interleaved -> split, same size; read where
+ * they lie, from the offsets where the streams after the record stream
+ * (which starts at 0) start. */
+struct trace_streams {
+	size_t dt, dl, cx; /* time deltas, deadline values, context bytes */
+};
+int trace_records_locate(const uint8_t *in, size_t len, uint32_t count, struct trace_streams *s,
+			 uint32_t *bad_rec);
 void trace_records_split(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint8_t *tmp);
-int trace_records_join(const uint8_t *in, size_t len, uint32_t count, uint8_t *out, uint32_t *bad_rec);
 
 /* The history after a chunk (FORMAT.md "Linked chunks"): the last
  * TRACE_HISTORY_MAX bytes of hist (*len bytes) followed by raw. hist has

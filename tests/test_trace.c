@@ -435,6 +435,329 @@ static void test_split_layout(void **state)
 	free(b);
 }
 
+/* A record mix for the split layout's decoders: every kind, time deltas of
+ * every varint length (0, steps back: ten bytes), deadlines near, far and
+ * none, ports and addresses of several lengths, context records of 0..60
+ * bytes. x: the state of a xorshift generator. */
+static struct rec gen_mixed(uint64_t i, uint64_t *t, uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	uint64_t v = *x;
+	static const uint64_t steps[] = { 0, 0, 1, 100, 127, 128, 5000, 16384, 1u << 21, 1ull << 35, 1ull << 56 };
+	uint64_t dt = (v >> 8) % 64 == 0 ? (uint64_t)-(int64_t)(v % 999 + 1) /* back: ten bytes */
+					 : steps[(v >> 16) % (sizeof steps / sizeof steps[0])] + (v >> 40) % 3;
+	*t = i ? *t + dt : *t;
+	struct rec r = gen(v % 1000003);
+	r.t = *t;
+	r.ev.t = *t;
+	switch (r.kind) {
+	case EV_PIO_WRITE:
+	case EV_PIO_READ: {
+		static const uint16_t ports[] = { 0x20, 0x40, 0x61, 0x80, 0xa0, 0x3f8, 0xcf8, 0xffff };
+		r.ev.u.pio.port = ports[(v >> 24) % 8];
+		break;
+	}
+	case EV_MMIO_WRITE64:
+		r.ev.u.mmio64.addr = v >> ((v >> 32) % 64);
+		break;
+	case EV_DEADLINE:
+		r.ev.u.deadline.t = (v >> 20) % 4 == 0 ? UINT64_MAX : *t + (v >> ((v >> 50) % 64));
+		break;
+	case EV_CTX_CONSOLE:
+	case EV_CTX_MARK:
+		r.len = (size_t)((v >> 28) % 61);
+		for (size_t k = 0; k < r.len; k++)
+			r.data[k] = (uint8_t)(v >> (k % 56));
+		break;
+	}
+	return r;
+}
+
+/* Every record of the trace at p, decoded one by one (trace_chunk_next)
+ * and in bulk (trace_chunk_next_events, out holding `batch` events; its
+ * context records counted), checked against gen_mixed's. */
+static void check_mixed(const char *p, uint64_t n, size_t batch)
+{
+	char err[256];
+	struct trace_reader *r = trace_reader_open(p, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(trace_reader_event_count(r), n);
+	struct trace_event_rec *out = malloc(batch * sizeof *out);
+	assert_non_null(out);
+	uint64_t t = 1000, x = 88172645463325252ull, num = 0, bt = 1000, bx = x, bnum = 0;
+	for (size_t i = 0; i < trace_reader_chunk_count(r); i++) {
+		struct trace_chunk *c = trace_reader_load_chunk(r, i);
+		assert_non_null(c);
+		struct trace_record rec;
+		int rc;
+		while ((rc = trace_chunk_next(c, &rec)) == 1) {
+			struct rec g = gen_mixed(num, &t, &x);
+			check_rec(&rec, &g, num);
+			num++;
+		}
+		assert_int_equal(rc, 0);
+		trace_chunk_rewind(c);
+		uint64_t ctx = 0, ctx_want = 0;
+		size_t k;
+		do {
+			rc = trace_chunk_next_events(c, out, batch, &k, &ctx);
+			assert_true(rc >= 0);
+			for (size_t j = 0; j < k; j++) {
+				struct rec g;
+				while (g = gen_mixed(bnum, &bt, &bx), EV_IS_CONTEXT(g.kind)) {
+					bnum++;
+					ctx_want++;
+				}
+				assert_int_equal(out[j].num, bnum);
+				assert_true(ev_eq(&out[j].ev, &g.ev));
+				bnum++;
+			}
+		} while (rc == 1);
+		/* context records after the chunk's last board event */
+		while (bnum < num) {
+			struct rec g = gen_mixed(bnum++, &bt, &bx);
+			assert_true(EV_IS_CONTEXT(g.kind));
+			ctx_want++;
+		}
+		assert_int_equal(ctx, ctx_want);
+		trace_chunk_free(c);
+	}
+	assert_int_equal(num, n);
+	free(out);
+	trace_reader_close(r);
+}
+
+/* The split layout's decoders read each record's pieces in their streams
+ * (no join): every record of a mix of all kinds, in the split and the
+ * compact (split, linked, compact framing) layouts, one by one and in bulk
+ * batches of several sizes, equal to what was written and what the
+ * interleaved layout decodes; LZ4 and stored chunks, chunks of a few
+ * records to thousands. */
+static void test_split_decoded_in_place(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		struct trace_writer_opts o;
+	} layouts[] = {
+		{ "mixed-i.irqrr", { .chunk_bytes = 0 } },
+		{ "mixed-s.irqrr", { .split = true } },
+		{ "mixed-c.irqrr", { .split = true, .linked = true, .compact = true, .keyframe_chunks = 3 } },
+	};
+	static const size_t chunk_bytes[] = { 40, 1000, 64 << 10 };
+	const uint64_t n = 30000;
+	char err[256];
+	for (size_t cb = 0; cb < sizeof chunk_bytes / sizeof chunk_bytes[0]; cb++) {
+		for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
+			const char *p = tpath(layouts[l].name);
+			struct trace_writer_opts o = layouts[l].o;
+			o.chunk_bytes = chunk_bytes[cb];
+			struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
+			assert_non_null(w);
+			uint64_t t = 1000, x = 88172645463325252ull;
+			for (uint64_t i = 0; i < n; i++) {
+				if (trace_writer_wants_keyframe(w))
+					assert_int_equal(trace_writer_keyframe_due(w) ? trace_writer_begin_chunk(w, "K", 1)
+										      : trace_writer_begin_chunk(w, NULL, 0),
+							 0);
+				struct rec g = gen_mixed(i, &t, &x);
+				put_rec(w, &g);
+			}
+			assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+			static const size_t batches[] = { 1, 7, 4096 };
+			for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++)
+				check_mixed(p, n, batches[b]);
+		}
+	}
+}
+
+/* The interleaved bytes of the records of chunk 0 of the trace at p (its
+ * payload after the keyframe): *len bytes, *count records. */
+static uint8_t *chunk0_records(const char *p, size_t *len, uint32_t *count)
+{
+	size_t flen;
+	uint8_t *b = slurp(p, &flen);
+	uint8_t *h = b + get_le32(b + 24);
+	uint32_t raw_size = get_le32(h + 48), comp = get_le32(h + 52);
+	uint8_t *raw = malloc(raw_size);
+	assert_non_null(raw);
+	if (get_le16(h + 6) & CHUNK_FLAG_STORED)
+		memcpy(raw, h + CHUNK_HDR_LEN, raw_size);
+	else
+		assert_int_equal(LZ4_decompress_safe((const char *)h + CHUNK_HDR_LEN, (char *)raw, (int)comp,
+						     (int)raw_size),
+				 (int)raw_size);
+	*count = get_le32(h + 24);
+	size_t start = 4 + get_le32(raw);
+	*len = raw_size - start;
+	uint8_t *rec = malloc(*len + 1);
+	assert_non_null(rec);
+	memcpy(rec, raw + start, *len);
+	free(raw);
+	free(b);
+	return rec;
+}
+
+/* trace_records_locate's verdict written plainly from docs/FORMAT.md
+ * "Split records", one varint at a time: 0 and the streams' starts, or -1
+ * and the record where they stop fitting (count: after the records). */
+static int locate_plainly(const uint8_t *b, size_t len, uint32_t count, size_t st[3], uint32_t *bad)
+{
+	size_t p = 0, n_dt = 0, n_dl = 0, k;
+	uint64_t n_cx = 0, v;
+	for (uint32_t i = 0; i < count; i++) {
+		*bad = i;
+		if (p >= len)
+			return -1;
+		unsigned tag = b[p++], kind = tag & 0x7f;
+		n_dt += !(tag & 0x80);
+		switch (kind) {
+		case EV_RESET: case EV_TIME: k = 0; break;
+		case EV_IRQ: case EV_INTACK: case EV_EOI: case EV_WIRE: k = 2; break;
+		case EV_APIC_MSG: k = 6; break;
+		case EV_LINT: k = 5; break;
+		case EV_DEADLINE: n_dl++; k = 0; break;
+		case EV_PIO_WRITE: case EV_PIO_READ:
+			if (!(k = get_varint(b + p, len - p, &v)) || len - p - k < 1)
+				return -1;
+			k++;
+			break;
+		case EV_MMIO_WRITE: case EV_MMIO_READ: case EV_MMIO_WRITE64: case EV_MMIO_READ64:
+			if (!(k = get_varint(b + p, len - p, &v)))
+				return -1;
+			size_t k2 = get_varint(b + p + k, len - p - k, &v);
+			if (!k2)
+				return -1;
+			k += k2;
+			break;
+		case EV_LVT:
+			if (len - p < 2 || !(k = get_varint(b + p + 2, len - p - 2, &v)))
+				return -1;
+			k += 2;
+			break;
+		default:
+			if (!EV_IS_CONTEXT(kind) || !(k = get_varint(b + p, len - p, &v)) || v > CONTEXT_MAX)
+				return -1;
+			n_cx += v;
+			break;
+		}
+		if (len - p < k)
+			return -1;
+		p += k;
+	}
+	*bad = count;
+	st[0] = p;
+	for (size_t j = 0; j < n_dt + n_dl; j++) {
+		if (j == n_dt)
+			st[1] = p;
+		if (!(k = get_varint(b + p, len - p, &v)))
+			return -1;
+		p += k;
+	}
+	if (!n_dl)
+		st[1] = p;
+	st[2] = p;
+	return len - p == n_cx ? 0 : -1;
+}
+
+/* trace_records_locate (where the reader's decoders start from) against
+ * locate_plainly on split records and on damaged copies of
+ * them: single bytes changed, runs of continuation bytes (varints of 8 to
+ * 12 bytes, over a 64-bit value or not) written over the varint streams,
+ * streams cut short. Same verdict, same record, same stream starts. */
+static void test_split_streams_located(void **state)
+{
+	(void)state;
+	const char *p = tpath("locate.irqrr");
+	char err[256];
+	struct trace_writer_opts o = { .chunk_bytes = 8 << 10 };
+	struct trace_writer *w = trace_writer_open(p, cfg, NCFG, &o, err, sizeof err);
+	assert_non_null(w);
+	assert_int_equal(trace_writer_begin_chunk(w, "K", 1), 0);
+	uint64_t t = 1000, x = 2463534242ull;
+	for (uint64_t i = 0; i < 3000; i++) {
+		struct rec g = gen_mixed(i, &t, &x);
+		put_rec(w, &g);
+	}
+	assert_int_equal(trace_writer_close(w, err, sizeof err), 0);
+	size_t len;
+	uint32_t count;
+	uint8_t *in = chunk0_records(p, &len, &count);
+	assert_true(count > 500);
+	uint8_t *sp = malloc(len), *tmp = malloc(len), *dam = malloc(len);
+	assert_true(sp && tmp && dam);
+	trace_records_split(in, len, count, sp, tmp);
+	struct trace_streams st;
+	size_t base[3], want[3];
+	uint32_t bad = 0, bad_want = 0;
+	assert_int_equal(trace_records_locate(sp, len, count, &st, &bad), 0);
+	assert_int_equal(locate_plainly(sp, len, count, base, &bad_want), 0);
+	assert_true(st.dt == base[0] && st.dl == base[1] && st.cx == base[2]);
+	assert_true(st.dt < st.dl && st.dl < st.cx && st.cx < len);
+	uint64_t xs = 12345;
+	unsigned refused = 0;
+	for (int m = 0; m < 20000; m++) {
+		xs ^= xs << 13;
+		xs ^= xs >> 7;
+		xs ^= xs << 17;
+		memcpy(dam, sp, len);
+		size_t at, n = len;
+		switch (m % 5) {
+		case 0: /* one byte anywhere */
+			dam[xs % len] = (uint8_t)(xs >> 32);
+			break;
+		case 1: /* one byte in the record stream's last part or the varints */
+			dam[base[0] - base[0] / 8 + (xs % (len - base[0] + base[0] / 8))] = (uint8_t)(xs >> 32);
+			break;
+		case 2: /* a run of 7 to 12 continuation bytes, then a last byte */
+			at = base[0] + xs % (base[2] - base[0]);
+			for (size_t k = 0; k < 7 + (xs >> 20) % 6 && at < len; k++)
+				dam[at++] = (uint8_t)(0x80 | (xs >> (24 + k)));
+			if (at < len)
+				dam[at] = (uint8_t)((xs >> 40) % 4);
+			break;
+		case 3: /* cut short */
+			n = len - 1 - xs % 64;
+			break;
+		case 4: /* k varints of the dt and deadline streams rewritten as k: one
+			 * of 10 or more bytes (over 64 bits or not), k - 1 of one */
+			at = base[0] + xs % (base[2] - base[0]);
+			while (at > base[0] && (sp[at - 1] & 0x80))
+				at--;
+			size_t e = at, k = 0;
+			while (e < base[2] && e - at - k + 1 < 10 + (xs >> 30) % 2) {
+				while (sp[e] & 0x80)
+					e++;
+				e++;
+				k++;
+			}
+			if (e >= base[2])
+				break;
+			size_t l = e - at - k + 1;
+			memset(dam + at, 0x80 | (uint8_t)(xs >> 20), l - 1);
+			dam[at + l - 1] = (uint8_t)(l == 10 ? (xs >> 40) % 3 : (xs >> 40) & 0x7f);
+			memset(dam + at + l, (uint8_t)(xs >> 48) & 0x7f, k - 1);
+			break;
+		}
+		uint32_t b1 = 0, b2 = 0;
+		int r1 = trace_records_locate(dam, n, count, &st, &b1), r2 = locate_plainly(dam, n, count, want, &b2);
+		assert_int_equal(r1, r2);
+		if (r1) {
+			assert_int_equal(b1, b2);
+			refused++;
+			continue;
+		}
+		assert_true(st.dt == want[0] && st.dl == want[1] && st.cx == want[2]);
+	}
+	assert_true(refused > 2000 && refused < 20000);
+	free(in);
+	free(sp);
+	free(tmp);
+	free(dam);
+}
+
 static void test_many_chunks_and_seek(void **state)
 {
 	(void)state;
@@ -1733,6 +2056,8 @@ int main(void)
 		cmocka_unit_test(test_crc32c_and_varint),
 		cmocka_unit_test(test_roundtrip_edge_values),
 		cmocka_unit_test(test_split_layout),
+		cmocka_unit_test(test_split_decoded_in_place),
+		cmocka_unit_test(test_split_streams_located),
 		cmocka_unit_test(test_many_chunks_and_seek),
 		cmocka_unit_test(test_truncate_every_offset),
 		cmocka_unit_test(test_bitflip_every_bit),

