@@ -68,19 +68,18 @@ static const struct cli_opt record_opts[] = {
 	{ "chunk-ms", OPT_CHUNK_MS, "MS", "seal a chunk every MS ms of virtual time (default 250;\n"
 					  "1..60000): less lost on a kill" },
 	{ "keyframe-windows", OPT_KEYFRAME_WINDOWS, "N", "a chunk has a keyframe at least every N chunks (default\n"
-							"16; 1: every chunk); the others continue the one\n"
-							"before: seek and bisect step by keyframes" },
+							"64; 16 with --ring or --records other than compact;\n"
+							"1: every chunk); the others continue the one before:\n"
+							"seek and bisect step by keyframes" },
 	{ "keyframe-kib", OPT_KEYFRAME_KIB, "KIB", "...or once KIB of records passed since the last one\n"
-						   "(default 64; 1..16384)" },
-	{ "records", OPT_RECORDS, "LAYOUT", "interleaved (default: format 2.1, read by older irqrr,\n"
-					    "replayed fastest), split (format 2.2: ~20% smaller,\n"
-					    "replay ~10% slower: docs/FORMAT.md \"Split records\")\n"
-					    "linked (format 2.3: split, and each continuation\n"
-					    "chunk compressed against its run: docs/FORMAT.md\n"
-					    "\"Linked chunks\") or compact (format 2.4: linked,\n"
-					    "compact framing, a keyframe every 64 windows or\n"
-					    "256 KiB unless --keyframe-* say otherwise: the\n"
-					    "smallest)" },
+						   "(default 256; 64 likewise; 1..16384)" },
+	{ "records", OPT_RECORDS, "LAYOUT", "compact (default: format 2.4, split and linked records\n"
+					    "with compact chunk framing, a keyframe every 64 windows\n"
+					    "or 256 KiB unless --keyframe-* or --ring say otherwise:\n"
+					    "the smallest), interleaved (format 2.1, read by older\n"
+					    "irqrr, ~1.6x larger), split (format 2.2: docs/FORMAT.md\n"
+					    "\"Split records\") or linked (format 2.3: split, and each\n"
+					    "continuation chunk compressed against its run)" },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -81,8 +81,9 @@ static void recording_console_flush(struct recording *r)
 }
 
 /* The keyframe policy: --keyframe-windows N (1: a keyframe in every chunk,
- * the policy off) and --keyframe-kib (--records compact: 64 and 256 unless
- * given); LZ4 HC, as the recorder produces in
+ * the policy off) and --keyframe-kib (--records compact, the default: 64
+ * and 256 unless given, or --ring, whose dumps drop whole runs: 16 and
+ * 64 keep its granularity); LZ4 HC, as the recorder produces in
  * real time (a chunk per 250 ms of guest time, or 256 KiB): the writer
  * thread keeps up and the producer never waits for it. */
 static struct trace_writer_opts recording_writer_opts(const struct recorder_options *o)
@@ -91,7 +92,7 @@ static struct trace_writer_opts recording_writer_opts(const struct recorder_opti
 				     .linked = o->linked_records, .compact = o->compact_records};
 	unsigned windows = o->keyframe_windows ? o->keyframe_windows : RECORDER_KEYFRAME_WINDOWS_DEFAULT;
 	unsigned kib = o->keyframe_kib ? o->keyframe_kib : RECORDER_KEYFRAME_KIB_DEFAULT;
-	if (o->compact_records && !o->keyframe_given) { /* the smallest: longer runs */
+	if (o->compact_records && !o->keyframe_given && !(o->ring_mib > 0)) { /* the smallest: longer runs */
 		windows = RECORDER_COMPACT_KEYFRAME_WINDOWS;
 		kib = RECORDER_COMPACT_KEYFRAME_KIB;
 	}

@@ -32,6 +32,9 @@ void recorder_options_default(struct recorder_options *o)
 	o->chunk_ms = RECORDER_CHUNK_MS_DEFAULT;
 	o->keyframe_windows = RECORDER_KEYFRAME_WINDOWS_DEFAULT;
 	o->keyframe_kib = RECORDER_KEYFRAME_KIB_DEFAULT;
+	/* format 2.4's compact linked framing: the smallest recordings, replayed
+	 * at the interleaved layout's cost (docs/PERFORMANCE.md) */
+	o->split_records = o->linked_records = o->compact_records = true;
 	o->hpet = true;
 }
 

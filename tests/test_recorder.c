@@ -478,7 +478,7 @@ static void ring_sealing(void **state)
  * one record per run, cut by any other record, after a newline, at 256
  * bytes and by the timer tick 100 ms after the run's first byte; msi_result only for a message KVM did not
  * deliver. The board's event numbers stay the trace's, and it replays. */
-static void density_records_layout(bool linked, bool compact)
+static void density_records_layout(bool split, bool linked, bool compact)
 {
 	char path[] = "/tmp/irqrr-test-recorder-XXXXXX";
 	int fd = mkstemp(path);
@@ -487,8 +487,10 @@ static void density_records_layout(bool linked, bool compact)
 	struct rig *r = rig_new(1, false);
 	struct irqbus *bus = &r->vm.bus;
 	r->opt.trace_path = path;
-	r->opt.split_records = true; /* --records split */
-	r->opt.linked_records = linked; /* --records linked (split too) */
+	/* the recorder's default is compact (recorder_options_default) */
+	assert_true(r->opt.split_records && r->opt.linked_records && r->opt.compact_records);
+	r->opt.split_records = split;     /* --records split */
+	r->opt.linked_records = linked;   /* --records linked (split too) */
 	r->opt.compact_records = compact; /* --records compact (linked too) */
 	struct recording *rec;
 	assert_int_equal(recording_open(&r->vm, path, &bus->board, &rec), 0);
@@ -540,8 +542,8 @@ static void density_records_layout(bool linked, bool compact)
 	unsigned maj, min;
 	trace_reader_version(tr, &maj, &min);
 	/* 2.1's denser records, 2.2's split layout, 2.3's linked chunks, 2.4's compact framing */
-	assert_int_equal(min, compact ? 4 : linked ? 3 : 2);
-	assert_int_equal(trace_reader_features(tr), compact ? 7u : linked ? 3u : 1u);
+	assert_int_equal(min, compact ? 4 : linked ? 3 : split ? 2 : 1);
+	assert_int_equal(trace_reader_features(tr), compact ? 7u : linked ? 3u : split ? 1u : 0u);
 	assert_string_equal(trace_reader_config(tr, "msi_results"), "failures");
 	struct trace_iter it;
 	struct trace_record x;
@@ -591,21 +593,28 @@ static void density_records_layout(bool linked, bool compact)
 static void density_records(void **state)
 {
 	(void)state;
-	density_records_layout(false, false);
+	density_records_layout(true, false, false);
+}
+
+/* The same with --records interleaved: format 2.1's header. */
+static void density_records_interleaved(void **state)
+{
+	(void)state;
+	density_records_layout(false, false, false);
 }
 
 /* The same with --records linked: format 2.3's header. */
 static void density_records_linked(void **state)
 {
 	(void)state;
-	density_records_layout(true, false);
+	density_records_layout(true, true, false);
 }
 
-/* The same with --records compact: format 2.4's header. */
+/* The same with --records compact, the default: format 2.4's header. */
 static void density_records_compact(void **state)
 {
 	(void)state;
-	density_records_layout(true, true);
+	density_records_layout(true, true, true);
 }
 
 int main(void)
@@ -620,6 +629,7 @@ int main(void)
 		cmocka_unit_test(stop_during_a_storm),
 		cmocka_unit_test(ring_sealing),
 		cmocka_unit_test(density_records),
+		cmocka_unit_test(density_records_interleaved),
 		cmocka_unit_test(density_records_linked),
 		cmocka_unit_test(density_records_compact),
 	};

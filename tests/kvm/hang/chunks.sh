@@ -4,7 +4,7 @@
 # replays identical, and, with a keyframe in every chunk
 # (--keyframe-windows 1), bisect passes over chunks shorter than a
 # predicate's duration with the same answer as --linear. The default
-# recording (a keyframe every 16 chunks, the rest continuations) replays
+# recording (compact: a keyframe every 64 chunks, the rest continuations) replays
 # identical too.
 . "$(dirname "$0")/common.sh"
 "$irqrr" record -o "$tmp/c.irqrr" --chunk-ms 10 --keyframe-windows 1 >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "record --chunk-ms 10"; }

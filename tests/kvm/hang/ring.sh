@@ -29,15 +29,21 @@ kill -INT $pid
 wait $pid
 [ $? -eq 130 ] || fail "ring + SIGINT: expected exit 130"
 "$irqrr" replay "$tmp/i.irqrr" || fail "ring trace after SIGINT"
-# --records split: format 2.2 (header minor 2, required feature bit 0), and
-# smaller than the default interleaved layout (2.1); both replay identical
+# --records split: format 2.2 (header minor 2, required feature bit 0); the
+# default is compact (2.4); each replays identical
 "$irqrr" record -o "$tmp/split.irqrr" --records split >/dev/null 2>&1 || fail "record --records split"
 minor=$(od -An -tu2 -j10 -N2 "$tmp/split.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/split.irqrr" | tr -d ' ')
 [ "$minor" = 2 ] && [ "$feat" = 1 ] || fail "--records split: header minor $minor, features $feat (want 2, 1)"
-minor=$(od -An -tu2 -j10 -N2 "$tmp/full.irqrr" | tr -d ' ')
-[ "$minor" = 1 ] || fail "default record: header minor $minor (want 1: interleaved)"
+minor=$(od -An -tu2 -j10 -N2 "$tmp/full.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/full.irqrr" | tr -d ' ')
+[ "$minor" = 4 ] && [ "$feat" = 7 ] || fail "default record: header minor $minor, features $feat (want 4, 7: compact)"
+# --records interleaved: format 2.1 (header minor 1, no required feature)
+"$irqrr" record -o "$tmp/inter.irqrr" --records interleaved >/dev/null 2>&1 || fail "record --records interleaved"
+minor=$(od -An -tu2 -j10 -N2 "$tmp/inter.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/inter.irqrr" | tr -d ' ')
+[ "$minor" = 1 ] && [ "$feat" = 0 ] || fail "--records interleaved: header minor $minor, features $feat (want 1, 0)"
+"$irqrr" replay "$tmp/inter.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "interleaved recording replay"; }
+echo "interleaved recording $(stat -c %s "$tmp/inter.irqrr") bytes (default, compact: $full)"
 "$irqrr" replay "$tmp/split.irqrr" >"$tmp/replay" 2>&1 && grep -q "^identical" "$tmp/replay" || { cat "$tmp/replay"; fail "split recording replay"; }
-echo "split recording $(stat -c %s "$tmp/split.irqrr") bytes (interleaved $full)"
+echo "split recording $(stat -c %s "$tmp/split.irqrr") bytes (compact $full)"
 # --records linked: format 2.3 (header minor 3, required feature bits 0 and 1)
 "$irqrr" record -o "$tmp/linked.irqrr" --records linked >/dev/null 2>&1 || fail "record --records linked"
 minor=$(od -An -tu2 -j10 -N2 "$tmp/linked.irqrr" | tr -d ' ') feat=$(od -An -tu4 -j16 -N4 "$tmp/linked.irqrr" | tr -d ' ')
