@@ -1348,7 +1348,7 @@ static inline __attribute__((always_inline)) void chunk_events_fast_in(struct tr
 		size_t tag = s[0], kind = tag & 0x7f, w;
 		unsigned cls = fast_class[kind];
 		const uint8_t *q = s + 1;
-		uint64_t dt = 0, v, u0;
+		uint64_t dt = 0, v, u0 = 0; /* (set on every path that stores it; gcc -O2 with ASan cannot tell) */
 		/* interleaved: the time delta, then the fields; split: the fields
 		 * first, the record's pieces in the other streams once it is
 		 * sure to be decoded here (they were checked whole: they parse) */
