@@ -132,7 +132,7 @@ static void bus_sink(void *ctx, const struct irq_event *ev)
 	switch (ev->kind) {
 	case EV_WIRE:
 		if (ev->u.wire.id == WIRE_PIC_INT)
-			__atomic_store_n(&bus->pic_int, ev->u.wire.level, __ATOMIC_RELAXED); /* (irqbus_pic_int_hint) */
+			bus->pic_int = ev->u.wire.level;
 		break;
 	case EV_DEADLINE:
 		bus_set_deadline(bus, ev->u.deadline.t);
@@ -463,11 +463,6 @@ void irqbus_advance(struct irqbus *bus)
 	uint64_t now = bus_enter(bus);
 	board_advance(&bus->board, now);
 	bus_leave(bus);
-}
-
-bool irqbus_pic_int_hint(struct irqbus *bus)
-{
-	return __atomic_load_n(&bus->pic_int, __ATOMIC_RELAXED);
 }
 
 bool irqbus_pic_int(struct irqbus *bus)

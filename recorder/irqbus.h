@@ -114,11 +114,6 @@ void irqbus_advance(struct irqbus *bus);
  * re-arm. Returns true when the call overran its budget. */
 bool irqbus_timer_expired(struct irqbus *bus);
 bool irqbus_pic_int(struct irqbus *bus);
-/* The same without the bus lock, for the main thread's periodic look: under
- * an interrupt storm the vCPU and timer threads keep the lock so busy that
- * taking it delayed the SIGINT and --timeout checks by seconds
- * (kvm-hostile-stop-storm on kvm_pvm). Possibly a moment old. */
-bool irqbus_pic_int_hint(struct irqbus *bus);
 /* Virtual time now (ns since VM start, slowed under overload). */
 uint64_t irqbus_virtual_now(const struct irqbus *bus);
 

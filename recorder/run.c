@@ -399,7 +399,7 @@ static int wait_for_exit(struct vm *vm, const sigset_t *set, const struct record
 		 * every slice, so a masking (or unmasking) done after the rise
 		 * reaches the board within 100 ms, not only at a hang report.
 		 * INT stays up only while nobody takes the INTACK. */
-		if (vm->split && irqbus_pic_int_hint(&vm->bus))
+		if (vm->split && irqbus_pic_int(&vm->bus))
 			for (unsigned i = 0; i < vm->ncpus; i++)
 				vcpu_kick(&vm->vcpu[i], VCPU_REQ_LVT);
 		int sig = sigtimedwait(set, NULL, &slice);
@@ -498,7 +498,7 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	int status = RECORDER_EXIT_ERROR, reason = 3;
-	double t_stop = 0, t_joined = 0, t_timer = 0;
+	double t_stop = 0, t_joined = 0;
 	struct report_files rf;
 	if (report_files_open(&rf, o) < 0)
 		goto out;
@@ -532,11 +532,6 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 	int end = wait_for_exit(vm, &set, o, &rf);
 	t_stop = mono_s();
 	console_stop(&vm->console); /* no input after the end; the terminal back */
-	/* The timer thread before the vCPUs: under an interrupt storm it keeps
-	 * the bus lock busy, and a stopping vCPU thread waiting for that lock
-	 * was joined ~1 s late (kvm-hostile-stop-storm on kvm_pvm). */
-	irqbus_stop(&vm->bus);
-	t_timer = mono_s();
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpu[i].thread, NULL);
 	t_joined = mono_s();
@@ -564,9 +559,8 @@ static int run_vm(struct vm *vm, const struct recorder_options *o, const struct 
 		print_stats(vm, secs);
 out_stop:
 	console_stop(&vm->console);
-	irqbus_stop(&vm->bus); /* (stopped already after a run) */
-	if (t_timer == 0)
-		t_timer = mono_s();
+	irqbus_stop(&vm->bus);
+	double t_timer = mono_s();
 	if (vm->rec) {
 		struct trace_close c = {.vm = vm, .status = reason == 2 ? status - 128 : status, .reason = reason};
 		irqbus_locked(&vm->bus, close_locked, &c);
@@ -575,8 +569,8 @@ out_stop:
 	}
 	/* where a stop spends its time (a SIGINT must end the run within 1 s) */
 	if (o->verbose && t_stop > 0)
-		fprintf(stderr, "irqrr: stop: timer thread %.0f ms, vCPUs joined %.0f ms, trace closed %.0f ms after the end was decided\n",
-			(t_timer - t_stop) * 1e3, (t_joined - t_stop) * 1e3, (mono_s() - t_stop) * 1e3);
+		fprintf(stderr, "irqrr: stop: vCPUs joined %.0f ms, timer thread %.0f ms, trace closed %.0f ms after the end was decided\n",
+			(t_joined - t_stop) * 1e3, (t_timer - t_stop) * 1e3, (mono_s() - t_stop) * 1e3);
 out:
 	report_files_close(&rf, o);
 	vm_destroy(vm);
