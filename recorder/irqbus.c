@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +79,37 @@ static void bus_bound_chunk(struct irqbus *bus, uint64_t now)
 	}
 }
 
+/* A mutex is not fair: the thread that unlocks it takes it again before
+ * a waiter it woke has run. The timer thread takes the lock again as soon
+ * as a call ends while it owes timer edges (a guest's PIT storm: ~600,000
+ * MSIs a second on kvm_pvm), and then the main thread waited 1-5 s for
+ * the lock with SIGINT pending, and a vCPU as long for its next exit.
+ * Whoever has to wait says so, and the timer thread lets it go first
+ * (bus_let_waiters_in). */
+static void bus_lock(struct irqbus *bus)
+{
+	if (pthread_mutex_trylock(&bus->lock) == 0)
+		return;
+	atomic_fetch_add_explicit(&bus->waiting, 1, memory_order_relaxed);
+	pthread_mutex_lock(&bus->lock);
+	atomic_fetch_sub_explicit(&bus->waiting, 1, memory_order_relaxed);
+}
+
+/* After a timer call: while another thread waits for the lock, give it
+ * the time to take it (at most ~1 ms: the timer edges are owed). */
+static void bus_let_waiters_in(struct irqbus *bus)
+{
+	if (!atomic_load_explicit(&bus->waiting, memory_order_relaxed))
+		return;
+	uint64_t until = mono_ns(NULL) + 1000000;
+	while (atomic_load_explicit(&bus->waiting, memory_order_relaxed) && mono_ns(NULL) < until)
+		sched_yield();
+}
+
 /* Lock, timestamp and give the recording its keyframe chance. */
 static uint64_t bus_enter(struct irqbus *bus)
 {
-	pthread_mutex_lock(&bus->lock);
+	bus_lock(bus);
 	bus->entered = bus_clock(bus);
 	uint64_t now = bus->entered - bus->t0 - bus->lag;
 	if (bus->log) {
@@ -230,6 +259,7 @@ static void *timer_thread(void *arg)
 			if (read(bus->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 				break;
 			bool over = irqbus_timer_expired(bus);
+			bus_let_waiters_in(bus);
 			/* Overloaded: leave the lock to the vCPUs and the main
 			 * thread for a moment (a mutex is not fair). */
 			if (over && poll(&p[1], 1, 1) > 0)
@@ -467,7 +497,7 @@ void irqbus_advance(struct irqbus *bus)
 
 bool irqbus_pic_int(struct irqbus *bus)
 {
-	pthread_mutex_lock(&bus->lock);
+	bus_lock(bus);
 	bool v = bus->pic_int;
 	pthread_mutex_unlock(&bus->lock);
 	return v;
@@ -485,7 +515,7 @@ static void bus_console_bytes(struct irqbus *bus, bool input, const uint8_t *byt
 	}
 	if (!any)
 		return;
-	pthread_mutex_lock(&bus->lock);
+	bus_lock(bus);
 	for (unsigned i = 0; i < bus->nsub; i++)
 		if (hook[i])
 			hook[i](bus->sub[i].ctx, bytes, n);
@@ -504,7 +534,7 @@ void irqbus_console_in(struct irqbus *bus, const uint8_t *bytes, size_t n)
 
 void irqbus_locked(struct irqbus *bus, void (*fn)(void *ctx, struct board *b), void *ctx)
 {
-	pthread_mutex_lock(&bus->lock);
+	bus_lock(bus);
 	fn(ctx, &bus->board);
 	pthread_mutex_unlock(&bus->lock);
 }

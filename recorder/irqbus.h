@@ -67,6 +67,7 @@ struct irqbus_config {
 
 struct irqbus {
 	pthread_mutex_t lock;
+	_Atomic unsigned waiting;  /* threads blocked on the lock (irqbus.c: bus_lock) */
 	struct board board;
 	struct irqbus_config cfg;
 	uint64_t t0;               /* clock at VM start */
