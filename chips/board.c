@@ -896,22 +896,24 @@ void board_keep_history(struct board *b)
 	board_history_start(b);
 }
 
-void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
+/* One of the two sinks at a time: setting one clears the other. */
+static void set_sinks(struct board *b, irq_event_sink sink, void *ctx, irq_event_run_sink run_sink, void *run_ctx)
 {
 	b->sink = sink;
-	b->sink_ctx = sink_ctx;
-	b->run_sink = NULL;
-	b->run_ctx = NULL;
+	b->sink_ctx = ctx;
+	b->run_sink = run_sink;
+	b->run_ctx = run_ctx;
 	b->out_end = out_end_idle(b);
+}
+
+void board_set_sink(struct board *b, irq_event_sink sink, void *sink_ctx)
+{
+	set_sinks(b, sink, sink_ctx, NULL, NULL);
 }
 
 void board_set_run_sink(struct board *b, irq_event_run_sink sink, void *sink_ctx)
 {
-	b->run_sink = sink;
-	b->run_ctx = sink_ctx;
-	b->sink = NULL;
-	b->sink_ctx = NULL;
-	b->out_end = out_end_idle(b);
+	set_sinks(b, NULL, NULL, sink, sink_ctx);
 }
 
 /* ---- inputs ---- */

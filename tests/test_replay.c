@@ -348,23 +348,36 @@ static int lower_int_after_message(struct trace_record *rec)
 	return 1;
 }
 
-static void mismatch_inside_a_run(void **state)
+/* Record linux_pit, alter it with `edit` (which sets `altered`) and
+ * replay: the divergence is of kind `kind` at the altered event, inside
+ * the `irq 10 1` input's run, and the board produced `actual` there. */
+static void diverges_in_run(edit_fn edit, int kind, unsigned actual, void (*check)(const struct divergence *d))
 {
 	char *p = record(linux_pit, 1000);
-	char *q = rewrite(p, lower_int_after_message, NULL);
+	char *q = rewrite(p, edit, NULL);
 	struct replay_result res;
 	assert_int_not_equal(altered, UINT64_MAX);
 	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
-	assert_int_equal(res.div->kind, DIV_MISMATCH);
+	assert_int_equal(res.div->kind, kind);
 	assert_int_equal(res.div->num, altered);
-	assert_int_equal(res.div->input_num, altered - 2);
 	assert_int_equal(res.div->input.kind, EV_IRQ);
-	assert_int_equal(res.div->actual.kind, EV_WIRE);
-	assert_int_equal(res.div->actual.u.wire.level, 1);
-	assert_int_equal(res.div->expected.u.wire.level, 0);
+	assert_int_equal(res.div->actual.kind, actual);
+	check(res.div);
 	replay_result_free(&res);
 	done(p);
 	done(q);
+}
+
+static void int_level_differs(const struct divergence *d)
+{
+	assert_int_equal(d->input_num, altered - 2);
+	assert_int_equal(d->actual.u.wire.level, 1);
+	assert_int_equal(d->expected.u.wire.level, 0);
+}
+
+static void mismatch_inside_a_run(void **state)
+{
+	diverges_in_run(lower_int_after_message, DIV_MISMATCH, EV_WIRE, int_level_differs);
 }
 
 /* The LINT0 event that ends the `irq 10 1` input's run, dropped: the
@@ -382,21 +395,14 @@ static int drop_lint_after_int(struct trace_record *rec)
 	return 1;
 }
 
+static void next_input_expected(const struct divergence *d)
+{
+	assert_int_equal(d->expected.kind, EV_MMIO_READ);
+}
+
 static void extra_event_ending_a_run(void **state)
 {
-	char *p = record(linux_pit, 1000);
-	char *q = rewrite(p, drop_lint_after_int, NULL);
-	struct replay_result res;
-	assert_int_not_equal(altered, UINT64_MAX);
-	assert_int_equal(replay(q, NULL, &res), REPLAY_DIVERGED);
-	assert_int_equal(res.div->kind, DIV_EXTRA);
-	assert_int_equal(res.div->num, altered);
-	assert_int_equal(res.div->input.kind, EV_IRQ);
-	assert_int_equal(res.div->actual.kind, EV_LINT);
-	assert_int_equal(res.div->expected.kind, EV_MMIO_READ);
-	replay_result_free(&res);
-	done(p);
-	done(q);
+	diverges_in_run(drop_lint_after_int, DIV_EXTRA, EV_LINT, next_input_expected);
 }
 
 static uint64_t forged = UINT64_MAX;
