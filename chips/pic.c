@@ -79,7 +79,7 @@ static unsigned priority_of(uint8_t mask, uint8_t priority_add)
 	 * rotated mask is then the highest-priority level. */
 	unsigned m = mask, pa = priority_add & 7u;
 	unsigned rot = ((m >> pa) | (m << (8 - pa))) & 0xffu;
-	return rot ? (unsigned)__builtin_ctz(rot) : 8;
+	return (unsigned)__builtin_ctz(rot | 0x100u); /* 8 when none is set */
 }
 
 /* Requests the resolver sees (IRR gated by IMR; DS "Interrupt Mask Register"). */
