@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	int runs = 5;
 	const char *trace = NULL;
 	uint64_t chunk_ms = 0, stuck_at = UINT64_MAX;
-	int pos = 0, history = 0, hpet = 0, hc = 0;
+	int pos = 0, history = 0, hpet = 0, hc = 0, compact = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
 			trace = argv[++i];
@@ -144,13 +144,15 @@ int main(int argc, char **argv)
 			stuck_at = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--hc") && i + 1 < argc)
 			hc = atoi(argv[++i]); /* the writer's LZ4 HC level (0: LZ4 fast) */
+		else if (!strcmp(argv[i], "--compact"))
+			compact = 1; /* format 2.4's layout (split, linked, compact framing), the recorder's */
 		else if (pos++ == 0)
 			ticks = strtoull(argv[i], NULL, 0);
 		else
 			runs = atoi(argv[i]);
 	}
 	if (runs < 1 || runs > 100 || ticks < 1) {
-		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--hpet] [--trace FILE [--chunk-ms MS] [--stuck-at TICK] [--hc LEVEL]]\n");
+		fprintf(stderr, "usage: bench_board [TICKS] [RUNS] [--history] [--hpet] [--trace FILE [--chunk-ms MS] [--stuck-at TICK] [--hc LEVEL] [--compact]]\n");
 		return 2;
 	}
 	struct board *b = malloc(sizeof(*b));
@@ -184,7 +186,8 @@ int main(int argc, char **argv)
 		char err[300];
 		struct counter c = { 0, NULL, chunk_ms * 1000000, 0, stuck_at };
 		const struct trace_kv kv[] = { { "source", "bench_board" } };
-		struct trace_writer_opts wo = { .lz4_hc = hc };
+		struct trace_writer_opts wo = { .lz4_hc = hc, .split = compact, .linked = compact,
+						 .compact = compact, .keyframe_chunks = compact ? 64 : 0 };
 		c.w = trace_writer_open(trace, kv, 1, &wo, err, sizeof(err));
 		if (!c.w) {
 			fprintf(stderr, "bench_board: %s\n", err);

@@ -79,7 +79,7 @@ static unsigned priority_of(uint8_t mask, uint8_t priority_add)
 	 * rotated mask is then the highest-priority level. */
 	unsigned m = mask, pa = priority_add & 7u;
 	unsigned rot = ((m >> pa) | (m << (8 - pa))) & 0xffu;
-	return rot ? (unsigned)__builtin_ctz(rot) : 8;
+	return (unsigned)__builtin_ctz(rot | 0x100u); /* 8 when none is set */
 }
 
 /* Requests the resolver sees (IRR gated by IMR; DS "Interrupt Mask Register"). */
@@ -96,20 +96,26 @@ static uint8_t requests(const struct pic *c)
 /*
  * The IR the chip would acknowledge now, or -1 (INT low). DS "Fully nested
  * mode": a request interrupts only if its priority is strictly higher than
- * every in-service level.
+ * every in-service level. Inline: out of line, gcc passed the struct's
+ * fields one by one (nine arguments, three on the stack) at every call.
  */
-static int pending_ir(const struct pic *c, int is_master)
+static inline __attribute__((always_inline)) int pending_ir(const struct pic *c, int is_master)
 {
 	uint8_t req = requests(c);
 	if (!req) /* most calls: nothing requested */
 		return -1;
-	unsigned req_lvl = priority_of(req, c->priority_add);
 	uint8_t in_service = c->isr;
 	/* DS "Special mask mode": a masked level no longer inhibits lower
 	 * priority requests. */
 	if (c->special_mask)
 		in_service &= (uint8_t)~c->imr;
-	unsigned cur_lvl = priority_of(in_service, c->priority_add);
+	/* priority_of for both masks with one rotation: each byte of
+	 * req | in_service << 16 rotated on its own (the bits that cross into
+	 * the bytes between are masked off) */
+	unsigned pa = c->priority_add & 7u, both = req | (unsigned)in_service << 16;
+	unsigned rot = ((both >> pa) | (both << (8 - pa))) & 0x00ff00ffu;
+	unsigned req_lvl = (unsigned)__builtin_ctz((rot & 0xffu) | 0x100u);
+	unsigned cur_lvl = (unsigned)__builtin_ctz((rot >> 16) | 0x100u);
 	int ir = (int)((req_lvl + c->priority_add) & 7);
 	if (req_lvl < cur_lvl)
 		return ir;

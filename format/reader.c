@@ -1349,6 +1349,7 @@ static inline __attribute__((always_inline)) void chunk_events_fast_in(struct tr
 		unsigned cls = fast_class[kind];
 		const uint8_t *q = s + 1;
 		uint64_t dt = 0, v, u0 = 0; /* (set on every path that stores it; gcc -O2 with ASan cannot tell) */
+		r->num = num; /* (a slot of out: harmless when the record is left to the core) */
 		/* interleaved: the time delta, then the fields; split: the fields
 		 * first, the record's pieces in the other streams once it is
 		 * sure to be decoded here (they were checked whole: they parse) */
@@ -1383,7 +1384,7 @@ static inline __attribute__((always_inline)) void chunk_events_fast_in(struct tr
 			u0 = t + v;
 		}
 		/* the event's four words: t, kind (padding zero), the union */
-		r->num = num++;
+		num++;
 		uint8_t *e = (uint8_t *)&r->ev;
 		store64(e, t);
 		store64(e + 8, kind);

@@ -309,6 +309,11 @@ static int chunk_list_add(struct chunk_list *l, struct trace_chunk *c)
  * decoder writing them and the compare reading them, where a whole group's
  * decoded records (55,000 x 40 bytes on the benchmark trace) did not. */
 #define GROUP_WINDOW 1024
+/* After the window's last record, arr[n]: a record of an input kind, so
+ * that the replay loop's scan for the next input needs no bound check (it
+ * stops at n at the latest). The window holds cap records and this one. */
+#define WINDOW_SENTINEL EV_RESET
+_Static_assert(EV_IS_INPUT(WINDOW_SENTINEL), "the sentinel stops the scan for an input");
 struct group {
 	struct chunk_list chunks; /* the run's chunks, loaded (not owned) */
 	size_t cur;               /* the chunk being decoded */
@@ -316,7 +321,8 @@ struct group {
 	size_t failed;            /* 1 + the chunk that does not decode, or 0 */
 	bool oom;                 /* out of memory for the window */
 	uint64_t context;         /* context records decoded */
-	struct recorded *arr;     /* the window: the run's records base..base+n */
+	struct recorded *arr;     /* the window: the run's records base..base+n,
+				   * then the sentinel (WINDOW_SENTINEL) */
 	size_t n, cap;
 	uint64_t base;
 	uint64_t last_dropped;    /* the number of record base - 1 */
@@ -338,11 +344,12 @@ static int group_start_decode(struct group *g)
 	g->n = 0;
 	g->base = 0;
 	if (!g->arr) {
-		g->arr = malloc(GROUP_WINDOW * sizeof(*g->arr));
+		g->arr = malloc((GROUP_WINDOW + 1) * sizeof(*g->arr));
 		if (!g->arr)
 			return -1;
 		g->cap = GROUP_WINDOW;
 	}
+	g->arr[0].ev.kind = WINDOW_SENTINEL;
 	return 0;
 }
 
@@ -357,7 +364,7 @@ static int group_fill(struct group *g, size_t keep)
 		g->n -= keep;
 		g->base += keep;
 	} else if (g->n == g->cap) {
-		struct recorded *p = realloc(g->arr, 2 * g->cap * sizeof(*p));
+		struct recorded *p = realloc(g->arr, (2 * g->cap + 1) * sizeof(*p));
 		if (!p) {
 			g->oom = g->exhausted = true;
 			return -1;
@@ -381,6 +388,7 @@ static int group_fill(struct group *g, size_t keep)
 			g->cur++;
 		}
 	}
+	g->arr[g->n].ev.kind = WINDOW_SENTINEL;
 	return 0;
 }
 
@@ -789,7 +797,7 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 	for (;;) {
 		const struct recorded *arr = cmp.arr;
 		size_t n = cmp.n, j = pos;
-		while (j < n && !EV_IS_INPUT(arr[j].ev.kind))
+		while (!EV_IS_INPUT(arr[j].ev.kind)) /* arr[n]: the sentinel */
 			j++;
 		if (j == n) {
 			if (!g->exhausted) {
@@ -815,7 +823,12 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 		} else {
 			cmp.keep = pos;
 			int bad = board_apply(b, &arr[j].ev);
-			if (__builtin_expect(cmp.shift != 0, 0)) {
+			if (__builtin_expect(!(cmp.shift | (size_t)bad | (size_t)cmp.diverged), 1)) {
+				inputs++; /* the common case: one test */
+				pos = cmp.cursor;
+				continue;
+			}
+			if (cmp.shift) {
 				j -= cmp.shift; /* the compare moved the window on */
 				cmp.shift = 0;
 			}

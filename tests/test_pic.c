@@ -769,6 +769,37 @@ static void o5_set_priority_orders(void **state)
 	}
 }
 
+/* DS "Fully nested mode" under every rotation: with IRa in service, a
+ * request on IRb interrupts exactly when its level is higher (IR n lowest:
+ * IR n+1 has level 0). Each rotation, each pair of master inputs but the
+ * cascade (pending_ir's rotation of both masks at once). */
+static void o5_nesting_under_every_rotation(void **state)
+{
+	(void)state;
+	for (unsigned n = 0; n < 8; n++) {
+		for (unsigned a = 0; a < 8; a++) {
+			for (unsigned b = 0; b < 8; b++) {
+				if (a == 2 || b == 2 || a == b)
+					continue;
+				struct pic_pair p;
+				fresh(&p);
+				out(&p, M_CMD, (uint8_t)(0xc0 | n)); /* IRn lowest */
+				pic_pair_set_irq(&p, a, 1);
+				assert_int_equal(pic_pair_intack(&p), 0x30 | a);
+				pic_pair_set_irq(&p, b, 1);
+				bool higher = ((b - n - 1) & 7) < ((a - n - 1) & 7);
+				assert_int_equal(pic_pair_int(&p), higher);
+				if (higher)
+					assert_int_equal(pic_pair_intack(&p), 0x30 | b);
+				/* EOI ends the highest in service: b if it came in
+				 * (nothing left requested), else a (b's turn) */
+				out(&p, M_CMD, EOI);
+				assert_int_equal(pic_pair_int(&p), !higher);
+			}
+		}
+	}
+}
+
 static void o6_rotate_in_aeoi_flags_and_nop(void **state)
 {
 	struct pic_pair p;
@@ -1285,6 +1316,7 @@ int main(void)
 		cmocka_unit_test(o3_rotate_on_nonspecific_eoi),
 		cmocka_unit_test(o4_rotate_on_specific_eoi),
 		cmocka_unit_test(o5_set_priority_orders),
+		cmocka_unit_test(o5_nesting_under_every_rotation),
 		cmocka_unit_test(o6_rotate_in_aeoi_flags_and_nop),
 		cmocka_unit_test(o7_master_eoi_does_not_touch_slave),
 		cmocka_unit_test(q1_icw1_clears_poll),
