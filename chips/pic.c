@@ -109,13 +109,8 @@ static inline __attribute__((always_inline)) int pending_ir(const struct pic *c,
 	 * priority requests. */
 	if (c->special_mask)
 		in_service &= (uint8_t)~c->imr;
-	/* priority_of for both masks with one rotation: each byte of
-	 * req | in_service << 16 rotated on its own (the bits that cross into
-	 * the bytes between are masked off) */
-	unsigned pa = c->priority_add & 7u, both = req | (unsigned)in_service << 16;
-	unsigned rot = ((both >> pa) | (both << (8 - pa))) & 0x00ff00ffu;
-	unsigned req_lvl = (unsigned)__builtin_ctz((rot & 0xffu) | 0x100u);
-	unsigned cur_lvl = (unsigned)__builtin_ctz((rot >> 16) | 0x100u);
+	unsigned req_lvl = priority_of(req, c->priority_add);
+	unsigned cur_lvl = priority_of(in_service, c->priority_add);
 	int ir = (int)((req_lvl + c->priority_add) & 7);
 	if (req_lvl < cur_lvl)
 		return ir;

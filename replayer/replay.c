@@ -823,12 +823,7 @@ static int replay_group(struct trace_reader *r, struct group *g, struct group_ru
 		} else {
 			cmp.keep = pos;
 			int bad = board_apply(b, &arr[j].ev);
-			if (__builtin_expect(!(cmp.shift | (size_t)bad | (size_t)cmp.diverged), 1)) {
-				inputs++; /* the common case: one test */
-				pos = cmp.cursor;
-				continue;
-			}
-			if (cmp.shift) {
+			if (__builtin_expect(cmp.shift != 0, 0)) {
 				j -= cmp.shift; /* the compare moved the window on */
 				cmp.shift = 0;
 			}
