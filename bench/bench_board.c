@@ -32,6 +32,7 @@
 
 #include "chips/board.h"
 #include "irqrr/trace.h"
+#include "recorder/recorder.h"
 
 struct counter {
 	uint64_t events;
@@ -186,8 +187,11 @@ int main(int argc, char **argv)
 		char err[300];
 		struct counter c = { 0, NULL, chunk_ms * 1000000, 0, stuck_at };
 		const struct trace_kv kv[] = { { "source", "bench_board" } };
-		struct trace_writer_opts wo = { .lz4_hc = hc, .split = compact, .linked = compact,
-						 .compact = compact, .keyframe_chunks = compact ? 64 : 0 };
+		struct trace_writer_opts wo = { .lz4_hc = hc, .split = compact, .linked = compact, .compact = compact };
+		if (compact) { /* keyframes as the recorder spaces them in this layout */
+			wo.keyframe_chunks = RECORDER_COMPACT_KEYFRAME_WINDOWS;
+			wo.keyframe_bytes = (size_t)RECORDER_COMPACT_KEYFRAME_KIB << 10;
+		}
 		c.w = trace_writer_open(trace, kv, 1, &wo, err, sizeof(err));
 		if (!c.w) {
 			fprintf(stderr, "bench_board: %s\n", err);

@@ -260,8 +260,8 @@ static void *timer_thread(void *arg)
 				break;
 			bool over = irqbus_timer_expired(bus);
 			bus_let_waiters_in(bus);
-			/* Overloaded: leave the lock to the vCPUs and the main
-			 * thread for a moment (a mutex is not fair). */
+			/* Overloaded: pause 1 ms, the lock and the CPU left to
+			 * the vCPUs and the main thread (HARDENING.md, bug 1). */
 			if (over && poll(&p[1], 1, 1) > 0)
 				break;
 		}
